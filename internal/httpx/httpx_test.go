@@ -1,0 +1,740 @@
+package httpx_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim/internal/httpx"
+)
+
+const token = "s3cr3t-t0ken-value"
+
+// clock is a fake clock; its wait advances it instead of sleeping.
+type clock struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []time.Duration
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Wait(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *clock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+// newClient returns a client on srv with the fake clock, no limiter, and
+// jitter fixed at its maximum.
+func newClient(t *testing.T, srv *httptest.Server, clk *clock, opts ...httpx.Option) *httpx.Client {
+	t.Helper()
+	base := []httpx.Option{
+		httpx.WithToken(token),
+		httpx.WithRateLimit(0, 0),
+		httpx.WithClock(clk.Now),
+		httpx.WithWait(clk.Wait),
+		httpx.WithRandom(func() float64 { return 0.999999 }),
+	}
+	c, err := httpx.New(srv.URL+"/scim", append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// script serves the given handlers in turn, repeating the last one.
+func script(t *testing.T, hs ...http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i >= len(hs) {
+			i = len(hs) - 1
+		}
+		hs[i](w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func status(code int, body string, hdr ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(hdr); i += 2 {
+			w.Header().Set(hdr[i], hdr[i+1])
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+func hangup(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+func TestNewValidatesBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		url     string
+		wantErr string
+	}{
+		{"https://apis.druva.com/insync/scim", ""},
+		{"http://127.0.0.1:8080/scim", ""},
+		{"http://localhost/scim", ""},
+		{"http://[::1]:9/scim", ""},
+		{"http://apis.druva.com/insync/scim", "HTTPS"},
+		{"ftp://x/y", "scheme"},
+		{"apis.druva.com/scim", "scheme"},
+		{"https:///scim", "no host"},
+		{"https://user:pw@apis.druva.com/scim", "user info"},
+		{"https://apis.druva.com/scim?x=1", "query"},
+		{"://bad", "base URL"},
+	} {
+		_, err := httpx.New(tc.url, httpx.WithToken(token))
+		if tc.wantErr == "" {
+			if err != nil {
+				t.Errorf("New(%q) = %v, want nil", tc.url, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("New(%q) = %v, want error containing %q", tc.url, err, tc.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw") {
+			t.Errorf("New(%q) error leaks user info: %v", tc.url, err)
+		}
+	}
+	if _, err := httpx.New("http://example.com/"); !errors.Is(err, httpx.ErrInsecure) {
+		t.Errorf("plain http: %v, want ErrInsecure", err)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
+	for name, o := range map[string]httpx.Option{
+		"empty token":      httpx.WithToken(""),
+		"token with space": httpx.WithToken("a b"),
+		"token newline":    httpx.WithToken("a\nb"),
+		"nil token func":   httpx.WithTokenFunc(nil),
+		"nil http client":  httpx.WithHTTPClient(nil),
+		"negative rate":    httpx.WithRateLimit(-1, 1),
+		"zero burst":       httpx.WithRateLimit(5, 0),
+		"negative burst":   httpx.WithRateLimit(0, -1),
+		"retry max":        httpx.WithRetryMax(-1),
+		"backoff":          httpx.WithBackoff(2*time.Second, time.Second),
+		"max retry after":  httpx.WithMaxRetryAfter(0),
+		"cooldown":         httpx.WithThrottleCooldown(-1),
+		"max body":         httpx.WithMaxBody(0),
+		"user agent":       httpx.WithUserAgent("a\r\nX-Evil: 1"),
+		"logger":           httpx.WithLogger(nil),
+		"wait":             httpx.WithWait(nil),
+		"clock":            httpx.WithClock(nil),
+		"random":           httpx.WithRandom(nil),
+		"nil option":       nil,
+	} {
+		if _, err := httpx.New("https://x.example/", o); err == nil {
+			t.Errorf("%s: New succeeded, want an error", name)
+		} else if strings.Contains(err.Error(), "a b") {
+			t.Errorf("%s: error repeats the token: %v", name, err)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	c, err := httpx.New("https://apis.druva.com/insync/scim", httpx.WithToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		q    url.Values
+		want string
+	}{
+		{"Users", nil, "https://apis.druva.com/insync/scim/Users"},
+		{"/Users", nil, "https://apis.druva.com/insync/scim/Users"},
+		{"Users/a%2Fb", nil, "https://apis.druva.com/insync/scim/Users/a%2Fb"},
+		{"Users?count=5", url.Values{"startIndex": {"3"}}, "https://apis.druva.com/insync/scim/Users?count=5&startIndex=3"},
+		{"https://apis.druva.com/insync/scim/Users?startIndex=2", nil, "https://apis.druva.com/insync/scim/Users?startIndex=2"},
+		{"", nil, "https://apis.druva.com/insync/scim/"},
+	} {
+		u, err := c.Resolve(tc.path, tc.q)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", tc.path, err)
+			continue
+		}
+		if u.String() != tc.want {
+			t.Errorf("Resolve(%q) = %s, want %s", tc.path, u, tc.want)
+		}
+	}
+	for _, p := range []string{
+		"https://evil.example/insync/scim/Users",
+		"http://apis.druva.com/insync/scim/Users",
+		"//evil.example/x",
+		"../../admin",
+		"Users/../../other",
+		"https://apis.druva.com/other",
+		"https://u:p@apis.druva.com/insync/scim/Users",
+	} {
+		if _, err := c.Resolve(p, nil); !errors.Is(err, httpx.ErrOffHost) {
+			t.Errorf("Resolve(%q) = %v, want ErrOffHost", p, err)
+		}
+	}
+}
+
+func TestAuthUserAgentAndBody(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	var gotBody, gotPath string
+	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		b := new(bytes.Buffer)
+		_, _ = b.ReadFrom(r.Body)
+		gotBody, gotPath = b.String(), r.URL.RequestURI()
+		w.Header().Set("X-Test", "yes")
+		w.WriteHeader(201)
+		_, _ = w.Write([]byte(`{"id":"1"}`))
+	})
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	resp, err := c.Do(t.Context(), &httpx.Request{Method: "POST", Path: "/Users", Body: []byte(`{"a":1}`), ContentType: "application/scim+json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 || string(resp.Body) != `{"id":"1"}` || resp.Header.Get("X-Test") != "yes" || resp.Attempts != 1 {
+		t.Errorf("response = %+v", resp)
+	}
+	if a := got.Get("Authorization"); a != "Bearer "+token {
+		t.Errorf("Authorization = %q", a)
+	}
+	if ua := got.Get("User-Agent"); !strings.HasPrefix(ua, "druvascim/") {
+		t.Errorf("User-Agent = %q", ua)
+	}
+	if ct := got.Get("Content-Type"); ct != "application/scim+json" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if gotBody != `{"a":1}` || gotPath != "/scim/Users" {
+		t.Errorf("server saw %s %s", gotPath, gotBody)
+	}
+	if s := c.Stats(); s != (httpx.Stats{Requests: 1}) {
+		t.Errorf("Stats = %+v", s)
+	}
+}
+
+func TestTokenFuncPerAttempt(t *testing.T) {
+	t.Parallel()
+	var seen []string
+	var mu sync.Mutex
+	srv, _ := script(t,
+		func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen = append(seen, r.Header.Get("Authorization"))
+			mu.Unlock()
+			w.WriteHeader(503)
+		},
+		func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen = append(seen, r.Header.Get("Authorization"))
+			mu.Unlock()
+			w.WriteHeader(200)
+		})
+	var n atomic.Int64
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithTokenFunc(func(ctx context.Context) (string, error) {
+		return fmt.Sprintf("tok%d", n.Add(1)), nil
+	}))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	if want := []string{"Bearer tok1", "Bearer tok2"}; fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("Authorization headers = %q, want %q", seen, want)
+	}
+
+	// A failing token func fails the call without a request or a retry.
+	srv2, hits := script(t, status(200, ""))
+	c2 := newClient(t, srv2, clk, httpx.WithTokenFunc(func(ctx context.Context) (string, error) {
+		return "", errors.New("credential unavailable")
+	}))
+	if _, err := c2.Do(t.Context(), &httpx.Request{Path: "Users"}); !errors.Is(err, httpx.ErrToken) || !strings.Contains(err.Error(), "credential unavailable") {
+		t.Errorf("Do with failing token func = %v", err)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("server got %d requests without a token", hits.Load())
+	}
+}
+
+func TestRetriesExponentialBackoff(t *testing.T) {
+	t.Parallel()
+	// The hang-up comes first, on a fresh connection, so net/http does not
+	// retry it on its own.
+	srv, hits := script(t, hangup, status(500, "a"), status(502, "b"), status(200, "ok"))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithBackoff(time.Second, 3*time.Second))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || string(resp.Body) != "ok" || resp.Attempts != 4 || hits.Load() != 4 {
+		t.Errorf("resp = %d %q attempts %d, hits %d", resp.StatusCode, resp.Body, resp.Attempts, hits.Load())
+	}
+	// Jitter pinned at its top: 1 s, 2 s, then capped at 3 s.
+	want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}
+	if got := roundAll(clk.Waits()); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+	if s := c.Stats(); s.Requests != 4 || s.Retries != 3 || s.Throttled != 0 {
+		t.Errorf("Stats = %+v", s)
+	}
+}
+
+func TestJitterWithinHalfAndFullStep(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(500, ""), status(500, ""), status(200, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithBackoff(time.Second, time.Minute), httpx.WithRandom(func() float64 { return 0 }))
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := clk.Waits(); fmt.Sprint(got) != fmt.Sprint([]time.Duration{500 * time.Millisecond, time.Second}) {
+		t.Errorf("waits with zero jitter = %v", got)
+	}
+}
+
+func roundAll(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}
+
+func TestNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{200, 201, 204, 400, 401, 404, 409, 501} {
+		srv, hits := script(t, status(code, "body"))
+		clk := newClock()
+		c := newClient(t, srv, clk)
+		resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+		if err != nil {
+			t.Fatalf("%d: %v", code, err)
+		}
+		if resp.StatusCode != code || hits.Load() != 1 || len(clk.Waits()) != 0 {
+			t.Errorf("%d: status %d, hits %d, waits %v", code, resp.StatusCode, hits.Load(), clk.Waits())
+		}
+	}
+}
+
+func TestRetriesExhaustedKeepsLastResponse(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, status(500, "first"), status(503, `{"detail":"still down"}`, "Content-Type", "application/scim+json"))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRetryMax(2))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil {
+		t.Fatalf("Do = %v, want the last response", err)
+	}
+	if resp.StatusCode != 503 || string(resp.Body) != `{"detail":"still down"}` || resp.Attempts != 3 || hits.Load() != 3 {
+		t.Errorf("resp = %d %q attempts %d hits %d", resp.StatusCode, resp.Body, resp.Attempts, hits.Load())
+	}
+	if got := len(clk.Waits()); got != 2 {
+		t.Errorf("%d waits, want 2", got)
+	}
+}
+
+func TestTransportErrorsExhausted(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, hangup)
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRetryMax(2))
+	_, err := c.Do(t.Context(), &httpx.Request{Method: "POST", Path: "Users", Body: []byte("{}")})
+	if err == nil || strings.Contains(err.Error(), "giving up") {
+		t.Fatalf("Do = %v, want the transport error", err)
+	}
+	if !strings.Contains(err.Error(), "POST") || !strings.Contains(err.Error(), "/scim/Users") {
+		t.Errorf("error %q does not say which request", err)
+	}
+	if hits.Load() != 3 {
+		t.Errorf("hits = %d, want 3", hits.Load())
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"7", 7 * time.Second, true},
+		{" 0 ", 0, true},
+		{"-3", 0, false},
+		{"soon", 0, false},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"99999999999999999999", 0, false},
+		{"9223372036", 9223372036 * time.Second, true},
+		{"9223372037", time.Duration(1<<63 - 1), true},
+	} {
+		h := http.Header{}
+		if tc.v != "" {
+			h.Set("Retry-After", tc.v)
+		}
+		got, ok := httpx.RetryAfter(h, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", tc.v, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestRetryAfterHonouredAndCapped(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	date := clk.Now().Add(42 * time.Second).Format(http.TimeFormat)
+	srv, _ := script(t,
+		status(429, "", "Retry-After", "3"),
+		status(503, "", "Retry-After", date),
+		status(429, "", "Retry-After", "604800"), // a week
+		status(200, "done"))
+	c := newClient(t, srv, clk, httpx.WithMaxRetryAfter(time.Minute))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	// 3 s; the date 42 s after the first response minus the 3 s waited; the week capped to a minute.
+	want := []time.Duration{3 * time.Second, 39 * time.Second, time.Minute}
+	if got := clk.Waits(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+	if s := c.Stats(); s.Throttled != 2 || s.Retries != 3 || s.Requests != 4 {
+		t.Errorf("Stats = %+v", s)
+	}
+}
+
+func TestBackoffNeverPastDeadline(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, status(429, `{"detail":"slow down"}`, "Retry-After", "30"))
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	// Deadlines are wall-clock: one 10 s away is closer than the 30 s
+	// Retry-After, so the call returns the 429 at once.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, &httpx.Request{Path: "Users"})
+	if err != nil {
+		t.Fatalf("Do = %v, want the last response", err)
+	}
+	if resp.StatusCode != 429 || string(resp.Body) != `{"detail":"slow down"}` || hits.Load() != 1 {
+		t.Errorf("resp %d %q, hits %d", resp.StatusCode, resp.Body, hits.Load())
+	}
+	if len(clk.Waits()) != 0 {
+		t.Errorf("waited %v past the deadline", clk.Waits())
+	}
+}
+
+func TestNoRetryAfterCancel(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, status(500, ""))
+	ctx, cancel := context.WithCancel(t.Context())
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithWait(func(ctx context.Context, d time.Duration) error {
+		cancel() // the caller gives up during the first backoff
+		return ctx.Err()
+	}))
+	_, err := c.Do(ctx, &httpx.Request{Path: "Users"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Do = %v, want context.Canceled", err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("hits = %d, want 1", hits.Load())
+	}
+	if _, err := c.Do(ctx, &httpx.Request{Path: "Users"}); !errors.Is(err, context.Canceled) || hits.Load() != 1 {
+		t.Errorf("Do on a done context = %v, hits %d", err, hits.Load())
+	}
+}
+
+func TestBodyCap(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 2048)
+	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("chunked") != "" {
+			w.Header().Set("Content-Type", "text/plain")
+			for range 4 {
+				_, _ = w.Write([]byte(big[:512]))
+				w.(http.Flusher).Flush()
+			}
+			_, _ = w.Write([]byte("!"))
+			return
+		}
+		_, _ = w.Write([]byte(big))
+	})
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithMaxBody(2048))
+	if resp, err := c.Do(t.Context(), &httpx.Request{Path: "ok"}); err != nil || len(resp.Body) != 2048 {
+		t.Fatalf("body at the cap: %v", err)
+	}
+	c = newClient(t, srv, clk, httpx.WithMaxBody(1024))
+	for _, q := range []url.Values{nil, {"chunked": {"1"}}} {
+		resp, err := c.Do(t.Context(), &httpx.Request{Path: "big", Query: q})
+		if !errors.Is(err, httpx.ErrBodyTooLarge) || resp != nil {
+			t.Errorf("over the cap (%v): %v, %v", q, resp, err)
+		}
+	}
+}
+
+func TestOffHostNeverGetsToken(t *testing.T) {
+	t.Parallel()
+	var evilAuth atomic.Value
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evilAuth.Store(r.Header.Get("Authorization"))
+	}))
+	defer evil.Close()
+	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, evil.URL+"/steal", http.StatusFound)
+	})
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: evil.URL + "/scim/Users"}); !errors.Is(err, httpx.ErrOffHost) {
+		t.Errorf("absolute URL on another host: %v", err)
+	}
+	_, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err == nil || !errors.Is(err, httpx.ErrOffHost) {
+		t.Errorf("redirect off host: %v", err)
+	}
+	if v := evilAuth.Load(); v != nil {
+		t.Errorf("foreign host received a request (Authorization %q)", v)
+	}
+}
+
+func TestRedaction(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, _ := script(t, status(429, "", "Retry-After", "1"), hangup, status(500, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithLogger(logger), httpx.WithRetryMax(3), httpx.WithRateLimit(5, 1))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil || resp.StatusCode != 500 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	type holder struct {
+		C *httpx.Client
+		N int
+	}
+	var outs []string
+	for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		outs = append(outs, fmt.Sprintf(f, c), fmt.Sprintf(f, holder{c, 1}), fmt.Sprintf(f, &holder{c, 1}))
+	}
+	outs = append(outs, logs.String(), c.String())
+	_, err = c.Do(t.Context(), &httpx.Request{Path: "https://elsewhere.example/x"})
+	outs = append(outs, err.Error())
+	for _, o := range outs {
+		if strings.Contains(o, token) || strings.Contains(o, fmt.Sprintf("%x", token)) {
+			t.Errorf("token printed: %s", o)
+		}
+	}
+	if !strings.Contains(logs.String(), "retrying") || !strings.Contains(logs.String(), "throttled") {
+		t.Errorf("expected retry and throttle log lines, got:\n%s", logs.String())
+	}
+}
+
+func TestSilentWithoutLogger(t *testing.T) {
+	// retryablehttp's default logger writes to stderr; ours must not. A
+	// client without a logger has nothing to write to, which we check by
+	// making sure it runs retries without panicking on a nil logger.
+	t.Parallel()
+	srv, _ := script(t, status(500, ""), status(200, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	if resp, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+}
+
+func TestRateLimiterWaitsThroughSeam(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(200, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRateLimit(10, 2))
+	for range 5 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Burst 2 passes at once, then one every 100 ms.
+	want := []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
+	if got := roundAll(clk.Waits()); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("limiter waits = %v, want %v", got, want)
+	}
+	if c.RateLimit() != 10 {
+		t.Errorf("RateLimit = %v", c.RateLimit())
+	}
+	off := newClient(t, srv, clk)
+	if off.RateLimit() != 0 {
+		t.Errorf("RateLimit with limiter off = %v", off.RateLimit())
+	}
+}
+
+func TestRateLimiterAdaptsToThrottling(t *testing.T) {
+	t.Parallel()
+	var throttle atomic.Bool
+	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) {
+		if throttle.Load() {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(429)
+			return
+		}
+		w.WriteHeader(200)
+	})
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRateLimit(20, 1), httpx.WithRetryMax(0), httpx.WithThrottleCooldown(10*time.Second))
+	throttle.Store(true)
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "x"})
+	if err != nil || resp.StatusCode != 429 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	if got := c.RateLimit(); got != 10 {
+		t.Errorf("rate after one 429 = %v, want 10", got)
+	}
+	// A second 429 within the same window does not halve again.
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RateLimit(); got != 10 {
+		t.Errorf("rate after a second 429 in the window = %v, want 10", got)
+	}
+	// Every caller was held until Retry-After passed: the second request waited ~2 s.
+	if w := clk.Waits(); len(w) != 1 || w[0] < 1900*time.Millisecond || w[0] > 2*time.Second {
+		t.Errorf("waits = %v, want one of about 2 s", w)
+	}
+	// Quiet: after the cooldown the rate doubles back to 20 and stays.
+	throttle.Store(false)
+	clk.Advance(11 * time.Second)
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RateLimit(); got != 20 {
+		t.Errorf("rate after cooldown = %v, want 20", got)
+	}
+}
+
+func TestRateLimiterFloor(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(429, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRateLimit(20, 1), httpx.WithRetryMax(0), httpx.WithThrottleCooldown(time.Second))
+	for range 10 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Second)
+	}
+	if got := c.RateLimit(); got < 2 || got > 20 {
+		t.Errorf("rate after a 429 storm = %v, want at least the floor of 2", got)
+	}
+}
+
+func TestLimiterWaitNeverPastDeadline(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, status(200, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRateLimit(0.001, 1)) // one request per 1000 s
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, err := c.Do(ctx, &httpx.Request{Path: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 1 || len(clk.Waits()) != 0 {
+		t.Errorf("Do = %v (hits %d, waits %v), want DeadlineExceeded without waiting", err, hits.Load(), clk.Waits())
+	}
+}
+
+func TestConcurrentStats(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(500, ""), status(200, ""))
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+					t.Error(err)
+					return
+				}
+				_ = c.Stats()
+			}
+		})
+	}
+	wg.Wait()
+	if s := c.Stats(); s.Requests != 161 || s.Retries != 1 {
+		t.Errorf("Stats = %+v, want 161 requests and 1 retry", s)
+	}
+}
+
+func TestWithHTTPClientNotModified(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(200, ""))
+	hc := &http.Client{Timeout: 5 * time.Second}
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithHTTPClient(hc))
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if hc.Transport != nil || hc.CheckRedirect != nil {
+		t.Errorf("caller's http.Client was modified: %+v", hc)
+	}
+}
+
+func TestUserAgentOption(t *testing.T) {
+	t.Parallel()
+	var ua atomic.Value
+	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) { ua.Store(r.UserAgent()) })
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithUserAgent("custom/1"))
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x", Header: http.Header{"User-Agent": {"nope"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ua.Load() != "custom/1" {
+		t.Errorf("User-Agent = %v", ua.Load())
+	}
+	if httpx.UserAgent() != "druvascim/"+httpx.Version() {
+		t.Errorf("UserAgent() = %q", httpx.UserAgent())
+	}
+}
