@@ -1,0 +1,940 @@
+package druvascim
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/druvascim/druvascim/scim"
+)
+
+// Operation is one planned change (or a Skip) for one object.
+type Operation struct {
+	Action Action `json:"action"`
+	// SourceID is the source object's id; TargetID the target user's id
+	// (empty for a Create until it is applied).
+	SourceID    string `json:"sourceId"`
+	TargetID    string `json:"targetId,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+	// Reason says why: the skip reason, or why a user is disabled, deleted
+	// or re-enabled.
+	Reason Reason `json:"reason,omitempty"`
+	// Detail adds a sentence for people (which attribute matched, what is
+	// missing).
+	Detail string `json:"detail,omitempty"`
+	// MatchedBy is "link" for a stored link, the matching attribute's path
+	// for a match by value, empty when nothing matched.
+	MatchedBy string `json:"matchedBy,omitempty"`
+	// Link asks Apply to store SourceID → TargetID once the operation
+	// succeeds (a match by value: the user is adopted).
+	Link bool `json:"link,omitempty"`
+	// DropLink asks Apply to forget the stored link (its target is gone, or
+	// the user was deleted).
+	DropLink bool `json:"dropLink,omitempty"`
+	// Resource is the user to create (Create only).
+	Resource scim.Resource `json:"resource,omitempty"`
+	// Patch is the minimal PATCH (Update only).
+	Patch []scim.PatchOperation `json:"patch,omitempty"`
+	// Changes lists the modified properties, old → new, secrets masked.
+	Changes []PropertyChange `json:"changes,omitempty"`
+	// Keys and Update travel with a Create so that Apply can adopt an
+	// existing user when the create meets a conflict (409).
+	Keys   []MatchKey   `json:"keys,omitempty"`
+	Update []Assignment `json:"update,omitempty"`
+}
+
+// IsWrite reports whether the operation changes the target.
+func (o *Operation) IsWrite() bool {
+	switch o.Action {
+	case ActionCreate, ActionUpdate, ActionDisable, ActionDelete:
+		return true
+	}
+	return false
+}
+
+// Hold says why a safety rule held a plan.
+type Hold struct {
+	// Code is "DeletionThreshold" or "SourceShrank".
+	Code string `json:"code"`
+	// Message is a sentence for people.
+	Message string `json:"message"`
+	// Disables and Deletes count what the plan would do; Threshold is the
+	// configured limit.
+	Disables  int `json:"disables"`
+	Deletes   int `json:"deletes"`
+	Threshold int `json:"threshold,omitempty"`
+	// Baseline and InScope are the in-scope source counts of the last full
+	// cycle and this one (shrink rule).
+	Baseline int `json:"baseline,omitempty"`
+	InScope  int `json:"inScope,omitempty"`
+}
+
+// Err returns the error the hold stands for, matching [ErrDeletionThreshold]
+// or [ErrSourceShrank] with errors.Is.
+func (h *Hold) Err() error {
+	if h == nil {
+		return nil
+	}
+	base := ErrDeletionThreshold
+	if h.Code == holdShrank {
+		base = ErrSourceShrank
+	}
+	return fmt.Errorf("%w: %s", base, h.Message)
+}
+
+const (
+	holdThreshold = "DeletionThreshold"
+	holdShrank    = "SourceShrank"
+)
+
+// PlanCounts counts a plan's operations.
+type PlanCounts struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Disable   int `json:"disable"`
+	Delete    int `json:"delete"`
+	Unchanged int `json:"unchanged"`
+	Skip      int `json:"skip"` // skips other than Unchanged
+}
+
+// Plan is the planner's output: one operation per source object (plus one per
+// linked user missing from a full read), ordered by source id. It is plain
+// data: JSON-serialisable, printable with [Plan.Format].
+type Plan struct {
+	// Full is true when the plan was made from a full source read.
+	Full bool `json:"full"`
+	// Time is the planning time (the injected clock).
+	Time       time.Time   `json:"time"`
+	Operations []Operation `json:"operations"`
+	Counts     PlanCounts  `json:"counts"`
+	// InScope counts the in-scope source objects (baseline of the shrink
+	// rule after a full cycle).
+	InScope int `json:"inScope"`
+	// Hold is set when a safety rule held the plan; Apply refuses a held
+	// plan unless Approved.
+	Hold     *Hold `json:"hold,omitempty"`
+	Approved bool  `json:"approved,omitempty"`
+}
+
+// Writes returns the number of operations that change the target.
+func (p *Plan) Writes() int {
+	return p.Counts.Create + p.Counts.Update + p.Counts.Disable + p.Counts.Delete
+}
+
+// Approve approves a held plan so that Apply runs it. It is the explicit
+// "Allow deletes" of Entra's accidental-deletion prevention.
+func (p *Plan) Approve() {
+	if p.Hold != nil {
+		p.Approved = true
+	}
+}
+
+// Held reports whether the plan is held and not approved.
+func (p *Plan) Held() bool { return p.Hold != nil && !p.Approved }
+
+// PlanInput is everything the planner looks at.
+type PlanInput struct {
+	// Desired are the source objects read this cycle, scoped and mapped.
+	Desired []Desired
+	// Current are the target's users, as listed this cycle.
+	Current []scim.Resource
+	// State is the previous cycles' state; nil is an empty state. The
+	// planner only reads it.
+	State *State
+	// Full is true when Desired holds every source object (a full read);
+	// linked users missing from a full read are disabled. On an incremental
+	// read only the objects given are planned.
+	Full bool
+	// Now is the planning time, compared with escrow retry times.
+	Now time.Time
+}
+
+// Planner turns desired objects, current target users and state into a
+// [Plan]. Implementations must be pure: no I/O, the same plan for the same
+// input.
+type Planner interface {
+	Plan(in PlanInput) (*Plan, error)
+}
+
+// Hook inspects each write operation of a plan. It returns the operation,
+// possibly rewritten, and false to veto it (it becomes a Skip with
+// [ReasonVetoed]). A hook can never turn an operation into a Disable or
+// Delete of a user that is not linked.
+type Hook func(op Operation) (Operation, bool)
+
+// PlanOption configures [NewPlanner].
+type PlanOption func(*planConfig) error
+
+type planConfig struct {
+	threshold         int
+	maxShrink         float64
+	deletes           bool
+	noCreate          bool
+	noUpdate          bool
+	skipOutOfScope    bool
+	required          []string
+	hook              Hook
+	approve           bool
+	defaultRequiredOK bool
+}
+
+// DefaultDeletionThreshold is the default number of disables plus deletes a
+// single cycle may make before the plan is held.
+const DefaultDeletionThreshold = 500
+
+// DefaultMaxSourceShrink is the default fraction by which the in-scope
+// source may shrink between full cycles before the plan is held.
+const DefaultMaxSourceShrink = 0.5
+
+// DefaultRequiredAttributes are the attributes Druva needs to create a user.
+var DefaultRequiredAttributes = []string{"userName", "displayName", "emails"}
+
+// WithDeletionThreshold holds a plan that would disable plus delete more than
+// n users (default [DefaultDeletionThreshold]; 0 = no limit).
+func WithDeletionThreshold(n int) PlanOption {
+	return func(c *planConfig) error {
+		if n < 0 {
+			return fmt.Errorf("druvascim: deletion threshold %d: must be 0 (no limit) or positive", n)
+		}
+		c.threshold = n
+		return nil
+	}
+}
+
+// WithMaxSourceShrink holds a full-read plan when the number of in-scope
+// source objects fell by more than fraction since the last full cycle
+// (default [DefaultMaxSourceShrink]; 0 = no limit).
+func WithMaxSourceShrink(fraction float64) PlanOption {
+	return func(c *planConfig) error {
+		if !(fraction >= 0 && fraction < 1) {
+			return fmt.Errorf("druvascim: max source shrink %v: must be in [0, 1)", fraction)
+		}
+		c.maxShrink = fraction
+		return nil
+	}
+}
+
+// WithDeletes lets the planner DELETE linked users that were hard-deleted in
+// the source. Without it (the default) they are disabled instead.
+func WithDeletes(allowed bool) PlanOption {
+	return func(c *planConfig) error { c.deletes = allowed; return nil }
+}
+
+// WithoutCreates turns creation off (Entra: the Create target action
+// unchecked); objects that would be created are skipped.
+func WithoutCreates() PlanOption {
+	return func(c *planConfig) error { c.noCreate = true; return nil }
+}
+
+// WithoutUpdates turns updates (including re-enabling) off.
+func WithoutUpdates() PlanOption {
+	return func(c *planConfig) error { c.noUpdate = true; return nil }
+}
+
+// WithSkipOutOfScopeDeletions leaves linked users alone when they go out of
+// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard deletes
+// still apply when [WithDeletes] allows them.
+func WithSkipOutOfScopeDeletions() PlanOption {
+	return func(c *planConfig) error { c.skipOutOfScope = true; return nil }
+}
+
+// WithRequiredAttributes sets the attributes a user must have to be created
+// (default [DefaultRequiredAttributes]); none at all is allowed.
+func WithRequiredAttributes(paths ...string) PlanOption {
+	return func(c *planConfig) error {
+		for _, p := range paths {
+			if _, err := compilePath(p); err != nil {
+				return fmt.Errorf("druvascim: required attribute: %w", err)
+			}
+		}
+		c.required = slices.Clone(paths)
+		c.defaultRequiredOK = true
+		return nil
+	}
+}
+
+// WithHook installs a hook that may veto or rewrite single write operations.
+func WithHook(h Hook) PlanOption {
+	return func(c *planConfig) error {
+		if h == nil {
+			return errors.New("druvascim: nil hook")
+		}
+		c.hook = h
+		return nil
+	}
+}
+
+// WithApproval approves in advance any hold of the plans made (the
+// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
+func WithApproval() PlanOption {
+	return func(c *planConfig) error { c.approve = true; return nil }
+}
+
+// DefaultPlanner is the standard [Planner]. Create it with [NewPlanner]; it
+// is immutable and safe for concurrent use.
+type DefaultPlanner struct {
+	cfg planConfig
+}
+
+// NewPlanner returns the default planner configured by opts.
+func NewPlanner(opts ...PlanOption) (*DefaultPlanner, error) {
+	c := planConfig{threshold: DefaultDeletionThreshold, maxShrink: DefaultMaxSourceShrink}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("druvascim: nil plan option")
+		}
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	if !c.defaultRequiredOK {
+		c.required = DefaultRequiredAttributes
+	}
+	return &DefaultPlanner{cfg: c}, nil
+}
+
+// planRun is the working memory of one Plan call.
+type planRun struct {
+	cfg     *planConfig
+	in      *PlanInput
+	state   *State
+	paths   map[string]*attrPath
+	byID    map[string]int32
+	owner   []string // per current user: the source id linked to it, if any
+	indexes map[string]map[string]int32
+	creates map[string]string
+	claimed map[int32]string
+}
+
+const duplicateMatch int32 = -2
+
+func (r *planRun) path(p string) (*attrPath, error) {
+	if ap, ok := r.paths[p]; ok {
+		return ap, nil
+	}
+	ap, err := compilePath(p)
+	if err != nil {
+		return nil, err
+	}
+	r.paths[p] = &ap
+	return &ap, nil
+}
+
+func (ap *attrPath) norm(v string) string {
+	if ap.caseExact {
+		return v
+	}
+	return strings.ToLower(v)
+}
+
+// index returns the case-normalised value index of current users for one
+// matching path, built on first use.
+func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
+	ap, err := r.path(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if idx, ok := r.indexes[p]; ok {
+		return idx, ap, nil
+	}
+	idx := make(map[string]int32, len(r.in.Current))
+	for i, u := range r.in.Current {
+		v, ok := ap.getString(u)
+		if !ok || v == "" {
+			continue
+		}
+		k := ap.norm(v)
+		if _, dup := idx[k]; dup {
+			idx[k] = duplicateMatch
+		} else {
+			idx[k] = int32(i)
+		}
+	}
+	r.indexes[p] = idx
+	return idx, ap, nil
+}
+
+// Plan computes the plan. A plan held by a safety rule is returned together
+// with an error matching [ErrDeletionThreshold] or [ErrSourceShrank] (unless
+// approved in advance with [WithApproval]); any other error means bad input
+// and a nil plan.
+func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
+	if len(in.Current) > 1<<31-2 || len(in.Desired) > 1<<31-2 {
+		return nil, errors.New("druvascim: plan: too many objects")
+	}
+	st := in.State
+	if st == nil {
+		st = NewState()
+	}
+	r := &planRun{
+		cfg: &pl.cfg, in: &in, state: st,
+		paths:   map[string]*attrPath{},
+		byID:    make(map[string]int32, len(in.Current)),
+		indexes: map[string]map[string]int32{},
+		creates: map[string]string{},
+		claimed: map[int32]string{},
+	}
+	for i, u := range in.Current {
+		id := idOf(u)
+		if id == "" {
+			return nil, fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
+		}
+		if _, dup := r.byID[id]; dup {
+			return nil, fmt.Errorf("druvascim: plan: target user id %q listed twice (the target listing is inconsistent)", id)
+		}
+		r.byID[id] = int32(i)
+	}
+	// Who owns each current user (from the stored links).
+	r.owner = make([]string, len(in.Current))
+	for src, tgt := range st.Links {
+		if i, ok := r.byID[tgt]; ok {
+			r.owner[i] = src
+		}
+	}
+
+	order := make([]int32, len(in.Desired))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	less := func(a, b int32) int { return strings.Compare(in.Desired[a].SourceID, in.Desired[b].SourceID) }
+	if !slices.IsSortedFunc(order, less) {
+		slices.SortFunc(order, less)
+	}
+
+	p := &Plan{Full: in.Full, Time: in.Now, Operations: make([]Operation, 0, len(in.Desired))}
+	linkedSeen := 0
+	for n, di := range order {
+		d := &in.Desired[di]
+		if d.SourceID == "" {
+			return nil, fmt.Errorf("druvascim: plan: source object #%d has no id (%s)", di, KeyID)
+		}
+		if n > 0 && in.Desired[order[n-1]].SourceID == d.SourceID {
+			return nil, fmt.Errorf("druvascim: plan: source id %q appears twice", d.SourceID)
+		}
+		if _, ok := st.Links[d.SourceID]; ok {
+			linkedSeen++
+		}
+		if d.InScope() {
+			p.InScope++
+		}
+		op, err := r.planOne(d)
+		if err != nil {
+			return nil, err
+		}
+		p.Operations = append(p.Operations, op)
+	}
+
+	// A full read that does not mention a linked object: it is no longer
+	// assigned (or gone). Disable it; forget links whose user is gone.
+	if in.Full && linkedSeen < len(st.Links) {
+		seen := make(map[string]struct{}, len(in.Desired))
+		for i := range in.Desired {
+			seen[in.Desired[i].SourceID] = struct{}{}
+		}
+		var absent []Operation
+		for src, tgt := range st.Links {
+			if _, ok := seen[src]; ok {
+				continue
+			}
+			op, ok := r.planAbsent(src, tgt)
+			if ok {
+				absent = append(absent, op)
+			}
+		}
+		if len(absent) > 0 {
+			slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
+			p.Operations = mergeSorted(p.Operations, absent)
+		}
+	}
+
+	for i := range p.Operations {
+		op := &p.Operations[i]
+		if r.cfg.hook != nil && op.IsWrite() {
+			*op = r.applyHook(*op)
+		}
+		switch op.Action {
+		case ActionCreate:
+			p.Counts.Create++
+		case ActionUpdate:
+			p.Counts.Update++
+		case ActionDisable:
+			p.Counts.Disable++
+		case ActionDelete:
+			p.Counts.Delete++
+		default:
+			if op.Reason == ReasonUnchanged {
+				p.Counts.Unchanged++
+			} else {
+				p.Counts.Skip++
+			}
+		}
+	}
+
+	// Safety rules.
+	if in.Full && r.cfg.maxShrink > 0 && st.LastCycle != nil && st.LastCycle.SourceInScope > 0 {
+		base := st.LastCycle.SourceInScope
+		if float64(p.InScope) < float64(base)*(1-r.cfg.maxShrink) {
+			p.Hold = &Hold{
+				Code:     holdShrank,
+				Message:  fmt.Sprintf("the source has %d objects in scope, down from %d at the last full cycle (more than %.0f%% fewer); check the source before approving", p.InScope, base, r.cfg.maxShrink*100),
+				Disables: p.Counts.Disable, Deletes: p.Counts.Delete,
+				Baseline: base, InScope: p.InScope,
+			}
+		}
+	}
+	if p.Hold == nil && r.cfg.threshold > 0 && p.Counts.Disable+p.Counts.Delete > r.cfg.threshold {
+		p.Hold = &Hold{
+			Code:     holdThreshold,
+			Message:  fmt.Sprintf("the plan would disable %d and delete %d users, more than the threshold of %d; review the plan and approve it to proceed", p.Counts.Disable, p.Counts.Delete, r.cfg.threshold),
+			Disables: p.Counts.Disable, Deletes: p.Counts.Delete, Threshold: r.cfg.threshold,
+		}
+	}
+	if p.Hold != nil {
+		if r.cfg.approve {
+			p.Approved = true
+			return p, nil
+		}
+		return p, p.Hold.Err()
+	}
+	return p, nil
+}
+
+func mergeSorted(a, b []Operation) []Operation {
+	out := make([]Operation, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i].SourceID <= b[j].SourceID {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+func (r *planRun) applyHook(orig Operation) Operation {
+	op, keep := r.cfg.hook(orig)
+	if !keep {
+		return Operation{Action: ActionSkip, SourceID: orig.SourceID, TargetID: orig.TargetID,
+			DisplayName: orig.DisplayName, Reason: ReasonVetoed, Detail: fmt.Sprintf("the hook vetoed %s", orig.Action),
+			MatchedBy: orig.MatchedBy, DropLink: orig.DropLink}
+	}
+	op.SourceID = orig.SourceID // the hook may not move an operation to another object
+	if op.Action == ActionDisable || op.Action == ActionDelete {
+		if op.TargetID == "" || r.state.Links[op.SourceID] != op.TargetID {
+			return Operation{Action: ActionSkip, SourceID: orig.SourceID, TargetID: orig.TargetID,
+				DisplayName: orig.DisplayName, Reason: ReasonNotManaged,
+				Detail: fmt.Sprintf("the hook asked to %s a user that is not linked; refused", strings.ToLower(string(op.Action)))}
+		}
+	}
+	return op
+}
+
+func displayNameOf(d *Desired) string {
+	if d.DisplayName != "" {
+		return d.DisplayName
+	}
+	if d.Resource != nil {
+		if s, ok := d.Resource["displayName"].(string); ok && s != "" {
+			return s
+		}
+		if s, ok := d.Resource["userName"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+func (r *planRun) escrowed(src string) (bool, string) {
+	e, ok := r.state.Escrows[src]
+	if !ok || !e.NextTry.After(r.in.Now) {
+		return false, ""
+	}
+	return true, fmt.Sprintf("%s failed %d time(s) (%s); next try after %s", e.Action, e.Attempts, e.Code, e.NextTry.UTC().Format(time.RFC3339))
+}
+
+// match finds the target user for an object: the stored link first, then the
+// matching attributes in precedence order (first hit wins).
+func (r *planRun) match(d *Desired, op *Operation) (idx int32, found bool, skip bool, err error) {
+	if tgt, ok := r.state.Links[d.SourceID]; ok {
+		if i, ok := r.byID[tgt]; ok {
+			op.TargetID, op.MatchedBy = tgt, "link"
+			return i, true, false, nil
+		}
+		op.DropLink = true
+		op.Detail = fmt.Sprintf("the linked user %s no longer exists in the target; link dropped. ", tgt)
+	}
+	for _, k := range d.Keys {
+		if k.Value == "" {
+			continue
+		}
+		ix, ap, err := r.index(k.Path)
+		if err != nil {
+			return 0, false, false, fmt.Errorf("druvascim: plan: matching attribute of %s: %w", d.SourceID, err)
+		}
+		i, ok := ix[ap.norm(k.Value)]
+		if !ok {
+			continue
+		}
+		if i == duplicateMatch {
+			op.Action, op.Reason = ActionSkip, ReasonDuplicateTargetEntries
+			op.Detail += fmt.Sprintf("more than one target user has %s = %q", k.Path, k.Value)
+			return 0, false, true, nil
+		}
+		op.TargetID = idOf(r.in.Current[i])
+		op.MatchedBy = k.Path
+		return i, true, false, nil
+	}
+	return 0, false, false, nil
+}
+
+func (r *planRun) planOne(d *Desired) (Operation, error) {
+	op := Operation{SourceID: d.SourceID, DisplayName: displayNameOf(d)}
+	if !d.InScope() {
+		return r.planOutOfScope(d, op)
+	}
+	if len(d.Keys) == 0 {
+		if _, linked := r.state.Links[d.SourceID]; !linked {
+			op.Action, op.Reason = ActionSkip, ReasonMissingMatchingValue
+			op.Detail = "the object has no value for any matching attribute"
+			return op, nil
+		}
+	}
+	idx, found, skip, err := r.match(d, &op)
+	if err != nil || skip {
+		return op, err
+	}
+	if found {
+		if owner := r.owner[idx]; owner != "" && owner != d.SourceID {
+			op.Action, op.Reason = ActionSkip, ReasonDuplicateSourceEntries
+			op.Detail += fmt.Sprintf("target user %s (matched by %s) is already linked to source object %s", op.TargetID, op.MatchedBy, owner)
+			return op, nil
+		}
+		if other, ok := r.claimed[idx]; ok {
+			op.Action, op.Reason = ActionSkip, ReasonDuplicateSourceEntries
+			op.Detail += fmt.Sprintf("target user %s (matched by %s) is also matched by source object %s", op.TargetID, op.MatchedBy, other)
+			return op, nil
+		}
+		if op.MatchedBy != "link" {
+			r.claimed[idx] = d.SourceID
+			op.Link = true
+		}
+		return r.planUpdate(d, op, r.in.Current[idx])
+	}
+	if len(d.Keys) == 0 {
+		op.Action, op.Reason = ActionSkip, ReasonMissingMatchingValue
+		op.Detail += "the object has no value for any matching attribute"
+		return op, nil
+	}
+	return r.planCreate(d, op)
+}
+
+func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
+	if d.Resource == nil {
+		op.Action, op.Reason = ActionSkip, ReasonMandatoryFieldsMissing
+		op.Detail += "no create form was mapped for the object"
+		return op, nil
+	}
+	var missing []string
+	for _, p := range r.cfg.required {
+		ap, err := r.path(p)
+		if err != nil {
+			return op, err
+		}
+		if v, ok := ap.get(d.Resource); !ok || !hasValue(v) {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		op.Action, op.Reason = ActionSkip, ReasonMandatoryFieldsMissing
+		op.Detail += "required attribute(s) without a value: " + strings.Join(missing, ", ")
+		return op, nil
+	}
+	for _, k := range d.Keys {
+		ap, err := r.path(k.Path)
+		if err != nil {
+			return op, err
+		}
+		ck := k.Path + "\x00" + ap.norm(k.Value)
+		if other, ok := r.creates[ck]; ok {
+			op.Action, op.Reason = ActionSkip, ReasonDuplicateSourceEntries
+			op.Detail += fmt.Sprintf("source object %s would create a user with the same %s = %q", other, k.Path, k.Value)
+			return op, nil
+		}
+	}
+	if r.cfg.noCreate {
+		op.Action, op.Reason = ActionSkip, ReasonActionNotAllowed
+		op.Detail += "creating users is turned off"
+		return op, nil
+	}
+	if esc, why := r.escrowed(d.SourceID); esc {
+		op.Action, op.Reason = ActionSkip, ReasonEscrowed
+		op.Detail += why
+		return op, nil
+	}
+	for _, k := range d.Keys {
+		ap, _ := r.path(k.Path)
+		r.creates[k.Path+"\x00"+ap.norm(k.Value)] = d.SourceID
+	}
+	op.Action = ActionCreate
+	op.Resource = d.Resource
+	op.Keys = d.Keys
+	op.Update = d.Update
+	for _, k := range d.Keys {
+		op.Detail += fmt.Sprintf("no target user has %s = %q. ", k.Path, k.Value)
+	}
+	op.Detail = strings.TrimSpace(op.Detail)
+	return op, nil
+}
+
+func hasValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return x != ""
+	case []any:
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok {
+				if val, ok := getCI(m, "value"); ok {
+					if hasValue(val) {
+						return true
+					}
+					continue
+				}
+			}
+			if hasValue(e) {
+				return true
+			}
+		}
+		return false
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
+}
+
+func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource) (Operation, error) {
+	for _, a := range d.Update {
+		if _, err := r.path(a.Path); err != nil {
+			return op, fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
+		}
+	}
+	patch, changes := diffUpdate(r.paths, d.Update, cur)
+	if len(patch) == 0 {
+		op.Action, op.Reason = ActionSkip, ReasonUnchanged
+		return op, nil
+	}
+	if r.cfg.noUpdate {
+		op.Action, op.Reason = ActionSkip, ReasonActionNotAllowed
+		op.Detail += "updating users is turned off"
+		op.Changes = changes
+		return op, nil
+	}
+	if esc, why := r.escrowed(d.SourceID); esc {
+		op.Action, op.Reason = ActionSkip, ReasonEscrowed
+		op.Detail += why
+		op.Link = false
+		return op, nil
+	}
+	if active, present := activeOf(cur); present && !active {
+		op.Reason = ReasonReenable
+	}
+	op.Action, op.Patch, op.Changes = ActionUpdate, patch, changes
+	op.Detail = strings.TrimSpace(op.Detail)
+	return op, nil
+}
+
+func (r *planRun) planOutOfScope(d *Desired, op Operation) (Operation, error) {
+	why := ReasonUnassigned
+	switch {
+	case d.HardDeleted:
+		why = ReasonHardDeleted
+	case d.OutOfScope && !d.SoftDeleted:
+		why = ReasonScopingFilter
+	}
+	scope := d.ScopeReason
+	if scope == "" {
+		scope = strings.ToLower(string(why))
+	}
+	tgt, linked := r.state.Links[d.SourceID]
+	if linked {
+		if i, ok := r.byID[tgt]; ok {
+			op.TargetID, op.MatchedBy = tgt, "link"
+			if op.DisplayName == "" {
+				op.DisplayName = currentName(r.in.Current[i])
+			}
+			return r.planDeprovision(op, why, scope, r.in.Current[i])
+		}
+		op.DropLink = true
+		op.Detail = fmt.Sprintf("the linked user %s no longer exists in the target; link dropped. ", tgt)
+	}
+	// Not ours: never disable or delete a user we did not create or match.
+	for _, k := range d.Keys {
+		ix, ap, err := r.index(k.Path)
+		if err != nil {
+			return op, fmt.Errorf("druvascim: plan: matching attribute of %s: %w", d.SourceID, err)
+		}
+		if i, ok := ix[ap.norm(k.Value)]; ok && i != duplicateMatch {
+			op.Action, op.Reason = ActionSkip, ReasonNotManaged
+			op.TargetID = idOf(r.in.Current[i])
+			op.Detail += fmt.Sprintf("source says %s, but target user matched by %s was never linked; left alone", scope, k.Path)
+			return op, nil
+		}
+	}
+	op.Action, op.Reason = ActionSkip, ReasonOutOfScope
+	op.Detail += "not provisioned: " + scope
+	return op, nil
+}
+
+func currentName(u scim.Resource) string {
+	if s, ok := getCI(u, "displayName"); ok {
+		if s, ok := s.(string); ok && s != "" {
+			return s
+		}
+	}
+	s, _ := getCI(u, "userName")
+	str, _ := s.(string)
+	return str
+}
+
+func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur scim.Resource) (Operation, error) {
+	op.Reason = why
+	if why == ReasonHardDeleted && r.cfg.deletes {
+		if esc, d := r.escrowed(op.SourceID); esc {
+			op.Action, op.Reason, op.Detail = ActionSkip, ReasonEscrowed, d
+			return op, nil
+		}
+		op.Action, op.DropLink = ActionDelete, true
+		op.Detail = "permanently deleted in the source"
+		return op, nil
+	}
+	if r.cfg.skipOutOfScope && why != ReasonHardDeleted {
+		op.Action, op.Reason = ActionSkip, ReasonActionNotAllowed
+		op.Detail = scope + "; out-of-scope deprovisioning is turned off"
+		return op, nil
+	}
+	if active, present := activeOf(cur); present && !active {
+		op.Action, op.Reason = ActionSkip, ReasonUnchanged
+		op.Detail = scope + "; already disabled"
+		return op, nil
+	}
+	if esc, d := r.escrowed(op.SourceID); esc {
+		op.Action, op.Reason, op.Detail = ActionSkip, ReasonEscrowed, d
+		return op, nil
+	}
+	op.Action = ActionDisable
+	op.Detail = scope
+	if why == ReasonHardDeleted {
+		op.Detail += " (deletes are turned off: disabled instead)"
+	}
+	op.Changes = []PropertyChange{{Path: "active", Old: "true", New: "false"}}
+	return op, nil
+}
+
+// planAbsent plans a linked object that a full read did not return.
+func (r *planRun) planAbsent(src, tgt string) (Operation, bool) {
+	op := Operation{SourceID: src, TargetID: tgt, MatchedBy: "link"}
+	i, ok := r.byID[tgt]
+	if !ok {
+		op.Action, op.Reason, op.DropLink = ActionSkip, ReasonOutOfScope, true
+		op.Detail = "not in the source and the linked user no longer exists; link dropped"
+		return op, true
+	}
+	cur := r.in.Current[i]
+	if active, present := activeOf(cur); present && !active {
+		return op, false // already disabled: nothing to say every cycle
+	}
+	op.DisplayName = currentName(cur)
+	op, _ = r.planDeprovision(op, ReasonUnassigned, "not returned by a full read of the source (unassigned)", cur)
+	return op, true
+}
+
+// Format writes the plan for people, in the manner of `terraform plan`:
+// one line per change with its properties, skips with their reasons, and a
+// closing count. Unchanged objects are only counted.
+func (p *Plan) Format() string {
+	var b strings.Builder
+	kind := "incremental"
+	if p.Full {
+		kind = "full"
+	}
+	fmt.Fprintf(&b, "druvascim plan (%s read, %s)\n\n", kind, p.Time.UTC().Format(time.RFC3339))
+	for _, op := range p.Operations {
+		var sym string
+		switch op.Action {
+		case ActionCreate:
+			sym = "+ create "
+		case ActionUpdate:
+			sym = "~ update "
+		case ActionDisable:
+			sym = "- disable"
+		case ActionDelete:
+			sym = "x delete "
+		default:
+			if op.Reason == ReasonUnchanged && !op.Link && !op.DropLink {
+				continue
+			}
+			sym = "  skip   "
+		}
+		name := op.DisplayName
+		if name == "" {
+			name = op.SourceID
+		}
+		fmt.Fprintf(&b, "  %s %q (source %s", sym, name, op.SourceID)
+		if op.TargetID != "" {
+			fmt.Fprintf(&b, ", target %s", op.TargetID)
+		}
+		b.WriteString(")")
+		if op.Reason != "" {
+			fmt.Fprintf(&b, " [%s]", op.Reason)
+		}
+		b.WriteByte('\n')
+		if op.Action == ActionCreate {
+			for _, k := range slices.Sorted(maps.Keys(op.Resource)) {
+				if k == "schemas" {
+					continue
+				}
+				fmt.Fprintf(&b, "        %s = %s\n", k, render(op.Resource[k], true))
+			}
+		}
+		for _, c := range op.Changes {
+			fmt.Fprintf(&b, "        %s: %s → %s\n", c.Path, c.Old, c.New)
+		}
+		if op.Link && op.Action != ActionCreate {
+			fmt.Fprintf(&b, "        link to existing user (matched by %s)\n", op.MatchedBy)
+		}
+		if op.Detail != "" && op.Action != ActionCreate {
+			fmt.Fprintf(&b, "        # %s\n", op.Detail)
+		}
+	}
+	c := p.Counts
+	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to disable, %d to delete; %d unchanged, %d skipped.\n",
+		c.Create, c.Update, c.Disable, c.Delete, c.Unchanged, c.Skip)
+	if p.Hold != nil {
+		state := "HELD"
+		if p.Approved {
+			state = "APPROVED despite hold"
+		}
+		fmt.Fprintf(&b, "%s (%s): %s\n", state, p.Hold.Code, p.Hold.Message)
+	}
+	return b.String()
+}
+
+// phaseOf orders Apply: creates and updates run before disables and
+// deletes.
+func phaseOf(a Action) int {
+	switch a {
+	case ActionCreate, ActionUpdate:
+		return 0
+	case ActionDisable, ActionDelete:
+		return 1
+	}
+	return 2
+}

@@ -1,0 +1,173 @@
+package druvascim
+
+import (
+	"errors"
+
+	"github.com/druvascim/druvascim/scim"
+)
+
+// Action is what the planner decided for one object, named as in Entra's
+// provisioning logs.
+type Action string
+
+// The actions of a [Plan] and of the provisioning log.
+const (
+	// ActionCreate creates the user in the target.
+	ActionCreate Action = "Create"
+	// ActionUpdate sends the minimal PATCH of mapped attributes that differ
+	// (and re-enables a disabled user that is back in scope).
+	ActionUpdate Action = "Update"
+	// ActionDisable sets active to false (in Druva: Preserved).
+	ActionDisable Action = "Disable"
+	// ActionDelete sends DELETE (in Druva the user is still preserved).
+	ActionDelete Action = "Delete"
+	// ActionSkip changes nothing; the operation's Reason says why.
+	ActionSkip Action = "Skip"
+	// ActionStagedDelete is a Disable or Delete held by a safety rule; it
+	// appears only in reports of held plans, as in Entra.
+	ActionStagedDelete Action = "StagedDelete"
+)
+
+// Status is the outcome of one provisioning-log entry, as in Entra.
+type Status string
+
+// The statuses of a provisioning-log [Entry].
+const (
+	StatusSuccess Status = "Success"
+	StatusFailure Status = "Failure"
+	StatusSkipped Status = "Skipped"
+	StatusWarning Status = "Warning"
+)
+
+// Reason is a machine-readable code saying why an operation is a Skip, why a
+// user is disabled, or why an operation failed. Codes follow Entra's
+// provisioning-log error codes where Entra has one.
+type Reason string
+
+// Reasons used by the planner and the executor.
+const (
+	// ReasonMissingMatchingValue: the object has no value for any matching
+	// attribute (Entra: ImportSkipped).
+	ReasonMissingMatchingValue Reason = "ImportSkipped"
+	// ReasonMandatoryFieldsMissing: a required attribute (Druva: userName,
+	// displayName, email) has no value.
+	ReasonMandatoryFieldsMissing Reason = "MandatoryFieldsMissing"
+	// ReasonDuplicateTargetEntries: more than one target user matched.
+	ReasonDuplicateTargetEntries Reason = "DuplicateTargetEntries"
+	// ReasonDuplicateSourceEntries: another source object already claims the
+	// same target user, or would create a user with the same matching value.
+	ReasonDuplicateSourceEntries Reason = "DuplicateSourceEntries"
+	// ReasonUnchanged: the target already holds the desired values (Entra:
+	// EntrySynchronizationSkipped).
+	ReasonUnchanged Reason = "Unchanged"
+	// ReasonOutOfScope: the object is not in scope and was never provisioned.
+	ReasonOutOfScope Reason = "OutOfScope"
+	// ReasonEscrowed: an earlier failure is waiting for its next retry time.
+	ReasonEscrowed Reason = "Escrowed"
+	// ReasonNotManaged: the source says disable or delete, but the matching
+	// target user was never created or matched by us (no link), so it is
+	// left alone.
+	ReasonNotManaged Reason = "NotManaged"
+	// ReasonActionNotAllowed: a policy turned this kind of action off.
+	ReasonActionNotAllowed Reason = "ActionNotAllowed"
+	// ReasonVetoed: the operation hook vetoed the operation.
+	ReasonVetoed Reason = "Vetoed"
+	// ReasonHeld: a safety rule held the plan (see [Plan.Hold]).
+	ReasonHeld Reason = "Held"
+
+	// ReasonUnassigned: a linked user is soft-deleted in the source
+	// (unassigned, disabled, soft-deleted) or missing from a full read.
+	ReasonUnassigned Reason = "Unassigned"
+	// ReasonScopingFilter: a linked user no longer passes the scoping filter.
+	ReasonScopingFilter Reason = "ScopingFilter"
+	// ReasonHardDeleted: a linked user was permanently deleted in the source.
+	ReasonHardDeleted Reason = "HardDeleted"
+	// ReasonReenable: a matched user that is disabled is back in scope.
+	ReasonReenable Reason = "Reenable"
+
+	// ReasonConflict: the target refused a write as a conflict (409) and no
+	// single user could be adopted (Entra: EntryConflict).
+	ReasonConflict Reason = "EntryConflict"
+	// ReasonInvalidAnchor: a linked target user no longer exists (404); the
+	// link is dropped and the object is matched again next cycle.
+	ReasonInvalidAnchor Reason = "InvalidAnchor"
+	// ReasonUnauthorized: the target rejected the credentials (401/403).
+	ReasonUnauthorized Reason = "Unauthorized"
+	// ReasonTooManyRequests: the target kept throttling (429).
+	ReasonTooManyRequests Reason = "TooManyRequests"
+	// ReasonServerError: the target failed (5xx) or the connection failed.
+	ReasonServerError Reason = "InternalServerError"
+	// ReasonBadRequest: the target refused the request as invalid (400, 422…).
+	ReasonBadRequest Reason = "BadRequest"
+	// ReasonCanceled: the cycle was canceled before the operation ran.
+	ReasonCanceled Reason = "Canceled"
+)
+
+// Assignment is one attribute value the mapping wants on every update; it has
+// the same fields as mapping.Assignment and converts to it directly.
+type Assignment struct {
+	// Path is a SCIM attribute path such as "name.givenName" or
+	// `emails[type eq "work"].value`.
+	Path string `json:"path"`
+	// Value is in SCIM JSON form: string, bool, float64, []any.
+	Value any `json:"value"`
+	// Redacted marks a secret value: it is masked in reports and plans.
+	Redacted bool `json:"redacted,omitempty"`
+}
+
+// MatchKey is one matching attribute and the object's value for it; it has the
+// same fields as mapping.MatchKey.
+type MatchKey struct {
+	Path  string `json:"path"`
+	Value string `json:"value"`
+}
+
+// Desired is one source object after scoping and mapping: what the target
+// should hold for it. [Prepare] builds it from source objects and a
+// mapping.Set; callers that map themselves can fill it directly.
+type Desired struct {
+	// SourceID is the source object's immutable id (required).
+	SourceID string `json:"sourceId"`
+	// DisplayName names the object in plans and reports.
+	DisplayName string `json:"displayName,omitempty"`
+	// SoftDeleted is the source's verdict: unassigned, disabled or
+	// soft-deleted ([KeySoftDeleted]).
+	SoftDeleted bool `json:"softDeleted,omitempty"`
+	// HardDeleted: permanently deleted in the source ([KeyHardDeleted]).
+	HardDeleted bool `json:"hardDeleted,omitempty"`
+	// OutOfScope: the mapping set's scoping filter rejected the object.
+	OutOfScope bool `json:"outOfScope,omitempty"`
+	// ScopeReason is the source's explanation ([KeyScopeReason]).
+	ScopeReason string `json:"scopeReason,omitempty"`
+	// Resource is the create form (mappings applied on create, defaults
+	// filled). Needed only when the object may be created.
+	Resource scim.Resource `json:"resource,omitempty"`
+	// Update holds the mappings applied Always with a non-NULL value, in set
+	// order; an update never touches any other attribute.
+	Update []Assignment `json:"update,omitempty"`
+	// Keys are the matching attributes in precedence order.
+	Keys []MatchKey `json:"keys,omitempty"`
+}
+
+// InScope reports whether the object should be active in the target.
+func (d *Desired) InScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d.OutOfScope }
+
+// Errors of planning and applying, matched with errors.Is.
+var (
+	// ErrDeletionThreshold: the plan would disable or delete more users than
+	// the threshold allows; it is held until approved.
+	ErrDeletionThreshold = errors.New("druvascim: deletion threshold exceeded")
+	// ErrSourceShrank: the source has shrunk by more than the allowed
+	// fraction since the last full cycle; the plan is held until approved.
+	ErrSourceShrank = errors.New("druvascim: source shrank suspiciously")
+	// ErrIncompleteSource: the source read was not complete (or malformed);
+	// nothing is planned from it.
+	ErrIncompleteSource = errors.New("druvascim: incomplete source read")
+	// ErrPlanHeld: Apply was given a held plan that was not approved.
+	ErrPlanHeld = errors.New("druvascim: plan is held by a safety rule")
+	// ErrQuarantined: the cycle stopped early because authentication was
+	// rejected or too many operations failed.
+	ErrQuarantined = errors.New("druvascim: provisioning quarantined")
+	// ErrNotFound: on-demand provisioning could not find the source object.
+	ErrNotFound = errors.New("druvascim: object not found")
+)
