@@ -24,3 +24,26 @@ type PatchOperation struct {
 	Path  string `json:"path,omitempty"`
 	Value any    `json:"value,omitempty"`
 }
+
+// PatchRequest is the body of a SCIM PATCH request (RFC 7644 §3.5.2). Build
+// one with [NewPatchRequest]; decode and check one with [ParsePatchRequest].
+type PatchRequest struct {
+	Schemas    []string         `json:"schemas"`
+	Operations []PatchOperation `json:"Operations"`
+}
+
+// NewPatchRequest returns a PATCH request body carrying ops under the
+// [PatchOpSchema] URN.
+func NewPatchRequest(ops ...PatchOperation) PatchRequest {
+	return PatchRequest{Schemas: []string{PatchOpSchema}, Operations: ops}
+}
+
+// ListResponse is a SCIM list response (RFC 7644 §3.4.2). In JSON the
+// resources are under "Resources", as the RFC spells it.
+type ListResponse struct {
+	Schemas      []string   `json:"schemas"`
+	TotalResults int        `json:"totalResults"`
+	ItemsPerPage int        `json:"itemsPerPage"`
+	StartIndex   int        `json:"startIndex"`
+	Resources    []Resource `json:"Resources"`
+}

@@ -1,0 +1,432 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/q-uint/parser"
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// maxFilterLen bounds the length of a filter; maxFilterDepth bounds the
+// nesting of parentheses and brackets. Both keep parsing fast on hostile
+// input.
+const (
+	maxFilterLen   = 8192
+	maxFilterDepth = 32
+)
+
+// Filter is a parsed SCIM filter (RFC 7644 §3.4.2.2), ready to be evaluated
+// against resources with [Filter.Matches]. A Filter is immutable and safe for
+// concurrent use.
+type Filter struct {
+	root node
+}
+
+// node is one node of a filter expression tree.
+type node interface {
+	// eval evaluates the node against one object (a resource, or one element
+	// of a multi-valued attribute).
+	eval(obj map[string]any) bool
+	// render writes the node in SCIM syntax; top reports whether it is the
+	// outermost node (no parentheses needed).
+	render(b *strings.Builder, top bool)
+}
+
+// cmpNode is "attr op value" or "attr pr".
+type cmpNode struct {
+	ref   attrRef
+	op    filter.CompareOperator
+	value any // string, bool, nil or json.Number
+	num   float64
+	isNum bool
+}
+
+// logicNode is "left and right" or "left or right".
+type logicNode struct {
+	and         bool
+	left, right node
+}
+
+// notNode is "not (x)".
+type notNode struct{ x node }
+
+// valuePathNode is "attr[filter]" inside a filter.
+type valuePathNode struct {
+	ref    attrRef
+	filter node
+}
+
+// ParseFilter parses a SCIM filter such as
+//
+//	userName eq "bjensen" and (emails[type eq "work" and value co "@example.com"] or not (title pr))
+//
+// with github.com/scim2/filter-parser/v2. Operators and keywords are
+// case-insensitive; string literals are JSON strings and are unescaped.
+// Errors are a [*SyntaxError] saying what is wrong and where; errors.As also
+// finds a [*Error] with status 400 and scimType "invalidFilter" in them.
+func ParseFilter(s string) (*Filter, error) {
+	return parseFilter(s)
+}
+
+func parseFilter(s string) (*Filter, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, filterError(s, 0, "empty filter", nil)
+	}
+	if len(s) > maxFilterLen {
+		return nil, filterError(s, maxFilterLen, fmt.Sprintf("filter longer than %d bytes", maxFilterLen), nil)
+	}
+	if off, msg := prescanFilter(s); msg != "" {
+		return nil, filterError(s, off, msg, nil)
+	}
+	// The grammar allows no space around the whole filter.
+	lead := len(s) - len(strings.TrimLeft(s, " "))
+	text := strings.TrimRight(s[lead:], " ")
+	expr, err := filter.ParseFilterNumber([]byte(text))
+	if err != nil {
+		off, msg := describeParseError(text, err)
+		return nil, filterError(s, lead+off, msg, err)
+	}
+	root, err := convert(expr)
+	if err != nil {
+		return nil, filterError(s, 0, err.Error(), nil)
+	}
+	return &Filter{root: root}, nil
+}
+
+// prescanFilter finds the faults the parser reports poorly: unterminated
+// strings, unbalanced brackets and parentheses, control characters and
+// excessive nesting.
+func prescanFilter(s string) (int, string) {
+	var stack []byte
+	var opened []int
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			end := skipString(s, i)
+			if end < 0 {
+				return i, "unterminated string"
+			}
+			for j := i + 1; j < end; j++ {
+				if s[j] < 0x20 {
+					return j, fmt.Sprintf("control character %q in a string (escape it)", rune(s[j]))
+				}
+			}
+			i = end
+		case c == '(' || c == '[':
+			if len(stack) >= maxFilterDepth {
+				return i, fmt.Sprintf("nested more than %d levels deep", maxFilterDepth)
+			}
+			stack = append(stack, c)
+			opened = append(opened, i)
+		case c == ')' || c == ']':
+			want := byte('(')
+			if c == ']' {
+				want = '['
+			}
+			if len(stack) == 0 || stack[len(stack)-1] != want {
+				return i, fmt.Sprintf("unexpected %q", rune(c))
+			}
+			stack = stack[:len(stack)-1]
+			opened = opened[:len(opened)-1]
+		case c < 0x20:
+			return i, fmt.Sprintf("control character %q", rune(c))
+		}
+	}
+	if len(stack) > 0 {
+		return opened[len(opened)-1], fmt.Sprintf("%q is never closed", rune(stack[len(stack)-1]))
+	}
+	return 0, ""
+}
+
+// describeParseError turns a filter-parser error into the byte offset of
+// the fault and a sentence. The parser matches the longest valid filter it
+// can; when input is left over, the fault is where that filter ends.
+// Otherwise no expression could be read from the start.
+func describeParseError(s string, err error) (int, string) {
+	var pe *parser.ExpectedParseError
+	if errors.As(err, &pe) {
+		if r, ok := pe.Expected.(rune); ok && r == parser.EOD {
+			_, col := pe.Conflict.Position()
+			// The parser counts runes; convert to a byte offset.
+			off := 0
+			for n := 0; n < col && off < len(s); n++ {
+				_, size := utf8.DecodeRuneInString(s[off:])
+				off += size
+			}
+			near := s[off:]
+			if len(near) > 20 {
+				near = near[:20] + "…"
+			}
+			return off, fmt.Sprintf("syntax error at %q: a valid filter ends before it", near)
+		}
+	}
+	return 0, "syntax error: no valid expression (attribute, operator eq/ne/co/sw/ew/gt/ge/lt/le/pr, value; joined by and/or; not (…)) could be read here"
+}
+
+// convert translates the parser's tree into ours, unescaping strings.
+func convert(e filter.Expression) (node, error) {
+	switch e := e.(type) {
+	case *filter.AttributeExpression:
+		n := &cmpNode{ref: refFromParser(e.AttributePath), op: filter.CompareOperator(strings.ToLower(string(e.Operator)))}
+		switch v := e.CompareValue.(type) {
+		case string:
+			u, err := unescape(v)
+			if err != nil {
+				return nil, err
+			}
+			n.value = u
+		case json.Number:
+			f, err := strconv.ParseFloat(string(v), 64)
+			if err != nil {
+				return nil, fmt.Errorf("number %s out of range", v)
+			}
+			n.value, n.num, n.isNum = v, f, true
+		case bool, nil:
+			n.value = v
+		default:
+			return nil, fmt.Errorf("unsupported comparison value %v", v)
+		}
+		return n, nil
+	case *filter.LogicalExpression:
+		l, err := convert(e.Left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := convert(e.Right)
+		if err != nil {
+			return nil, err
+		}
+		return &logicNode{and: e.Operator == filter.AND, left: l, right: r}, nil
+	case *filter.NotExpression:
+		x, err := convert(e.Expression)
+		if err != nil {
+			return nil, err
+		}
+		return &notNode{x: x}, nil
+	case *filter.ValuePath:
+		f, err := convert(e.ValueFilter)
+		if err != nil {
+			return nil, err
+		}
+		return &valuePathNode{ref: refFromParser(e.AttributePath), filter: f}, nil
+	default:
+		return nil, fmt.Errorf("unsupported filter expression %T", e)
+	}
+}
+
+// unescape decodes the body of a JSON string literal as the filter parser
+// returns it (between the quotes, escapes intact). Bytes that are not
+// escapes are kept as they are, so any string survives Quote and back.
+func unescape(s string) (string, error) {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s, nil
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return "", fmt.Errorf("string ends with a lone backslash")
+		}
+		switch s[i] {
+		case '"', '\\', '/':
+			b.WriteByte(s[i])
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, ok := hex4(s, i+1)
+			if !ok {
+				return "", fmt.Errorf("bad \\u escape in string")
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if r2, ok := hex4(s, i+3); ok && i+2 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						b.WriteRune(d)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			b.WriteRune(r)
+		default:
+			return "", fmt.Errorf("bad escape \\%c in string", s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+func hex4(s string, at int) (rune, bool) {
+	if at+4 > len(s) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[at:at+4], 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return rune(n), true
+}
+
+// Quote returns value as a SCIM filter string literal: in double quotes,
+// with '"' and '\' escaped, control characters escaped as JSON escapes
+// (\n, \t, \u001F, …) and everything else as it is. A quoted value always
+// parses back as exactly one string equal to value, so it can never widen a
+// query.
+func Quote(value string) string {
+	var b strings.Builder
+	b.Grow(len(value) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			if c < 0x20 {
+				// The filter grammar accepts upper-case hex digits only.
+				const hexDigits = "0123456789ABCDEF"
+				b.WriteString(`\u00`)
+				b.WriteByte(hexDigits[c>>4])
+				b.WriteByte(hexDigits[c&0xF])
+				continue
+			}
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// EqualityFilter returns the filter `attribute eq "value"` with value quoted
+// by [Quote]. The attribute must be a valid attribute path; a path with a
+// value filter and a sub-attribute such as `emails[type eq "work"].value`
+// becomes `emails[type eq "work" and value eq "…"]`, the form RFC 7644
+// allows in filters. The result is checked by parsing it.
+func EqualityFilter(attribute, value string) (string, error) {
+	p, err := ParsePath(attribute)
+	if err != nil {
+		return "", err
+	}
+	var out string
+	switch {
+	case p.attr == "":
+		return "", pathError(attribute, 0, "a whole schema extension cannot be compared to a value", nil)
+	case p.filter != nil:
+		if p.sub == "" {
+			return "", pathError(attribute, len(attribute), "a path with a value filter needs a sub-attribute to compare", nil)
+		}
+		head := Path{urn: p.urn, attr: p.attr}
+		var b strings.Builder
+		p.filter.root.render(&b, false)
+		out = head.String() + "[" + b.String() + " and " + p.sub + " eq " + Quote(value) + "]"
+	default:
+		out = p.String() + " eq " + Quote(value)
+	}
+	if _, err := parseFilter(out); err != nil {
+		return "", fmt.Errorf("scim: cannot build an equality filter for %q: %w", attribute, err)
+	}
+	return out, nil
+}
+
+// String returns the filter in canonical SCIM syntax; it parses back to an
+// equivalent filter.
+func (f *Filter) String() string {
+	if f == nil || f.root == nil {
+		return ""
+	}
+	var b strings.Builder
+	f.root.render(&b, true)
+	return b.String()
+}
+
+func (n *cmpNode) render(b *strings.Builder, _ bool) {
+	n.ref.render(b)
+	b.WriteByte(' ')
+	b.WriteString(string(n.op))
+	if n.op == filter.PR {
+		return
+	}
+	b.WriteByte(' ')
+	switch v := n.value.(type) {
+	case string:
+		b.WriteString(Quote(v))
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case json.Number:
+		b.WriteString(string(v))
+	default:
+		b.WriteString("null")
+	}
+}
+
+func (n *logicNode) render(b *strings.Builder, top bool) {
+	if !top {
+		b.WriteByte('(')
+	}
+	renderOperand(b, n.left, n.and)
+	if n.and {
+		b.WriteString(" and ")
+	} else {
+		b.WriteString(" or ")
+	}
+	renderOperand(b, n.right, n.and)
+	if !top {
+		b.WriteByte(')')
+	}
+}
+
+// renderOperand writes an operand of a logical node, bracketing a nested
+// logical node only where precedence needs it ("or" inside "and").
+func renderOperand(b *strings.Builder, x node, and bool) {
+	if l, ok := x.(*logicNode); ok && (l.and == and || l.and) {
+		l.render(b, true)
+		return
+	}
+	x.render(b, false)
+}
+
+func (n *notNode) render(b *strings.Builder, _ bool) {
+	b.WriteString("not (")
+	n.x.render(b, true)
+	b.WriteByte(')')
+}
+
+func (n *valuePathNode) render(b *strings.Builder, _ bool) {
+	n.ref.render(b)
+	b.WriteByte('[')
+	n.filter.render(b, true)
+	b.WriteByte(']')
+}

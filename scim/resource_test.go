@@ -1,0 +1,326 @@
+package scim
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// decode is a test helper turning JSON text into a Resource.
+func decode(t testing.TB, s string) Resource {
+	t.Helper()
+	var r Resource
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("decoding %s: %v", s, err)
+	}
+	return r
+}
+
+const bjensen = `{
+  "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+  "id": "2819c223",
+  "externalId": "bjensen",
+  "UserName": "bjensen@example.com",
+  "displayName": "Babs Jensen",
+  "active": true,
+  "name": {"givenName": "Barbara", "familyName": "Jensen"},
+  "emails": [
+    {"value": "babs@home.example", "type": "home"},
+    {"value": "bjensen@example.com", "type": "work", "primary": true}
+  ],
+  "phoneNumbers": [{"value": "555-1", "type": "mobile"}],
+  "nickNames": ["babs", "b"],
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+    "department": "Finance",
+    "manager": {"value": "26118915", "displayName": "John Smith"}
+  },
+  "meta": {"resourceType": "User", "created": "2010-01-23T04:56:22Z", "lastModified": "2011-05-13T04:42:34.5Z", "version": "W/\"a330bc54f0671c9\"", "location": "https://example.com/v2/Users/2819c223"}
+}`
+
+func TestGet(t *testing.T) {
+	r := decode(t, bjensen)
+	tests := []struct {
+		path string
+		want any
+		ok   bool
+	}{
+		{"userName", "bjensen@example.com", true}, // stored as "UserName"
+		{"USERNAME", "bjensen@example.com", true},
+		{"name.givenName", "Barbara", true},
+		{"NAME.GIVENNAME", "Barbara", true},
+		{"name.middleName", nil, false},
+		{"title", nil, false},
+		{"active", true, true},
+		{`emails[type eq "work"].value`, "bjensen@example.com", true},
+		{`emails[TYPE eq "WORK"].value`, "bjensen@example.com", true},
+		{`emails[type eq "other"].value`, nil, false},
+		{`emails[primary eq true].type`, "work", true},
+		{`emails[type eq "home"]`, map[string]any{"value": "babs@home.example", "type": "home"}, true},
+		{"emails.value", []any{"babs@home.example", "bjensen@example.com"}, true},
+		{`phoneNumbers[type eq "mobile"].value`, "555-1", true},
+		{`nickNames[value eq "B"]`, "b", true},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "Finance", true},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:DEPARTMENT", "Finance", true},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "26118915", true},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", nil, false},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:displayName", "Babs Jensen", true},
+		{"urn:ietf:params:scim:schemas:extension:other:2.0:User:x", nil, false},
+		{"displayName.x", nil, false}, // sub-attribute of a string
+		{"", nil, false},
+		{"a..b", nil, false},
+		{`emails[type eq`, nil, false},
+	}
+	for _, tc := range tests {
+		got, ok := r.Get(tc.path)
+		if ok != tc.ok || !cmp.Equal(got, tc.want) {
+			t.Errorf("Get(%q) = %v, %v; want %v, %v", tc.path, got, ok, tc.want, tc.ok)
+		}
+	}
+	ext, ok := r.Get(EnterpriseUserSchema)
+	if m, isMap := ext.(map[string]any); !ok || !isMap || m["department"] != "Finance" {
+		t.Errorf("Get(enterprise URN) = %v, %v", ext, ok)
+	}
+	var nilRes Resource
+	if _, ok := nilRes.Get("userName"); ok {
+		t.Error("Get on a nil Resource found something")
+	}
+	if _, ok := (Resource{"x": nil}).Get("x"); ok {
+		t.Error("a JSON null counts as present")
+	}
+}
+
+func TestSet(t *testing.T) {
+	tests := []struct {
+		name  string
+		start string
+		path  string
+		value any
+		want  string
+	}{
+		{"simple", `{}`, "userName", "a", `{"userName":"a"}`},
+		{"keeps existing spelling", `{"UserName":"x"}`, "username", "a", `{"UserName":"a"}`},
+		{"creates intermediate", `{}`, "name.givenName", "Ann", `{"name":{"givenName":"Ann"}}`},
+		{"merges into existing", `{"name":{"familyName":"Lee"}}`, "name.givenName", "Ann", `{"name":{"familyName":"Lee","givenName":"Ann"}}`},
+		{"creates work email", `{}`, `emails[type eq "work"].value`, "a@x", `{"emails":[{"type":"work","value":"a@x"}]}`},
+		{"appends work email", `{"emails":[{"type":"home","value":"h@x"}]}`, `emails[type eq "work"].value`, "a@x",
+			`{"emails":[{"type":"home","value":"h@x"},{"type":"work","value":"a@x"}]}`},
+		{"updates work email", `{"emails":[{"type":"Work","value":"old@x","primary":true}]}`, `emails[type eq "work"].value`, "a@x",
+			`{"emails":[{"type":"Work","value":"a@x","primary":true}]}`},
+		{"creates from and-filter", `{}`, `emails[type eq "work" and primary eq true].value`, "a@x",
+			`{"emails":[{"type":"work","primary":true,"value":"a@x"}]}`},
+		{"replaces matching element", `{"emails":[{"type":"work","value":"old","display":"d"}]}`, `emails[type eq "work"]`, map[string]any{"value": "new"},
+			`{"emails":[{"type":"work","value":"new"}]}`},
+		{"extension attribute", `{}`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "Sales",
+			`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales"}}`},
+		{"extension sub-attribute", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales"}}`,
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "42",
+			`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales","manager":{"value":"42"}}}`},
+		{"core URN prefix", `{}`, "urn:ietf:params:scim:schemas:core:2.0:User:userName", "u", `{"userName":"u"}`},
+		{"whole extension", `{}`, EnterpriseUserSchema, map[string]any{"department": "X"},
+			`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"X"}}`},
+		{"sub of every element", `{"emails":[{"value":"a"},{"value":"b"}]}`, "emails.type", "work",
+			`{"emails":[{"value":"a","type":"work"},{"value":"b","type":"work"}]}`},
+		{"nil removes", `{"title":"x","userName":"u"}`, "title", nil, `{"userName":"u"}`},
+		{"bool", `{}`, "active", false, `{"active":false}`},
+		{"list", `{}`, "roles", []any{"a", "b"}, `{"roles":["a","b"]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := decode(t, tc.start)
+			if err := r.Set(tc.path, tc.value); err != nil {
+				t.Fatalf("Set: %v", err)
+			}
+			if diff := cmp.Diff(decode(t, tc.want), roundTrip(t, r)); diff != "" {
+				t.Errorf("resource (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func roundTrip(t testing.TB, r Resource) Resource {
+	t.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode(t, string(data))
+}
+
+func TestSetErrors(t *testing.T) {
+	tests := []struct {
+		start, path string
+		value       any
+	}{
+		{`{}`, "a..b", "x"},
+		{`{}`, "", "x"},
+		{`{"displayName":"x"}`, "displayName.sub", "x"},
+		{`{"name":{"givenName":"x"}}`, `name[type eq "work"].value`, "x"},
+		{`{}`, `emails[type eq "work" or type eq "home"].value`, "x"},
+		{`{}`, `emails[value co "x"].display`, "x"},
+		{`{}`, `emails[type eq "work"]`, "not an object"},
+		{`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"oops"}`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "x"},
+		{`{"emails":["a"]}`, "emails.value", "x"},
+	}
+	for _, tc := range tests {
+		r := decode(t, tc.start)
+		before := roundTrip(t, r)
+		if err := r.Set(tc.path, tc.value); err == nil {
+			t.Errorf("Set(%q) on %s succeeded, want an error", tc.path, tc.start)
+		} else if tc.path != "" && tc.path != "a..b" {
+			if diff := cmp.Diff(before, roundTrip(t, r)); diff != "" {
+				t.Errorf("failed Set(%q) changed the resource:\n%s", tc.path, diff)
+			}
+		}
+	}
+	var nilRes Resource
+	if err := nilRes.Set("userName", "x"); err == nil {
+		t.Error("Set on a nil Resource succeeded")
+	}
+}
+
+func TestRemove(t *testing.T) {
+	tests := []struct {
+		name, start, path, want string
+	}{
+		{"attribute", `{"a":1,"b":2}`, "A", `{"b":2}`},
+		{"absent", `{"a":1}`, "zzz", `{"a":1}`},
+		{"sub-attribute", `{"name":{"givenName":"x","familyName":"y"}}`, "name.givenName", `{"name":{"familyName":"y"}}`},
+		{"last sub-attribute drops complex", `{"name":{"givenName":"x"}}`, "name.givenName", `{}`},
+		{"filtered element", `{"members":[{"value":"1"},{"value":"2"}]}`, `members[value eq "1"]`, `{"members":[{"value":"2"}]}`},
+		{"last element drops attribute", `{"members":[{"value":"1"}]}`, `members[value eq "1"]`, `{}`},
+		{"filtered sub-attribute", `{"emails":[{"type":"work","value":"a","display":"d"}]}`, `emails[type eq "work"].display`, `{"emails":[{"type":"work","value":"a"}]}`},
+		{"extension attribute drops empty extension", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"x"}}`,
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", `{}`},
+		{"whole extension", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"x"},"a":1}`, EnterpriseUserSchema, `{"a":1}`},
+		{"sub of every element", `{"emails":[{"value":"a","type":"t"},{"value":"b"}]}`, "emails.type", `{"emails":[{"value":"a"},{"value":"b"}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := decode(t, tc.start)
+			if err := r.Remove(tc.path); err != nil {
+				t.Fatalf("Remove: %v", err)
+			}
+			if diff := cmp.Diff(decode(t, tc.want), roundTrip(t, r)); diff != "" {
+				t.Errorf("resource (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if err := (Resource{}).Remove("a[b"); err == nil {
+		t.Error("Remove with an invalid path succeeded")
+	}
+}
+
+func TestPathReuse(t *testing.T) {
+	p, err := ParsePath(`emails[type eq "work"].value`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := Resource{}, Resource{}
+	if err := a.SetPath(p, "a@x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetPath(p, "b@x"); err != nil {
+		t.Fatal(err)
+	}
+	for r, want := range map[*Resource]string{&a: "a@x", &b: "b@x"} {
+		if got, _ := r.GetPath(p); got != want {
+			t.Errorf("GetPath = %v, want %v", got, want)
+		}
+	}
+	if _, ok := a.GetPath(Path{}); ok {
+		t.Error("the zero Path found a value")
+	}
+	if err := a.SetPath(Path{}, "x"); err == nil {
+		t.Error("SetPath with the zero Path succeeded")
+	}
+}
+
+func TestClone(t *testing.T) {
+	r := decode(t, bjensen)
+	r["tags"] = []string{"x"}
+	c := r.Clone()
+	if diff := cmp.Diff(r, c); diff != "" {
+		t.Fatalf("clone differs:\n%s", diff)
+	}
+	if err := c.Set("name.givenName", "Changed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(`emails[type eq "work"].value`, "changed@x"); err != nil {
+		t.Fatal(err)
+	}
+	c["tags"].([]string)[0] = "changed"
+	if err := c.Set("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "Changed"); err != nil {
+		t.Fatal(err)
+	}
+	want := decode(t, bjensen)
+	want["tags"] = []any{"x"}
+	if diff := cmp.Diff(want, roundTrip(t, r)); diff != "" {
+		t.Errorf("changing the clone changed the original:\n%s", diff)
+	}
+	if r["tags"].([]string)[0] != "x" {
+		t.Error("typed slice was shared")
+	}
+	if Resource(nil).Clone() != nil {
+		t.Error("Clone of nil is not nil")
+	}
+}
+
+func TestAccessors(t *testing.T) {
+	r := decode(t, bjensen)
+	if r.ID() != "2819c223" || r.UserName() != "bjensen@example.com" || r.DisplayName() != "Babs Jensen" || r.ExternalID() != "bjensen" {
+		t.Errorf("got %q %q %q %q", r.ID(), r.UserName(), r.DisplayName(), r.ExternalID())
+	}
+	if a, ok := r.Active(); !a || !ok {
+		t.Errorf("Active() = %v, %v", a, ok)
+	}
+	if got := r.Email(); got != "bjensen@example.com" {
+		t.Errorf("Email() = %q", got)
+	}
+	if diff := cmp.Diff([]string{UserSchema, EnterpriseUserSchema}, r.Schemas()); diff != "" {
+		t.Errorf("Schemas: %s", diff)
+	}
+	m := r.Meta()
+	if m.ResourceType != "User" || m.Version != `W/"a330bc54f0671c9"` || m.Location == "" ||
+		!m.Created.Equal(time.Date(2010, 1, 23, 4, 56, 22, 0, time.UTC)) ||
+		!m.LastModified.Equal(time.Date(2011, 5, 13, 4, 42, 34, 500000000, time.UTC)) {
+		t.Errorf("Meta() = %+v", m)
+	}
+
+	activeTests := []struct {
+		in            string
+		active, known bool
+	}{
+		{`{"active":false}`, false, true},
+		{`{"active":"True"}`, true, true},
+		{`{"Active":"false"}`, false, true},
+		{`{"active":"yes"}`, false, false},
+		{`{}`, false, false},
+	}
+	for _, tc := range activeTests {
+		if a, ok := decode(t, tc.in).Active(); a != tc.active || ok != tc.known {
+			t.Errorf("%s: Active() = %v, %v", tc.in, a, ok)
+		}
+	}
+
+	emailTests := []struct{ in, want string }{
+		{`{"emails":[{"value":"a","type":"home"},{"value":"b","type":"WORK"}]}`, "b"},
+		{`{"emails":[{"value":"a","type":"work"},{"value":"b","primary":"True"}]}`, "b"},
+		{`{"emails":[{"value":"","primary":true},{"value":"c","type":"other"}]}`, "c"},
+		{`{"emails":"x"}`, ""},
+		{`{}`, ""},
+	}
+	for _, tc := range emailTests {
+		if got := decode(t, tc.in).Email(); got != tc.want {
+			t.Errorf("%s: Email() = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	empty := Resource{}
+	if empty.ID() != "" || empty.Meta() != (Meta{}) || empty.Schemas() != nil {
+		t.Error("accessors on an empty resource returned values")
+	}
+	if (Resource{"id": 5}).ID() != "" {
+		t.Error("a non-string id was returned")
+	}
+}
