@@ -1,0 +1,1305 @@
+package mapping
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/dlclark/regexp2/v2"
+)
+
+// Attributes are the attributes of one source object, by name (names are
+// matched exactly, as Entra's expression syntax is case-sensitive). Values
+// may be string, bool, any Go integer, float32/float64, json.Number,
+// time.Time, []string or []any; nil or an absent key is NULL.
+type Attributes map[string]any
+
+// Errors of evaluation, matched with errors.Is.
+var (
+	// ErrNoDefaultDomain: DefaultDomain() was called but no domain was given
+	// with [WithDefaultDomain].
+	ErrNoDefaultDomain = errors.New("mapping: DefaultDomain: no default verified domain configured (use WithDefaultDomain)")
+	// ErrNoUniqueCheck: SelectUniqueValue was evaluated without [WithUniqueCheck].
+	ErrNoUniqueCheck = errors.New("mapping: SelectUniqueValue needs a uniqueness check (use WithUniqueCheck)")
+	// ErrNoUniqueValue: every candidate of SelectUniqueValue is taken; the
+	// object should be retried in a later cycle (Entra escrows it).
+	ErrNoUniqueValue = errors.New("mapping: SelectUniqueValue: every candidate value is already taken")
+	// ErrIgnoreObjectFlow: the expression evaluated IgnoreObjectFlow; the
+	// object must not be provisioned in this cycle.
+	ErrIgnoreObjectFlow = errors.New("mapping: IgnoreObjectFlow: the object is skipped")
+	// ErrBadAttribute: a source attribute holds a Go type the language cannot use.
+	ErrBadAttribute = errors.New("mapping: unsupported attribute value")
+	// ErrBadArgument: a function got an argument it cannot use (a word where
+	// a number is needed, an unparsable date, a bad regular expression…).
+	ErrBadArgument = errors.New("mapping: bad function argument")
+)
+
+// EvalError is a failure while evaluating an expression: the function (or
+// attribute) that failed, its byte offset in the expression text, and the
+// cause, which matches the Err* variables with errors.Is.
+type EvalError struct {
+	Function string
+	Offset   int
+	Err      error
+}
+
+// Error describes the failure.
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("mapping: evaluating %s (offset %d): %v", e.Function, e.Offset, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *EvalError) Unwrap() error { return e.Err }
+
+type optKind uint8
+
+const (
+	optDomain optKind = iota + 1
+	optUnique
+	optClock
+	optRandom
+)
+
+// EvalOption configures one evaluation. Options are plain values: passing
+// them costs no allocation.
+type EvalOption struct {
+	kind   optKind
+	domain string
+	taken  func(ctx context.Context, value string) (bool, error)
+	now    func() time.Time
+	random io.Reader
+}
+
+// WithDefaultDomain sets what DefaultDomain() returns: the tenant's default
+// verified domain, such as "contoso.com".
+func WithDefaultDomain(domain string) EvalOption {
+	return EvalOption{kind: optDomain, domain: domain}
+}
+
+// WithUniqueCheck supplies SelectUniqueValue's uniqueness check: taken
+// reports whether value is already used in the target.
+func WithUniqueCheck(taken func(ctx context.Context, value string) (bool, error)) EvalOption {
+	return EvalOption{kind: optUnique, taken: taken}
+}
+
+// WithClock sets the clock Now() reads (default time.Now).
+func WithClock(now func() time.Time) EvalOption {
+	return EvalOption{kind: optClock, now: now}
+}
+
+// WithRandom sets the randomness Guid() and RandomString() read (default
+// crypto/rand). Tests pass a seeded source for repeatable results.
+func WithRandom(r io.Reader) EvalOption {
+	return EvalOption{kind: optRandom, random: r}
+}
+
+type evalConfig struct {
+	domain    string
+	hasDomain bool
+	taken     func(ctx context.Context, value string) (bool, error)
+	now       func() time.Time
+	random    io.Reader
+}
+
+func (c *evalConfig) apply(opts []EvalOption) error {
+	for _, o := range opts {
+		switch o.kind {
+		case optDomain:
+			d := strings.TrimSpace(o.domain)
+			if d == "" || strings.ContainsAny(d, " @/\\\"") {
+				return fmt.Errorf("mapping: WithDefaultDomain: %q is not a domain name", o.domain)
+			}
+			c.domain, c.hasDomain = d, true
+		case optUnique:
+			if o.taken == nil {
+				return errors.New("mapping: WithUniqueCheck: nil function")
+			}
+			c.taken = o.taken
+		case optClock:
+			if o.now == nil {
+				return errors.New("mapping: WithClock: nil clock")
+			}
+			c.now = o.now
+		case optRandom:
+			if o.random == nil {
+				return errors.New("mapping: WithRandom: nil reader")
+			}
+			c.random = o.random
+		default:
+			return errors.New("mapping: invalid EvalOption (use the With… constructors)")
+		}
+	}
+	return nil
+}
+
+// Evaluate evaluates the expression against one object's attributes. An
+// absent attribute is NULL; the result is NULL when no value should flow.
+// Failures are [*EvalError] values; ctx is used by the uniqueness check of
+// SelectUniqueValue and checked for cancellation there.
+func (e *Expression) Evaluate(ctx context.Context, attrs Attributes, opts ...EvalOption) (Value, error) {
+	if e == nil || e.root == nil {
+		return Value{}, errors.New("mapping: Evaluate on a nil Expression")
+	}
+	var cfg evalConfig
+	if len(opts) > 0 {
+		if err := cfg.apply(opts); err != nil {
+			return Value{}, err
+		}
+	}
+	return e.eval(ctx, attrs, &cfg)
+}
+
+func (e *Expression) eval(ctx context.Context, attrs Attributes, cfg *evalConfig) (Value, error) {
+	ev := evaluator{ctx: ctx, attrs: attrs, cfg: cfg}
+	return ev.eval(e.root)
+}
+
+type evaluator struct {
+	ctx   context.Context
+	attrs Attributes
+	cfg   *evalConfig
+}
+
+func (ev *evaluator) fail(n *node, err error) error {
+	name := n.name
+	switch n.kind {
+	case nAttr:
+		name = "[" + n.name + "]"
+	case nCompare:
+		name = "comparison " + n.op.String()
+	}
+	return &EvalError{Function: name, Offset: n.pos, Err: err}
+}
+
+func (ev *evaluator) badArg(n *node, format string, args ...any) error {
+	return ev.fail(n, fmt.Errorf("%w: %s", ErrBadArgument, fmt.Sprintf(format, args...)))
+}
+
+func (ev *evaluator) eval(n *node) (Value, error) {
+	switch n.kind {
+	case nOmitted:
+		return Value{}, nil
+	case nLiteral:
+		return n.val, nil
+	case nAttr:
+		x, ok := ev.attrs[n.name]
+		if !ok {
+			return Value{}, nil
+		}
+		v, err := valueOf(x)
+		if err != nil {
+			return Value{}, ev.fail(n, fmt.Errorf("%w: %v", ErrBadAttribute, err))
+		}
+		return v, nil
+	case nIdent:
+		switch n.name {
+		case identIgnoreAttributeFlow:
+			return Value{}, nil
+		case identIgnoreObjectFlow:
+			return Value{}, ev.fail(n, ErrIgnoreObjectFlow)
+		}
+		return StringValue(n.name), nil
+	case nCompare:
+		a, err := ev.eval(n.args[0])
+		if err != nil {
+			return Value{}, err
+		}
+		b, err := ev.eval(n.args[1])
+		if err != nil {
+			return Value{}, err
+		}
+		return BoolValue(compare(a, b, n.op)), nil
+	case nCall:
+		return ev.call(n)
+	}
+	return Value{}, ev.fail(n, errors.New("invalid expression node"))
+}
+
+// arg evaluates argument i (NULL when omitted or absent).
+func (ev *evaluator) arg(n *node, i int) (Value, error) {
+	if i >= len(n.args) {
+		return Value{}, nil
+	}
+	return ev.eval(n.args[i])
+}
+
+func (ev *evaluator) intArg(n *node, i int, what string) (int64, error) {
+	v, err := ev.arg(n, i)
+	if err != nil {
+		return 0, err
+	}
+	if iv, ok := v.Int(); ok {
+		return iv, nil
+	}
+	if v.kind == KindString {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(v.s), 64); err == nil && !math.IsInf(f, 0) && math.Abs(f) < 1<<62 {
+			return int64(f), nil
+		}
+	}
+	if v.kind == KindNull {
+		return 0, ev.badArg(n, "%s is NULL; a number is needed", what)
+	}
+	return 0, ev.badArg(n, "%s %q is not a number", what, v.String())
+}
+
+func (ev *evaluator) timeOf(n *node, v Value, what string) (time.Time, error) {
+	switch v.kind {
+	case KindDateTime:
+		return ticksToTime(v.n), nil
+	case KindString:
+		t, err := parseDate(v.s)
+		if err != nil {
+			return time.Time{}, ev.badArg(n, "%s: %v", what, err)
+		}
+		return t, nil
+	}
+	return time.Time{}, ev.badArg(n, "%s is a %s, not a date/time", what, v.kind)
+}
+
+// compare applies a comparison operator. A NULL operand makes every
+// comparison false. Numbers compare numerically when both sides are
+// numeric, DateTimes chronologically, Booleans as Booleans; otherwise the
+// texts compare ordinally (case-sensitive).
+func compare(a, b Value, op compOp) bool {
+	if a.kind == KindNull || b.kind == KindNull {
+		return false
+	}
+	var c int
+	switch {
+	case a.kind == KindDateTime && b.kind == KindDateTime:
+		c = cmpInt(a.n, b.n)
+	case a.kind == KindBool || b.kind == KindBool:
+		ab, aok := a.Bool()
+		bb, bok := b.Bool()
+		if !aok || !bok {
+			c = strings.Compare(a.String(), b.String())
+			break
+		}
+		c = cmpInt(b2i(ab), b2i(bb))
+	case a.kind == KindInteger || b.kind == KindInteger:
+		af, aok := numberOf(a)
+		bf, bok := numberOf(b)
+		if aok && bok {
+			switch {
+			case af < bf:
+				c = -1
+			case af > bf:
+				c = 1
+			}
+			if a.kind == KindInteger && b.kind == KindInteger {
+				c = cmpInt(a.n, b.n)
+			}
+			break
+		}
+		c = strings.Compare(a.String(), b.String())
+	default:
+		c = strings.Compare(a.String(), b.String())
+	}
+	switch op {
+	case opEq:
+		return c == 0
+	case opNe:
+		return c != 0
+	case opGt:
+		return c > 0
+	case opGe:
+		return c >= 0
+	case opLt:
+		return c < 0
+	default:
+		return c <= 0
+	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func numberOf(v Value) (float64, bool) {
+	switch v.kind {
+	case KindInteger:
+		return float64(v.n), true
+	case KindString:
+		if i, ok := parseIntText(v.s); ok {
+			return float64(i), true
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v.s), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// single returns the text of a value a string function works on: a
+// multi-valued argument contributes its first value.
+func single(v Value) string { return v.String() }
+
+func (ev *evaluator) call(n *node) (Value, error) {
+	switch n.fn {
+	case fnAppend:
+		src, err := ev.arg(n, 0)
+		if err != nil || src.kind == KindNull {
+			return Value{}, err
+		}
+		suf, err := ev.arg(n, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		return StringValue(single(src) + single(suf)), nil
+
+	case fnAppRoleAssignmentsComplex, fnAssertiveAppRoleAssignmentsComplex:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		return MultiValue(v.Strings()), nil
+
+	case fnSingleAppRoleAssignment:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		return StringValue(v.Strings()[0]), nil
+
+	case fnBitAnd:
+		a, err := ev.intArg(n, 0, "value1")
+		if err != nil {
+			return Value{}, err
+		}
+		b, err := ev.intArg(n, 1, "value2")
+		if err != nil {
+			return Value{}, err
+		}
+		return IntValue(a & b), nil
+
+	case fnCBool:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		return BoolValue(v.truthy()), nil
+
+	case fnCDate:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		t, err := ev.timeOf(n, v, "expression")
+		if err != nil {
+			return Value{}, err
+		}
+		return TimeValue(t), nil
+
+	case fnCoalesce:
+		for i := range n.args {
+			v, err := ev.arg(n, i)
+			if err != nil {
+				return Value{}, err
+			}
+			if v.kind != KindNull {
+				return v, nil
+			}
+		}
+		return Value{}, nil
+
+	case fnConvertToBase64:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		return StringValue(base64UTF16(single(v))), nil
+
+	case fnConvertToUTF8Hex:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		return StringValue(utf8HexUpper(single(v))), nil
+
+	case fnCount:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		return IntValue(int64(v.Len())), nil
+
+	case fnCStr:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		if v.kind == KindString {
+			return v, nil
+		}
+		return Value{kind: KindString, s: single(v), redacted: v.redacted}, nil
+
+	case fnDateAdd:
+		iv, t, err := ev.intervalAndTime(n, 2)
+		if err != nil {
+			return Value{}, err
+		}
+		if t == nil {
+			return Value{}, nil
+		}
+		k, err := ev.intArg(n, 1, "value")
+		if err != nil {
+			return Value{}, err
+		}
+		out, err := dateAdd(iv, k, *t)
+		if err != nil {
+			return Value{}, ev.badArg(n, "%v", err)
+		}
+		return TimeValue(out), nil
+
+	case fnDateDiff:
+		ivv, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		iv, ok := parseInterval(ivv.String())
+		if !ok {
+			return Value{}, ev.badArg(n, "unknown interval %q (use yyyy, m, d, ww, h, n or s)", ivv.String())
+		}
+		a, err := ev.arg(n, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		b, err := ev.arg(n, 2)
+		if err != nil {
+			return Value{}, err
+		}
+		if a.kind == KindNull || b.kind == KindNull {
+			return Value{}, nil
+		}
+		t1, err := ev.timeOf(n, a, "date1")
+		if err != nil {
+			return Value{}, err
+		}
+		t2, err := ev.timeOf(n, b, "date2")
+		if err != nil {
+			return Value{}, err
+		}
+		return IntValue(dateDiff(iv, t1, t2)), nil
+
+	case fnDateFromNum:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		num, ok := v.Int()
+		if !ok {
+			return Value{}, ev.badArg(n, "%q is not an AD large-integer date", v.String())
+		}
+		if num < 0 || num > maxTicks-fileTimeEpoch {
+			return Value{}, ev.badArg(n, "%d is outside the dates a DateTime can hold", num)
+		}
+		return Value{kind: KindDateTime, n: num + fileTimeEpoch}, nil
+
+	case fnDefaultDomain:
+		if !ev.cfg.hasDomain {
+			return Value{}, ev.fail(n, ErrNoDefaultDomain)
+		}
+		return StringValue(ev.cfg.domain), nil
+
+	case fnFormatDateTime:
+		return ev.formatDateTime(n)
+
+	case fnGuid:
+		var b [16]byte
+		if err := ev.readRandom(b[:]); err != nil {
+			return Value{}, ev.fail(n, err)
+		}
+		b[6] = b[6]&0x0f | 0x40
+		b[8] = b[8]&0x3f | 0x80
+		return StringValue(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
+
+	case fnIgnoreFlowIfNullOrEmpty:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.isEmpty() {
+			return Value{}, err
+		}
+		return v, nil
+
+	case fnIIF:
+		c, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		if c.truthy() {
+			return ev.arg(n, 1)
+		}
+		return ev.arg(n, 2)
+
+	case fnInStr:
+		return ev.instr(n)
+
+	case fnIsNull:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		return BoolValue(v.kind == KindNull), nil
+
+	case fnIsNullOrEmpty, fnIsPresent:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		empty := v.isEmpty()
+		if n.fn == fnIsPresent {
+			return BoolValue(!empty), nil
+		}
+		return BoolValue(empty), nil
+
+	case fnIsString:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		return BoolValue(v.kind == KindString), nil
+
+	case fnItem:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		idx, err := ev.intArg(n, 1, "index")
+		if err != nil {
+			return Value{}, err
+		}
+		if idx < 1 || idx > int64(v.Len()) {
+			return Value{}, nil
+		}
+		if v.kind == KindMulti {
+			return StringValue(v.list[idx-1]).Redacted(v.redacted), nil
+		}
+		return v, nil
+
+	case fnJoin:
+		return ev.join(n)
+
+	case fnLeft:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		k, err := ev.intArg(n, 1, "NumChars")
+		if err != nil {
+			return Value{}, err
+		}
+		if v.kind == KindNull {
+			return StringValue(""), nil
+		}
+		s := single(v)
+		if k < 0 {
+			return StringValue(s), nil
+		}
+		return StringValue(runePrefix(s, int(min(k, math.MaxInt32)))), nil
+
+	case fnLen:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		if v.kind == KindNull {
+			return IntValue(0), nil
+		}
+		return IntValue(int64(runeLen(single(v)))), nil
+
+	case fnMid:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		start, err := ev.intArg(n, 1, "start")
+		if err != nil {
+			return Value{}, err
+		}
+		length, err := ev.intArg(n, 2, "length")
+		if err != nil {
+			return Value{}, err
+		}
+		if start < 1 {
+			return Value{}, ev.badArg(n, "start %d: positions start at 1", start)
+		}
+		if length < 0 {
+			return Value{}, ev.badArg(n, "length %d is negative", length)
+		}
+		if v.kind == KindNull {
+			return Value{}, nil
+		}
+		s := single(v)
+		from := runeOffset(s, int(min(start-1, math.MaxInt32)))
+		return StringValue(runePrefix(s[from:], int(min(length, math.MaxInt32)))), nil
+
+	case fnNormalizeDiacritics:
+		return ev.mapString(n, normalizeDiacritics)
+
+	case fnNot:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		b, ok := v.Bool()
+		return BoolValue(!(ok && b)), nil
+
+	case fnNow:
+		now := time.Now
+		if ev.cfg.now != nil {
+			now = ev.cfg.now
+		}
+		return TimeValue(now()), nil
+
+	case fnNumFromDate:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		t, err := ev.timeOf(n, v, "value")
+		if err != nil {
+			return Value{}, err
+		}
+		ticks := timeToTicks(t)
+		if ticks < fileTimeEpoch {
+			return Value{}, ev.badArg(n, "%s is before 1601, which AD dates cannot hold", v.String())
+		}
+		return IntValue(ticks - fileTimeEpoch), nil
+
+	case fnPCase:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		seps, custom := "", false
+		if len(n.args) > 1 && n.args[1].kind != nOmitted {
+			sv, err := ev.arg(n, 1)
+			if err != nil {
+				return Value{}, err
+			}
+			if sv.kind != KindNull {
+				seps, custom = single(sv), true
+			}
+		}
+		return StringValue(pcase(single(v), seps, custom)).Redacted(v.redacted), nil
+
+	case fnRandomString:
+		return ev.randomString(n)
+
+	case fnRedact:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		return v.Redacted(true), nil
+
+	case fnRemoveDuplicates:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind != KindMulti {
+			return v, err
+		}
+		return MultiValue(dedupe(v.list)).Redacted(v.redacted), nil
+
+	case fnReplace:
+		return ev.replace(n)
+
+	case fnSelectUniqueValue:
+		if ev.cfg.taken == nil {
+			return Value{}, ev.fail(n, ErrNoUniqueCheck)
+		}
+		for i := range n.args {
+			v, err := ev.arg(n, i)
+			if err != nil {
+				return Value{}, err
+			}
+			if v.isEmpty() {
+				continue
+			}
+			if err := ev.ctx.Err(); err != nil {
+				return Value{}, err
+			}
+			taken, err := ev.cfg.taken(ev.ctx, single(v))
+			if err != nil {
+				return Value{}, ev.fail(n, fmt.Errorf("uniqueness check of %q: %w", single(v), err))
+			}
+			if !taken {
+				return v, nil
+			}
+		}
+		return Value{}, ev.fail(n, ErrNoUniqueValue)
+
+	case fnSplit:
+		v, err := ev.arg(n, 0)
+		if err != nil || v.kind == KindNull {
+			return Value{}, err
+		}
+		d, err := ev.arg(n, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		s := single(v)
+		if s == "" {
+			return Value{}, nil
+		}
+		sep := single(d)
+		if sep == "" {
+			return MultiValue([]string{s}).Redacted(v.redacted), nil
+		}
+		return MultiValue(strings.Split(s, sep)).Redacted(v.redacted), nil
+
+	case fnStripSpaces:
+		return ev.mapString(n, func(s string) string { return strings.ReplaceAll(s, " ", "") })
+
+	case fnSwitch:
+		src, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		s := single(src)
+		for i := 2; i+1 < len(n.args); i += 2 {
+			k, err := ev.arg(n, i)
+			if err != nil {
+				return Value{}, err
+			}
+			if single(k) == s {
+				return ev.arg(n, i+1)
+			}
+		}
+		return ev.arg(n, 1)
+
+	case fnToLower, fnToUpper:
+		return ev.changeCase(n)
+
+	case fnWord:
+		v, err := ev.arg(n, 0)
+		if err != nil {
+			return Value{}, err
+		}
+		k, err := ev.intArg(n, 1, "WordNumber")
+		if err != nil {
+			return Value{}, err
+		}
+		d, err := ev.arg(n, 2)
+		if err != nil {
+			return Value{}, err
+		}
+		if v.kind == KindNull || k < 1 || k > math.MaxInt32 {
+			return StringValue(""), nil
+		}
+		return StringValue(word(single(v), int(k), single(d))), nil
+	}
+	return Value{}, ev.fail(n, errors.New("function not implemented"))
+}
+
+// mapString applies f to a string argument; NULL stays NULL.
+func (ev *evaluator) mapString(n *node, f func(string) string) (Value, error) {
+	v, err := ev.arg(n, 0)
+	if err != nil || v.kind == KindNull {
+		return Value{}, err
+	}
+	if v.kind == KindMulti {
+		out := make([]string, len(v.list))
+		for i, s := range v.list {
+			out[i] = f(s)
+		}
+		return MultiValue(out).Redacted(v.redacted), nil
+	}
+	return Value{kind: KindString, s: f(single(v)), redacted: v.redacted}, nil
+}
+
+func (ev *evaluator) changeCase(n *node) (Value, error) {
+	var special unicode.SpecialCase
+	if len(n.args) > 1 && n.args[1].kind != nOmitted {
+		c, err := ev.arg(n, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		if c.kind != KindNull && single(c) != "" {
+			name := single(c)
+			if !validCulture(name) {
+				return Value{}, ev.badArg(n, "%q is not a culture name such as en-US or tr-TR", name)
+			}
+			if sc, ok := cultureCase(name); ok {
+				special = sc
+			}
+		}
+	}
+	upper := n.fn == fnToUpper
+	return ev.mapString(n, func(s string) string {
+		switch {
+		case special != nil && upper:
+			return strings.ToUpperSpecial(special, s)
+		case special != nil:
+			return strings.ToLowerSpecial(special, s)
+		case upper:
+			return strings.ToUpper(s)
+		}
+		return strings.ToLower(s)
+	})
+}
+
+func (ev *evaluator) join(n *node) (Value, error) {
+	sepv, err := ev.arg(n, 0)
+	if err != nil {
+		return Value{}, err
+	}
+	sep := single(sepv)
+	var b strings.Builder
+	anyValue := false
+	first := true
+	redacted := false
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if !first {
+			b.WriteString(sep)
+		}
+		b.WriteString(s)
+		first = false
+	}
+	for i := 1; i < len(n.args); i++ {
+		v, err := ev.arg(n, i)
+		if err != nil {
+			return Value{}, err
+		}
+		if v.kind == KindNull {
+			continue
+		}
+		anyValue = true
+		redacted = redacted || v.redacted
+		if v.kind == KindMulti {
+			for _, s := range v.list {
+				add(s)
+			}
+			continue
+		}
+		add(v.String())
+	}
+	if !anyValue {
+		return Value{}, nil
+	}
+	return Value{kind: KindString, s: b.String(), redacted: redacted}, nil
+}
+
+func (ev *evaluator) instr(n *node) (Value, error) {
+	a, err := ev.arg(n, 0)
+	if err != nil {
+		return Value{}, err
+	}
+	b, err := ev.arg(n, 1)
+	if err != nil {
+		return Value{}, err
+	}
+	start := int64(1)
+	if len(n.args) > 2 && n.args[2].kind != nOmitted {
+		if start, err = ev.intArg(n, 2, "start"); err != nil {
+			return Value{}, err
+		}
+		if start < 1 {
+			return Value{}, ev.badArg(n, "start %d: positions start at 1", start)
+		}
+	}
+	fold := false
+	if len(n.args) > 3 {
+		c := n.args[3]
+		switch {
+		case c.kind == nIdent:
+			fold = c.name == identTextCompare
+		case c.kind == nLiteral:
+			// VB's numeric constants: 0 binary, 1 text.
+			fold = c.val.String() == "1" || c.val.String() == identTextCompare
+		}
+	}
+	if a.kind == KindNull {
+		return IntValue(0), nil
+	}
+	return IntValue(int64(instr(single(a), single(b), int(min(start, math.MaxInt32)), fold))), nil
+}
+
+// intervalAndTime reads DateAdd's interval (argument 0) and date/time
+// (argument ti). A NULL date gives a nil time.
+func (ev *evaluator) intervalAndTime(n *node, ti int) (interval, *time.Time, error) {
+	ivv, err := ev.arg(n, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	iv, ok := parseInterval(ivv.String())
+	if !ok {
+		return 0, nil, ev.badArg(n, "unknown interval %q (use yyyy, m, d, ww, h, n or s)", ivv.String())
+	}
+	v, err := ev.arg(n, ti)
+	if err != nil || v.kind == KindNull {
+		return 0, nil, err
+	}
+	t, err := ev.timeOf(n, v, "dateTime")
+	if err != nil {
+		return 0, nil, err
+	}
+	return iv, &t, nil
+}
+
+func (ev *evaluator) formatDateTime(n *node) (Value, error) {
+	src, err := ev.arg(n, 0)
+	if err != nil || src.kind == KindNull {
+		return Value{}, err
+	}
+	inIdx, outIdx := 1, 2
+	if len(n.args) == 4 {
+		inIdx, outIdx = 2, 3
+		styles, err := ev.arg(n, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		if err := checkDateTimeStyles(single(styles)); err != nil {
+			return Value{}, ev.badArg(n, "%v", err)
+		}
+	}
+	inF, err := ev.arg(n, inIdx)
+	if err != nil {
+		return Value{}, err
+	}
+	outF, err := ev.arg(n, outIdx)
+	if err != nil {
+		return Value{}, err
+	}
+	var t time.Time
+	if src.kind == KindDateTime {
+		t = ticksToTime(src.n)
+	} else {
+		if t, err = parseDotNet(single(src), single(inF)); err != nil {
+			return Value{}, ev.badArg(n, "%v", err)
+		}
+	}
+	out, err := formatDotNet(t, single(outF))
+	if err != nil {
+		return Value{}, ev.badArg(n, "%v", err)
+	}
+	return Value{kind: KindString, s: out, redacted: src.redacted}, nil
+}
+
+// checkDateTimeStyles accepts the names of .NET DateTimeStyles, separated
+// by commas or '|'. Every style is honoured by parsing in UTC with white
+// space allowed.
+func checkDateTimeStyles(s string) error {
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' }) {
+		name := strings.TrimSpace(part)
+		name = strings.TrimPrefix(name, "DateTimeStyles.")
+		switch name {
+		case "", "None", "AllowLeadingWhite", "AllowTrailingWhite", "AllowInnerWhite", "AllowWhiteSpaces",
+			"NoCurrentDateDefault", "AdjustToUniversal", "AssumeLocal", "AssumeUniversal", "RoundtripKind":
+		default:
+			return fmt.Errorf("unknown DateTimeStyles value %q", name)
+		}
+	}
+	return nil
+}
+
+type replaceMode uint8
+
+const (
+	replaceLiteral  replaceMode = iota + 1 // oldValue + replacementValue
+	replaceTemplate                        // oldValue + template
+	replaceRegex                           // regexPattern + replacementValue (${group} allowed)
+	replaceGroup                           // regexPattern + regexGroupName + replacementValue
+	replaceExtract                         // regexPattern + regexGroupName + replacementAttributeName
+)
+
+// replaceModeOf decides Replace's form from which arguments are written.
+func replaceModeOf(args []*node) (replaceMode, error) {
+	has := func(i int) bool { return i < len(args) && args[i].kind != nOmitted }
+	switch {
+	case has(2) && has(3) && has(5):
+		return replaceExtract, nil
+	case has(2) && has(3) && has(4):
+		return replaceGroup, nil
+	case has(2) && has(4):
+		return replaceRegex, nil
+	case has(2):
+		return 0, errors.New("a regexPattern needs a replacementValue, or a regexGroupName with a replacementValue or replacementAttributeName")
+	case has(1) && has(4):
+		return replaceLiteral, nil
+	case has(1) && has(6):
+		return replaceTemplate, nil
+	case has(1):
+		return 0, errors.New("an oldValue needs a replacementValue or a template")
+	}
+	return 0, errors.New("give an oldValue or a regexPattern")
+}
+
+// regexTimeout bounds one regular-expression match, so that a pathological
+// pattern cannot hang a provisioning cycle.
+const regexTimeout = 2 * time.Second
+
+func compileRegex(pattern string) (*regexp2.Regexp, error) {
+	re, err := regexp2.Compile(pattern, regexp2.None)
+	if err != nil {
+		return nil, err
+	}
+	re.MatchTimeout = regexTimeout
+	return re, nil
+}
+
+func (ev *evaluator) replace(n *node) (Value, error) {
+	src, err := ev.arg(n, 0)
+	if err != nil {
+		return Value{}, err
+	}
+	switch n.mode {
+	case replaceLiteral, replaceTemplate:
+		if src.kind == KindNull {
+			return Value{}, nil
+		}
+		old, err := ev.arg(n, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		oldS := single(old)
+		if n.mode == replaceLiteral {
+			repl, err := ev.arg(n, 4)
+			if err != nil {
+				return Value{}, err
+			}
+			if oldS == "" {
+				return src, nil
+			}
+			return Value{kind: KindString, s: strings.ReplaceAll(single(src), oldS, single(repl)), redacted: src.redacted}, nil
+		}
+		tmpl, err := ev.arg(n, 6)
+		if err != nil {
+			return Value{}, err
+		}
+		if oldS == "" {
+			return tmpl, nil
+		}
+		return Value{kind: KindString, s: strings.ReplaceAll(single(tmpl), oldS, single(src)), redacted: src.redacted}, nil
+	}
+	re := n.re
+	if re == nil {
+		pv, err := ev.arg(n, 2)
+		if err != nil {
+			return Value{}, err
+		}
+		if re, err = compileRegex(single(pv)); err != nil {
+			return Value{}, ev.badArg(n, "invalid regular expression %q: %v", single(pv), err)
+		}
+	}
+	var group string
+	if n.mode == replaceGroup || n.mode == replaceExtract {
+		g, err := ev.arg(n, 3)
+		if err != nil {
+			return Value{}, err
+		}
+		group = single(g)
+		if re.GroupNumberFromName(group) < 0 {
+			return Value{}, ev.badArg(n, "the regular expression has no group named %q", group)
+		}
+	}
+	switch n.mode {
+	case replaceExtract:
+		if !src.isEmpty() {
+			return src, nil
+		}
+		other, err := ev.arg(n, 5)
+		if err != nil || other.kind == KindNull {
+			return Value{}, err
+		}
+		m, err := re.FindStringMatch(single(other))
+		if err != nil {
+			return Value{}, ev.badArg(n, "regular expression: %v", err)
+		}
+		if m == nil {
+			return Value{}, nil
+		}
+		g := m.GroupByName(group)
+		if g == nil || len(g.Captures) == 0 {
+			return Value{}, nil
+		}
+		return StringValue(g.String()).Redacted(other.redacted), nil
+	case replaceRegex:
+		if src.kind == KindNull {
+			return Value{}, nil
+		}
+		repl, err := ev.arg(n, 4)
+		if err != nil {
+			return Value{}, err
+		}
+		out, err := re.Replace(single(src), single(repl), -1, -1)
+		if err != nil {
+			return Value{}, ev.badArg(n, "regular expression: %v", err)
+		}
+		return Value{kind: KindString, s: out, redacted: src.redacted}, nil
+	default: // replaceGroup
+		if src.kind == KindNull {
+			return Value{}, nil
+		}
+		repl, err := ev.arg(n, 4)
+		if err != nil {
+			return Value{}, err
+		}
+		s := single(src)
+		var b strings.Builder
+		last := 0
+		m, err := re.FindStringMatch(s)
+		for err == nil && m != nil {
+			if g := m.GroupByName(group); g != nil && len(g.Captures) > 0 {
+				idx, length := g.ByteRange()
+				if idx >= last {
+					b.WriteString(s[last:idx])
+					b.WriteString(single(repl))
+					last = idx + length
+				}
+			}
+			m, err = re.FindNextMatch(m)
+		}
+		if err != nil {
+			return Value{}, ev.badArg(n, "regular expression: %v", err)
+		}
+		b.WriteString(s[last:])
+		return Value{kind: KindString, s: b.String(), redacted: src.redacted}, nil
+	}
+}
+
+func dedupe(list []string) []string {
+	seen := make(map[string]struct{}, len(list))
+	out := list[:0:0]
+	for _, s := range list {
+		if _, ok := seen[s]; ok {
+			continue
+		}
+		seen[s] = struct{}{}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (ev *evaluator) readRandom(b []byte) error {
+	r := ev.cfg.random
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := io.ReadFull(r, b); err != nil {
+		return fmt.Errorf("reading randomness: %w", err)
+	}
+	return nil
+}
+
+// randIntn returns a uniform integer in [0, n) from the configured randomness.
+func (ev *evaluator) randIntn(n int) (int, error) {
+	if n <= 1 {
+		return 0, nil
+	}
+	limit := (1 << 32) / uint64(n) * uint64(n)
+	var b [4]byte
+	for {
+		if err := ev.readRandom(b[:]); err != nil {
+			return 0, err
+		}
+		v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24
+		if v < limit {
+			return int(v % uint64(n)), nil
+		}
+	}
+}
+
+// Character classes of RandomString, per the Windows password complexity
+// rules Entra's documentation points to.
+const (
+	rsDigits  = "0123456789"
+	rsSpecial = "~!@#$%^&*_-+=`|\\(){}[]:;\"'<>,.?/"
+	rsUpper   = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	rsLower   = "abcdefghijklmnopqrstuvwxyz"
+)
+
+func (ev *evaluator) randomString(n *node) (Value, error) {
+	var nums [5]int64
+	names := [5]string{"Length", "MinimumNumbers", "MinimumSpecialCharacters", "MinimumCapital", "MinimumLowerCase"}
+	for i := range nums {
+		v, err := ev.intArg(n, i, names[i])
+		if err != nil {
+			return Value{}, err
+		}
+		if v < 0 {
+			return Value{}, ev.badArg(n, "%s %d is negative", names[i], v)
+		}
+		nums[i] = v
+	}
+	length := nums[0]
+	if length > 256 {
+		return Value{}, ev.badArg(n, "Length %d is more than 256", length)
+	}
+	if sum := nums[1] + nums[2] + nums[3] + nums[4]; sum > length {
+		return Value{}, ev.badArg(n, "the minimums add up to %d, more than Length %d", sum, length)
+	}
+	avoid := ""
+	if len(n.args) > 5 {
+		a, err := ev.arg(n, 5)
+		if err != nil {
+			return Value{}, err
+		}
+		avoid = single(a)
+	}
+	keep := func(set string) string {
+		if avoid == "" {
+			return set
+		}
+		var b strings.Builder
+		for _, r := range set {
+			if !strings.ContainsRune(avoid, r) {
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	}
+	classes := [4]string{keep(rsDigits), keep(rsSpecial), keep(rsUpper), keep(rsLower)}
+	all := classes[0] + classes[1] + classes[2] + classes[3]
+	if all == "" && length > 0 {
+		return Value{}, ev.badArg(n, "CharactersToAvoid excludes every character")
+	}
+	out := make([]byte, 0, length)
+	for ci, cls := range classes {
+		if nums[ci+1] > 0 && cls == "" {
+			return Value{}, ev.badArg(n, "%s: CharactersToAvoid excludes the whole class", names[ci+1])
+		}
+		for k := int64(0); k < nums[ci+1]; k++ {
+			i, err := ev.randIntn(len(cls))
+			if err != nil {
+				return Value{}, ev.fail(n, err)
+			}
+			out = append(out, cls[i])
+		}
+	}
+	for int64(len(out)) < length {
+		i, err := ev.randIntn(len(all))
+		if err != nil {
+			return Value{}, ev.fail(n, err)
+		}
+		out = append(out, all[i])
+	}
+	for i := len(out) - 1; i > 0; i-- {
+		j, err := ev.randIntn(i + 1)
+		if err != nil {
+			return Value{}, ev.fail(n, err)
+		}
+		out[i], out[j] = out[j], out[i]
+	}
+	return StringValue(string(out)), nil
+}

@@ -1,0 +1,629 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dlclark/regexp2/v2"
+)
+
+// MaxExpressionLength is the longest expression accepted, in characters,
+// as in Entra.
+const MaxExpressionLength = 10000
+
+// ErrSyntax matches every [*SyntaxError] with errors.Is.
+var ErrSyntax = errors.New("mapping: expression syntax error")
+
+// SyntaxError is a fault found by [ParseExpression]: where it is and what it
+// is. Offset is the byte offset in the expression text; Line and Column
+// (both 1-based, Column counted in characters) locate it for people.
+type SyntaxError struct {
+	Offset int
+	Line   int
+	Column int
+	Msg    string
+}
+
+// Error returns "mapping: expression: line L, column C: message".
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("mapping: expression: line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
+
+// Is reports whether target is [ErrSyntax].
+func (e *SyntaxError) Is(target error) bool { return target == ErrSyntax }
+
+// Expression is a parsed Entra attribute-mapping expression. Parse once with
+// [ParseExpression], evaluate many times with [Expression.Evaluate]; an
+// Expression is immutable and safe for concurrent use.
+type Expression struct {
+	text string
+	root *node
+}
+
+// String returns the expression text as it was parsed.
+func (e *Expression) String() string {
+	if e == nil {
+		return ""
+	}
+	return e.text
+}
+
+// MarshalText returns the expression text.
+func (e *Expression) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+
+// UnmarshalText parses text into e.
+func (e *Expression) UnmarshalText(text []byte) error {
+	p, err := ParseExpression(string(text))
+	if err != nil {
+		return err
+	}
+	*e = *p
+	return nil
+}
+
+// Attributes returns the names of the source attributes the expression
+// reads, in order of first appearance, without duplicates.
+func (e *Expression) Attributes() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if n.kind == nAttr && !seen[n.name] {
+			seen[n.name] = true
+			out = append(out, n.name)
+		}
+		for _, a := range n.args {
+			walk(a)
+		}
+	}
+	walk(e.root)
+	return out
+}
+
+type nodeKind uint8
+
+const (
+	nOmitted nodeKind = iota // an argument left out: Switch([x], , "a", "b")
+	nLiteral                 // string or number; val holds it
+	nAttr                    // [name]
+	nIdent                   // bare word: vbTextCompare, vbBinaryCompare, IgnoreAttributeFlow, IgnoreObjectFlow
+	nCall                    // fn(args)
+	nCompare                 // args[0] op args[1]
+)
+
+type compOp uint8
+
+const (
+	opEq compOp = iota
+	opNe
+	opGt
+	opGe
+	opLt
+	opLe
+)
+
+func (o compOp) String() string {
+	return [...]string{"=", "<>", ">", ">=", "<", "<="}[o]
+}
+
+type node struct {
+	kind nodeKind
+	fn   funcID
+	op   compOp
+	pos  int // byte offset in the text
+	name string
+	val  Value
+	args []*node
+	re   *regexp2.Regexp // Replace with a literal pattern: compiled once
+	mode replaceMode     // Replace: which form, decided from the arguments given
+}
+
+// ParseExpression parses an Entra attribute-mapping expression. A fault —
+// an unknown or wrongly cased function, a wrong number of arguments, an
+// unterminated string, an invalid regular expression literal, a
+// SelectUniqueValue that is not outermost — is a [*SyntaxError] naming the
+// position and the nature of the fault. Expressions longer than
+// [MaxExpressionLength] characters are rejected.
+func ParseExpression(text string) (*Expression, error) {
+	if n := utf8.RuneCountInString(text); n > MaxExpressionLength {
+		return nil, &SyntaxError{Offset: 0, Line: 1, Column: 1,
+			Msg: fmt.Sprintf("expression is %d characters long; at most %d are allowed", n, MaxExpressionLength)}
+	}
+	if !utf8.ValidString(text) {
+		p := &parser{text: text}
+		for i, r := range text {
+			if r == utf8.RuneError {
+				return nil, p.errAt(i, "invalid UTF-8")
+			}
+		}
+	}
+	p := &parser{text: text}
+	p.skipSpace()
+	if p.pos >= len(text) {
+		return nil, p.errAt(p.pos, "empty expression")
+	}
+	root, err := p.parseExpr(0)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.pos < len(text) {
+		return nil, p.errAt(p.pos, fmt.Sprintf("unexpected %s after the end of the expression", p.describe()))
+	}
+	return &Expression{text: text, root: root}, nil
+}
+
+// MustParseExpression is [ParseExpression] for expressions known to be valid
+// (constants in programs); it panics on a syntax error.
+func MustParseExpression(text string) *Expression {
+	e, err := ParseExpression(text)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+type parser struct {
+	text string
+	pos  int
+}
+
+func (p *parser) errAt(off int, msg string) *SyntaxError {
+	line, col := 1, 1
+	for i, r := range p.text {
+		if i >= off {
+			break
+		}
+		if r == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return &SyntaxError{Offset: off, Line: line, Column: col, Msg: msg}
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.text) {
+		switch p.text[p.pos] {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+			p.pos++
+		default:
+			r, size := utf8.DecodeRuneInString(p.text[p.pos:])
+			if r == '\u00a0' || r == '\u200b' || r == '\ufeff' {
+				p.pos += size
+				continue
+			}
+			return
+		}
+	}
+}
+
+// describe names the token at p.pos for error messages.
+func (p *parser) describe() string {
+	if p.pos >= len(p.text) {
+		return "end of expression"
+	}
+	r, _ := utf8.DecodeRuneInString(p.text[p.pos:])
+	return strconv.QuoteRune(r)
+}
+
+// parseExpr parses primary (compop primary)?. depth counts enclosing calls.
+func (p *parser) parseExpr(depth int) (*node, error) {
+	left, err := p.parsePrimary(depth)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	op, size, ok := p.compareOp()
+	if !ok {
+		return left, nil
+	}
+	opPos := p.pos
+	p.pos += size
+	p.skipSpace()
+	if p.pos >= len(p.text) || p.text[p.pos] == ',' || p.text[p.pos] == ')' {
+		return nil, p.errAt(p.pos, fmt.Sprintf("missing right-hand side of %q", op.String()))
+	}
+	right, err := p.parsePrimary(depth)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if _, _, again := p.compareOp(); again {
+		return nil, p.errAt(p.pos, "comparisons cannot be chained; nest IIF calls instead (AND and OR are not supported)")
+	}
+	return &node{kind: nCompare, op: op, pos: opPos, args: []*node{left, right}}, nil
+}
+
+func (p *parser) compareOp() (compOp, int, bool) {
+	if p.pos >= len(p.text) {
+		return 0, 0, false
+	}
+	rest := p.text[p.pos:]
+	switch {
+	case strings.HasPrefix(rest, "<>"):
+		return opNe, 2, true
+	case strings.HasPrefix(rest, ">="):
+		return opGe, 2, true
+	case strings.HasPrefix(rest, "<="):
+		return opLe, 2, true
+	case strings.HasPrefix(rest, "=="):
+		return opEq, 2, true
+	case strings.HasPrefix(rest, "!="):
+		return opNe, 2, true
+	case rest[0] == '=':
+		return opEq, 1, true
+	case rest[0] == '>':
+		return opGt, 1, true
+	case rest[0] == '<':
+		return opLt, 1, true
+	}
+	return 0, 0, false
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *parser) parsePrimary(depth int) (*node, error) {
+	if p.pos >= len(p.text) {
+		return nil, p.errAt(p.pos, "unexpected end of expression: a value is missing")
+	}
+	start := p.pos
+	c := p.text[p.pos]
+	switch {
+	case c == '[':
+		end := strings.IndexAny(p.text[p.pos+1:], "]\n")
+		if end < 0 || p.text[p.pos+1+end] == '\n' {
+			return nil, p.errAt(start, "unterminated attribute name: missing ']'")
+		}
+		name := strings.TrimSpace(p.text[p.pos+1 : p.pos+1+end])
+		if name == "" {
+			return nil, p.errAt(start, "empty attribute name '[]'")
+		}
+		if strings.ContainsAny(name, "[\"") {
+			return nil, p.errAt(start, fmt.Sprintf("invalid attribute name %q", name))
+		}
+		p.pos += end + 2
+		return &node{kind: nAttr, pos: start, name: name}, nil
+	case c == '"':
+		s, err := p.parseString()
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nLiteral, pos: start, val: StringValue(s)}, nil
+	case isDigit(c) || ((c == '-' || c == '+') && p.pos+1 < len(p.text) && (isDigit(p.text[p.pos+1]) || p.text[p.pos+1] == '.')) || (c == '.' && p.pos+1 < len(p.text) && isDigit(p.text[p.pos+1])):
+		return p.parseNumber()
+	case c == '&':
+		if p.pos+1 < len(p.text) && (p.text[p.pos+1] == 'H' || p.text[p.pos+1] == 'h') {
+			i := p.pos + 2
+			for i < len(p.text) && isHex(p.text[i]) {
+				i++
+			}
+			if i == p.pos+2 {
+				return nil, p.errAt(start, "hexadecimal literal '&H' without digits")
+			}
+			if i < len(p.text) && isIdentPart(p.text[i]) {
+				return nil, p.errAt(i, fmt.Sprintf("invalid character %q in hexadecimal literal", p.text[i]))
+			}
+			u, err := strconv.ParseUint(p.text[p.pos+2:i], 16, 64)
+			if err != nil {
+				return nil, p.errAt(start, "hexadecimal literal is too large for 64 bits")
+			}
+			p.pos = i
+			return &node{kind: nLiteral, pos: start, val: IntValue(int64(u))}, nil
+		}
+		return nil, p.errAt(start, "unexpected '&': hexadecimal literals are written &H followed by digits")
+	case isIdentStart(c):
+		i := p.pos
+		for i < len(p.text) && isIdentPart(p.text[i]) {
+			i++
+		}
+		name := p.text[p.pos:i]
+		p.pos = i
+		p.skipSpace()
+		if p.pos < len(p.text) && p.text[p.pos] == '(' {
+			return p.parseCall(name, start, depth)
+		}
+		p.pos = i
+		switch name {
+		case identTextCompare, identBinaryCompare, identIgnoreAttributeFlow, identIgnoreObjectFlow:
+			return &node{kind: nIdent, pos: start, name: name}, nil
+		}
+		if _, ok := lookupFunc(name); ok {
+			return nil, p.errAt(start, fmt.Sprintf("function %s must be called with parentheses: %s(…)", name, name))
+		}
+		msg := fmt.Sprintf("unknown word %q: attribute names are written in square brackets, [%s], and strings in double quotes", name, name)
+		if s := suggestIdent(name); s != "" {
+			msg = fmt.Sprintf("unknown word %q (did you mean %s?)", name, s)
+		}
+		return nil, p.errAt(start, msg)
+	case c == ',' || c == ')':
+		return nil, p.errAt(start, fmt.Sprintf("a value is missing before %q", c))
+	}
+	return nil, p.errAt(start, fmt.Sprintf("unexpected %s", p.describe()))
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// parseString reads a double-quoted string; \" and \\ are escapes, any other
+// backslash is kept as it is.
+func (p *parser) parseString() (string, error) {
+	start := p.pos
+	i := p.pos + 1
+	// Fast path: no escapes.
+	for i < len(p.text) {
+		switch p.text[i] {
+		case '"':
+			p.pos = i + 1
+			return p.text[start+1 : i], nil
+		case '\\':
+			goto slow
+		}
+		i++
+	}
+	return "", p.errAt(start, "unterminated string: missing closing '\"'")
+slow:
+	{
+		var b strings.Builder
+		b.WriteString(p.text[start+1 : i])
+		for i < len(p.text) {
+			c := p.text[i]
+			switch c {
+			case '"':
+				p.pos = i + 1
+				return b.String(), nil
+			case '\\':
+				if i+1 < len(p.text) && (p.text[i+1] == '"' || p.text[i+1] == '\\') {
+					b.WriteByte(p.text[i+1])
+					i += 2
+					continue
+				}
+				b.WriteByte(c)
+				i++
+			default:
+				b.WriteByte(c)
+				i++
+			}
+		}
+		return "", p.errAt(start, "unterminated string: missing closing '\"'")
+	}
+}
+
+func (p *parser) parseNumber() (*node, error) {
+	start := p.pos
+	i := p.pos
+	if p.text[i] == '-' || p.text[i] == '+' {
+		i++
+	}
+	for i < len(p.text) && isDigit(p.text[i]) {
+		i++
+	}
+	decimal := false
+	if i < len(p.text) && p.text[i] == '.' {
+		decimal = true
+		i++
+		d := i
+		for i < len(p.text) && isDigit(p.text[i]) {
+			i++
+		}
+		if d == i {
+			return nil, p.errAt(i, "digits are missing after the decimal point")
+		}
+	}
+	if i < len(p.text) && (isIdentStart(p.text[i]) || p.text[i] == '.') {
+		return nil, p.errAt(i, fmt.Sprintf("invalid character %q in number", p.text[i]))
+	}
+	lit := p.text[start:i]
+	p.pos = i
+	if decimal {
+		// A decimal literal keeps its text: Len(42568.75) is 8.
+		return &node{kind: nLiteral, pos: start, val: StringValue(strings.TrimPrefix(lit, "+"))}, nil
+	}
+	n, err := strconv.ParseInt(lit, 10, 64)
+	if err != nil {
+		return nil, p.errAt(start, fmt.Sprintf("number %s is too large for 64 bits", lit))
+	}
+	return &node{kind: nLiteral, pos: start, val: IntValue(n)}, nil
+}
+
+func (p *parser) parseCall(name string, start, depth int) (*node, error) {
+	id, ok := lookupFunc(name)
+	if !ok {
+		msg := fmt.Sprintf("unknown function %q", name)
+		if s := suggestFunc(name); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s? function names are case-sensitive)", s)
+		}
+		return nil, p.errAt(start, msg)
+	}
+	info := funcTable[id]
+	p.pos++ // '('
+	n := &node{kind: nCall, fn: id, pos: start, name: info.name}
+	p.skipSpace()
+	if p.pos < len(p.text) && p.text[p.pos] == ')' {
+		p.pos++
+	} else {
+		for {
+			p.skipSpace()
+			if p.pos >= len(p.text) {
+				return nil, p.errAt(start, fmt.Sprintf("unterminated call of %s: missing ')'", name))
+			}
+			if c := p.text[p.pos]; c == ',' || c == ')' {
+				n.args = append(n.args, &node{kind: nOmitted, pos: p.pos})
+			} else {
+				a, err := p.parseExpr(depth + 1)
+				if err != nil {
+					return nil, err
+				}
+				n.args = append(n.args, a)
+			}
+			p.skipSpace()
+			if p.pos >= len(p.text) {
+				return nil, p.errAt(start, fmt.Sprintf("unterminated call of %s: missing ')'", name))
+			}
+			if p.text[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.text[p.pos] == ')' {
+				p.pos++
+				break
+			}
+			return nil, p.errAt(p.pos, fmt.Sprintf("expected ',' or ')' in the arguments of %s, found %s", name, p.describe()))
+		}
+	}
+	if err := p.checkCall(n, info, depth); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// checkCall applies the static rules of one call: arity, required
+// arguments, where bare words may stand, literal regexes and intervals.
+func (p *parser) checkCall(n *node, info funcInfo, depth int) error {
+	argc := len(n.args)
+	switch {
+	case info.max >= 0 && info.min == info.max && argc != info.min:
+		return p.errAt(n.pos, fmt.Sprintf("%s takes %s, got %d", info.name, plural(info.min, "argument"), argc))
+	case argc < info.min:
+		return p.errAt(n.pos, fmt.Sprintf("%s takes at least %s, got %d", info.name, plural(info.min, "argument"), argc))
+	case info.max >= 0 && argc > info.max:
+		return p.errAt(n.pos, fmt.Sprintf("%s takes at most %s, got %d", info.name, plural(info.max, "argument"), argc))
+	}
+	if info.even && argc%2 != 0 {
+		return p.errAt(n.pos, fmt.Sprintf("%s takes an even number of arguments (source, default, then key/value pairs), got %d", info.name, argc))
+	}
+	for i, a := range n.args {
+		if a.kind == nOmitted && i < len(info.required) && info.required[i] == 'r' {
+			return p.errAt(a.pos, fmt.Sprintf("argument %d of %s is required", i+1, info.name))
+		}
+		if a.kind == nIdent {
+			isCompare := a.name == identTextCompare || a.name == identBinaryCompare
+			if isCompare != (n.fn == fnInStr && i == 3) {
+				if isCompare {
+					return p.errAt(a.pos, fmt.Sprintf("%s can only be the 4th argument of InStr", a.name))
+				}
+				if n.fn == fnInStr && i == 3 {
+					return p.errAt(a.pos, "the 4th argument of InStr must be vbTextCompare or vbBinaryCompare")
+				}
+			}
+		}
+	}
+	switch n.fn {
+	case fnSelectUniqueValue:
+		if depth > 0 {
+			return p.errAt(n.pos, "SelectUniqueValue must be the outermost function; it cannot be nested")
+		}
+	case fnIIF:
+		if c := n.args[0]; c.kind == nCall && c.fn == fnIgnoreFlowIfNullOrEmpty {
+			return p.errAt(c.pos, "IgnoreFlowIfNullOrEmpty cannot be the condition of IIF; wrap the whole IIF instead")
+		}
+	case fnDateAdd, fnDateDiff:
+		if a := n.args[0]; a.kind == nLiteral && a.val.kind == KindString {
+			if _, ok := parseInterval(a.val.s); !ok {
+				return p.errAt(a.pos, fmt.Sprintf("%s: unknown interval %q (use yyyy, m, d, ww, h, n or s)", info.name, a.val.s))
+			}
+		}
+	case fnReplace:
+		mode, err := replaceModeOf(n.args)
+		if err != nil {
+			return p.errAt(n.pos, "Replace: "+err.Error())
+		}
+		n.mode = mode
+		if a := n.args[2]; a.kind == nLiteral {
+			re, err := compileRegex(a.val.String())
+			if err != nil {
+				return p.errAt(a.pos, fmt.Sprintf("Replace: invalid regular expression: %v", err))
+			}
+			n.re = re
+			if g := n.args[3]; g.kind == nLiteral && re.GroupNumberFromName(g.val.String()) < 0 {
+				return p.errAt(g.pos, fmt.Sprintf("Replace: the regular expression has no group named %q", g.val.String()))
+			}
+		}
+	case fnInStr:
+		if len(n.args) == 4 {
+			if a := n.args[3]; a.kind != nIdent && a.kind != nOmitted && a.kind != nLiteral {
+				return p.errAt(a.pos, "the 4th argument of InStr must be vbTextCompare or vbBinaryCompare")
+			}
+		}
+	}
+	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+const (
+	identTextCompare         = "vbTextCompare"
+	identBinaryCompare       = "vbBinaryCompare"
+	identIgnoreAttributeFlow = "IgnoreAttributeFlow"
+	identIgnoreObjectFlow    = "IgnoreObjectFlow"
+)
+
+func suggestIdent(name string) string {
+	for _, w := range []string{identTextCompare, identBinaryCompare, identIgnoreAttributeFlow, identIgnoreObjectFlow} {
+		if strings.EqualFold(w, name) || editDistance(strings.ToLower(w), strings.ToLower(name)) <= 2 {
+			return w
+		}
+	}
+	if strings.EqualFold(name, "and") || strings.EqualFold(name, "or") {
+		return "nested IIF calls (AND and OR are not supported)"
+	}
+	return ""
+}
+
+// suggestFunc returns the documented function closest to name: the same
+// name in another case, or one within two edits.
+func suggestFunc(name string) string {
+	best, bestD := "", 3
+	for _, f := range funcTable[1:] {
+		if strings.EqualFold(f.name, name) {
+			return f.name
+		}
+		if d := editDistance(strings.ToLower(f.name), strings.ToLower(name)); d < bestD {
+			best, bestD = f.name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
