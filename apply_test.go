@@ -1,0 +1,337 @@
+package druvascim
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim/scim"
+)
+
+func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+func planAndApply(t *testing.T, tgt *memTarget, ds []Desired, st *State, full bool, now time.Time, opts ...ApplyOption) (*Plan, *Report, error) {
+	t.Helper()
+	p, err := mustPlanner(t, WithDeletes(true)).Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: now})
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	opts = append([]ApplyOption{WithClock(fixedClock(now)), WithConcurrency(1)}, opts...)
+	rep, err := Apply(t.Context(), tgt, p, st, opts...)
+	return p, rep, err
+}
+
+func TestApplyOrderLinksAndReport(t *testing.T) {
+	tgt := newMemTarget(cur("d1", "old@contoso.com", "Old", "old@contoso.com", true),
+		cur("d2", "bob@contoso.com", "Bob", "bob@contoso.com", true))
+	st := stateWith(map[string]string{"s-old": "d1"})
+	ds := []Desired{
+		softDeleted(want("s-old", "old@contoso.com", "Old", "old@contoso.com"), "not assigned"),
+		want("s-bob", "bob@contoso.com", "Robert", "bob@contoso.com"),
+		want("s-new", "new@contoso.com", "New", "new@contoso.com"),
+	}
+	_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Creates and updates run before disables.
+	want := []string{"patch d2", "create new@contoso.com", "disable d1"}
+	if !slices.Equal(tgt.calls, want) {
+		t.Fatalf("calls %v, want %v", tgt.calls, want)
+	}
+	if st.Links["s-bob"] != "d2" || st.Links["s-new"] == "" || st.Links["s-old"] != "d1" {
+		t.Fatalf("links %v", st.Links)
+	}
+	if rep.Summary.Statuses[StatusSuccess] != 3 || rep.Summary.TargetCalls != 3 || len(rep.Entries) != 3 {
+		t.Fatalf("summary %+v", rep.Summary)
+	}
+	for _, e := range rep.Entries {
+		if e.ChangeID == "" || e.Time.IsZero() || len(e.Steps) != 4 || e.Steps[3].Name != StepAction {
+			t.Errorf("entry incomplete: %+v", e)
+		}
+		if e.Action == ActionUpdate && (len(e.Modified) != 1 || e.Modified[0].Old != `"Bob"` || e.Modified[0].New != `"Robert"`) {
+			t.Errorf("update entry modified = %+v", e.Modified)
+		}
+	}
+
+	var jl bytes.Buffer
+	if err := rep.WriteJSONLines(&jl); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(jl.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d JSON lines", len(lines))
+	}
+	var e Entry
+	if err := json.Unmarshal([]byte(lines[0]), &e); err != nil || e.SourceID == "" {
+		t.Fatalf("json line: %v %+v", err, e)
+	}
+	var cb bytes.Buffer
+	if err := rep.WriteCSV(&cb); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&cb).ReadAll()
+	if err != nil || len(recs) != 4 || !slices.Equal(recs[0], CSVHeader) {
+		t.Fatalf("csv: %v %v", err, recs)
+	}
+	var sb strings.Builder
+	if err := rep.WriteSummary(&sb); err != nil || !strings.Contains(sb.String(), "Create") {
+		t.Fatalf("summary: %v %s", err, sb.String())
+	}
+}
+
+func TestApplyAdoptsOn409(t *testing.T) {
+	// The create reaches the target but the response is lost (409 on the
+	// retried POST): the executor finds the user and links it.
+	tgt := newMemTarget()
+	tgt.hidden = true
+	st := NewState()
+	_, rep, err := planAndApply(t, tgt, []Desired{want("s1", "a@contoso.com", "A", "a@contoso.com")}, st, true, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Links["s1"] != "d0001" || rep.Entries[0].Status != StatusSuccess || !strings.Contains(rep.Entries[0].Steps[3].Detail, "adopted") {
+		t.Fatalf("links %v entry %+v", st.Links, rep.Entries[0])
+	}
+	if slices.Contains(tgt.calls, "patch d0001") {
+		t.Error("identical adopted user was patched")
+	}
+
+	// A conflicting user that differs is adopted, then updated.
+	tgt = newMemTarget(cur("d9", "b@contoso.com", "Old B", "b@contoso.com", false))
+	st = NewState()
+	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s2", "b@contoso.com", "B", "b@contoso.com")}, State: st, Now: t0}) // target listing stale: empty
+	if err != nil || p.Counts.Create != 1 {
+		t.Fatalf("%v %+v", err, p.Counts)
+	}
+	rep, err = Apply(t.Context(), tgt, p, st, WithClock(fixedClock(t0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := tgt.users["d9"]
+	if st.Links["s2"] != "d9" || u["displayName"] != "B" || u["active"] != true {
+		t.Fatalf("adopt+update: links %v user %v entry %+v", st.Links, u, rep.Entries[0])
+	}
+}
+
+func TestApplyDropsLinkOn404(t *testing.T) {
+	tgt := newMemTarget(cur("d1", "a@x", "Old", "a@x", true))
+	st := stateWith(map[string]string{"s1": "d1"})
+	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s1", "a@x", "New", "a@x")}, Current: tgt.list(), State: st, Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(tgt.users, "d1") // gone between listing and patch
+	rep, err := Apply(t.Context(), tgt, p, st, WithClock(fixedClock(t0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Links["s1"]; ok || rep.Entries[0].Status != StatusWarning || rep.Entries[0].ErrorCode != ReasonInvalidAnchor {
+		t.Fatalf("links %v entry %+v", st.Links, rep.Entries[0])
+	}
+}
+
+func TestApplyEscrowSchedule(t *testing.T) {
+	tgt := newMemTarget()
+	status := 400
+	tgt.fail = func(method, id string) error { return scim.NewError(status, "invalidValue", "None of the SCIM Mapping matched to create user") }
+	st := NewState()
+	ds := []Desired{want("s1", "a@x", "A", "a@x")}
+	now := t0
+	for attempt, wait := range []time.Duration{6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
+		_, rep, err := planAndApply(t, tgt, ds, st, true, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := st.Escrows["s1"]
+		if e.Attempts != attempt+1 || !e.NextTry.Equal(now.Add(wait)) || e.Code != ReasonBadRequest || !e.FirstFailure.Equal(t0) {
+			t.Fatalf("attempt %d: escrow %+v", attempt+1, e)
+		}
+		if rep.Entries[0].Status != StatusFailure || rep.Entries[0].Message == "" || !strings.Contains(rep.Entries[0].Detail, "SCIM Mapping") {
+			t.Fatalf("entry %+v", rep.Entries[0])
+		}
+		// Before the retry time the planner skips it.
+		p, _, _ := planAndApply(t, tgt, ds, st, true, now.Add(wait-time.Minute))
+		if op := p.Operations[0]; op.Reason != ReasonEscrowed {
+			t.Fatalf("not escrowed: %+v", op)
+		}
+		now = now.Add(wait)
+	}
+	// Transient failures are retried next cycle; success clears the escrow.
+	status = 503
+	planAndApply(t, tgt, ds, st, true, now)
+	if e := st.Escrows["s1"]; !e.NextTry.IsZero() || e.Code != ReasonServerError {
+		t.Fatalf("transient escrow %+v", e)
+	}
+	tgt.fail = nil
+	if _, _, err := planAndApply(t, tgt, ds, st, true, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Escrows["s1"]; ok || st.Links["s1"] == "" {
+		t.Fatalf("escrow not cleared: %+v links %v", st.Escrows, st.Links)
+	}
+}
+
+func TestApplyQuarantine(t *testing.T) {
+	ds := []Desired{}
+	for i := range 30 {
+		ds = append(ds, want(fmt.Sprintf("s%02d", i), fmt.Sprintf("u%02d@x", i), "U", fmt.Sprintf("u%02d@x", i)))
+	}
+	t.Run("auth rejected", func(t *testing.T) {
+		tgt := newMemTarget()
+		tgt.fail = func(string, string) error { return fmt.Errorf("druva: %w", scim.NewError(401, "", "token expired")) }
+		st := NewState()
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
+		var q *QuarantineError
+		if !errors.Is(err, ErrQuarantined) || !errors.As(err, &q) || q.Reason != string(ReasonUnauthorized) {
+			t.Fatalf("err = %v", err)
+		}
+		if len(tgt.calls) != 1 || !rep.Summary.Quarantined || rep.Summary.Statuses[StatusSkipped] != 29 {
+			t.Fatalf("calls %v summary %+v", tgt.calls, rep.Summary)
+		}
+		if !strings.Contains(err.Error(), "365 days") {
+			t.Errorf("no actionable advice: %v", err)
+		}
+	})
+	t.Run("too many failures", func(t *testing.T) {
+		tgt := newMemTarget()
+		tgt.fail = func(string, string) error { return scim.NewError(500, "", "boom") }
+		st := NewState()
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, WithQuarantine(0.5, 5))
+		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 5 || rep.Summary.Statuses[StatusFailure] != 5 {
+			t.Fatalf("err %v calls %d summary %+v", err, len(tgt.calls), rep.Summary)
+		}
+		if len(st.Escrows) != 5 {
+			t.Errorf("escrows %d, want 5", len(st.Escrows))
+		}
+	})
+}
+
+func TestApplyCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	tgt := newMemTarget()
+	n := 0
+	tgt.fail = func(string, string) error {
+		n++
+		if n == 3 {
+			cancel()
+		}
+		return nil
+	}
+	ds := []Desired{}
+	for i := range 10 {
+		ds = append(ds, want(fmt.Sprintf("s%02d", i), fmt.Sprintf("u%02d@x", i), "U", fmt.Sprintf("u%02d@x", i)))
+	}
+	st := NewState()
+	p, err := mustPlanner(t).Plan(PlanInput{Desired: ds, State: st, Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Apply(ctx, tgt, p, st, WithConcurrency(1), WithClock(fixedClock(t0)))
+	if !errors.Is(err, context.Canceled) || !rep.Summary.Canceled {
+		t.Fatalf("err %v", err)
+	}
+	// Every user the target holds is linked, and nothing else.
+	if len(st.Links) != len(tgt.users) || len(st.Links) != 3 {
+		t.Fatalf("links %d, target users %d", len(st.Links), len(tgt.users))
+	}
+	if rep.Summary.Statuses[StatusSkipped] != 7 {
+		t.Fatalf("summary %+v", rep.Summary)
+	}
+}
+
+func TestExecutorOptions(t *testing.T) {
+	for name, opt := range map[string]ApplyOption{
+		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil), "nil schedule": WithRetrySchedule(nil),
+		"share 0": WithQuarantine(0, 1), "minimum 0": WithQuarantine(0.5, 0), "nil logger": WithLogger(nil),
+		"nil progress": WithProgress(nil), "empty cycle": WithCycleID(""),
+	} {
+		if _, err := NewExecutor(opt); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}
+
+// TestPlanApplyConverges is the convergence property: for random sources
+// (with unique matching values, as Entra's userPrincipalName is), target
+// users (some duplicated, disabled or differing in case) and links,
+// applying a plan and planning again yields no write operations.
+func TestPlanApplyConverges(t *testing.T) {
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		n := 1 + rng.IntN(25)
+		perm := rng.Perm(n + 5)
+		var users []scim.Resource
+		st := NewState()
+		var ds []Desired
+		for i := range n {
+			src := fmt.Sprintf("s%02d", i)
+			name := fmt.Sprintf("u%02d@contoso.com", perm[i])
+			email := name
+			if rng.IntN(10) == 0 {
+				email = ""
+			}
+			d := want(src, name, fmt.Sprintf("User %d v%d", i, rng.IntN(3)), email)
+			switch rng.IntN(8) {
+			case 0:
+				d = softDeleted(d, "not assigned")
+			case 1:
+				d.OutOfScope = true
+			case 2:
+				d.HardDeleted, d.SoftDeleted = true, true
+			}
+			if rng.IntN(6) != 0 {
+				ds = append(ds, d)
+			}
+			if rng.IntN(2) == 0 {
+				uname := name
+				if rng.IntN(2) == 0 {
+					uname = strings.ToUpper(name)
+				}
+				u := cur(fmt.Sprintf("x%02d", i), uname, "Someone", fmt.Sprintf("other%d@x", i), rng.IntN(2) == 0)
+				users = append(users, u)
+				if rng.IntN(2) == 0 {
+					st.Links[src] = idOf(u)
+				}
+			}
+		}
+		for j := range rng.IntN(4) {
+			name := fmt.Sprintf("u%02d@contoso.com", rng.IntN(n+5))
+			users = append(users, cur(fmt.Sprintf("y%02d", j), name, "Extra", "", rng.IntN(2) == 0))
+		}
+		if rng.IntN(4) == 0 {
+			st.Links["s-gone"] = "no-such-user"
+		}
+		tgt := newMemTarget(users...)
+		full := rng.IntN(2) == 0
+		pl := mustPlanner(t, WithDeletes(rng.IntN(2) == 0), WithDeletionThreshold(0), WithMaxSourceShrink(0))
+		p, err := pl.Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: t0})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if _, err := Apply(t.Context(), tgt, p, st, WithClock(fixedClock(t0)), WithConcurrency(3)); err != nil {
+			t.Fatalf("seed %d: apply: %v", seed, err)
+		}
+		again, err := pl.Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: t0})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if again.Writes() != 0 {
+			t.Fatalf("seed %d: second plan not empty:\nfirst:\n%s\nsecond:\n%s", seed, p.Format(), again.Format())
+		}
+		for _, op := range again.Operations {
+			if op.Link || op.DropLink {
+				t.Fatalf("seed %d: second plan still changes links: %+v", seed, op)
+			}
+		}
+	}
+}
