@@ -142,7 +142,9 @@ func TestApplyDropsLinkOn404(t *testing.T) {
 func TestApplyEscrowSchedule(t *testing.T) {
 	tgt := newMemTarget()
 	status := 400
-	tgt.fail = func(method, id string) error { return scim.NewError(status, "invalidValue", "None of the SCIM Mapping matched to create user") }
+	tgt.fail = func(method, id string) error {
+		return scim.NewError(status, "invalidValue", "None of the SCIM Mapping matched to create user")
+	}
 	st := NewState()
 	ds := []Desired{want("s1", "a@x", "A", "a@x")}
 	now := t0
