@@ -328,6 +328,12 @@ func (f *Filter) template() (map[string]any, error) {
 			if n.isNum {
 				v = n.num
 			}
+			if s, ok := v.(string); ok && isBoolAttr(n.ref.attr) {
+				// roles[primary eq "True"]: Entra quotes booleans.
+				if b, ok := parseBool(s); ok {
+					v = b
+				}
+			}
 			m[n.ref.attr] = v
 			return nil
 		case *logicNode:
@@ -366,7 +372,7 @@ func appendValues(arr []any, value any) []any {
 	for _, v := range add {
 		dup := false
 		for _, e := range out {
-			if Equal(e, v) {
+			if covers(e, v) {
 				dup = true
 				break
 			}
@@ -390,6 +396,33 @@ func appendValues(arr []any, value any) []any {
 		out = append(out, v)
 	}
 	return out
+}
+
+// covers reports whether element e already holds v: equal values, or for
+// objects, every non-null attribute of v equal in e (so adding
+// {"$ref": null, "value": "u1"} to members holding {"value": "u1",
+// "display": "One"} adds nothing).
+func covers(e, v any) bool {
+	vm, ok := asMap(v)
+	if !ok {
+		return Equal(e, v)
+	}
+	em, ok := asMap(e)
+	if !ok {
+		return false
+	}
+	n := 0
+	for k, x := range vm {
+		if x == nil {
+			continue
+		}
+		n++
+		y, ok := lookup(em, k)
+		if !ok || !Equal(x, y) {
+			return false
+		}
+	}
+	return n > 0
 }
 
 // Remove deletes the value at an attribute path: the attribute, a
