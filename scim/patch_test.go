@@ -45,10 +45,10 @@ func TestApplyPatchEntra(t *testing.T) {
 				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 				{"op":"Replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
 			want: map[string]any{
-				`emails[type eq "work"].value`: "updatedEmail@microsoft.com",
+				`emails[type eq "work"].value`:   "updatedEmail@microsoft.com",
 				`emails[type eq "work"].primary`: true,
-				"name.familyName":               "updatedFamilyName",
-				"name.givenName":                "givenName",
+				"name.familyName":                "updatedFamilyName",
+				"name.givenName":                 "givenName",
 			},
 		},
 		{
@@ -82,10 +82,10 @@ func TestApplyPatchEntra(t *testing.T) {
 				"displayName":"New Name","name.givenName":"New","name.familyName":"Name",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"E123","active":"False"}}]}`,
 			want: map[string]any{
-				"displayName":    "New Name",
-				"name.givenName": "New",
+				"displayName":     "New Name",
+				"name.givenName":  "New",
 				"name.familyName": "Name",
-				"name.formatted": "givenName familyName",
+				"name.formatted":  "givenName familyName",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "E123",
 				"active": false,
 			},
