@@ -139,6 +139,12 @@ func (s *Server) DeleteUser(id string) error {
 	}
 	s.seq++
 	u.state, u.delSeq = stateSoftDeleted, s.seq
+	// Graph hides a deleted user's memberships; groups/delta reports them removed.
+	for _, g := range s.groups {
+		if g.isMember[id] {
+			g.log = append(g.log, memberEvent{seq: s.seq, m: member{id: id}, removed: true})
+		}
+	}
 	return nil
 }
 
@@ -153,6 +159,11 @@ func (s *Server) RestoreUser(id string) error {
 	}
 	s.seq++
 	u.state, u.born, u.propVer = stateLive, s.seq, nil
+	for _, g := range s.groups {
+		if g.isMember[id] {
+			g.log = append(g.log, memberEvent{seq: s.seq, m: member{id: id}})
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,277 @@
+package entra
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/druvascim/druvascim/internal/httpx"
+)
+
+// Errors of the reader, matched with errors.Is.
+var (
+	// ErrMalformed: Graph answered something that is not the expected JSON
+	// (an HTML error page, truncated JSON, a page without "value", wrong
+	// types). The read fails; nothing is guessed.
+	ErrMalformed = errors.New("entra: malformed Graph response")
+	// ErrOffHost: a nextLink or deltaLink pointed away from the configured
+	// Graph host. The link is not followed and no token is sent there.
+	ErrOffHost = errors.New("entra: link leaves the configured Graph host")
+	// ErrUnauthorized: Graph answered 401 or 403 (bad, expired or
+	// insufficiently privileged credentials).
+	ErrUnauthorized = errors.New("entra: unauthorized")
+	// ErrNotFound: the service principal (or another object read by id)
+	// does not exist.
+	ErrNotFound = errors.New("entra: not found")
+	// ErrThrottled: Graph still answered 429 after every retry.
+	ErrThrottled = errors.New("entra: throttled by Graph")
+	// ErrDeltaExpired: a delta link has expired (410, SyncStateNotFound).
+	// Read handles it with a full read; it surfaces only from lower layers.
+	ErrDeltaExpired = errors.New("entra: delta link expired")
+	// ErrBadDeltaLink: the delta link given to Read is not one this package
+	// made.
+	ErrBadDeltaLink = errors.New("entra: not a delta link of this reader")
+)
+
+// GraphError is a non-success answer from Graph, after retries.
+type GraphError struct {
+	Status    int    // HTTP status
+	Code      string // Graph error code, such as "Request_ResourceNotFound"
+	Message   string // Graph error message, or the start of a non-JSON body
+	Method    string
+	URL       string // request URL (carries no credentials)
+	RequestID string
+}
+
+func (e *GraphError) Error() string {
+	code := e.Code
+	if code == "" {
+		code = http.StatusText(e.Status)
+	}
+	return fmt.Sprintf("entra: %s %s: %d %s: %s", e.Method, e.URL, e.Status, code, e.Message)
+}
+
+// Is makes errors.Is match the sentinel for the status.
+func (e *GraphError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrThrottled:
+		return e.Status == http.StatusTooManyRequests
+	case ErrDeltaExpired:
+		return e.Status == http.StatusGone || isSyncStateCode(e.Code)
+	}
+	return false
+}
+
+func isSyncStateCode(code string) bool {
+	switch strings.ToLower(code) {
+	case "syncstatenotfound", "syncstateinvalid", "resyncrequired":
+		return true
+	}
+	return false
+}
+
+// counters are one read's figures.
+type counters struct {
+	requests, attempts, pages atomic.Int64
+}
+
+// get sends one GET and returns the body of a 200 answer; other statuses
+// become a *GraphError.
+func (r *Reader) get(ctx context.Context, c *counters, path string, q url.Values, h http.Header) ([]byte, error) {
+	if strings.Contains(path, "://") {
+		if err := r.onHost(path); err != nil {
+			return nil, err
+		}
+	}
+	c.requests.Add(1)
+	resp, err := r.client.Do(ctx, &httpx.Request{Path: path, Query: q, Header: h})
+	if err != nil {
+		if errors.Is(err, httpx.ErrOffHost) {
+			return nil, fmt.Errorf("%w: %w", ErrOffHost, err)
+		}
+		return nil, fmt.Errorf("entra: %w", err)
+	}
+	c.attempts.Add(int64(resp.Attempts))
+	if resp.StatusCode != http.StatusOK {
+		return nil, graphError(resp)
+	}
+	return resp.Body, nil
+}
+
+// onHost checks that an absolute link stays on the configured Graph scheme,
+// host and /v1.0 path.
+func (r *Reader) onHost(link string) error {
+	u, err := url.Parse(link)
+	base, _ := url.Parse(r.cfg.graph)
+	if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) || u.User != nil ||
+		!strings.HasPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")+"/v1.0/") {
+		host := "(unparsable)"
+		if err == nil {
+			host = u.Scheme + "://" + u.Host
+		}
+		return fmt.Errorf("%w: %s is not %s/v1.0", ErrOffHost, host, r.cfg.graph)
+	}
+	return nil
+}
+
+func graphError(resp *httpx.Response) error {
+	e := &GraphError{Status: resp.StatusCode, Method: resp.Method, URL: resp.URL,
+		RequestID: resp.Header.Get("request-id")}
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(resp.Body, &body) == nil && (body.Error.Code != "" || body.Error.Message != "") {
+		e.Code, e.Message = body.Error.Code, body.Error.Message
+	} else {
+		e.Message = snippet(resp.Body)
+	}
+	return e
+}
+
+// snippet is the start of a body, printable, for error messages.
+func snippet(b []byte) string {
+	const n = 120
+	if len(b) > n {
+		b = b[:n]
+	}
+	s := strings.ToValidUTF8(string(b), "?")
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	if s == "" {
+		return "(empty body)"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// page is one decoded collection page.
+type page struct {
+	Value     []json.RawMessage
+	NextLink  string
+	DeltaLink string
+}
+
+// decodePage parses a Graph collection page. Anything but a JSON object
+// with a "value" array of objects is an error wrapping ErrMalformed.
+func decodePage(body []byte) (page, error) {
+	var raw struct {
+		Value *[]json.RawMessage `json:"value"`
+		Next  *string            `json:"@odata.nextLink"`
+		Delta *string            `json:"@odata.deltaLink"`
+	}
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 || t[0] != '{' {
+		return page{}, fmt.Errorf("%w: not a JSON object: %s", ErrMalformed, snippet(body))
+	}
+	dec := json.NewDecoder(bytes.NewReader(t))
+	if err := dec.Decode(&raw); err != nil {
+		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return page{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	}
+	if raw.Value == nil {
+		return page{}, fmt.Errorf("%w: page without \"value\"", ErrMalformed)
+	}
+	for i, v := range *raw.Value {
+		if len(v) == 0 || v[0] != '{' {
+			return page{}, fmt.Errorf("%w: value[%d] is not an object", ErrMalformed, i)
+		}
+	}
+	p := page{Value: *raw.Value}
+	if raw.Next != nil {
+		if *raw.Next == "" {
+			return page{}, fmt.Errorf("%w: empty @odata.nextLink", ErrMalformed)
+		}
+		p.NextLink = *raw.Next
+	}
+	if raw.Delta != nil {
+		if *raw.Delta == "" {
+			return page{}, fmt.Errorf("%w: empty @odata.deltaLink", ErrMalformed)
+		}
+		p.DeltaLink = *raw.Delta
+	}
+	if p.NextLink != "" && p.DeltaLink != "" {
+		return page{}, fmt.Errorf("%w: page has both @odata.nextLink and @odata.deltaLink", ErrMalformed)
+	}
+	return p, nil
+}
+
+// decodeObject decodes one item of a page into a map, numbers as
+// json.Number, and checks its id.
+func decodeObject(raw json.RawMessage) (map[string]any, string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, "", fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	id, ok := m["id"].(string)
+	if !ok || id == "" || len(id) > 256 {
+		return nil, "", fmt.Errorf("%w: object without a string id: %s", ErrMalformed, snippet(raw))
+	}
+	return m, id, nil
+}
+
+// pages reads a collection from path (relative or a link on the Graph
+// host), calling fn for every page, and returns the final deltaLink (empty
+// for non-delta collections). Every page must decode; a link off the Graph
+// host is an error; a nextLink that repeats itself is an error.
+func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Values, h http.Header, fn func([]json.RawMessage) error) (string, error) {
+	seen := map[string]bool{}
+	for {
+		body, err := r.get(ctx, c, path, q, h)
+		if err != nil {
+			return "", err
+		}
+		c.pages.Add(1)
+		p, err := decodePage(body)
+		if err != nil {
+			return "", fmt.Errorf("entra: GET %s: %w", redactPath(path), err)
+		}
+		if err := fn(p.Value); err != nil {
+			return "", err
+		}
+		if p.NextLink == "" {
+			if p.DeltaLink != "" {
+				if err := r.onHost(p.DeltaLink); err != nil {
+					return "", err
+				}
+			}
+			return p.DeltaLink, nil
+		}
+		if err := r.onHost(p.NextLink); err != nil {
+			return "", err
+		}
+		if seen[p.NextLink] {
+			return "", fmt.Errorf("%w: @odata.nextLink repeats a page already read", ErrMalformed)
+		}
+		seen[p.NextLink] = true
+		path, q = p.NextLink, nil // verbatim: the link carries every parameter
+	}
+}
+
+// redactPath drops the query (skip and delta tokens) from a path for errors.
+func redactPath(p string) string {
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
+	}
+	return p
+}

@@ -1,0 +1,376 @@
+package entra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/druvascim/druvascim/internal/httpx"
+)
+
+// Defaults of a [Reader].
+const (
+	// DefaultGraphURL is the Microsoft Graph root; the reader uses its v1.0 API.
+	DefaultGraphURL = "https://graph.microsoft.com"
+	// DefaultAccessRoleID is the appRoleId of a "Default Access" assignment
+	// (assigned to the app without a specific role).
+	DefaultAccessRoleID = "00000000-0000-0000-0000-000000000000"
+	// DefaultPageSize is the page size asked of Graph ($top or
+	// Prefer: odata.maxpagesize): Graph's largest for users and members.
+	DefaultPageSize = 999
+	// DefaultRateLimit is the client-side rate, in requests per second, well
+	// under Graph's identity limits for a small tenant.
+	DefaultRateLimit = 100
+	// DefaultConcurrency is how many group-member listings and user reads run
+	// at once.
+	DefaultConcurrency = 4
+	// hydrateBulk is the number of users to re-read above which an
+	// incremental read lists all users instead of reading them one by one.
+	hydrateBulk = 200
+)
+
+// Scope reasons, the values of [User].Reason and of the "scopeReason"
+// attribute. An empty reason means assigned and active.
+const (
+	ReasonNotAssigned       = "not assigned"
+	ReasonDefaultAccessOnly = "default access only"
+	ReasonDisabled          = "account disabled"
+	ReasonSoftDeleted       = "soft-deleted"
+	ReasonHardDeleted       = "hard-deleted"
+)
+
+// Reserved attribute keys the reader adds to every user's attributes; the
+// root package's Source contract relies on the first four.
+const (
+	KeyObjectID           = "objectId"
+	KeySoftDeleted        = "IsSoftDeleted"
+	KeyHardDeleted        = "IsHardDeleted"
+	KeyScopeReason        = "scopeReason"
+	KeyAppRoleAssignments = "appRoleAssignments"
+)
+
+// DefaultAttributes returns the user properties read when [WithAttributes]
+// is not given: what the Druva default mapping set needs, plus jobTitle and
+// employeeId.
+func DefaultAttributes() []string {
+	return []string{"userPrincipalName", "mail", "mailNickname", "displayName", "givenName", "surname",
+		"department", "companyName", "jobTitle", "employeeId", "accountEnabled"}
+}
+
+type config struct {
+	spID, appID    string
+	graph          string
+	attrs          []string
+	defaultAccess  bool
+	nested         bool
+	outOfScope     bool
+	pageSize       int
+	concurrency    int
+	scopes         []string
+	http           []httpx.Option
+	rateSet        bool
+	logger         *slog.Logger
+	staticToken    string
+	tokenValidated bool
+}
+
+// Option configures a [Reader]; options validate their arguments and
+// [NewReader] returns the first error.
+type Option func(*config) error
+
+// WithServicePrincipalID names the Druva enterprise app by the object id of
+// its service principal. Exactly one of this and [WithAppID] is required.
+func WithServicePrincipalID(id string) Option {
+	return func(c *config) error {
+		if err := checkID("WithServicePrincipalID", id); err != nil {
+			return err
+		}
+		c.spID = id
+		return nil
+	}
+}
+
+// WithAppID names the Druva app by its application (client) id; the reader
+// resolves it to the service principal once, on the first read.
+func WithAppID(appID string) Option {
+	return func(c *config) error {
+		if err := checkID("WithAppID", appID); err != nil {
+			return err
+		}
+		c.appID = appID
+		return nil
+	}
+}
+
+func checkID(opt, id string) error {
+	if id == "" || len(id) > 128 || strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	}) {
+		return fmt.Errorf("entra: %s(%q): want an object id (letters, digits and '-')", opt, id)
+	}
+	return nil
+}
+
+// WithGraphURL sets the Graph root (default [DefaultGraphURL]; national
+// clouds have their own). The reader calls its /v1.0 API. HTTPS is required
+// unless the host is loopback (for fakes).
+func WithGraphURL(root string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(root)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("entra: WithGraphURL(%q): want an absolute https URL without query", root)
+		}
+		c.graph = strings.TrimSuffix(strings.TrimRight(root, "/"), "/v1.0")
+		return nil
+	}
+}
+
+// WithAttributes sets the user properties to read ($select): exactly these,
+// plus id and accountEnabled, which scope needs. The computed attributes
+// (objectId, appRoleAssignments, IsSoftDeleted, IsHardDeleted, scopeReason)
+// are accepted and ignored, so a mapping's source attribute list can be
+// passed as is.
+func WithAttributes(names ...string) Option {
+	return func(c *config) error {
+		var out []string
+		for _, n := range names {
+			switch n {
+			case "id", KeyObjectID, KeyAppRoleAssignments, KeySoftDeleted, KeyHardDeleted, KeyScopeReason, "accountEnabled":
+				continue
+			}
+			if n == "" || strings.ContainsFunc(n, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+			}) {
+				return fmt.Errorf("entra: WithAttributes: %q is not a Graph user property name", n)
+			}
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		c.attrs = append(out, "accountEnabled")
+		return nil
+	}
+}
+
+// WithDefaultAccess includes users whose only assignments are Default
+// Access. Off by default, as the Druva gallery tutorial says.
+func WithDefaultAccess(include bool) Option {
+	return func(c *config) error { c.defaultAccess = include; return nil }
+}
+
+// WithNestedGroups expands nested groups of assigned groups (members of
+// member groups, at any depth). Off by default: Entra provisioning reads
+// direct members only.
+func WithNestedGroups(expand bool) Option {
+	return func(c *config) error { c.nested = expand; return nil }
+}
+
+// WithOutOfScopeUsers says whether reads report users that are not in
+// scope (not assigned, default access only) with IsSoftDeleted true. On by
+// default, so a caller can disable what it provisioned earlier. Disabled
+// and deleted users are always reported.
+func WithOutOfScopeUsers(include bool) Option {
+	return func(c *config) error { c.outOfScope = include; return nil }
+}
+
+// WithPageSize sets the page size asked of Graph (1..999, default
+// [DefaultPageSize]).
+func WithPageSize(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 999 {
+			return fmt.Errorf("entra: WithPageSize(%d): want 1..999", n)
+		}
+		c.pageSize = n
+		return nil
+	}
+}
+
+// WithConcurrency sets how many member listings and single-user reads run
+// at once (default [DefaultConcurrency]).
+func WithConcurrency(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 64 {
+			return fmt.Errorf("entra: WithConcurrency(%d): want 1..64", n)
+		}
+		c.concurrency = n
+		return nil
+	}
+}
+
+// WithScopes sets the OAuth scopes asked of the credential (default the
+// Graph root + "/.default").
+func WithScopes(scopes ...string) Option {
+	return func(c *config) error {
+		if len(scopes) == 0 || slices.Contains(scopes, "") {
+			return errors.New("entra: WithScopes: need at least one non-empty scope")
+		}
+		c.scopes = slices.Clone(scopes)
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through a copy of hc (hc is not modified).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("entra: WithHTTPClient: nil client")
+		}
+		c.http = append(c.http, httpx.WithHTTPClient(hc))
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side rate limit (default
+// [DefaultRateLimit] requests/s, burst 10); WithRateLimit(0, 0) switches it
+// off. A 429 from Graph slows it down for every request of the reader.
+func WithRateLimit(requestsPerSecond float64, burst int) Option {
+	return func(c *config) error {
+		if requestsPerSecond < 0 || burst < 0 || (requestsPerSecond > 0 && burst == 0) {
+			return fmt.Errorf("entra: WithRateLimit(%v, %d): want a non-negative rate and a burst of at least 1", requestsPerSecond, burst)
+		}
+		c.http = append(c.http, httpx.WithRateLimit(requestsPerSecond, burst))
+		c.rateSet = true
+		return nil
+	}
+}
+
+// WithRetries sets how many times a request answered 429, 5xx or lost in
+// transit is retried (default 5), and the longest Retry-After honoured
+// (default 60 s).
+func WithRetries(n int, maxRetryAfter time.Duration) Option {
+	return func(c *config) error {
+		if n < 0 || n > 100 || maxRetryAfter <= 0 {
+			return fmt.Errorf("entra: WithRetries(%d, %s): want 0..100 retries and a positive cap", n, maxRetryAfter)
+		}
+		c.http = append(c.http, httpx.WithRetryMax(n), httpx.WithMaxRetryAfter(maxRetryAfter))
+		return nil
+	}
+}
+
+// WithWait replaces how the reader waits between retries and for the rate
+// limiter; wait must return ctx.Err() when ctx ends first. Tests pass one
+// that returns at once.
+func WithWait(wait func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *config) error {
+		if wait == nil {
+			return errors.New("entra: WithWait: nil function")
+		}
+		c.http = append(c.http, httpx.WithWait(wait))
+		return nil
+	}
+}
+
+// WithLogger logs requests, retries and read summaries. Without it the
+// reader is silent. Tokens are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("entra: WithLogger: nil logger")
+		}
+		c.logger = l
+		c.http = append(c.http, httpx.WithLogger(l))
+		return nil
+	}
+}
+
+// StaticToken returns a credential that always answers with token, for
+// fakes and for tokens obtained elsewhere (GRAPH_TOKEN). [NewReader]
+// refuses an empty one.
+func StaticToken(token string) azcore.TokenCredential { return staticToken(token) }
+
+type staticToken string
+
+func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if t == "" {
+		return azcore.AccessToken{}, errors.New("entra: empty static token")
+	}
+	return azcore.AccessToken{Token: string(t), ExpiresOn: time.Now().Add(24 * time.Hour)}, nil
+}
+
+// String keeps the token out of %v.
+func (staticToken) String() string { return "[REDACTED]" }
+
+// GoString keeps the token out of %#v.
+func (staticToken) GoString() string { return "[REDACTED]" }
+
+// Reader reads who is assigned to the Druva enterprise app, and their
+// attributes, from Microsoft Graph. It is immutable and safe for concurrent
+// use; see the package documentation.
+type Reader struct {
+	cfg    config
+	client *httpx.Client
+
+	mu         sync.Mutex // guards resolved
+	resolvedSP string
+}
+
+// NewReader returns a Reader that authenticates with cred: any
+// azcore.TokenCredential (azidentity's client-secret, certificate, managed
+// identity, workload identity, Azure CLI credentials…) or [StaticToken].
+func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
+	if cred == nil {
+		return nil, errors.New("entra: NewReader: nil credential")
+	}
+	if st, ok := cred.(staticToken); ok && (st == "" || strings.ContainsAny(string(st), " \t\r\n")) {
+		return nil, errors.New("entra: NewReader: static token is empty or holds white space")
+	}
+	cfg := config{graph: DefaultGraphURL, attrs: DefaultAttributes(), outOfScope: true,
+		pageSize: DefaultPageSize, concurrency: DefaultConcurrency}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("entra: NewReader: nil Option")
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case cfg.spID == "" && cfg.appID == "":
+		return nil, errors.New("entra: NewReader: the service principal is required: WithServicePrincipalID or WithAppID")
+	case cfg.spID != "" && cfg.appID != "":
+		return nil, errors.New("entra: NewReader: give WithServicePrincipalID or WithAppID, not both")
+	}
+	if cfg.scopes == nil {
+		cfg.scopes = []string{cfg.graph + "/.default"}
+	}
+	scopes := cfg.scopes
+	hopts := []httpx.Option{}
+	if !cfg.rateSet {
+		hopts = append(hopts, httpx.WithRateLimit(DefaultRateLimit, 10))
+	}
+	hopts = append(hopts, cfg.http...)
+	hopts = append(hopts, httpx.WithTokenFunc(func(ctx context.Context) (string, error) {
+		tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
+		if err != nil {
+			return "", err
+		}
+		return tok.Token, nil
+	}))
+	client, err := httpx.New(cfg.graph+"/v1.0/", hopts...)
+	if err != nil {
+		return nil, fmt.Errorf("entra: NewReader: %w", err)
+	}
+	cfg.http = nil
+	return &Reader{cfg: cfg, client: client, resolvedSP: cfg.spID}, nil
+}
+
+// String describes the reader without secrets.
+func (r *Reader) String() string {
+	sp := "servicePrincipal " + r.cfg.spID
+	if r.cfg.appID != "" {
+		sp = "appId " + r.cfg.appID
+	}
+	return fmt.Sprintf("entra.Reader{%s, graph %s, attributes %v}", sp, r.cfg.graph, r.cfg.attrs)
+}
+
+// Attributes returns the user properties the reader selects.
+func (r *Reader) Attributes() []string { return slices.Clone(r.cfg.attrs) }
