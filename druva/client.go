@@ -1,0 +1,180 @@
+package druva
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/scim"
+)
+
+// Client is a Druva inSync SCIM 2.0 client. It is safe for concurrent use
+// and immutable after [NewClient] (apart from a cache of what discovery
+// found).
+type Client struct {
+	h        *httpx.Client
+	pageSize int
+	groups   *bool
+	now      func() time.Time
+
+	discMu sync.Mutex
+	disc   *Discovery // cached by groupsOffered
+}
+
+// Stats are the request counters of a [Client].
+type Stats struct {
+	Requests  int64 // HTTP attempts sent
+	Retries   int64 // attempts that were retries
+	Throttled int64 // 429 answers received
+}
+
+// NewClient returns a client for Druva's SCIM service authenticated with the
+// bearer token generated in the Druva console.
+func NewClient(token string, opts ...Option) (*Client, error) {
+	if token == "" {
+		return nil, errors.New("druva: empty token; generate one in the Druva console (Users > Settings > Generate Token)")
+	}
+	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, now: time.Now}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("druva: nil option")
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	hopts := append([]httpx.Option{
+		httpx.WithToken(token),
+		httpx.WithRateLimit(DefaultRateLimit, DefaultBurst),
+	}, o.http...)
+	h, err := httpx.New(o.baseURL, hopts...)
+	if err != nil {
+		return nil, fmt.Errorf("druva: %w", err)
+	}
+	return &Client{h: h, pageSize: o.pageSize, groups: o.groups, now: o.now}, nil
+}
+
+// BaseURL returns the SCIM base URL the client talks to.
+func (c *Client) BaseURL() string { return c.h.BaseURL() }
+
+// Stats returns the request counters; safe to call while requests run.
+func (c *Client) Stats() Stats {
+	s := c.h.Stats()
+	return Stats{Requests: s.Requests, Retries: s.Retries, Throttled: s.Throttled}
+}
+
+// RateLimit returns the client-side rate now in force in requests per
+// second (0: off); it is lower than configured for a while after a 429.
+func (c *Client) RateLimit() float64 { return c.h.RateLimit() }
+
+// String describes the client without its token.
+func (c *Client) String() string { return "druva.Client{" + c.h.BaseURL() + "}" }
+
+// GoString is String.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so no fmt verb shows the token.
+func (c *Client) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+
+const scimJSON = "application/scim+json"
+
+// call sends one request and returns the response when its status is one of
+// ok; any other status becomes an *APIError.
+func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
+		}
+	}
+	resp, err := c.h.Do(ctx, &httpx.Request{
+		Method:      method,
+		Path:        path,
+		Query:       query,
+		Body:        raw,
+		ContentType: scimJSON,
+		Header:      http.Header{"Accept": {scimJSON + ", application/json"}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("druva: %w", err)
+	}
+	for _, s := range ok {
+		if resp.StatusCode == s {
+			return resp, nil
+		}
+	}
+	return nil, newAPIError(resp, c.now())
+}
+
+// decodeResource decodes a response body holding one resource with an id.
+func decodeResource(resp *httpx.Response) (scim.Resource, error) {
+	r, err := decodeObject(resp.Body)
+	if err != nil {
+		return nil, badResponse(resp.Method, resp.URL, "%v", err)
+	}
+	if r.ID() == "" {
+		return nil, badResponse(resp.Method, resp.URL, "the resource has no \"id\"")
+	}
+	return r, nil
+}
+
+// decodeObject decodes a JSON object, numbers kept as json.Number.
+func decodeObject(b []byte) (scim.Resource, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil, errors.New("empty body where a JSON object was expected")
+	}
+	if b[0] != '{' {
+		return nil, fmt.Errorf("body is not a JSON object: %q", printable(b, 80))
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decoding JSON: %w", err)
+	}
+	if d.More() {
+		return nil, errors.New("trailing data after the JSON object")
+	}
+	return scim.Resource(m), nil
+}
+
+// resourcePath returns "<kind>/<escaped id>", refusing ids that cannot name
+// a resource.
+func resourcePath(op, kind, id string) (string, error) {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "", &ValidationError{Op: op, Attribute: "id", Reason: "empty"}
+	case id == "." || id == "..":
+		return "", &ValidationError{Op: op, Attribute: "id", Reason: fmt.Sprintf("%q is not a resource id", id)}
+	}
+	return kind + "/" + url.PathEscape(id), nil
+}
+
+// TestConnection checks the base URL and the token the way Entra's "Test
+// Connection" does: it looks up a random userName that cannot exist and
+// expects 200 with an empty list. A 401 matches [ErrUnauthorized].
+func (c *Client) TestConnection(ctx context.Context) error {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	name := "druvascim-test-connection-" + hex.EncodeToString(b[:])
+	users, err := c.FindUsers(ctx, "userName", name)
+	if err != nil {
+		return fmt.Errorf("druva: test connection: %w", err)
+	}
+	if len(users) != 0 {
+		return badResponse(http.MethodGet, c.h.BaseURL()+"Users", "a filter for a random userName returned %d users; the server does not filter", len(users))
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package druva
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/druvascim/druvascim/internal/httpx"
+)
+
+// Base URLs of Druva's SCIM service.
+const (
+	// DefaultBaseURL is Druva's commercial cloud SCIM endpoint.
+	DefaultBaseURL = "https://apis.druva.com/insync/scim"
+	// GovCloudBaseURL is Druva's GovCloud SCIM endpoint.
+	GovCloudBaseURL = "https://govcloudapis.druva.com/insync/scim"
+)
+
+// Defaults of a [Client].
+const (
+	// DefaultRateLimit is the client-side rate in requests per second, a
+	// little under the 25 requests/s Entra asks of gallery apps.
+	DefaultRateLimit = 20
+	// DefaultBurst is the client-side burst.
+	DefaultBurst = 5
+	// DefaultPageSize is the count asked for per ListUsers/ListGroups page.
+	DefaultPageSize = 100
+	// MaxGroupMembersPerPatch is the largest number of members one group
+	// PATCH adds or removes; PatchGroupMembers splits larger changes.
+	MaxGroupMembersPerPatch = 100
+)
+
+// Option configures a [Client]. Options validate their input and
+// [NewClient] returns the first error.
+type Option func(*options) error
+
+type options struct {
+	baseURL  string
+	pageSize int
+	groups   *bool
+	now      func() time.Time
+	http     []httpx.Option
+}
+
+// WithBaseURL points the client at another SCIM base URL (for instance
+// [GovCloudBaseURL], or a fake on loopback). It must be https, or http on a
+// loopback host, without user info, query or fragment.
+func WithBaseURL(url string) Option {
+	return func(o *options) error {
+		if _, err := httpx.ParseBaseURL(url); err != nil {
+			return fmt.Errorf("druva: WithBaseURL: %w", err)
+		}
+		o.baseURL = url
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through a copy of c (c itself is never
+// modified). Its Timeout applies to each attempt.
+func WithHTTPClient(c *http.Client) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("druva: WithHTTPClient: nil client")
+		}
+		o.http = append(o.http, httpx.WithHTTPClient(c))
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side rate limit (default [DefaultRateLimit]
+// requests/s, burst [DefaultBurst]). WithRateLimit(0, 0) switches it off,
+// for fakes and benchmarks. A 429 from Druva lowers the rate for every
+// caller of the client for a while.
+func WithRateLimit(requestsPerSecond float64, burst int) Option {
+	return func(o *options) error {
+		if requestsPerSecond > 0 && burst == 0 {
+			return fmt.Errorf("druva: WithRateLimit: burst must be at least 1 when the rate (%g/s) is positive", requestsPerSecond)
+		}
+		if requestsPerSecond != requestsPerSecond || requestsPerSecond < 0 || burst < 0 {
+			return fmt.Errorf("druva: WithRateLimit: rate %v and burst %d must not be negative", requestsPerSecond, burst)
+		}
+		o.http = append(o.http, httpx.WithRateLimit(requestsPerSecond, burst))
+		return nil
+	}
+}
+
+// WithLogger logs requests, retries and throttling. Without it the client
+// is silent. The token is never logged.
+func WithLogger(l *slog.Logger) Option {
+	return wrap("WithLogger", httpx.WithLogger(l))
+}
+
+// WithRetryMax sets how often a failed request is retried (default 5).
+func WithRetryMax(n int) Option { return wrap("WithRetryMax", httpx.WithRetryMax(n)) }
+
+// WithBackoff sets the exponential backoff range between retries (default
+// 500 ms to 30 s, jittered).
+func WithBackoff(min, max time.Duration) Option {
+	return wrap("WithBackoff", httpx.WithBackoff(min, max))
+}
+
+// WithMaxRetryAfter caps how long a server's Retry-After is honoured
+// (default 60 s).
+func WithMaxRetryAfter(d time.Duration) Option {
+	return wrap("WithMaxRetryAfter", httpx.WithMaxRetryAfter(d))
+}
+
+// WithMaxBody caps the size of a response body in bytes (default 16 MiB).
+func WithMaxBody(n int64) Option { return wrap("WithMaxBody", httpx.WithMaxBody(n)) }
+
+// WithUserAgent replaces the User-Agent (default "druvascim/<version>").
+func WithUserAgent(ua string) Option { return wrap("WithUserAgent", httpx.WithUserAgent(ua)) }
+
+// WithPageSize sets the count asked for per list page (default
+// [DefaultPageSize]). Servers may return fewer; the client copes.
+func WithPageSize(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 10000 {
+			return fmt.Errorf("druva: WithPageSize: %d must be between 1 and 10000", n)
+		}
+		o.pageSize = n
+		return nil
+	}
+}
+
+// WithGroups says whether the tenant offers /Groups. Without it the Groups
+// methods ask discovery once (Druva documents users only).
+func WithGroups(enabled bool) Option {
+	return func(o *options) error {
+		o.groups = &enabled
+		return nil
+	}
+}
+
+// WithWait replaces how the client waits between retries and for the rate
+// limiter, so tests need not sleep. f must return ctx.Err() when ctx ends.
+func WithWait(f func(ctx context.Context, d time.Duration) error) Option {
+	return wrap("WithWait", httpx.WithWait(f))
+}
+
+// WithClock replaces the clock of the rate limiter and of Retry-After dates.
+func WithClock(now func() time.Time) Option {
+	w := wrap("WithClock", httpx.WithClock(now))
+	return func(o *options) error {
+		if err := w(o); err != nil {
+			return err
+		}
+		o.now = now
+		return nil
+	}
+}
+
+func wrap(name string, ho httpx.Option) Option {
+	return func(o *options) error {
+		// Validate now, so the error names the druva option.
+		if _, err := httpx.New("https://validate.invalid/", ho); err != nil {
+			return fmt.Errorf("druva: %s: %w", name, err)
+		}
+		o.http = append(o.http, ho)
+		return nil
+	}
+}
