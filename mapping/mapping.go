@@ -1,0 +1,754 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/druvascim/druvascim/scim"
+)
+
+// MappingType is how a mapping gets its value, as in Entra.
+type MappingType string
+
+// The mapping types.
+const (
+	// TypeDirect copies a source attribute: Source is the attribute name.
+	TypeDirect MappingType = "Direct"
+	// TypeConstant sends a fixed string: Source is the constant.
+	TypeConstant MappingType = "Constant"
+	// TypeExpression evaluates an expression: Source is the expression text.
+	TypeExpression MappingType = "Expression"
+	// TypeNone sends nothing but the Default, on create only.
+	TypeNone MappingType = "None"
+)
+
+// Apply says when a mapping is applied.
+type Apply string
+
+// When mappings apply.
+const (
+	// ApplyAlways: on create and on every update (the default).
+	ApplyAlways Apply = "Always"
+	// ApplyOnCreate: only when the object is created in the target.
+	ApplyOnCreate Apply = "OnCreate"
+)
+
+// Mapping maps one target attribute, like one row of Entra's attribute
+// mapping blade.
+type Mapping struct {
+	// Target is the SCIM attribute path written, such as "userName",
+	// "name.givenName", `emails[type eq "work"].value` or
+	// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department".
+	Target string
+	// Type is Direct, Constant, Expression or None.
+	Type MappingType
+	// Source is the source attribute name (Direct), the constant (Constant)
+	// or the expression text (Expression); empty for None.
+	Source string
+	// Default is sent on create when the mapping gives NULL ("default value
+	// if null"); empty means no default. It is never used on update.
+	Default string
+	// Apply is ApplyAlways (the default when empty) or ApplyOnCreate.
+	Apply Apply
+	// Match is the matching precedence: 0 means the mapping is not used to
+	// match objects; 1 is tried first, then 2, and so on. The first key with
+	// a value wins; keys are never combined.
+	Match int
+}
+
+// Set is a set of mappings for one object type, with its scoping filter
+// (an attribute-mapping blade of Entra). A Set is compiled on first use
+// (its expressions parsed, its target paths parsed); do not change its
+// fields after that — build a new Set instead. A compiled Set is safe for
+// concurrent use.
+type Set struct {
+	// Name describes the set.
+	Name string
+	// Object is the source object type, "User" by default.
+	Object string
+	// Mappings, in order; Mapped.Update lists assignments in this order.
+	Mappings []Mapping
+	// Scope is the scoping filter; empty puts every object in scope.
+	Scope ScopingFilter
+	// Required lists target paths that must have a value for an object to
+	// be sent (Druva: userName, displayName and the work email). Map reports
+	// the missing ones in Mapped.Missing.
+	Required []string
+
+	compiled atomic.Pointer[compiledSet]
+}
+
+// Mapped is the result of mapping one object.
+type Mapped struct {
+	// Resource is the create form: every mapping (Always and OnCreate),
+	// defaults filled, NULL results omitted, plus "schemas".
+	Resource scim.Resource
+	// Update holds the mappings that apply Always and gave a non-NULL
+	// value, in set order: the values to compare with, and patch into, an
+	// existing target object. Defaults are never used here.
+	Update []Assignment
+	// Keys are the matching keys in precedence order, only those with a value.
+	Keys []MatchKey
+	// Missing lists the Required target paths the create form has no value
+	// for. An object with Missing paths must not be created: the planner
+	// reports it (Druva: "email is mandatory").
+	Missing []string
+}
+
+// Assignment is one target value of an update.
+type Assignment struct {
+	Path     string // the mapping's target path
+	Value    any    // SCIM JSON form: string, bool, or []any of strings
+	Redacted bool   // the value came from Redact: print it as [RedactedText]
+}
+
+// MatchKey is one matching key: a target path and the value to look for.
+type MatchKey struct {
+	Path  string // a SCIM path such as "userName"
+	Value string
+}
+
+// ErrInvalidSet matches a [*ValidationError] with errors.Is.
+var ErrInvalidSet = errors.New("mapping: invalid mapping set")
+
+// Problem is one fault of a mapping set.
+type Problem struct {
+	Mapping int    // index in Set.Mappings, or -1 for the set itself
+	Target  string // the mapping's target, when there is one
+	Field   string // which field is wrong: "target", "source", "match", "scope[0][1]", …
+	Msg     string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Mapping >= 0 {
+		fmt.Fprintf(&b, "mapping %d", p.Mapping+1)
+		if p.Target != "" {
+			fmt.Fprintf(&b, " (%s)", p.Target)
+		}
+	} else {
+		b.WriteString("set")
+	}
+	if p.Field != "" {
+		b.WriteString(" " + p.Field)
+	}
+	b.WriteString(": " + p.Msg)
+	return b.String()
+}
+
+// ValidationError lists every problem of a mapping set.
+type ValidationError struct {
+	Problems []Problem
+}
+
+// Error lists the problems, one per line.
+func (e *ValidationError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return fmt.Sprintf("mapping: invalid mapping set (%d problems):\n  %s", len(e.Problems), strings.Join(lines, "\n  "))
+}
+
+// Is reports whether target is [ErrInvalidSet].
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidSet }
+
+// MappingError is a failure to evaluate one mapping of an object.
+type MappingError struct {
+	Target string
+	Err    error
+}
+
+// Error names the mapping and the cause.
+func (e *MappingError) Error() string {
+	return fmt.Sprintf("mapping: target %s: %v", e.Target, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *MappingError) Unwrap() error { return e.Err }
+
+// DruvaDefault returns the Druva gallery app's default user mapping set, as
+// far as Microsoft documents it, plus the attributes Druva's own "SCIM
+// mappings" filter on:
+//
+//	userPrincipalName      → userName (matching, precedence 1)
+//	Not([IsSoftDeleted])   → active
+//	displayName            → displayName
+//	mail                   → emails[type eq "work"].value
+//	givenName              → name.givenName
+//	surname                → name.familyName
+//	mailNickname           → externalId
+//	department             → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department
+//	companyName            → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization
+//
+// userName, displayName and the work email are Required: Druva refuses a
+// user without them. A Druva SCIM mapping that filters on department uses
+// the attribute "department"; one that filters on the company uses
+// "organization" (the enterprise extension's name for it).
+func DruvaDefault() *Set {
+	return &Set{
+		Name:   "Druva default (Entra gallery app)",
+		Object: "User",
+		Mappings: []Mapping{
+			{Target: "userName", Type: TypeDirect, Source: "userPrincipalName", Match: 1},
+			{Target: "active", Type: TypeExpression, Source: "Not([IsSoftDeleted])"},
+			{Target: "displayName", Type: TypeDirect, Source: "displayName"},
+			{Target: `emails[type eq "work"].value`, Type: TypeDirect, Source: "mail"},
+			{Target: "name.givenName", Type: TypeDirect, Source: "givenName"},
+			{Target: "name.familyName", Type: TypeDirect, Source: "surname"},
+			{Target: "externalId", Type: TypeDirect, Source: "mailNickname"},
+			{Target: scim.EnterpriseUserSchema + ":department", Type: TypeDirect, Source: "department"},
+			{Target: scim.EnterpriseUserSchema + ":organization", Type: TypeDirect, Source: "companyName"},
+		},
+		Required: []string{"userName", "displayName", `emails[type eq "work"].value`},
+	}
+}
+
+// ---- compilation ----
+
+type compiledTarget struct {
+	text     string // as written in the mapping
+	urn      string
+	attr     string // key in the resource (or in the extension object)
+	sub      string
+	elem     map[string]any // filtered path: the new element's fixed attributes (type: work)
+	boolean  bool
+	oneValue bool // a single slot: a multi-valued result sends its first value
+}
+
+type compiledMapping struct {
+	m       Mapping
+	target  compiledTarget
+	expr    *Expression
+	def     Value
+	hasDef  bool
+	always  bool
+	matchAt int
+}
+
+type compiledSet struct {
+	mappings []compiledMapping
+	keys     []int // indexes of matching mappings, by precedence
+	required []scim.Path
+	reqText  []string
+	scope    compiledScope
+	schemas  bool // write "schemas"
+	ext      bool // some target is in the enterprise extension
+}
+
+// Validate checks the set and reports every problem at once as a
+// [*ValidationError]: bad target paths, unknown target attributes, unknown
+// functions and other expression faults (with their position), two
+// mappings to one target, a matching attribute that cannot be filtered on,
+// duplicate precedences, no matching attribute at all, bad scoping clauses.
+func (s *Set) Validate() error {
+	_, err := s.compile()
+	return err
+}
+
+func (s *Set) get() (*compiledSet, error) {
+	if c := s.compiled.Load(); c != nil {
+		return c, nil
+	}
+	c, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	s.compiled.CompareAndSwap(nil, c)
+	return s.compiled.Load(), nil
+}
+
+func (s *Set) compile() (*compiledSet, error) {
+	var problems []Problem
+	add := func(i int, target, field, format string, args ...any) {
+		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	c := &compiledSet{schemas: true}
+	seen := map[string]int{}
+	attrSpelling := map[string]string{}
+	precedence := map[int]int{}
+	for i, m := range s.Mappings {
+		cm := compiledMapping{m: m, always: m.Apply == "" || m.Apply == ApplyAlways, matchAt: m.Match}
+		if m.Apply != "" && m.Apply != ApplyAlways && m.Apply != ApplyOnCreate {
+			add(i, m.Target, "apply", "unknown value %q (use Always or OnCreate)", m.Apply)
+		}
+		t, msg := compileTarget(m.Target)
+		if msg != "" {
+			add(i, m.Target, "target", "%s", msg)
+		} else {
+			key := strings.ToLower(t.urn + "\x00" + t.attr)
+			if sp, ok := attrSpelling[key]; ok {
+				t.attr = sp
+			} else {
+				attrSpelling[key] = t.attr
+			}
+			canon := strings.ToLower(canonicalPath(m.Target))
+			if j, dup := seen[canon]; dup {
+				add(i, m.Target, "target", "mapping %d already maps this target", j+1)
+			} else {
+				seen[canon] = i
+			}
+			if strings.EqualFold(t.urn, scim.EnterpriseUserSchema) {
+				c.ext = true
+			}
+		}
+		cm.target = t
+		switch m.Type {
+		case TypeDirect:
+			if strings.TrimSpace(m.Source) == "" {
+				add(i, m.Target, "source", "a Direct mapping needs a source attribute name")
+			} else if strings.ContainsAny(m.Source, "[]()\"") {
+				add(i, m.Target, "source", "%q is not an attribute name (write expressions with type Expression)", m.Source)
+			}
+		case TypeConstant:
+		case TypeExpression:
+			e, err := ParseExpression(m.Source)
+			if err != nil {
+				var se *SyntaxError
+				if errors.As(err, &se) {
+					add(i, m.Target, "source", "line %d, column %d: %s", se.Line, se.Column, se.Msg)
+				} else {
+					add(i, m.Target, "source", "%v", err)
+				}
+			} else {
+				cm.expr = e
+				if m.Match > 0 && e.root.kind == nCall && e.root.fn == fnSelectUniqueValue {
+					add(i, m.Target, "match", "a SelectUniqueValue mapping cannot be a matching attribute")
+				}
+			}
+		case TypeNone:
+			if m.Source != "" {
+				add(i, m.Target, "source", "a None mapping has no source")
+			}
+			if m.Match > 0 {
+				add(i, m.Target, "match", "a None mapping gives no value to match on")
+			}
+		default:
+			add(i, m.Target, "type", "unknown mapping type %q (use Direct, Constant, Expression or None)", m.Type)
+		}
+		if m.Default != "" {
+			cm.def, cm.hasDef = StringValue(m.Default), true
+		}
+		if m.Match < 0 {
+			add(i, m.Target, "match", "precedence %d is negative", m.Match)
+		}
+		if m.Match > 0 {
+			if j, dup := precedence[m.Match]; dup {
+				add(i, m.Target, "match", "precedence %d is also used by mapping %d", m.Match, j+1)
+			}
+			precedence[m.Match] = i
+			if msg == "" && !filterable(t) {
+				add(i, m.Target, "match", "%s cannot be a matching attribute: the target must be filterable (userName, externalId, displayName or an emails value)", m.Target)
+			}
+		}
+		c.mappings = append(c.mappings, cm)
+	}
+	for i, cm := range c.mappings {
+		if cm.matchAt > 0 {
+			c.keys = append(c.keys, i)
+		}
+	}
+	slices.SortStableFunc(c.keys, func(a, b int) int { return c.mappings[a].matchAt - c.mappings[b].matchAt })
+	if len(c.keys) == 0 {
+		add(-1, "", "match", "no matching attribute: at least one mapping needs a matching precedence")
+	}
+	for _, r := range s.Required {
+		p, err := scim.ParsePath(r)
+		if err != nil {
+			add(-1, "", "required", "%q: %v", r, err)
+			continue
+		}
+		if _, ok := seen[strings.ToLower(canonicalPath(r))]; !ok {
+			add(-1, "", "required", "%q is required but no mapping writes it", r)
+		}
+		c.required = append(c.required, p)
+		c.reqText = append(c.reqText, r)
+	}
+	for gi, g := range s.Scope {
+		for ci, cl := range g {
+			if _, err := compileClause(cl); err != nil {
+				add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "%v", err)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	scope, err := compileScope(s.Scope)
+	if err != nil {
+		return nil, err
+	}
+	c.scope = scope
+	return c, nil
+}
+
+// canonicalPath returns the SCIM canonical form of a path, or the text
+// itself when it does not parse.
+func canonicalPath(s string) string {
+	p, err := scim.ParsePath(s)
+	if err != nil {
+		return s
+	}
+	return p.String()
+}
+
+func compileTarget(text string) (compiledTarget, string) {
+	t := compiledTarget{text: text}
+	p, err := scim.ParsePath(text)
+	if err != nil {
+		return t, err.Error()
+	}
+	t.urn, t.attr, t.sub = p.URN(), p.Attribute(), p.SubAttribute()
+	if t.attr == "" {
+		return t, "the target names a whole schema extension, not an attribute"
+	}
+	if msg := checkTargetSchema(t.urn, t.attr, t.sub, p.Filter() != nil); msg != "" {
+		return t, msg
+	}
+	if f := p.Filter(); f != nil {
+		if t.sub == "" {
+			return t, "a filtered target needs a sub-attribute, such as .value"
+		}
+		// Learn the element a new value creates ({"type": "work"}) from
+		// the scim package once, so that mapping needs no filter work.
+		r := scim.Resource{}
+		if err := r.SetPath(p, "\x00"); err != nil {
+			return t, err.Error()
+		}
+		arr, _ := r[t.attr].([]any)
+		if len(arr) != 1 {
+			return t, "the filter cannot describe a new element"
+		}
+		elem, _ := arr[0].(map[string]any)
+		delete(elem, t.sub)
+		t.elem = elem
+		t.oneValue = true
+	}
+	if t.sub != "" && t.urn == "" {
+		t.oneValue = true
+	}
+	t.boolean = (t.urn == "" && strings.EqualFold(t.attr, "active") && t.sub == "") || strings.EqualFold(t.sub, "primary")
+	return t, ""
+}
+
+// filterable reports whether a target can be a matching attribute: the
+// attributes Entra queries with "eq" and Druva can be expected to filter.
+func filterable(t compiledTarget) bool {
+	if t.urn != "" {
+		return false
+	}
+	switch strings.ToLower(t.attr) {
+	case "username", "externalid", "displayname":
+		return t.sub == ""
+	case "emails":
+		return strings.EqualFold(t.sub, "value")
+	}
+	return false
+}
+
+// RFC 7643 §4.1 and §4.3: the User attributes a mapping may write.
+var (
+	coreSimple = []string{"userName", "displayName", "nickName", "profileUrl", "title", "userType",
+		"preferredLanguage", "locale", "timezone", "active", "password", "externalId"}
+	nameSubs     = []string{"formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"}
+	multiAttrs   = []string{"emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates"}
+	multiSubs    = []string{"value", "display", "type", "primary"}
+	addressSubs  = []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary"}
+	enterpriseAt = []string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"}
+)
+
+func hasFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTargetSchema checks a target against the SCIM User schema: core
+// attributes and the enterprise extension are known; other extension URNs
+// (custom attributes, as Entra names them) are accepted.
+func checkTargetSchema(urn, attr, sub string, filtered bool) string {
+	if urn != "" {
+		if !strings.EqualFold(urn, scim.EnterpriseUserSchema) {
+			return ""
+		}
+		if !hasFold(enterpriseAt, attr) {
+			return fmt.Sprintf("the enterprise extension has no attribute %q (it has %s)", attr, strings.Join(enterpriseAt, ", "))
+		}
+		if strings.EqualFold(attr, "manager") {
+			if sub != "" && !hasFold([]string{"value", "$ref", "displayName"}, sub) {
+				return fmt.Sprintf("manager has no sub-attribute %q", sub)
+			}
+		} else if sub != "" {
+			return fmt.Sprintf("%s has no sub-attributes", attr)
+		}
+		return ""
+	}
+	switch {
+	case strings.EqualFold(attr, "id"), strings.EqualFold(attr, "meta"), strings.EqualFold(attr, "schemas"), strings.EqualFold(attr, "groups"):
+		return fmt.Sprintf("%s is set by the service and cannot be mapped", attr)
+	case hasFold(coreSimple, attr):
+		if sub != "" || filtered {
+			return fmt.Sprintf("%s is a simple attribute; it has no sub-attributes or filter", attr)
+		}
+	case strings.EqualFold(attr, "name"):
+		if sub == "" {
+			return "name is complex: map a sub-attribute such as name.givenName"
+		}
+		if !hasFold(nameSubs, sub) {
+			return fmt.Sprintf("name has no sub-attribute %q (it has %s)", sub, strings.Join(nameSubs, ", "))
+		}
+	case hasFold(multiAttrs, attr):
+		subs := multiSubs
+		if strings.EqualFold(attr, "addresses") {
+			subs = addressSubs
+		}
+		if sub == "" {
+			return fmt.Sprintf("%s is multi-valued and complex: map a sub-attribute, such as %s[type eq \"work\"].value", attr, attr)
+		}
+		if !hasFold(subs, sub) {
+			return fmt.Sprintf("%s has no sub-attribute %q", attr, sub)
+		}
+	default:
+		return fmt.Sprintf("the User schema has no attribute %q (custom attributes go in an extension: urn:ietf:params:scim:schemas:extension:<Name>:2.0:User:%s)", attr, attr)
+	}
+	return ""
+}
+
+// ---- mapping ----
+
+// InScope reports whether attrs pass the set's scoping filter.
+func (s *Set) InScope(attrs Attributes) (bool, error) {
+	c, err := s.get()
+	if err != nil {
+		return false, err
+	}
+	return c.scope.matches(attrs)
+}
+
+// MatchPaths returns the target paths of the matching attributes in
+// precedence order.
+func (s *Set) MatchPaths() ([]string, error) {
+	c, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(c.keys))
+	for i, k := range c.keys {
+		out[i] = c.mappings[k].m.Target
+	}
+	return out, nil
+}
+
+// UpdatePaths returns the target paths of the mappings that apply Always,
+// in set order: the attributes an update may change.
+func (s *Set) UpdatePaths() ([]string, error) {
+	c, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range c.mappings {
+		if m.always && m.m.Type != TypeNone {
+			out = append(out, m.m.Target)
+		}
+	}
+	return out, nil
+}
+
+// SourceAttributes returns the source attributes the set reads (Direct
+// sources, attributes in expressions, scoping-filter attributes), without
+// duplicates, in order of first use: what a reader must fetch.
+func (s *Set) SourceAttributes() ([]string, error) {
+	c, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	addName := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, m := range c.mappings {
+		switch {
+		case m.m.Type == TypeDirect:
+			addName(m.m.Source)
+		case m.expr != nil:
+			for _, a := range m.expr.Attributes() {
+				addName(a)
+			}
+		}
+	}
+	for _, g := range s.Scope {
+		for _, cl := range g {
+			addName(cl.Attribute)
+		}
+	}
+	return out, nil
+}
+
+// Map maps one source object. It evaluates every mapping once and returns
+// the create form, the update assignments and the matching keys (see
+// [Mapped]). A missing Required attribute is not an error: it is listed in
+// Mapped.Missing for the planner to report. Errors are a [*ValidationError]
+// for an invalid set, or a [*MappingError] wrapping the evaluation failure
+// (an [*EvalError]) of one mapping.
+func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Mapped, error) {
+	c, err := s.get()
+	if err != nil {
+		return Mapped{}, err
+	}
+	var cfg evalConfig
+	if len(opts) > 0 {
+		if err := cfg.apply(opts); err != nil {
+			return Mapped{}, err
+		}
+	}
+	res := make(scim.Resource, len(c.mappings)+1)
+	var out Mapped
+	out.Resource = res
+	nUpdate := 0
+	for i := range c.mappings {
+		if c.mappings[i].always {
+			nUpdate++
+		}
+	}
+	out.Update = make([]Assignment, 0, nUpdate)
+	if len(c.keys) > 0 {
+		out.Keys = make([]MatchKey, 0, len(c.keys))
+	}
+	var keyVals [8]Value
+	var keySlots []Value
+	if len(c.keys) <= len(keyVals) {
+		keySlots = keyVals[:len(c.keys)]
+	} else {
+		keySlots = make([]Value, len(c.keys))
+	}
+	for i := range c.mappings {
+		cm := &c.mappings[i]
+		var v Value
+		switch cm.m.Type {
+		case TypeDirect:
+			x, ok := attrs[cm.m.Source]
+			if ok {
+				if v, err = valueOf(x); err != nil {
+					return Mapped{}, &MappingError{Target: cm.m.Target, Err: fmt.Errorf("%w: attribute %s: %v", ErrBadAttribute, cm.m.Source, err)}
+				}
+			}
+		case TypeConstant:
+			v = StringValue(cm.m.Source)
+		case TypeExpression:
+			if v, err = cm.expr.eval(ctx, attrs, &cfg); err != nil {
+				return Mapped{}, &MappingError{Target: cm.m.Target, Err: err}
+			}
+		}
+		if cm.matchAt > 0 && !v.isEmpty() {
+			for k, idx := range c.keys {
+				if idx == i {
+					keySlots[k] = v
+				}
+			}
+		}
+		var jv any
+		if !v.IsNull() {
+			jv = cm.target.json(v)
+			if cm.always {
+				out.Update = append(out.Update, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted})
+			}
+		} else if cm.hasDef {
+			jv = cm.target.json(cm.def)
+		}
+		if jv != nil {
+			cm.target.write(res, jv)
+		}
+	}
+	for k := range keySlots {
+		if !keySlots[k].IsNull() {
+			out.Keys = append(out.Keys, MatchKey{Path: c.mappings[c.keys[k]].m.Target, Value: keySlots[k].String()})
+		}
+	}
+	if c.ext {
+		if _, ok := res[scim.EnterpriseUserSchema]; ok {
+			res["schemas"] = []any{scim.UserSchema, scim.EnterpriseUserSchema}
+		} else {
+			res["schemas"] = []any{scim.UserSchema}
+		}
+	} else {
+		res["schemas"] = []any{scim.UserSchema}
+	}
+	for i, p := range c.required {
+		if v, ok := res.GetPath(p); !ok || v == "" {
+			out.Missing = append(out.Missing, c.reqText[i])
+		}
+	}
+	return out, nil
+}
+
+// json converts a value to the SCIM JSON form for this target.
+func (t *compiledTarget) json(v Value) any {
+	if v.kind == KindMulti && t.oneValue {
+		return v.list[0]
+	}
+	if v.kind == KindString && !t.boolean {
+		return v.s
+	}
+	return v.jsonValue(t.boolean)
+}
+
+// write stores a JSON value at the target in a resource being built.
+func (t *compiledTarget) write(r scim.Resource, jv any) {
+	obj := map[string]any(r)
+	if t.urn != "" {
+		ext, _ := obj[t.urn].(map[string]any)
+		if ext == nil {
+			ext = make(map[string]any, 4)
+			obj[t.urn] = ext
+		}
+		obj = ext
+	}
+	if t.elem != nil {
+		arr, _ := obj[t.attr].([]any)
+		for _, e := range arr {
+			m, _ := e.(map[string]any)
+			if m != nil && sameElement(m, t.elem) {
+				m[t.sub] = jv
+				return
+			}
+		}
+		m := make(map[string]any, len(t.elem)+1)
+		for k, v := range t.elem {
+			m[k] = v
+		}
+		m[t.sub] = jv
+		obj[t.attr] = append(arr, m)
+		return
+	}
+	if t.sub == "" {
+		obj[t.attr] = jv
+		return
+	}
+	m, _ := obj[t.attr].(map[string]any)
+	if m == nil {
+		m = make(map[string]any, 4)
+		obj[t.attr] = m
+	}
+	m[t.sub] = jv
+}
+
+func sameElement(m, tmpl map[string]any) bool {
+	for k, v := range tmpl {
+		if m[k] != v {
+			return false
+		}
+	}
+	return true
+}

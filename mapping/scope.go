@@ -1,0 +1,299 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/dlclark/regexp2/v2"
+)
+
+// Scoping-filter operators, spelled exactly as Entra spells them.
+const (
+	OpEquals              = "EQUALS"
+	OpNotEquals           = "NOT EQUALS"
+	OpIsTrue              = "IS TRUE"
+	OpIsFalse             = "IS FALSE"
+	OpIsNull              = "IS NULL"
+	OpIsNotNull           = "IS NOT NULL"
+	OpRegexMatch          = "REGEX MATCH"
+	OpNotRegexMatch       = "NOT REGEX MATCH"
+	OpGreaterThan         = "Greater_Than"
+	OpGreaterThanOrEquals = "Greater_Than_OR_EQUALS"
+	OpIncludes            = "Includes"
+	OpEndsWith            = "ENDS_WITH"
+	OpIn                  = "&"
+	OpNotIn               = "!&"
+)
+
+// Operators returns every scoping-filter operator.
+func Operators() []string {
+	return []string{OpIn, OpNotIn, OpEndsWith, OpEquals, OpGreaterThan, OpGreaterThanOrEquals, OpIncludes,
+		OpIsFalse, OpIsNotNull, OpIsNull, OpIsTrue, OpNotEquals, OpNotRegexMatch, OpRegexMatch}
+}
+
+// ErrScope matches every error about a malformed scoping filter.
+var ErrScope = errors.New("mapping: invalid scoping filter")
+
+// Clause is one condition of a scoping filter: a source attribute, an
+// operator (see the Op constants) and, for binary operators, a value.
+type Clause struct {
+	Attribute string  `json:"attribute" yaml:"attribute"`
+	Operator  string  `json:"operator" yaml:"operator"`
+	Value     *string `json:"value" yaml:"value,omitempty"`
+}
+
+// ScopingFilter decides which source objects are in scope. The outer slice
+// is an OR of groups; each group is an AND of clauses. An empty filter puts
+// everything in scope.
+//
+// The null rule: a clause over an absent or empty attribute is false,
+// except IS NULL (true). Multi-valued attributes cannot be filtered on.
+// Greater_Than and Greater_Than_OR_EQUALS compare integers only (an
+// attribute that is not an integer fails the clause). REGEX MATCH uses .NET
+// regular expressions, unanchored, case-sensitive. "&" is true when the
+// attribute equals one of the comma-separated items of the clause's value,
+// "!&" when it equals none of them (items are trimmed; comparison is
+// case-sensitive).
+type ScopingFilter [][]Clause
+
+// Matches reports whether attrs are in scope. A malformed clause (unknown
+// operator, missing value, invalid regular expression, non-integer value
+// for Greater_Than) or a multi-valued attribute is an error wrapping
+// [ErrScope]. For many objects, compile the filter once through a [Set]
+// ([Set.InScope]) instead.
+func (f ScopingFilter) Matches(attrs Attributes) (bool, error) {
+	cf, err := compileScope(f)
+	if err != nil {
+		return false, err
+	}
+	return cf.matches(attrs)
+}
+
+// Validate checks every clause and returns all problems at once.
+func (f ScopingFilter) Validate() error {
+	var problems []Problem
+	for gi, g := range f {
+		for ci, c := range g {
+			if _, err := compileClause(c); err != nil {
+				problems = append(problems, Problem{Mapping: -1, Field: fmt.Sprintf("scope[%d][%d]", gi, ci), Msg: err.Error()})
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return &ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+type compiledClause struct {
+	attr  string
+	op    string
+	value string
+	num   int64
+	items []string
+	re    *regexp2.Regexp
+}
+
+type compiledScope [][]compiledClause
+
+func compileScope(f ScopingFilter) (compiledScope, error) {
+	out := make(compiledScope, len(f))
+	for gi, g := range f {
+		out[gi] = make([]compiledClause, len(g))
+		for ci, c := range g {
+			cc, err := compileClause(c)
+			if err != nil {
+				return nil, fmt.Errorf("%w: group %d clause %d: %v", ErrScope, gi+1, ci+1, err)
+			}
+			out[gi][ci] = cc
+		}
+	}
+	return out, nil
+}
+
+func unaryOp(op string) bool {
+	switch op {
+	case OpIsTrue, OpIsFalse, OpIsNull, OpIsNotNull:
+		return true
+	}
+	return false
+}
+
+func compileClause(c Clause) (compiledClause, error) {
+	cc := compiledClause{attr: c.Attribute, op: c.Operator}
+	if strings.TrimSpace(c.Attribute) == "" {
+		return cc, errors.New("the attribute is empty")
+	}
+	known := false
+	for _, op := range Operators() {
+		if op == c.Operator {
+			known = true
+		}
+	}
+	if !known {
+		msg := fmt.Sprintf("unknown operator %q", c.Operator)
+		if n := NormalizeOperator(c.Operator); n != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", n)
+		}
+		return cc, errors.New(msg)
+	}
+	if unaryOp(c.Operator) {
+		if c.Value != nil && *c.Value != "" {
+			return cc, fmt.Errorf("operator %s takes no value", c.Operator)
+		}
+		return cc, nil
+	}
+	if c.Value == nil {
+		return cc, fmt.Errorf("operator %s needs a value", c.Operator)
+	}
+	cc.value = *c.Value
+	switch c.Operator {
+	case OpRegexMatch, OpNotRegexMatch:
+		re, err := compileRegex(cc.value)
+		if err != nil {
+			return cc, fmt.Errorf("invalid regular expression %q: %v", cc.value, err)
+		}
+		cc.re = re
+	case OpGreaterThan, OpGreaterThanOrEquals:
+		n, err := strconv.ParseInt(strings.TrimSpace(cc.value), 10, 64)
+		if err != nil {
+			return cc, fmt.Errorf("operator %s compares integers; %q is not one", c.Operator, cc.value)
+		}
+		cc.num = n
+	case OpIn, OpNotIn:
+		for _, it := range strings.Split(cc.value, ",") {
+			cc.items = append(cc.items, strings.TrimSpace(it))
+		}
+	}
+	return cc, nil
+}
+
+// NormalizeOperator maps the spellings found in exported schemas and
+// hand-written files ("IsNotNull", "not_equals", "GREATER_THAN") to the
+// Entra spelling; it returns "" for an unknown operator.
+func NormalizeOperator(op string) string {
+	key := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(op)))
+	for _, o := range Operators() {
+		k := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '_' {
+				return -1
+			}
+			return r
+		}, strings.ToUpper(o))
+		if k == key {
+			return o
+		}
+	}
+	switch key {
+	case "EQ", "EQUAL":
+		return OpEquals
+	case "NE", "NOTEQUAL":
+		return OpNotEquals
+	case "CONTAINS", "INCLUDE":
+		return OpIncludes
+	case "ENDSWITH":
+		return OpEndsWith
+	case "GT":
+		return OpGreaterThan
+	case "GE", "GTE", "GREATERTHANOREQUAL":
+		return OpGreaterThanOrEquals
+	case "ISNOTEMPTY":
+		return OpIsNotNull
+	case "ISEMPTY":
+		return OpIsNull
+	}
+	return ""
+}
+
+func (cs compiledScope) matches(attrs Attributes) (bool, error) {
+	if len(cs) == 0 {
+		return true, nil
+	}
+	for _, g := range cs {
+		all := true
+		for i := range g {
+			ok, err := g[i].matches(attrs)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (c *compiledClause) matches(attrs Attributes) (bool, error) {
+	v, err := valueOf(attrs[c.attr])
+	if err != nil {
+		return false, fmt.Errorf("%w: attribute %s: %v", ErrScope, c.attr, err)
+	}
+	if v.kind == KindMulti {
+		return false, fmt.Errorf("%w: attribute %s is multi-valued; scoping filters cannot use multi-valued attributes", ErrScope, c.attr)
+	}
+	empty := v.isEmpty()
+	switch c.op {
+	case OpIsNull:
+		return empty, nil
+	case OpIsNotNull:
+		return !empty, nil
+	}
+	if empty {
+		return false, nil
+	}
+	switch c.op {
+	case OpIsTrue, OpIsFalse:
+		b, ok := v.Bool()
+		return ok && b == (c.op == OpIsTrue), nil
+	case OpEquals, OpNotEquals:
+		eq := v.String() == c.value
+		if v.kind == KindBool {
+			if b, ok := StringValue(c.value).Bool(); ok {
+				eq = b == (v.n != 0)
+			}
+		}
+		return eq == (c.op == OpEquals), nil
+	case OpRegexMatch, OpNotRegexMatch:
+		m, err := c.re.MatchString(v.String())
+		if err != nil {
+			return false, fmt.Errorf("%w: attribute %s: regular expression: %v", ErrScope, c.attr, err)
+		}
+		return m == (c.op == OpRegexMatch), nil
+	case OpGreaterThan, OpGreaterThanOrEquals:
+		n, ok := v.Int()
+		if !ok {
+			return false, nil
+		}
+		if c.op == OpGreaterThan {
+			return n > c.num, nil
+		}
+		return n >= c.num, nil
+	case OpIncludes:
+		return strings.Contains(v.String(), c.value), nil
+	case OpEndsWith:
+		return strings.HasSuffix(v.String(), c.value), nil
+	case OpIn, OpNotIn:
+		s := v.String()
+		found := false
+		for _, it := range c.items {
+			if it == s {
+				found = true
+				break
+			}
+		}
+		return found == (c.op == OpIn), nil
+	}
+	return false, fmt.Errorf("%w: unknown operator %q", ErrScope, c.op)
+}
