@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -283,10 +284,9 @@ func lookup(m map[string]any, name string) (any, bool) {
 	if v, ok := m[name]; ok {
 		return v, v != nil
 	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, v != nil
-		}
+	if k, ok := findFold(m, name); ok {
+		v := m[k]
+		return v, v != nil
 	}
 	return nil, false
 }
@@ -297,12 +297,53 @@ func keyOf(m map[string]any, name string) string {
 	if _, ok := m[name]; ok {
 		return name
 	}
-	for k := range m {
-		if strings.EqualFold(k, name) {
-			return k
-		}
+	if k, ok := findFold(m, name); ok {
+		return k
 	}
 	return name
+}
+
+// findFold finds a key of m equal to name ignoring case. Attribute names
+// are ASCII (RFC 7643 §2.1), so for an ASCII name only keys of the same
+// length are compared, byte by byte.
+func findFold(m map[string]any, name string) (string, bool) {
+	if len(m) == 0 {
+		return "", false
+	}
+	if !isASCII(name) {
+		for k := range m {
+			if strings.EqualFold(k, name) {
+				return k, true
+			}
+		}
+		return "", false
+	}
+	for k := range m {
+		if len(k) == len(name) && asciiFold(k, name) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// asciiFold compares two strings of equal length ignoring ASCII case.
+func asciiFold(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca != cb && (ca|0x20 != cb|0x20 || !isAlpha(ca)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func asMap(v any) (map[string]any, bool) {

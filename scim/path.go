@@ -135,7 +135,11 @@ func parseFilteredPath(s string) (Path, error) {
 	if strings.TrimSpace(text) == "" {
 		return Path{}, pathError(s, open, "empty value filter", nil)
 	}
-	f, err := parseFilter(text)
+	f := quickFilter(text)
+	var err error
+	if f == nil {
+		f, err = parseFilter(text)
+	}
 	if err != nil {
 		off := open + 1
 		var se *SyntaxError

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -313,16 +314,35 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 	return nil
 }
 
-// template returns the element a filter made of "eq" clauses joined by "and"
-// describes, such as {"type": "work"} for `type eq "work"`.
+// template returns a new element as the filter describes it (see
+// buildTemplate), or the reason it cannot.
 func (f *Filter) template() (map[string]any, error) {
-	m := map[string]any{}
-	var walk func(n node) error
-	walk = func(n node) error {
+	if f.tmplErr != "" {
+		return nil, errors.New(f.tmplErr)
+	}
+	m := make(map[string]any, len(f.tmpl)+1)
+	for _, kv := range f.tmpl {
+		m[kv.key] = kv.value
+	}
+	return m, nil
+}
+
+// keyValue is one attribute of a filter's element template.
+type keyValue struct {
+	key   string
+	value any
+}
+
+// buildTemplate computes, once per parsed filter, the element a filter
+// made of "eq" clauses joined by "and" describes, such as {"type": "work"}
+// for `type eq "work"`; for other filters it records why there is none.
+func (f *Filter) buildTemplate() {
+	var walk func(n node) string
+	walk = func(n node) string {
 		switch n := n.(type) {
 		case *cmpNode:
 			if n.op != "eq" || n.ref.urn != "" || n.ref.sub != "" || n.value == nil {
-				return fmt.Errorf("the filter cannot describe a new element (only \"eq\" comparisons joined by \"and\" can)")
+				return "the filter cannot describe a new element (only \"eq\" comparisons joined by \"and\" can)"
 			}
 			v := n.value
 			if n.isNum {
@@ -334,23 +354,22 @@ func (f *Filter) template() (map[string]any, error) {
 					v = b
 				}
 			}
-			m[n.ref.attr] = v
-			return nil
+			f.tmpl = append(f.tmpl, keyValue{n.ref.attr, v})
+			return ""
 		case *logicNode:
 			if !n.and {
-				return fmt.Errorf("the filter cannot describe a new element (\"or\" is ambiguous)")
+				return "the filter cannot describe a new element (\"or\" is ambiguous)"
 			}
-			if err := walk(n.left); err != nil {
-				return err
+			if msg := walk(n.left); msg != "" {
+				return msg
 			}
 			return walk(n.right)
 		}
-		return fmt.Errorf("the filter cannot describe a new element (only \"eq\" comparisons joined by \"and\" can)")
+		return "the filter cannot describe a new element (only \"eq\" comparisons joined by \"and\" can)"
 	}
-	if err := walk(f.root); err != nil {
-		return nil, err
+	if msg := walk(f.root); msg != "" {
+		f.tmpl, f.tmplErr = nil, msg
 	}
-	return m, nil
 }
 
 // mergeInto copies src's attributes into dst, matching names ignoring case.
