@@ -157,14 +157,16 @@ func (e *Expression) Evaluate(ctx context.Context, attrs Attributes, opts ...Eva
 }
 
 func (e *Expression) eval(ctx context.Context, attrs Attributes, cfg *evalConfig) (Value, error) {
-	ev := evaluator{ctx: ctx, attrs: attrs, cfg: cfg}
+	ev := evaluator{ctx: ctx, attrs: attrs, cfg: *cfg}
 	return ev.eval(e.root)
 }
 
+// evaluator holds one evaluation's inputs. It stays on the stack: cfg is
+// held by value so that nothing the caller owns escapes.
 type evaluator struct {
 	ctx   context.Context
 	attrs Attributes
-	cfg   *evalConfig
+	cfg   evalConfig
 }
 
 func (ev *evaluator) fail(n *node, err error) error {

@@ -218,6 +218,7 @@ type compiledTarget struct {
 	elem     map[string]any // filtered path: the new element's fixed attributes (type: work)
 	boolean  bool
 	oneValue bool // a single slot: a multi-valued result sends its first value
+	size     int  // entries of the object this target writes into
 }
 
 type compiledMapping struct {
@@ -233,11 +234,11 @@ type compiledMapping struct {
 type compiledSet struct {
 	mappings []compiledMapping
 	keys     []int // indexes of matching mappings, by precedence
-	required []scim.Path
+	required []int // for each Required path, the index of the mapping writing it
 	reqText  []string
 	scope    compiledScope
-	schemas  bool // write "schemas"
 	ext      bool // some target is in the enterprise extension
+	topKeys  int  // top-level keys of a full create form, "schemas" included
 }
 
 // Validate checks the set and reports every problem at once as a
@@ -267,7 +268,7 @@ func (s *Set) compile() (*compiledSet, error) {
 	add := func(i int, target, field, format string, args ...any) {
 		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	c := &compiledSet{schemas: true}
+	c := &compiledSet{}
 	seen := map[string]int{}
 	attrSpelling := map[string]string{}
 	precedence := map[int]int{}
@@ -347,25 +348,53 @@ func (s *Set) compile() (*compiledSet, error) {
 		}
 		c.mappings = append(c.mappings, cm)
 	}
+	// Size the maps a create form needs once, so that Map allocates each
+	// map exactly once.
+	top := map[string]bool{"schemas": true}
+	inner := map[string]int{}
 	for i, cm := range c.mappings {
 		if cm.matchAt > 0 {
 			c.keys = append(c.keys, i)
 		}
+		t := cm.target
+		if t.attr == "" {
+			continue
+		}
+		if t.urn != "" {
+			top[strings.ToLower(t.urn)] = true
+			inner[strings.ToLower(t.urn)]++
+		} else {
+			top[strings.ToLower(t.attr)] = true
+			if t.sub != "" && t.elem == nil {
+				inner[strings.ToLower(t.attr)]++
+			}
+		}
+	}
+	c.topKeys = len(top)
+	for i := range c.mappings {
+		t := &c.mappings[i].target
+		if t.urn != "" {
+			t.size = inner[strings.ToLower(t.urn)]
+		} else {
+			t.size = inner[strings.ToLower(t.attr)]
+		}
+		t.size = max(t.size, len(t.elem)+1)
 	}
 	slices.SortStableFunc(c.keys, func(a, b int) int { return c.mappings[a].matchAt - c.mappings[b].matchAt })
 	if len(c.keys) == 0 {
 		add(-1, "", "match", "no matching attribute: at least one mapping needs a matching precedence")
 	}
 	for _, r := range s.Required {
-		p, err := scim.ParsePath(r)
-		if err != nil {
+		if _, err := scim.ParsePath(r); err != nil {
 			add(-1, "", "required", "%q: %v", r, err)
 			continue
 		}
-		if _, ok := seen[strings.ToLower(canonicalPath(r))]; !ok {
+		j, ok := seen[strings.ToLower(canonicalPath(r))]
+		if !ok {
 			add(-1, "", "required", "%q is required but no mapping writes it", r)
+			continue
 		}
-		c.required = append(c.required, p)
+		c.required = append(c.required, j)
 		c.reqText = append(c.reqText, r)
 	}
 	for gi, g := range s.Scope {
@@ -613,7 +642,7 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			return Mapped{}, err
 		}
 	}
-	res := make(scim.Resource, len(c.mappings)+1)
+	res := make(scim.Resource, c.topKeys)
 	var out Mapped
 	out.Resource = res
 	nUpdate := 0
@@ -626,6 +655,15 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	if len(c.keys) > 0 {
 		out.Keys = make([]MatchKey, 0, len(c.keys))
 	}
+	var writtenBuf [64]bool
+	written := writtenBuf[:0]
+	if len(c.required) > 0 {
+		if len(c.mappings) <= len(writtenBuf) {
+			written = writtenBuf[:len(c.mappings)]
+		} else {
+			written = make([]bool, len(c.mappings))
+		}
+	}
 	var keyVals [8]Value
 	var keySlots []Value
 	if len(c.keys) <= len(keyVals) {
@@ -636,12 +674,16 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	for i := range c.mappings {
 		cm := &c.mappings[i]
 		var v Value
+		var boxed any // the source's own interface value, reused to avoid boxing again
 		switch cm.m.Type {
 		case TypeDirect:
 			x, ok := attrs[cm.m.Source]
 			if ok {
 				if v, err = valueOf(x); err != nil {
 					return Mapped{}, &MappingError{Target: cm.m.Target, Err: fmt.Errorf("%w: attribute %s: %v", ErrBadAttribute, cm.m.Source, err)}
+				}
+				if _, isString := x.(string); isString && !cm.target.boolean {
+					boxed = x
 				}
 			}
 		case TypeConstant:
@@ -660,7 +702,11 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 		}
 		var jv any
 		if !v.IsNull() {
-			jv = cm.target.json(v)
+			if boxed != nil {
+				jv = boxed
+			} else {
+				jv = cm.target.json(v)
+			}
 			if cm.always {
 				out.Update = append(out.Update, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted})
 			}
@@ -669,6 +715,9 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 		}
 		if jv != nil {
 			cm.target.write(res, jv)
+			if len(written) > 0 && jv != "" {
+				written[i] = true
+			}
 		}
 	}
 	for k := range keySlots {
@@ -685,8 +734,8 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	} else {
 		res["schemas"] = []any{scim.UserSchema}
 	}
-	for i, p := range c.required {
-		if v, ok := res.GetPath(p); !ok || v == "" {
+	for i, j := range c.required {
+		if !written[j] {
 			out.Missing = append(out.Missing, c.reqText[i])
 		}
 	}
@@ -710,7 +759,7 @@ func (t *compiledTarget) write(r scim.Resource, jv any) {
 	if t.urn != "" {
 		ext, _ := obj[t.urn].(map[string]any)
 		if ext == nil {
-			ext = make(map[string]any, 4)
+			ext = make(map[string]any, t.size)
 			obj[t.urn] = ext
 		}
 		obj = ext
@@ -738,7 +787,7 @@ func (t *compiledTarget) write(r scim.Resource, jv any) {
 	}
 	m, _ := obj[t.attr].(map[string]any)
 	if m == nil {
-		m = make(map[string]any, 4)
+		m = make(map[string]any, t.size)
 		obj[t.attr] = m
 	}
 	m[t.sub] = jv
