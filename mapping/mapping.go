@@ -117,6 +117,7 @@ var ErrInvalidSet = errors.New("mapping: invalid mapping set")
 
 // Problem is one fault of a mapping set.
 type Problem struct {
+	Set     string // the set's name, when several sets are checked at once
 	Mapping int    // index in Set.Mappings, or -1 for the set itself
 	Target  string // the mapping's target, when there is one
 	Field   string // which field is wrong: "target", "source", "match", "scope[0][1]", …
@@ -125,6 +126,9 @@ type Problem struct {
 
 func (p Problem) String() string {
 	var b strings.Builder
+	if p.Set != "" {
+		fmt.Fprintf(&b, "%q: ", p.Set)
+	}
 	if p.Mapping >= 0 {
 		fmt.Fprintf(&b, "mapping %d", p.Mapping+1)
 		if p.Target != "" {
@@ -269,6 +273,7 @@ func (s *Set) compile() (*compiledSet, error) {
 		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	c := &compiledSet{}
+	group := strings.EqualFold(s.Object, "Group")
 	seen := map[string]int{}
 	attrSpelling := map[string]string{}
 	precedence := map[int]int{}
@@ -277,7 +282,7 @@ func (s *Set) compile() (*compiledSet, error) {
 		if m.Apply != "" && m.Apply != ApplyAlways && m.Apply != ApplyOnCreate {
 			add(i, m.Target, "apply", "unknown value %q (use Always or OnCreate)", m.Apply)
 		}
-		t, msg := compileTarget(m.Target)
+		t, msg := compileTarget(m.Target, group)
 		if msg != "" {
 			add(i, m.Target, "target", "%s", msg)
 		} else {
@@ -425,7 +430,7 @@ func canonicalPath(s string) string {
 	return p.String()
 }
 
-func compileTarget(text string) (compiledTarget, string) {
+func compileTarget(text string, group bool) (compiledTarget, string) {
 	t := compiledTarget{text: text}
 	p, err := scim.ParsePath(text)
 	if err != nil {
@@ -435,7 +440,11 @@ func compileTarget(text string) (compiledTarget, string) {
 	if t.attr == "" {
 		return t, "the target names a whole schema extension, not an attribute"
 	}
-	if msg := checkTargetSchema(t.urn, t.attr, t.sub, p.Filter() != nil); msg != "" {
+	check := checkTargetSchema
+	if group {
+		check = checkGroupSchema
+	}
+	if msg := check(t.urn, t.attr, t.sub, p.Filter() != nil); msg != "" {
 		return t, msg
 	}
 	if f := p.Filter(); f != nil {
@@ -546,6 +555,26 @@ func checkTargetSchema(urn, attr, sub string, filtered bool) string {
 		}
 	default:
 		return fmt.Sprintf("the User schema has no attribute %q (custom attributes go in an extension: urn:ietf:params:scim:schemas:extension:<Name>:2.0:User:%s)", attr, attr)
+	}
+	return ""
+}
+
+// checkGroupSchema checks a target against the SCIM Group schema.
+func checkGroupSchema(urn, attr, sub string, filtered bool) string {
+	if urn != "" {
+		return ""
+	}
+	switch {
+	case strings.EqualFold(attr, "displayName"), strings.EqualFold(attr, "externalId"):
+		if sub != "" || filtered {
+			return fmt.Sprintf("%s is a simple attribute; it has no sub-attributes or filter", attr)
+		}
+	case strings.EqualFold(attr, "members"):
+		if sub != "" && !hasFold([]string{"value", "display", "$ref", "type"}, sub) {
+			return fmt.Sprintf("members has no sub-attribute %q", sub)
+		}
+	default:
+		return fmt.Sprintf("the Group schema has no attribute %q", attr)
 	}
 	return ""
 }

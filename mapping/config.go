@@ -1,0 +1,423 @@
+package mapping
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxConfigSize is the largest mapping file or Entra schema accepted.
+const MaxConfigSize = 16 << 20
+
+// ErrConfig matches every error about a malformed mapping file or schema
+// (syntax, unknown fields, wrong types); invalid content is a
+// [*ValidationError] instead.
+var ErrConfig = errors.New("mapping: malformed mapping file")
+
+// fileSet is the hand-written file format of a Set (see the package
+// documentation for an example).
+type fileSet struct {
+	Name     string         `json:"name,omitempty" yaml:"name,omitempty"`
+	Object   string         `json:"object,omitempty" yaml:"object,omitempty"`
+	Required []string       `json:"required,omitempty" yaml:"required,omitempty,flow"`
+	Mappings []fileMapping  `json:"mappings" yaml:"mappings"`
+	Scope    [][]fileClause `json:"scope,omitempty" yaml:"scope,omitempty"`
+}
+
+// fileMapping: exactly one of Direct, Constant, Expression, or none of
+// them for a None mapping.
+type fileMapping struct {
+	Target     string  `json:"target" yaml:"target"`
+	Direct     *string `json:"direct,omitempty" yaml:"direct,omitempty"`
+	Constant   *string `json:"constant,omitempty" yaml:"constant,omitempty"`
+	Expression *string `json:"expression,omitempty" yaml:"expression,omitempty"`
+	Default    string  `json:"default,omitempty" yaml:"default,omitempty"`
+	Apply      string  `json:"apply,omitempty" yaml:"apply,omitempty"`
+	Match      int     `json:"match,omitempty" yaml:"match,omitempty"`
+}
+
+type fileClause struct {
+	Attribute string  `json:"attribute" yaml:"attribute"`
+	Operator  string  `json:"operator" yaml:"operator"`
+	Value     *string `json:"value,omitempty" yaml:"value,omitempty"`
+}
+
+func (s *Set) toFile() fileSet {
+	f := fileSet{Name: s.Name, Object: s.Object, Required: s.Required, Mappings: make([]fileMapping, len(s.Mappings))}
+	for i, m := range s.Mappings {
+		fm := fileMapping{Target: m.Target, Default: m.Default, Match: m.Match}
+		if m.Apply != "" && m.Apply != ApplyAlways {
+			fm.Apply = string(m.Apply)
+		}
+		src := m.Source
+		switch m.Type {
+		case TypeDirect:
+			fm.Direct = &src
+		case TypeConstant:
+			fm.Constant = &src
+		case TypeExpression:
+			fm.Expression = &src
+		}
+		f.Mappings[i] = fm
+	}
+	for _, g := range s.Scope {
+		var fg []fileClause
+		for _, c := range g {
+			fg = append(fg, fileClause(c))
+		}
+		f.Scope = append(f.Scope, fg)
+	}
+	return f
+}
+
+func fromFile(f fileSet) (*Set, error) {
+	s := &Set{Name: f.Name, Object: f.Object, Required: f.Required}
+	var problems []Problem
+	for i, fm := range f.Mappings {
+		m := Mapping{Target: fm.Target, Default: fm.Default, Apply: Apply(fm.Apply), Match: fm.Match}
+		n := 0
+		if fm.Direct != nil {
+			m.Type, m.Source = TypeDirect, *fm.Direct
+			n++
+		}
+		if fm.Constant != nil {
+			m.Type, m.Source = TypeConstant, *fm.Constant
+			n++
+		}
+		if fm.Expression != nil {
+			m.Type, m.Source = TypeExpression, *fm.Expression
+			n++
+		}
+		switch n {
+		case 0:
+			m.Type = TypeNone
+		case 1:
+		default:
+			problems = append(problems, Problem{Mapping: i, Target: fm.Target, Field: "source",
+				Msg: "give only one of direct, constant and expression"})
+		}
+		s.Mappings = append(s.Mappings, m)
+	}
+	for _, g := range f.Scope {
+		var cg []Clause
+		for _, c := range g {
+			cg = append(cg, Clause(c))
+		}
+		s.Scope = append(s.Scope, cg)
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	return s, nil
+}
+
+// MarshalJSON encodes the set in the mapping file format.
+func (s *Set) MarshalJSON() ([]byte, error) { return json.Marshal(s.toFile()) }
+
+// MarshalYAML encodes the set in the mapping file format.
+func (s *Set) MarshalYAML() (any, error) { return s.toFile(), nil }
+
+// ParseSet reads a mapping set in the file format, as YAML or JSON (JSON is
+// recognised by its leading '{'), and validates it. Unknown fields are
+// errors. A syntax fault wraps [ErrConfig] and names the line; invalid
+// content is a [*ValidationError] listing every problem.
+func ParseSet(data []byte) (*Set, error) {
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxConfigSize)
+	}
+	var f fileSet
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrConfig, describeJSONError(trimmed, err))
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("%w: data after the JSON object", ErrConfig)
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("%w: empty mapping file", ErrConfig)
+			}
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		var extra yaml.Node
+		if err := dec.Decode(&extra); err == nil {
+			return nil, fmt.Errorf("%w: more than one YAML document", ErrConfig)
+		}
+	}
+	if len(f.Mappings) == 0 {
+		return nil, fmt.Errorf("%w: no mappings", ErrConfig)
+	}
+	s, err := fromFile(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// describeJSONError adds the line and column to a JSON decoding error.
+func describeJSONError(data []byte, err error) string {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err.Error()
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
+	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
+}
+
+// LoadSet reads a mapping file: ".json" files as JSON, anything else as
+// YAML (which also accepts JSON). See [ParseSet].
+func LoadSet(path string) (*Set, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	s, err := ParseSet(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Save writes the set to path in the file format: JSON for a ".json" name,
+// YAML otherwise. It writes a temporary file and renames it, so a crash
+// never leaves half a file.
+func (s *Set) Save(path string) error {
+	var data []byte
+	var err error
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		data, err = json.MarshalIndent(s, "", "  ")
+		data = append(data, '\n')
+	} else {
+		data, err = s.EncodeYAML()
+	}
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// EncodeYAML returns the set in the YAML file format.
+func (s *Set) EncodeYAML() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(s.toFile()); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ---- Entra synchronization schema import ----
+
+type entraSchema struct {
+	SynchronizationRules []struct {
+		Name           string `json:"name"`
+		ObjectMappings []struct {
+			Name              string `json:"name"`
+			Enabled           *bool  `json:"enabled"`
+			SourceObjectName  string `json:"sourceObjectName"`
+			TargetObjectName  string `json:"targetObjectName"`
+			AttributeMappings []struct {
+				DefaultValue        *string `json:"defaultValue"`
+				FlowBehavior        string  `json:"flowBehavior"`
+				FlowType            string  `json:"flowType"`
+				MatchingPriority    int     `json:"matchingPriority"`
+				TargetAttributeName string  `json:"targetAttributeName"`
+				Source              *struct {
+					Expression string `json:"expression"`
+					Name       string `json:"name"`
+					Type       string `json:"type"`
+				} `json:"source"`
+			} `json:"attributeMappings"`
+			Scope *struct {
+				Groups []struct {
+					Name    string `json:"name"`
+					Clauses []struct {
+						OperatorName      string `json:"operatorName"`
+						SourceOperandName string `json:"sourceOperandName"`
+						TargetOperand     *struct {
+							Values []string `json:"values"`
+						} `json:"targetOperand"`
+					} `json:"clauses"`
+				} `json:"groups"`
+			} `json:"scope"`
+		} `json:"objectMappings"`
+	} `json:"synchronizationRules"`
+}
+
+// ImportEntraSchema reads a synchronization schema exported from the Entra
+// portal or read from Microsoft Graph
+// (servicePrincipals/{id}/synchronization/jobs/{id}/schema) and returns one
+// Set per enabled object mapping, with its attribute mappings and scoping
+// filter. Set.Object is the source object name ("User", "Group"), Set.Name
+// the object mapping's name. Required is left empty: for Druva, copy it
+// from [DruvaDefault].
+//
+// Translation: source type Attribute → Direct, Constant → Constant,
+// Function → Expression, no source → None; flowType Always → Always,
+// ObjectAddOnly → OnCreate; matchingPriority → Match; defaultValue →
+// Default. flowBehavior is ignored (updates are always diffs). Every
+// problem of every set is reported at once in a [*ValidationError].
+func ImportEntraSchema(data []byte) ([]*Set, error) {
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxConfigSize)
+	}
+	var sch entraSchema
+	if err := json.Unmarshal(data, &sch); err != nil {
+		return nil, fmt.Errorf("%w: Entra schema: %s", ErrConfig, describeJSONError(data, err))
+	}
+	if len(sch.SynchronizationRules) == 0 {
+		return nil, fmt.Errorf("%w: Entra schema: no synchronizationRules", ErrConfig)
+	}
+	var sets []*Set
+	var problems []Problem
+	for _, rule := range sch.SynchronizationRules {
+		for _, om := range rule.ObjectMappings {
+			if om.Enabled != nil && !*om.Enabled {
+				continue
+			}
+			s := &Set{Name: om.Name, Object: om.SourceObjectName}
+			var local []Problem
+			for i, am := range om.AttributeMappings {
+				m := Mapping{Target: am.TargetAttributeName, Match: am.MatchingPriority}
+				if am.DefaultValue != nil {
+					m.Default = *am.DefaultValue
+				}
+				switch am.FlowType {
+				case "", "Always":
+					m.Apply = ApplyAlways
+				case "ObjectAddOnly":
+					m.Apply = ApplyOnCreate
+				default:
+					local = append(local, Problem{Mapping: i, Target: m.Target, Field: "apply",
+						Msg: fmt.Sprintf("flowType %q is not supported (Always or ObjectAddOnly)", am.FlowType)})
+				}
+				src := am.Source
+				switch {
+				case src == nil || (src.Type == "" && src.Expression == "" && src.Name == ""):
+					m.Type = TypeNone
+				case src.Type == "Attribute":
+					m.Type, m.Source = TypeDirect, src.Name
+					if m.Source == "" {
+						m.Source = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(src.Expression), "["), "]")
+					}
+				case src.Type == "Constant":
+					m.Type, m.Source = TypeConstant, src.Name
+					if m.Source == "" && src.Expression != "" {
+						if e, err := ParseExpression(src.Expression); err == nil && e.root.kind == nLiteral {
+							m.Source = e.root.val.String()
+						} else {
+							m.Source = src.Expression
+						}
+					}
+				default: // "Function", or an expression of another kind
+					m.Type, m.Source = TypeExpression, src.Expression
+				}
+				s.Mappings = append(s.Mappings, m)
+			}
+			if om.Scope != nil {
+				for gi, g := range om.Scope.Groups {
+					var group []Clause
+					for ci, c := range g.Clauses {
+						op := NormalizeOperator(c.OperatorName)
+						if op == "" {
+							op = c.OperatorName
+						}
+						cl := Clause{Attribute: c.SourceOperandName, Operator: op}
+						if c.TargetOperand != nil && len(c.TargetOperand.Values) > 0 && !unaryOp(op) {
+							vals := c.TargetOperand.Values
+							if len(vals) > 1 && op != OpIn && op != OpNotIn {
+								local = append(local, Problem{Mapping: -1, Field: fmt.Sprintf("scope[%d][%d]", gi, ci),
+									Msg: fmt.Sprintf("operator %s takes one value, the schema gives %d", op, len(vals))})
+							}
+							v := strings.Join(vals, ",")
+							cl.Value = &v
+						}
+						group = append(group, cl)
+					}
+					s.Scope = append(s.Scope, group)
+				}
+			}
+			if err := s.Validate(); err != nil {
+				var ve *ValidationError
+				if errors.As(err, &ve) {
+					local = append(local, ve.Problems...)
+				}
+			}
+			for i := range local {
+				local[i].Set = om.Name
+			}
+			slices.SortStableFunc(local, func(a, b Problem) int {
+				ka, kb := a.Mapping, b.Mapping
+				if ka < 0 {
+					ka = math.MaxInt
+				}
+				if kb < 0 {
+					kb = math.MaxInt
+				}
+				return cmp.Compare(ka, kb)
+			})
+			problems = append(problems, local...)
+			sets = append(sets, s)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("%w: Entra schema: no enabled object mapping", ErrConfig)
+	}
+	return sets, nil
+}
