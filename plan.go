@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/druvascim/druvascim/scim"
@@ -179,6 +181,7 @@ type planConfig struct {
 	hook              Hook
 	approve           bool
 	defaultRequiredOK bool
+	workers           int // tests: force the number of workers (0 = automatic)
 }
 
 // DefaultDeletionThreshold is the default number of disables plus deletes a
@@ -303,11 +306,19 @@ type planRun struct {
 	state   *State
 	paths   map[string]*attrPath
 	byID    map[string]int32
-	owner   []string // per current user: the source id linked to it, if any
+	ids     []string // per current user: its id
+	owner   []string // per current user: the source id linked to it (built when needed)
+	wanted  map[string]map[string]struct{}
 	indexes map[string]map[string]int32
 	creates map[string]string
 	claimed map[int32]string
 }
+
+// Link resolution results of the pre-pass, per desired object.
+const (
+	noLink    int32 = -1 // no stored link
+	staleLink int32 = -3 // a stored link whose target user is gone
+)
 
 const duplicateMatch int32 = -2
 
@@ -331,7 +342,9 @@ func (ap *attrPath) norm(v string) string {
 }
 
 // index returns the case-normalised value index of current users for one
-// matching path, built on first use.
+// matching path, built on first use. When few values are looked up (the
+// steady state: nearly every object is linked), only those values are
+// indexed, in one pass over the users; otherwise every user is.
 func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
 	ap, err := r.path(p)
 	if err != nil {
@@ -340,13 +353,24 @@ func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
 	if idx, ok := r.indexes[p]; ok {
 		return idx, ap, nil
 	}
-	idx := make(map[string]int32, len(r.in.Current))
+	w := r.wanted[p]
+	full := len(w) > len(r.in.Current)/8
+	size := len(w)
+	if full {
+		size = len(r.in.Current)
+	}
+	idx := make(map[string]int32, size)
 	for i, u := range r.in.Current {
 		v, ok := ap.getString(u)
 		if !ok || v == "" {
 			continue
 		}
 		k := ap.norm(v)
+		if !full {
+			if _, want := w[k]; !want {
+				continue
+			}
+		}
 		if _, dup := idx[k]; dup {
 			idx[k] = duplicateMatch
 		} else {
@@ -355,6 +379,83 @@ func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
 	}
 	r.indexes[p] = idx
 	return idx, ap, nil
+}
+
+// prepass is one chunk's share of the pre-pass.
+type prepass struct {
+	paths  map[string]*attrPath
+	wanted map[string]map[string]struct{}
+	stale  []string
+	linked int
+	err    error
+}
+
+func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32, visited []bool) {
+	in := r.in
+	c.paths = map[string]*attrPath{}
+	c.wanted = map[string]map[string]struct{}{}
+	compile := func(p string) (*attrPath, error) {
+		if ap, ok := c.paths[p]; ok {
+			return ap, nil
+		}
+		ap, err := compilePath(p)
+		if err != nil {
+			return nil, err
+		}
+		c.paths[p] = &ap
+		return &ap, nil
+	}
+	var prev []Assignment
+	for n := lo; n < hi; n++ {
+		di := order[n]
+		d := &in.Desired[di]
+		if d.SourceID == "" {
+			c.err = fmt.Errorf("druvascim: plan: source object #%d has no id (%s)", di, KeyID)
+			return
+		}
+		if n > 0 && in.Desired[order[n-1]].SourceID == d.SourceID {
+			c.err = fmt.Errorf("druvascim: plan: source id %q appears twice", d.SourceID)
+			return
+		}
+		// Mapping sets give every object the same paths: compile each once.
+		for j, a := range d.Update {
+			if j < len(prev) && prev[j].Path == a.Path {
+				continue
+			}
+			if _, err := compile(a.Path); err != nil {
+				c.err = fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
+				return
+			}
+		}
+		prev = d.Update
+		linkIdx[di] = noLink
+		if tgt, ok := r.state.Links[d.SourceID]; ok {
+			c.linked++
+			if i, ok := r.byID[tgt]; ok {
+				linkIdx[di] = i
+				visited[i] = true
+				continue
+			}
+			linkIdx[di] = staleLink
+			c.stale = append(c.stale, d.SourceID)
+		}
+		for _, k := range d.Keys {
+			if k.Value == "" {
+				continue
+			}
+			ap, err := compile(k.Path)
+			if err != nil {
+				c.err = fmt.Errorf("druvascim: plan: matching attribute of %s: %w", d.SourceID, err)
+				return
+			}
+			w := c.wanted[k.Path]
+			if w == nil {
+				w = map[string]struct{}{}
+				c.wanted[k.Path] = w
+			}
+			w[ap.norm(k.Value)] = struct{}{}
+		}
+	}
 }
 
 // Plan computes the plan. A plan held by a safety rule is returned together
@@ -372,82 +473,204 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	r := &planRun{
 		cfg: &pl.cfg, in: &in, state: st,
 		paths:   map[string]*attrPath{},
-		byID:    make(map[string]int32, len(in.Current)),
 		indexes: map[string]map[string]int32{},
 		creates: map[string]string{},
 		claimed: map[int32]string{},
 	}
-	for i, u := range in.Current {
-		id := idOf(u)
-		if id == "" {
-			return nil, fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
-		}
-		if _, dup := r.byID[id]; dup {
-			return nil, fmt.Errorf("druvascim: plan: target user id %q listed twice (the target listing is inconsistent)", id)
-		}
-		r.byID[id] = int32(i)
-	}
-	// Who owns each current user (from the stored links).
-	r.owner = make([]string, len(in.Current))
-	for src, tgt := range st.Links {
-		if i, ok := r.byID[tgt]; ok {
-			r.owner[i] = src
+	for _, p := range r.cfg.required {
+		if _, err := r.path(p); err != nil {
+			return nil, err
 		}
 	}
 
+	// The sort of the source objects and the id index of the target users
+	// are independent: build them at the same time.
 	order := make([]int32, len(in.Desired))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	less := func(a, b int32) int { return strings.Compare(in.Desired[a].SourceID, in.Desired[b].SourceID) }
-	if !slices.IsSortedFunc(order, less) {
-		slices.SortFunc(order, less)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		less := func(a, b int32) int { return strings.Compare(in.Desired[a].SourceID, in.Desired[b].SourceID) }
+		if !slices.IsSortedFunc(order, less) {
+			slices.SortFunc(order, less)
+		}
+	})
+	ids := make([]string, len(in.Current))
+	byID := make(map[string]int32, len(in.Current))
+	var idErr error
+	for i, u := range in.Current {
+		id := idOf(u)
+		if id == "" {
+			idErr = fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
+			break
+		}
+		ids[i] = id
+		byID[id] = int32(i)
 	}
+	wg.Wait()
+	if idErr != nil {
+		return nil, idErr
+	}
+	if len(byID) != len(in.Current) {
+		seen := make(map[string]bool, len(in.Current))
+		for _, id := range ids {
+			if seen[id] {
+				return nil, fmt.Errorf("druvascim: plan: target user id %q listed twice (the target listing is inconsistent)", id)
+			}
+			seen[id] = true
+		}
+	}
+	r.byID, r.ids = byID, ids
 
-	p := &Plan{Full: in.Full, Time: in.Now, Operations: make([]Operation, 0, len(in.Desired))}
+	// Pre-pass, in parallel chunks: check ids, resolve stored links, compile
+	// paths, and collect the matching values of objects without a usable
+	// link.
+	workers := 1
+	if len(order) >= 50_000 {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	if r.cfg.workers > 0 {
+		workers = min(r.cfg.workers, max(len(order), 1))
+	}
+	chunks := make([]prepass, workers)
+	linkIdx := make([]int32, len(in.Desired))
+	visited := make([]bool, len(in.Current))
+	for w := range chunks {
+		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
+		c := &chunks[w]
+		wg.Go(func() { r.prepass(c, order, lo, hi, linkIdx, visited) })
+	}
+	wg.Wait()
 	linkedSeen := 0
-	for n, di := range order {
-		d := &in.Desired[di]
-		if d.SourceID == "" {
-			return nil, fmt.Errorf("druvascim: plan: source object #%d has no id (%s)", di, KeyID)
+	var staleSeen map[string]struct{}
+	r.wanted = map[string]map[string]struct{}{}
+	for w := range chunks {
+		c := &chunks[w]
+		if c.err != nil {
+			return nil, c.err // chunks are in order: the first error by source id
 		}
-		if n > 0 && in.Desired[order[n-1]].SourceID == d.SourceID {
-			return nil, fmt.Errorf("druvascim: plan: source id %q appears twice", d.SourceID)
+		linkedSeen += c.linked
+		for p, ap := range c.paths {
+			r.paths[p] = ap
 		}
-		if _, ok := st.Links[d.SourceID]; ok {
-			linkedSeen++
-		}
-		if d.InScope() {
-			p.InScope++
-		}
-		op, err := r.planOne(d)
-		if err != nil {
-			return nil, err
-		}
-		p.Operations = append(p.Operations, op)
-	}
-
-	// A full read that does not mention a linked object: it is no longer
-	// assigned (or gone). Disable it; forget links whose user is gone.
-	if in.Full && linkedSeen < len(st.Links) {
-		seen := make(map[string]struct{}, len(in.Desired))
-		for i := range in.Desired {
-			seen[in.Desired[i].SourceID] = struct{}{}
-		}
-		var absent []Operation
-		for src, tgt := range st.Links {
-			if _, ok := seen[src]; ok {
+		for p, vals := range c.wanted {
+			if r.wanted[p] == nil {
+				r.wanted[p] = vals
 				continue
 			}
-			op, ok := r.planAbsent(src, tgt)
-			if ok {
+			maps.Copy(r.wanted[p], vals)
+		}
+		for _, s := range c.stale {
+			if staleSeen == nil {
+				staleSeen = map[string]struct{}{}
+			}
+			staleSeen[s] = struct{}{}
+		}
+	}
+
+	// Who owns each current user, and (full read) which linked objects the
+	// source no longer returned: they are no longer assigned, or gone. The
+	// matching indexes are built meanwhile.
+	var absent []Operation
+	findAbsent := in.Full && linkedSeen < len(st.Links)
+	var idxErr error
+	if len(r.wanted) > 0 {
+		wg.Go(func() {
+			for _, p := range slices.Sorted(maps.Keys(r.wanted)) {
+				if _, _, err := r.index(p); err != nil {
+					idxErr = err
+					return
+				}
+			}
+		})
+	}
+	if len(r.wanted) > 0 || findAbsent {
+		r.owner = make([]string, len(in.Current))
+		for src, tgt := range st.Links {
+			i, ok := byID[tgt]
+			if ok && (r.owner[i] == "" || src < r.owner[i]) {
+				r.owner[i] = src
+			}
+			if !findAbsent {
+				continue
+			}
+			if ok && visited[i] {
+				continue
+			}
+			if !ok {
+				if _, seen := staleSeen[src]; seen {
+					continue
+				}
+				i = noLink
+			}
+			if op, emit := r.planAbsent(src, tgt, i); emit {
 				absent = append(absent, op)
 			}
 		}
-		if len(absent) > 0 {
-			slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
-			p.Operations = mergeSorted(p.Operations, absent)
+		slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
+	}
+	wg.Wait()
+	if idxErr != nil {
+		return nil, idxErr
+	}
+
+	// Where each operation goes: source objects in id order, merged with the
+	// absent ones.
+	total := len(order) + len(absent)
+	p := &Plan{Full: in.Full, Time: in.Now, Operations: make([]Operation, total)}
+	pos := make([]int32, len(order))
+	j := 0
+	for n, di := range order {
+		for j < len(absent) && absent[j].SourceID < in.Desired[di].SourceID {
+			p.Operations[n+j] = absent[j]
+			j++
 		}
+		pos[n] = int32(n + j)
+	}
+	for ; j < len(absent); j++ {
+		p.Operations[len(order)+j] = absent[j]
+	}
+
+	// Linked objects do not interact: plan them in parallel. Objects matched
+	// by value claim target users in id order: plan them after, in order.
+	errs := make([]error, workers)
+	for w := range workers {
+		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
+		wg.Go(func() {
+			for n := lo; n < hi; n++ {
+				di := order[n]
+				if linkIdx[di] < 0 {
+					continue
+				}
+				op, err := r.planOne(&in.Desired[di], linkIdx[di])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				p.Operations[pos[n]] = op
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for n, di := range order {
+		d := &in.Desired[di]
+		if d.InScope() {
+			p.InScope++
+		}
+		if linkIdx[di] >= 0 {
+			continue
+		}
+		op, err := r.planOne(d, linkIdx[di])
+		if err != nil {
+			return nil, err
+		}
+		p.Operations[pos[n]] = op
 	}
 
 	for i := range p.Operations {
@@ -502,22 +725,6 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	return p, nil
 }
 
-func mergeSorted(a, b []Operation) []Operation {
-	out := make([]Operation, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if a[i].SourceID <= b[j].SourceID {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
-}
-
 func (r *planRun) applyHook(orig Operation) Operation {
 	op, keep := r.cfg.hook(orig)
 	if !keep {
@@ -561,14 +768,14 @@ func (r *planRun) escrowed(src string) (bool, string) {
 
 // match finds the target user for an object: the stored link first, then the
 // matching attributes in precedence order (first hit wins).
-func (r *planRun) match(d *Desired, op *Operation) (idx int32, found bool, skip bool, err error) {
-	if tgt, ok := r.state.Links[d.SourceID]; ok {
-		if i, ok := r.byID[tgt]; ok {
-			op.TargetID, op.MatchedBy = tgt, "link"
-			return i, true, false, nil
-		}
+func (r *planRun) match(d *Desired, link int32, op *Operation) (idx int32, found bool, skip bool, err error) {
+	switch {
+	case link >= 0:
+		op.TargetID, op.MatchedBy = r.ids[link], "link"
+		return link, true, false, nil
+	case link == staleLink:
 		op.DropLink = true
-		op.Detail = fmt.Sprintf("the linked user %s no longer exists in the target; link dropped. ", tgt)
+		op.Detail = fmt.Sprintf("the linked user %s no longer exists in the target; link dropped. ", r.state.Links[d.SourceID])
 	}
 	for _, k := range d.Keys {
 		if k.Value == "" {
@@ -587,31 +794,31 @@ func (r *planRun) match(d *Desired, op *Operation) (idx int32, found bool, skip 
 			op.Detail += fmt.Sprintf("more than one target user has %s = %q", k.Path, k.Value)
 			return 0, false, true, nil
 		}
-		op.TargetID = idOf(r.in.Current[i])
+		op.TargetID = r.ids[i]
 		op.MatchedBy = k.Path
 		return i, true, false, nil
 	}
 	return 0, false, false, nil
 }
 
-func (r *planRun) planOne(d *Desired) (Operation, error) {
+func (r *planRun) planOne(d *Desired, link int32) (Operation, error) {
 	op := Operation{SourceID: d.SourceID, DisplayName: displayNameOf(d)}
 	if !d.InScope() {
-		return r.planOutOfScope(d, op)
+		return r.planOutOfScope(d, link, op)
 	}
 	if len(d.Keys) == 0 {
-		if _, linked := r.state.Links[d.SourceID]; !linked {
+		if link == noLink {
 			op.Action, op.Reason = ActionSkip, ReasonMissingMatchingValue
 			op.Detail = "the object has no value for any matching attribute"
 			return op, nil
 		}
 	}
-	idx, found, skip, err := r.match(d, &op)
+	idx, found, skip, err := r.match(d, link, &op)
 	if err != nil || skip {
 		return op, err
 	}
 	if found {
-		if owner := r.owner[idx]; owner != "" && owner != d.SourceID {
+		if owner := r.ownerOf(idx); owner != "" && owner != d.SourceID {
 			op.Action, op.Reason = ActionSkip, ReasonDuplicateSourceEntries
 			op.Detail += fmt.Sprintf("target user %s (matched by %s) is already linked to source object %s", op.TargetID, op.MatchedBy, owner)
 			return op, nil
@@ -721,11 +928,6 @@ func hasValue(v any) bool {
 }
 
 func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource) (Operation, error) {
-	for _, a := range d.Update {
-		if _, err := r.path(a.Path); err != nil {
-			return op, fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
-		}
-	}
 	patch, changes := diffUpdate(r.paths, d.Update, cur)
 	if len(patch) == 0 {
 		op.Action, op.Reason = ActionSkip, ReasonUnchanged
@@ -751,7 +953,14 @@ func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource) (Opera
 	return op, nil
 }
 
-func (r *planRun) planOutOfScope(d *Desired, op Operation) (Operation, error) {
+func (r *planRun) ownerOf(i int32) string {
+	if r.owner == nil {
+		return ""
+	}
+	return r.owner[i]
+}
+
+func (r *planRun) planOutOfScope(d *Desired, link int32, op Operation) (Operation, error) {
 	why := ReasonUnassigned
 	switch {
 	case d.HardDeleted:
@@ -763,17 +972,16 @@ func (r *planRun) planOutOfScope(d *Desired, op Operation) (Operation, error) {
 	if scope == "" {
 		scope = strings.ToLower(string(why))
 	}
-	tgt, linked := r.state.Links[d.SourceID]
-	if linked {
-		if i, ok := r.byID[tgt]; ok {
-			op.TargetID, op.MatchedBy = tgt, "link"
-			if op.DisplayName == "" {
-				op.DisplayName = currentName(r.in.Current[i])
-			}
-			return r.planDeprovision(op, why, scope, r.in.Current[i])
+	switch {
+	case link >= 0:
+		op.TargetID, op.MatchedBy = r.ids[link], "link"
+		if op.DisplayName == "" {
+			op.DisplayName = currentName(r.in.Current[link])
 		}
+		return r.planDeprovision(op, why, scope, r.in.Current[link])
+	case link == staleLink:
 		op.DropLink = true
-		op.Detail = fmt.Sprintf("the linked user %s no longer exists in the target; link dropped. ", tgt)
+		op.Detail = fmt.Sprintf("the linked user %s no longer exists in the target; link dropped. ", r.state.Links[d.SourceID])
 	}
 	// Not ours: never disable or delete a user we did not create or match.
 	for _, k := range d.Keys {
@@ -783,7 +991,7 @@ func (r *planRun) planOutOfScope(d *Desired, op Operation) (Operation, error) {
 		}
 		if i, ok := ix[ap.norm(k.Value)]; ok && i != duplicateMatch {
 			op.Action, op.Reason = ActionSkip, ReasonNotManaged
-			op.TargetID = idOf(r.in.Current[i])
+			op.TargetID = r.ids[i]
 			op.Detail += fmt.Sprintf("source says %s, but target user matched by %s was never linked; left alone", scope, k.Path)
 			return op, nil
 		}
@@ -839,10 +1047,9 @@ func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur sc
 }
 
 // planAbsent plans a linked object that a full read did not return.
-func (r *planRun) planAbsent(src, tgt string) (Operation, bool) {
+func (r *planRun) planAbsent(src, tgt string, i int32) (Operation, bool) {
 	op := Operation{SourceID: src, TargetID: tgt, MatchedBy: "link"}
-	i, ok := r.byID[tgt]
-	if !ok {
+	if i < 0 {
 		op.Action, op.Reason, op.DropLink = ActionSkip, ReasonOutOfScope, true
 		op.Detail = "not in the source and the linked user no longer exists; link dropped"
 		return op, true

@@ -381,3 +381,27 @@ func TestPlanRedactsSecrets(t *testing.T) {
 		t.Fatalf("secret leaked or not masked:\n%s\n%s", out, j)
 	}
 }
+
+func TestPlanParallelMatchesSequential(t *testing.T) {
+	in := benchInput(3000)
+	seq := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	seq.cfg.workers = 1
+	par := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	par.cfg.workers = 4
+	a, err := seq.Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := par.Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatal("parallel plan differs from the sequential one")
+	}
+	if a.Counts.Create != 15 || a.Counts.Update != 30 || a.Counts.Disable != 18 || a.Counts.Unchanged != 3000-15-30-15-3 {
+		t.Fatalf("counts %+v", a.Counts)
+	}
+}
