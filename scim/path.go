@@ -212,11 +212,8 @@ func parseSimplePath(s string) (Path, int, string) {
 	if hasURNPrefix(s) {
 		colon := strings.LastIndexByte(s, ':')
 		urn, rest := s[:colon], s[colon+1:]
-		if isVersion(lastSegment(urn)) && rest != "" && strings.IndexByte(rest, '.') < 0 {
+		if _, bad := checkURN(s); bad == "" && isVersion(lastSegment(urn)) && checkName(rest) < 0 {
 			// "urn:…:2.0:User": the whole schema extension.
-			if off, msg := checkURN(s); msg != "" {
-				return Path{}, off, msg
-			}
 			if isCoreURN(s) {
 				return Path{}, 0, "the core schema URN is not an attribute path"
 			}
@@ -278,9 +275,10 @@ func checkName(s string) int {
 func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// hasURNPrefix reports whether s starts with "urn:" in any case.
+// hasURNPrefix reports whether s starts with a schema URI ("urn:…:"). Like
+// the filter grammar, any colon-separated prefix counts, not only "urn:".
 func hasURNPrefix(s string) bool {
-	return len(s) > 4 && strings.EqualFold(s[:4], "urn:")
+	return strings.IndexByte(s, ':') >= 0
 }
 
 // checkURN validates a schema URN as the filter grammar's URI rule does:

@@ -1,0 +1,282 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// FuzzParsePath checks that ParsePath never panics, that errors are
+// SyntaxErrors with an offset inside the input, that accepted paths render
+// to a canonical form that parses back to itself, that the allocation-free
+// path parser agrees with github.com/scim2/filter-parser/v2, and that Get,
+// Set and Remove on any accepted path never panic.
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{
+		"userName", "name.givenName", `emails[type eq "work"].value`, `members[value eq "x"]`,
+		EnterpriseUserSchema, EnterpriseUserSchema + ":manager.value", UserSchema + ":userName",
+		`a[b eq 1 and (c pr or not (d sw "x"))].e`, `emails[value eq "a\"]b"]`, "a.b.c", "urn:a::b", "$ref",
+		`x[y eq "\u00E9"]`, `x[ y  EQ  "z" ]`, `x[y eq true]`, `x[y eq 1]`,
+	} {
+		f.Add(s)
+	}
+	r := decodeFuzzResource(bjensen)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePath(s)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("ParsePath(%q) error %T is not a *SyntaxError", s, err)
+			}
+			if se.Offset < 0 || se.Offset > len(s) {
+				t.Fatalf("ParsePath(%q) offset %d outside the input", s, se.Offset)
+			}
+			if _, ok := r.Get(s); ok {
+				t.Fatalf("Get(%q) found a value for an invalid path", s)
+			}
+			if (Resource{}).Set(s, "x") == nil {
+				t.Fatalf("Set(%q) accepted an invalid path", s)
+			}
+			checkSimpleAgainstParser(t, s)
+			return
+		}
+		canon := p.String()
+		q, err := ParsePath(canon)
+		if err != nil {
+			t.Fatalf("canonical form %q of %q does not parse: %v", canon, s, err)
+		}
+		if q.String() != canon {
+			t.Fatalf("canonical form of %q is unstable: %q then %q", s, canon, q.String())
+		}
+		checkSimpleAgainstParser(t, s)
+		checkQuickFilterAgainstParser(t, s)
+		c := r.Clone()
+		c.Get(s)
+		_ = c.Set(s, "v")
+		_ = c.Set(s, map[string]any{"value": "v"})
+		c.Get(s)
+		_ = c.Remove(s)
+	})
+}
+
+// checkQuickFilterAgainstParser checks, for the value filter of a path,
+// that the parser-free recogniser accepts only what the grammar accepts,
+// with the same meaning.
+func checkQuickFilterAgainstParser(t *testing.T, s string) {
+	t.Helper()
+	open := strings.IndexByte(s, '[')
+	if open < 0 {
+		return
+	}
+	closing, _, msg := matchBracket(s, open)
+	if msg != "" {
+		return
+	}
+	checkQuickFilter(t, s[open+1:closing])
+}
+
+func checkQuickFilter(t *testing.T, text string) {
+	t.Helper()
+	quick := quickFilter(text)
+	if quick == nil {
+		return
+	}
+	expr, err := filter.ParseFilterNumber([]byte(strings.Trim(text, " ")))
+	if err != nil {
+		t.Fatalf("quickFilter accepted %q, the grammar does not: %v", text, err)
+	}
+	slow, err := convert(expr)
+	if err != nil {
+		t.Fatalf("quickFilter accepted %q, conversion failed: %v", text, err)
+	}
+	var a, b strings.Builder
+	quick.root.render(&a, true)
+	slow.render(&b, true)
+	if a.String() != b.String() {
+		t.Fatalf("quickFilter(%q) = %s, the grammar gives %s", text, a.String(), b.String())
+	}
+}
+
+// FuzzQuote checks that any value, quoted, parses back as exactly that
+// value in a single comparison: a value can never widen a query.
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"", "plain", `a"b`, `a\b`, `" or userName pr or "`, "\x00\n\t", "é€😀", `\u0041`, `"]`, "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if len(v) > maxFilterLen/8 {
+			return
+		}
+		checkQuoteRoundTrip(t, v)
+		// The same through the full grammar (the quick path is skipped by
+		// a leading parenthesis).
+		flt, err := ParseFilter("(userName eq " + Quote(v) + ")")
+		if err != nil {
+			t.Fatalf("(userName eq %s) does not parse: %v", Quote(v), err)
+		}
+		c, ok := flt.root.(*cmpNode)
+		if !ok || c.value != v {
+			t.Fatalf("(userName eq %s) parsed as %#v", Quote(v), flt.root)
+		}
+		checkQuickFilter(t, "userName eq "+Quote(v))
+		got, err := EqualityFilter(`emails[type eq "work"].value`, v)
+		if err != nil {
+			t.Fatalf("EqualityFilter(%q): %v", v, err)
+		}
+		ef, err := ParseFilter(got)
+		if err != nil {
+			t.Fatalf("EqualityFilter gave %s, which does not parse: %v", got, err)
+		}
+		if !ef.Matches(Resource{"emails": []any{map[string]any{"type": "work", "value": v}}}) {
+			t.Fatalf("%s does not match its own value", got)
+		}
+	})
+}
+
+// FuzzParseFilter checks that ParseFilter never panics or hangs, reports
+// offsets inside the input, and that accepted filters render to a stable
+// canonical form with the same meaning.
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{
+		`userName eq "bjensen"`, `name.familyName co "O'Malley"`, `title pr and userType eq "Employee"`,
+		`emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]`,
+		`not (userName eq "x")`, `meta.lastModified gt "2011-05-13T04:42:34Z"`, `a eq 1.5e3`, `a eq null`,
+		`((a pr))`, `a eq "x" and`, `a eq "\u00E9"`,
+	} {
+		f.Add(s)
+	}
+	r := decodeFuzzResource(bjensen)
+	f.Fuzz(func(t *testing.T, s string) {
+		flt, err := ParseFilter(s)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(s) {
+				t.Fatalf("ParseFilter(%q): %v (offset outside input or not a SyntaxError)", s, err)
+			}
+			return
+		}
+		checkQuickFilter(t, s)
+		canon := flt.String()
+		g, err := ParseFilter(canon)
+		if err != nil {
+			t.Fatalf("canonical form %q of %q does not parse: %v", canon, s, err)
+		}
+		if g.String() != canon {
+			t.Fatalf("canonical form of %q is unstable: %q then %q", s, canon, g.String())
+		}
+		if flt.Matches(r) != g.Matches(r) {
+			t.Fatalf("%q and its canonical form %q evaluate differently", s, canon)
+		}
+	})
+}
+
+// FuzzApplyPatch applies arbitrary PATCH bodies to a realistic resource:
+// never a panic, errors are 400 *Error values, the input is never modified,
+// and a successful result still encodes as JSON.
+func FuzzApplyPatch(f *testing.F) {
+	for _, s := range []string{
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"x@y"}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"name.givenName":"A","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"1"}}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"u1"}]}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"u2\"]"}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"value":"n","primary":true}]}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":{"emails":[1,"x",null,{}]}}]}`,
+		`{"Operations":[{"op":"add","path":"name","value":[]}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":7}]}`,
+	} {
+		f.Add(s)
+	}
+	base := decodeFuzzResource(bjensen)
+	base["members"] = []any{map[string]any{"value": "u1"}, map[string]any{"value": "u2"}, "stray", nil}
+	want, _ := json.Marshal(base)
+	f.Fuzz(func(t *testing.T, body string) {
+		if len(body) > 4096 {
+			return
+		}
+		var req PatchRequest
+		if err := json.Unmarshal([]byte(body), &req); err != nil {
+			return
+		}
+		validErr := req.Validate()
+		out, err := ApplyPatch(base, req.Operations...)
+		if err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.Status != 400 || se.ScimType == "" {
+				t.Fatalf("ApplyPatch error %v is not a 400 *Error with a scimType", err)
+			}
+			if out != nil {
+				t.Fatal("ApplyPatch returned a resource with its error")
+			}
+		} else if _, err := json.Marshal(out); err != nil {
+			t.Fatalf("patched resource does not encode: %v", err)
+		}
+		if validErr == nil && len(req.Operations) > 0 && err != nil {
+			// Validate cannot see the resource, so a valid request may still
+			// fail on it; but never with invalidSyntax or invalidPath.
+			var se *Error
+			errors.As(err, &se)
+			if se.ScimType == ScimTypeInvalidSyntax || se.ScimType == ScimTypeInvalidPath {
+				t.Fatalf("Validate accepted a request ApplyPatch rejects as %s: %v", se.ScimType, err)
+			}
+		}
+		if got, _ := json.Marshal(base); string(got) != string(want) {
+			t.Fatal("ApplyPatch modified its input")
+		}
+	})
+}
+
+// FuzzResourceJSON decodes arbitrary JSON as a Resource and exercises the
+// accessors, Clone, Get and Set on it: nothing panics, and a clone is equal
+// to the original and independent of it.
+func FuzzResourceJSON(f *testing.F) {
+	for _, s := range []string{bjensen, `{}`, `null`, `{"emails":"x","active":"maybe","meta":[1]}`,
+		`{"emails":[null,1,{"value":5,"primary":"True"}],"name":"n","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":3}`,
+		`{"USERNAME":"a","userName":"b"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 1<<16 || !utf8.ValidString(s) {
+			return
+		}
+		var r Resource
+		if err := json.Unmarshal([]byte(s), &r); err != nil {
+			return
+		}
+		before, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, _, _ = r.ID(), r.UserName(), r.DisplayName(), r.ExternalID(), r.Email()
+		r.Active()
+		r.Meta()
+		r.Schemas()
+		c := r.Clone()
+		if !Equal(map[string]any(r), map[string]any(c)) && r != nil {
+			t.Fatal("clone is not equal to the original")
+		}
+		for _, p := range []string{"userName", "name.givenName", `emails[type eq "work"].value`, "emails.value",
+			EnterpriseUserSchema + ":department", `members[value eq "x"]`, "meta.created"} {
+			c.Get(p)
+			if c != nil {
+				_ = c.Set(p, "z")
+				_ = c.Remove(p)
+			}
+		}
+		if after, _ := json.Marshal(r); string(after) != string(before) {
+			t.Fatal("changing the clone changed the original")
+		}
+	})
+}
+
+func decodeFuzzResource(s string) Resource {
+	var r Resource
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		panic(err)
+	}
+	return r
+}
