@@ -806,6 +806,13 @@ func (r *planRun) planOne(d *Desired, link int32) (Operation, error) {
 	if !d.InScope() {
 		return r.planOutOfScope(d, link, op)
 	}
+	if d.MapError != "" {
+		op.Action, op.Reason, op.Detail = ActionSkip, ReasonMappingFailed, d.MapError
+		if link >= 0 {
+			op.TargetID, op.MatchedBy = r.ids[link], "link"
+		}
+		return op, nil
+	}
 	if len(d.Keys) == 0 {
 		if link == noLink {
 			op.Action, op.Reason = ActionSkip, ReasonMissingMatchingValue
@@ -848,13 +855,13 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 		op.Detail += "no create form was mapped for the object"
 		return op, nil
 	}
-	var missing []string
+	missing := slices.Clone(d.Missing)
 	for _, p := range r.cfg.required {
 		ap, err := r.path(p)
 		if err != nil {
 			return op, err
 		}
-		if v, ok := ap.get(d.Resource); !ok || !hasValue(v) {
+		if v, ok := ap.get(d.Resource); (!ok || !hasValue(v)) && !slices.Contains(missing, p) {
 			missing = append(missing, p)
 		}
 	}

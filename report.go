@@ -246,6 +246,8 @@ func advice(code Reason) string {
 	switch code {
 	case ReasonMissingMatchingValue:
 		return "Give the source object a value for at least one matching attribute, or change the matching attributes."
+	case ReasonMappingFailed:
+		return "An attribute mapping failed for this object: fix the expression or the source value named in the detail."
 	case ReasonMandatoryFieldsMissing:
 		return "Druva requires userName, displayName and an email: fill the missing source attribute or map a default."
 	case ReasonDuplicateTargetEntries:

@@ -49,6 +49,9 @@ const (
 	// ReasonMissingMatchingValue: the object has no value for any matching
 	// attribute (Entra: ImportSkipped).
 	ReasonMissingMatchingValue Reason = "ImportSkipped"
+	// ReasonMappingFailed: an attribute mapping failed to evaluate for the
+	// object (see Desired.MapError).
+	ReasonMappingFailed Reason = "MappingFailed"
 	// ReasonMandatoryFieldsMissing: a required attribute (Druva: userName,
 	// displayName, email) has no value.
 	ReasonMandatoryFieldsMissing Reason = "MandatoryFieldsMissing"
@@ -147,6 +150,12 @@ type Desired struct {
 	Update []Assignment `json:"update,omitempty"`
 	// Keys are the matching attributes in precedence order.
 	Keys []MatchKey `json:"keys,omitempty"`
+	// Missing lists required attributes the create form lacks
+	// (mapping.Mapped.Missing); such an object is never created.
+	Missing []string `json:"missing,omitempty"`
+	// MapError is set when the object's mappings failed to evaluate; an
+	// in-scope object with a MapError is skipped and reported.
+	MapError string `json:"mapError,omitempty"`
 }
 
 // InScope reports whether the object should be active in the target.
