@@ -1049,7 +1049,7 @@ func replaceModeOf(args []*node) (replaceMode, error) {
 
 // regexTimeout bounds one regular-expression match, so that a pathological
 // pattern cannot hang a provisioning cycle.
-const regexTimeout = 2 * time.Second
+const regexTimeout = 250 * time.Millisecond
 
 func compileRegex(pattern string) (*regexp2.Regexp, error) {
 	re, err := regexp2.Compile(pattern, regexp2.None)
