@@ -46,7 +46,7 @@ func TestScopingOperators(t *testing.T) {
 		{"empty", OpIsNotNull, nil, false},
 		{"upn", OpRegexMatch, ptr(`^ext\.`), true},
 		{"upn", OpRegexMatch, ptr(`contoso`), true}, // unanchored, like .NET IsMatch
-		{"upn", OpRegexMatch, ptr(`^EXT`), false},  // case-sensitive
+		{"upn", OpRegexMatch, ptr(`^EXT`), false},   // case-sensitive
 		{"upn", OpRegexMatch, ptr(`(?i)^EXT`), true},
 		{"upn", OpNotRegexMatch, ptr(`^ext\.`), false},
 		{"upn", OpNotRegexMatch, ptr(`^int\.`), true},
