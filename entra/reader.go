@@ -67,20 +67,18 @@ func DefaultAttributes() []string {
 }
 
 type config struct {
-	spID, appID    string
-	graph          string
-	attrs          []string
-	defaultAccess  bool
-	nested         bool
-	outOfScope     bool
-	pageSize       int
-	concurrency    int
-	scopes         []string
-	http           []httpx.Option
-	rateSet        bool
-	logger         *slog.Logger
-	staticToken    string
-	tokenValidated bool
+	spID, appID   string
+	graph         string
+	attrs         []string
+	defaultAccess bool
+	nested        bool
+	outOfScope    bool
+	pageSize      int
+	concurrency   int
+	scopes        []string
+	http          []httpx.Option
+	rateSet       bool
+	logger        *slog.Logger
 }
 
 // Option configures a [Reader]; options validate their arguments and

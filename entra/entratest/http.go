@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Handler returns the server's HTTP handler (authentication, fault
@@ -40,7 +41,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1.0/groups/{id}/members/{mid}/$ref", s.deleteMember)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { s.record(r, rec.status) }()
+		start := time.Now()
+		defer func() { s.record(r, rec.status, time.Since(start)) }()
 		if r.Header.Get("Authorization") != "Bearer "+s.Token {
 			graphError(rec, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty or invalid.")
 			return

@@ -214,6 +214,8 @@ type Request struct {
 	Path   string
 	Query  url.Values
 	Status int
+	// Took is how long the server spent answering.
+	Took time.Duration
 }
 
 // Server is a fake Microsoft Graph tenant serving /v1.0 over HTTP on
@@ -390,7 +392,7 @@ func (s *Server) take(f Fault, p float64) bool {
 	return fire
 }
 
-func (s *Server) record(r *http.Request, status int) {
+func (s *Server) record(r *http.Request, status int, took time.Duration) {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
 	s.stats.Requests++
@@ -406,5 +408,5 @@ func (s *Server) record(r *http.Request, status int) {
 		s.log = s.log[1:]
 		s.dropped++
 	}
-	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Status: status})
+	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Status: status, Took: took})
 }

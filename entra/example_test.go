@@ -1,0 +1,90 @@
+package entra_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
+)
+
+// Read the users assigned to the Druva app, then only what changed.
+func ExampleReader_Read() {
+	ctx := context.Background()
+	graph, err := entratest.NewServer(entratest.WithUsers(200), entratest.WithSeed(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer graph.Close()
+
+	r, err := entra.NewReader(entra.StaticToken(graph.Token), // or any azcore.TokenCredential
+		entra.WithServicePrincipalID(graph.ServicePrincipalID),
+		entra.WithGraphURL(graph.URL),
+		entra.WithAttributes("userPrincipalName", "mail", "displayName", "givenName", "surname"),
+		entra.WithRateLimit(0, 0)) // a local fake needs no client-side limit
+	if err != nil {
+		log.Fatal(err)
+	}
+	snap, err := r.Read(ctx, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	reasons := map[string]int{}
+	for _, u := range snap.Users {
+		reasons[u.Reason]++
+	}
+	fmt.Printf("%s: %d users, %d in scope\n", snap.FullReason, len(snap.Users), snap.Stats.InScope)
+	fmt.Printf("not assigned %d, default access only %d, disabled %d\n",
+		reasons[entra.ReasonNotAssigned], reasons[entra.ReasonDefaultAccessOnly], reasons[entra.ReasonDisabled])
+
+	// Someone disables an assigned user in Entra.
+	var target string
+	for _, u := range snap.Users {
+		if u.InScope {
+			target = u.ID
+			break
+		}
+	}
+	if err := graph.UpdateUser(target, map[string]any{"accountEnabled": false}); err != nil {
+		log.Fatal(err)
+	}
+	next, err := r.Read(ctx, snap.DeltaLink)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, u := range next.Users {
+		fmt.Printf("changed: %s, IsSoftDeleted %v (%s)\n", u.Attributes["userPrincipalName"], u.Attributes["IsSoftDeleted"], u.Reason)
+	}
+	fmt.Println("full:", next.Full, "requests:", next.Stats.Requests)
+	// Output:
+	// initial read: 200 users, 151 in scope
+	// not assigned 28, default access only 17, disabled 4
+	// changed: fatima.dasilva0@contoso.example, IsSoftDeleted true (account disabled)
+	// full: false requests: 5
+}
+
+// Fetch is Read in the shape of druvascim.Source.
+func ExampleReader_Fetch() {
+	ctx := context.Background()
+	graph, err := entratest.NewServer(entratest.WithUsers(50))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer graph.Close()
+	r, err := entra.NewReader(entra.StaticToken(graph.Token),
+		entra.WithAppID(graph.AppID), entra.WithGraphURL(graph.URL), entra.WithRateLimit(0, 0),
+		entra.WithOutOfScopeUsers(false))
+	if err != nil {
+		log.Fatal(err)
+	}
+	objects, deltaLink, full, err := r.Fetch(ctx, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(objects), "objects, full:", full, "delta link stored:", deltaLink != "")
+	fmt.Println("first:", objects[0]["userPrincipalName"], objects[0]["appRoleAssignments"], objects[0]["IsSoftDeleted"])
+	// Output:
+	// 38 objects, full: true delta link stored: true
+	// first: fatima.dasilva0@contoso.example [Admin User] false
+}

@@ -1,0 +1,640 @@
+package entra_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
+)
+
+// waits records the waits the reader asked for, without sleeping.
+type waits struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (w *waits) wait(ctx context.Context, d time.Duration) error {
+	w.mu.Lock()
+	w.d = append(w.d, d)
+	w.mu.Unlock()
+	return ctx.Err()
+}
+
+func newFake(t testing.TB, opts ...entratest.Option) *entratest.Server {
+	t.Helper()
+	s, err := entratest.NewServer(opts...)
+	if err != nil {
+		t.Fatalf("entratest.NewServer: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newReader(t testing.TB, s *entratest.Server, opts ...entra.Option) *entra.Reader {
+	t.Helper()
+	w := &waits{}
+	base := []entra.Option{
+		entra.WithServicePrincipalID(s.ServicePrincipalID),
+		entra.WithGraphURL(s.URL),
+		entra.WithWait(w.wait),
+	}
+	r, err := entra.NewReader(entra.StaticToken(s.Token), append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("NewReader: %v", err)
+	}
+	return r
+}
+
+func read(t *testing.T, r *entra.Reader, link string) *entra.Snapshot {
+	t.Helper()
+	snap, err := r.Read(t.Context(), link)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return snap
+}
+
+// tenant is a hand-built tenant, one user per scope rule.
+type tenant struct {
+	s                                   *entratest.Server
+	user, admin                         string // role ids
+	direct, defOnly, viaGroup, viaNest  string
+	disabled, unassigned, both, noMail  string
+	group, nested, nestedParent, spare  string
+	directAsg, groupAsg, nestedGroupAsg string
+}
+
+// must returns a function that fails t on an error and returns the id.
+func must(t testing.TB) func(string, error) string {
+	return func(id string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+}
+
+func check(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTenant(t *testing.T, opts ...entratest.Option) *tenant {
+	t.Helper()
+	s := newFake(t, append([]entratest.Option{entratest.WithUsers(0), entratest.WithGroups(0)}, opts...)...)
+	tt := &tenant{s: s, user: s.AppRoles()[0].ID, admin: s.AppRoles()[1].ID}
+	mk := func(nick string, extra map[string]any) string {
+		p := map[string]any{"userPrincipalName": nick + "@contoso.example", "displayName": "User " + nick,
+			"mail": nick + "@contoso.example", "givenName": "Zoë", "surname": "O'Brien", "department": "R&D"}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return must(t)(s.CreateUser(p))
+	}
+	tt.direct = mk("direct", nil)
+	tt.defOnly = mk("defonly", nil)
+	tt.viaGroup = mk("viagroup", nil)
+	tt.viaNest = mk("vianest", nil)
+	tt.disabled = mk("disabled", map[string]any{"accountEnabled": false})
+	tt.unassigned = mk("unassigned", nil)
+	tt.both = mk("both", nil)
+	tt.noMail = mk("nomail", map[string]any{"mail": nil})
+	tt.group = must(t)(s.CreateGroup("Druva users"))
+	tt.nestedParent = must(t)(s.CreateGroup("Druva parents"))
+	tt.nested = must(t)(s.CreateGroup("Nested"))
+	tt.spare = must(t)(s.CreateGroup("Spare"))
+	check(t, s.AddGroupMember(tt.group, tt.viaGroup))
+	check(t, s.AddGroupMember(tt.group, tt.both))
+	check(t, s.AddGroupMember(tt.group, tt.noMail))
+	check(t, s.AddGroupMember(tt.nestedParent, tt.nested))
+	check(t, s.AddGroupMember(tt.nested, tt.viaNest))
+	check(t, s.AddGroupMember(tt.spare, tt.unassigned))
+	tt.directAsg = must(t)(s.AddAssignment(tt.direct, tt.user))
+	must(t)(s.AddAssignment(tt.defOnly, entratest.DefaultAccessRoleID))
+	must(t)(s.AddAssignment(tt.disabled, tt.user))
+	must(t)(s.AddAssignment(tt.both, tt.admin))
+	tt.groupAsg = must(t)(s.AddAssignment(tt.group, tt.user))
+	tt.nestedGroupAsg = must(t)(s.AddAssignment(tt.nestedParent, tt.user))
+	return tt
+}
+
+type row struct {
+	InScope bool
+	Reason  string
+	Roles   []string
+	Hard    bool
+}
+
+func rows(snap *entra.Snapshot) map[string]row {
+	out := map[string]row{}
+	for _, u := range snap.Users {
+		roles, _ := u.Attributes[entra.KeyAppRoleAssignments].([]string)
+		out[u.ID] = row{u.InScope, u.Reason, roles, u.HardDeleted}
+		if u.Attributes[entra.KeySoftDeleted] != !u.InScope || u.Attributes[entra.KeyObjectID] != u.ID ||
+			u.Attributes[entra.KeyScopeReason] != u.Reason || u.Attributes[entra.KeyHardDeleted] != u.HardDeleted {
+			panic("reserved attributes disagree with the User fields: " + u.ID)
+		}
+	}
+	return out
+}
+
+func TestFullReadScopeRules(t *testing.T) {
+	tt := newTenant(t)
+	none := []string{}
+	in := func(roles ...string) row {
+		if roles == nil {
+			roles = none
+		}
+		return row{InScope: true, Roles: roles}
+	}
+	out := func(reason string, roles ...string) row {
+		if roles == nil {
+			roles = none
+		}
+		return row{Reason: reason, Roles: roles}
+	}
+	cases := []struct {
+		name string
+		opts []entra.Option
+		want map[string]row
+	}{
+		{"defaults", nil, map[string]row{
+			tt.direct: in("User"), tt.defOnly: out(entra.ReasonDefaultAccessOnly), tt.viaGroup: in("User"),
+			tt.viaNest: out(entra.ReasonNotAssigned), tt.disabled: out(entra.ReasonDisabled, "User"),
+			tt.unassigned: out(entra.ReasonNotAssigned), tt.both: in("Admin", "User"), tt.noMail: in("User"),
+		}},
+		{"default access and nested groups included", []entra.Option{entra.WithDefaultAccess(true), entra.WithNestedGroups(true)}, map[string]row{
+			tt.direct: in("User"), tt.defOnly: in(), tt.viaGroup: in("User"),
+			tt.viaNest: in("User"), tt.disabled: out(entra.ReasonDisabled, "User"),
+			tt.unassigned: out(entra.ReasonNotAssigned), tt.both: in("Admin", "User"), tt.noMail: in("User"),
+		}},
+		{"out-of-scope users left out", []entra.Option{entra.WithOutOfScopeUsers(false)}, map[string]row{
+			tt.direct: in("User"), tt.viaGroup: in("User"), tt.disabled: out(entra.ReasonDisabled, "User"),
+			tt.both: in("Admin", "User"), tt.noMail: in("User"),
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := read(t, newReader(t, tt.s, tc.opts...), "")
+			if !snap.Full || snap.FullReason != "initial read" || snap.DeltaLink == "" {
+				t.Fatalf("Full %v %q, link %d bytes", snap.Full, snap.FullReason, len(snap.DeltaLink))
+			}
+			if diff := cmp.Diff(tc.want, rows(snap)); diff != "" {
+				t.Fatalf("scope (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAttributesAndSelect(t *testing.T) {
+	tt := newTenant(t)
+	r := newReader(t, tt.s, entra.WithAttributes("mail", "displayName", "surname", "objectId", "appRoleAssignments"))
+	snap := read(t, r, "")
+	var got map[string]any
+	for _, u := range snap.Users {
+		if u.ID == tt.direct {
+			got = u.Attributes
+		}
+	}
+	want := map[string]any{
+		"mail": "direct@contoso.example", "displayName": "User direct", "surname": "O'Brien", "accountEnabled": true,
+		"objectId": tt.direct, "appRoleAssignments": []string{"User"}, "IsSoftDeleted": false, "IsHardDeleted": false, "scopeReason": "",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("attributes (-want +got):\n%s", diff)
+	}
+	for _, u := range snap.Users {
+		if u.ID == tt.noMail {
+			if _, ok := u.Attributes["mail"]; ok {
+				t.Fatalf("null mail should be absent: %v", u.Attributes)
+			}
+		}
+	}
+	for _, req := range tt.s.RequestLog() {
+		if strings.HasSuffix(req.Path, "/users/delta") && req.Query.Get("$skiptoken") == "" && req.Query.Get("$deltatoken") == "" {
+			if sel := req.Query.Get("$select"); sel != "id,mail,displayName,surname,accountEnabled" {
+				t.Fatalf("$select = %q", sel)
+			}
+			return
+		}
+	}
+	t.Fatal("no users/delta request")
+}
+
+type step struct {
+	name   string
+	change func(t *testing.T, tt *tenant)
+	want   map[string]row // users the incremental read must return, exactly
+}
+
+func TestIncrementalAfterEveryChange(t *testing.T) {
+	tt := newTenant(t)
+	var newcomer string
+	var newAsg string
+	steps := []step{
+		{"nothing", func(*testing.T, *tenant) {}, map[string]row{}},
+		{"selected attribute updated", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.UpdateUser(tt.direct, map[string]any{"mail": "renamed@contoso.example"}))
+		}, map[string]row{tt.direct: {InScope: true, Roles: []string{"User"}}}},
+		{"unselected attribute updated", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.UpdateUser(tt.direct, map[string]any{"city": "Zürich"}))
+		}, map[string]row{}},
+		{"user created", func(t *testing.T, tt *tenant) {
+			newcomer = must(t)(tt.s.CreateUser(map[string]any{"userPrincipalName": "new@contoso.example", "displayName": "Newcomer"}))
+		}, nil},
+		{"assignment added", func(t *testing.T, tt *tenant) {
+			newAsg = must(t)(tt.s.AddAssignment(newcomer, tt.admin))
+		}, nil},
+		{"assignment removed", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.RemoveAssignment(newAsg))
+		}, nil},
+		{"member added to assigned group", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.AddGroupMember(tt.group, tt.unassigned))
+		}, map[string]row{tt.unassigned: {InScope: true, Roles: []string{"User"}}}},
+		{"member removed from assigned group", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.RemoveGroupMember(tt.group, tt.viaGroup))
+		}, map[string]row{tt.viaGroup: {Reason: entra.ReasonNotAssigned, Roles: []string{}}}},
+		{"member added to unassigned group", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.AddGroupMember(tt.spare, tt.viaGroup))
+		}, map[string]row{}},
+		{"group assigned", func(t *testing.T, tt *tenant) {
+			must(t)(tt.s.AddAssignment(tt.spare, tt.admin))
+		}, map[string]row{
+			tt.viaGroup:   {InScope: true, Roles: []string{"Admin"}},
+			tt.unassigned: {InScope: true, Roles: []string{"Admin", "User"}},
+		}},
+		{"group unassigned", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.RemoveAssignment(tt.groupAsg))
+		}, map[string]row{
+			tt.unassigned: {InScope: true, Roles: []string{"Admin"}},
+			tt.noMail:     {Reason: entra.ReasonNotAssigned, Roles: []string{}},
+			tt.both:       {InScope: true, Roles: []string{"Admin"}}, // loses User, keeps its direct Admin
+		}},
+		{"account disabled", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.UpdateUser(tt.both, map[string]any{"accountEnabled": false}))
+		}, map[string]row{tt.both: {Reason: entra.ReasonDisabled, Roles: []string{"Admin"}}}},
+		{"account enabled again", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.UpdateUser(tt.both, map[string]any{"accountEnabled": true}))
+		}, map[string]row{tt.both: {InScope: true, Roles: []string{"Admin"}}}},
+		{"soft-deleted", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.DeleteUser(tt.direct))
+		}, map[string]row{tt.direct: {Reason: entra.ReasonSoftDeleted, Roles: []string{}}}},
+		{"restored", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.RestoreUser(tt.direct))
+		}, map[string]row{tt.direct: {InScope: true, Roles: []string{"User"}}}},
+		{"soft-deleted group member", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.DeleteUser(tt.unassigned))
+		}, map[string]row{tt.unassigned: {Reason: entra.ReasonSoftDeleted, Roles: []string{}}}},
+		{"restored group member", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.RestoreUser(tt.unassigned))
+		}, map[string]row{tt.unassigned: {InScope: true, Roles: []string{"Admin"}}}},
+		{"hard-deleted", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.PurgeUser(tt.direct))
+		}, map[string]row{tt.direct: {Reason: entra.ReasonHardDeleted, Roles: []string{}, Hard: true}}},
+		{"default access only assigned", func(t *testing.T, tt *tenant) {
+			must(t)(tt.s.AddAssignment(tt.viaNest, entratest.DefaultAccessRoleID))
+		}, map[string]row{tt.viaNest: {Reason: entra.ReasonDefaultAccessOnly, Roles: []string{}}}},
+		{"nested member added (not expanded)", func(t *testing.T, tt *tenant) {
+			check(t, tt.s.AddGroupMember(tt.nested, tt.noMail))
+		}, map[string]row{}},
+	}
+	r := newReader(t, tt.s)
+	link := read(t, r, "").DeltaLink
+	for _, st := range steps {
+		st.change(t, tt)
+		snap := read(t, r, link)
+		if snap.Full {
+			t.Fatalf("%s: incremental read was full (%s)", st.name, snap.FullReason)
+		}
+		want := st.want
+		switch st.name {
+		case "user created":
+			want = map[string]row{newcomer: {Reason: entra.ReasonNotAssigned, Roles: []string{}}}
+		case "assignment added":
+			want = map[string]row{newcomer: {InScope: true, Roles: []string{"Admin"}}}
+		case "assignment removed":
+			want = map[string]row{newcomer: {Reason: entra.ReasonNotAssigned, Roles: []string{}}}
+		}
+		if diff := cmp.Diff(want, rows(snap)); diff != "" {
+			t.Fatalf("%s (-want +got):\n%s", st.name, diff)
+		}
+		for _, u := range snap.Users {
+			if u.Reason == "" || u.Reason == entra.ReasonDisabled || u.Reason == entra.ReasonNotAssigned {
+				if _, ok := u.Attributes["userPrincipalName"]; !ok {
+					t.Fatalf("%s: incomplete attributes for %s: %v", st.name, u.ID, u.Attributes)
+				}
+			}
+		}
+		if st.name == "selected attribute updated" && snap.Users[0].Attributes["mail"] != "renamed@contoso.example" {
+			t.Fatalf("mail not updated: %v", snap.Users[0].Attributes)
+		}
+		if st.name == "nothing" && snap.Stats.Requests > 5 {
+			t.Fatalf("no-change read made %d requests", snap.Stats.Requests)
+		}
+		link = snap.DeltaLink
+	}
+}
+
+func TestIncrementalNestedGroups(t *testing.T) {
+	tt := newTenant(t)
+	r := newReader(t, tt.s, entra.WithNestedGroups(true))
+	link := read(t, r, "").DeltaLink
+	check(t, tt.s.AddGroupMember(tt.nested, tt.unassigned))
+	snap := read(t, r, link)
+	if diff := cmp.Diff(map[string]row{tt.unassigned: {InScope: true, Roles: []string{"User"}}}, rows(snap)); diff != "" {
+		t.Fatalf("nested add (-want +got):\n%s", diff)
+	}
+	check(t, tt.s.RemoveGroupMember(tt.nestedParent, tt.nested))
+	snap = read(t, r, snap.DeltaLink)
+	want := map[string]row{
+		tt.unassigned: {Reason: entra.ReasonNotAssigned, Roles: []string{}},
+		tt.viaNest:    {Reason: entra.ReasonNotAssigned, Roles: []string{}},
+	}
+	if diff := cmp.Diff(want, rows(snap)); diff != "" {
+		t.Fatalf("nested group removed (-want +got):\n%s", diff)
+	}
+}
+
+func TestManyChangesAreListedNotReadOneByOne(t *testing.T) {
+	s := newFake(t, entratest.WithUsers(600), entratest.WithGroups(6))
+	r := newReader(t, s)
+	link := read(t, r, "").DeltaLink
+	ids := s.UserIDs()
+	for _, id := range ids[:300] {
+		check(t, s.UpdateUser(id, map[string]any{"department": "Moved"}))
+	}
+	snap := read(t, r, link)
+	if len(snap.Users) != 300 || snap.Stats.Hydrated != 300 || snap.Stats.Requests > 20 {
+		t.Fatalf("users %d hydrated %d requests %d", len(snap.Users), snap.Stats.Hydrated, snap.Stats.Requests)
+	}
+	for _, u := range snap.Users {
+		if u.Attributes["department"] != "Moved" || u.Attributes["userPrincipalName"] == nil {
+			t.Fatalf("incomplete: %v", u.Attributes)
+		}
+	}
+}
+
+func TestFullReadMatchesTenant(t *testing.T) {
+	s := newFake(t, entratest.WithUsers(1500), entratest.WithSeed(9))
+	snap := read(t, newReader(t, s, entra.WithPageSize(100)), "")
+	// Oracle from the fake's own state.
+	roles := map[string][]string{}
+	for _, a := range s.Assignments() {
+		if a.PrincipalType == "User" {
+			roles[a.PrincipalID] = append(roles[a.PrincipalID], a.AppRoleID)
+			continue
+		}
+		users, _, err := s.GroupMembers(a.PrincipalID)
+		check(t, err)
+		for _, u := range users {
+			roles[u] = append(roles[u], a.AppRoleID)
+		}
+	}
+	if len(snap.Users) != 1500 {
+		t.Fatalf("users %d", len(snap.Users))
+	}
+	counts := map[string]int{}
+	for _, u := range snap.Users {
+		attrs, err := s.User(u.ID)
+		check(t, err)
+		want := ""
+		switch {
+		case len(roles[u.ID]) == 0:
+			want = entra.ReasonNotAssigned
+		case !slices.ContainsFunc(roles[u.ID], func(r string) bool { return r != entratest.DefaultAccessRoleID }):
+			want = entra.ReasonDefaultAccessOnly
+		case attrs["accountEnabled"] == false:
+			want = entra.ReasonDisabled
+		}
+		if u.Reason != want {
+			t.Fatalf("user %s: reason %q, want %q", u.ID, u.Reason, want)
+		}
+		counts[u.Reason]++
+	}
+	for _, reason := range []string{"", entra.ReasonNotAssigned, entra.ReasonDefaultAccessOnly, entra.ReasonDisabled} {
+		if counts[reason] == 0 {
+			t.Errorf("no user with reason %q: %v", reason, counts)
+		}
+	}
+	if snap.Stats.Pages < 15 {
+		t.Fatalf("pages %d: paging not exercised", snap.Stats.Pages)
+	}
+}
+
+func TestAppIDResolvedOnce(t *testing.T) {
+	tt := newTenant(t)
+	w := &waits{}
+	r, err := entra.NewReader(entra.StaticToken(tt.s.Token), entra.WithAppID(tt.s.AppID), entra.WithGraphURL(tt.s.URL+"/v1.0/"), entra.WithWait(w.wait))
+	check(t, err)
+	snap := read(t, r, "")
+	read(t, r, snap.DeltaLink)
+	n := 0
+	for _, req := range tt.s.RequestLog() {
+		if strings.HasSuffix(req.Path, "/servicePrincipals") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("appId resolved %d times", n)
+	}
+	r2, err := entra.NewReader(entra.StaticToken(tt.s.Token), entra.WithAppID("00000000-1111-2222-3333-444444444444"), entra.WithGraphURL(tt.s.URL), entra.WithWait(w.wait))
+	check(t, err)
+	if _, err := r2.Read(t.Context(), ""); !errors.Is(err, entra.ErrNotFound) {
+		t.Fatalf("unknown appId: %v", err)
+	}
+}
+
+func TestFaultsRetried(t *testing.T) {
+	for _, f := range []entratest.Fault{entratest.Throttle, entratest.Unavailable} {
+		t.Run(f.String(), func(t *testing.T) {
+			tt := newTenant(t, entratest.WithFaults(entratest.Faults{RetryAfter: 7 * time.Second}))
+			w := &waits{}
+			r := newReader(t, tt.s, entra.WithWait(w.wait), entra.WithRateLimit(0, 0))
+			want := rows(read(t, r, ""))
+			check(t, tt.s.Inject(f, 3))
+			snap := read(t, r, "")
+			if diff := cmp.Diff(want, rows(snap)); diff != "" {
+				t.Fatalf("result changed by faults:\n%s", diff)
+			}
+			if snap.Stats.Retries != 3 || snap.Stats.Attempts != snap.Stats.Requests+3 {
+				t.Fatalf("stats %+v", snap.Stats)
+			}
+			if f == entratest.Throttle && snap.Stats.Throttled != 3 {
+				t.Fatalf("throttled %d", snap.Stats.Throttled)
+			}
+			if !slices.Contains(w.d, 7*time.Second) {
+				t.Fatalf("Retry-After not honoured: waits %v", w.d)
+			}
+		})
+	}
+}
+
+func TestThrottledBeyondRetries(t *testing.T) {
+	tt := newTenant(t)
+	r := newReader(t, tt.s, entra.WithRetries(2, time.Minute))
+	check(t, tt.s.Inject(entratest.Throttle, 10))
+	_, err := r.Read(t.Context(), "")
+	var ge *entra.GraphError
+	if !errors.Is(err, entra.ErrThrottled) || !errors.As(err, &ge) || ge.Status != http.StatusTooManyRequests {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRandomFaultsGiveTheSameResult(t *testing.T) {
+	clean := newFake(t, entratest.WithUsers(400), entratest.WithSeed(3))
+	noisy := newFake(t, entratest.WithUsers(400), entratest.WithSeed(3),
+		entratest.WithFaults(entratest.Faults{Seed: 5, Throttle: 0.2, Unavailable: 0.1}))
+	a := read(t, newReader(t, clean, entra.WithPageSize(50)), "")
+	b := read(t, newReader(t, noisy, entra.WithPageSize(50), entra.WithRetries(20, time.Minute)), "")
+	if diff := cmp.Diff(rows(a), rows(b)); diff != "" {
+		t.Fatalf("faults changed the result:\n%s", diff)
+	}
+	st := noisy.Stats()
+	if st.Throttled == 0 || st.Unavailable == 0 || b.Stats.Retries != int64(st.Throttled+st.Unavailable) {
+		t.Fatalf("fake %+v, reader %+v", st, b.Stats)
+	}
+}
+
+func TestForeignNextLinkNeverFollowed(t *testing.T) {
+	var hits atomic.Int64
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	t.Cleanup(foreign.Close)
+	s := newFake(t, entratest.WithUsers(50), entratest.WithForeignHost(foreign.URL))
+	r := newReader(t, s, entra.WithPageSize(10))
+	check(t, s.Inject(entratest.ForeignNextLink, 1))
+	_, err := r.Read(t.Context(), "")
+	if !errors.Is(err, entra.ErrOffHost) {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), s.Token) {
+		t.Fatal("token in error")
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("foreign host got %d requests", hits.Load())
+	}
+}
+
+func TestMalformedPagesFailTheRead(t *testing.T) {
+	for _, f := range []entratest.Fault{entratest.MissingValue, entratest.MalformedPage} {
+		t.Run(f.String(), func(t *testing.T) {
+			tt := newTenant(t)
+			r := newReader(t, tt.s)
+			link := read(t, r, "").DeltaLink
+			for _, l := range []string{"", link} {
+				check(t, tt.s.Inject(f, 1))
+				snap, err := r.Read(t.Context(), l)
+				if !errors.Is(err, entra.ErrMalformed) || snap != nil {
+					t.Fatalf("link %v: snap %v err %v", l != "", snap, err)
+				}
+			}
+		})
+	}
+}
+
+func TestExpiredDeltaLinkFallsBackToFullRead(t *testing.T) {
+	tt := newTenant(t)
+	r := newReader(t, tt.s)
+	first := read(t, r, "")
+	check(t, tt.s.Inject(entratest.ExpiredDelta, 1))
+	snap := read(t, r, first.DeltaLink)
+	if !snap.Full || snap.FullReason != "delta link expired" || len(snap.Users) != len(first.Users) {
+		t.Fatalf("full %v %q users %d", snap.Full, snap.FullReason, len(snap.Users))
+	}
+	tt.s.ExpireDeltaLinks()
+	snap = read(t, r, snap.DeltaLink)
+	if !snap.Full || snap.FullReason != "delta link expired" {
+		t.Fatalf("after expiry: full %v %q", snap.Full, snap.FullReason)
+	}
+	snap = read(t, r, snap.DeltaLink)
+	if snap.Full || len(snap.Users) != 0 {
+		t.Fatalf("after the fallback the link works: full %v users %d", snap.Full, len(snap.Users))
+	}
+	other := newReader(t, tt.s, entra.WithNestedGroups(true))
+	if s2 := read(t, other, snap.DeltaLink); !s2.Full || !strings.Contains(s2.FullReason, "options changed") {
+		t.Fatalf("other options: full %v %q", s2.Full, s2.FullReason)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tt := newTenant(t)
+	r := newReader(t, tt.s)
+	for _, link := range []string{"https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x", "entra-cursor-v1.!!!", "entra-cursor-v1.AAAA"} {
+		if _, err := r.Read(t.Context(), link); !errors.Is(err, entra.ErrBadDeltaLink) {
+			t.Errorf("link %q: %v", link, err)
+		}
+	}
+	bad, err := entra.NewReader(entra.StaticToken("wrong"), entra.WithServicePrincipalID(tt.s.ServicePrincipalID), entra.WithGraphURL(tt.s.URL))
+	check(t, err)
+	if _, err := bad.Read(t.Context(), ""); !errors.Is(err, entra.ErrUnauthorized) || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("bad token: %v", err)
+	}
+	missing := newReader(t, tt.s, entra.WithServicePrincipalID("11111111-2222-3333-4444-555555555555"))
+	if _, err := missing.Read(t.Context(), ""); !errors.Is(err, entra.ErrNotFound) {
+		t.Fatalf("unknown service principal: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := r.Read(ctx, ""); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	sp := entra.WithServicePrincipalID("11111111-2222-3333-4444-555555555555")
+	cases := map[string][]entra.Option{
+		"no service principal":  nil,
+		"both ids":              {sp, entra.WithAppID("a")},
+		"bad id":                {entra.WithServicePrincipalID("x/y")},
+		"http graph not local":  {sp, entra.WithGraphURL("http://graph.microsoft.com")},
+		"relative graph":        {sp, entra.WithGraphURL("graph")},
+		"bad attribute":         {sp, entra.WithAttributes("mail", "bad name")},
+		"page size":             {sp, entra.WithPageSize(1000)},
+		"concurrency":           {sp, entra.WithConcurrency(0)},
+		"rate":                  {sp, entra.WithRateLimit(10, 0)},
+		"retries":               {sp, entra.WithRetries(-1, time.Second)},
+		"nil wait":              {sp, entra.WithWait(nil)},
+		"nil logger":            {sp, entra.WithLogger(nil)},
+		"nil client":            {sp, entra.WithHTTPClient(nil)},
+		"empty scopes":          {sp, entra.WithScopes()},
+		"nil option":            {sp, nil},
+		"empty static token":    nil,
+		"static token w/ space": nil,
+	}
+	for name, opts := range cases {
+		cred := entra.StaticToken("t")
+		switch name {
+		case "empty static token":
+			cred, opts = entra.StaticToken(""), []entra.Option{sp}
+		case "static token w/ space":
+			cred, opts = entra.StaticToken("a b"), []entra.Option{sp}
+		}
+		if _, err := entra.NewReader(cred, opts...); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := entra.NewReader(nil, sp); err == nil {
+		t.Error("nil credential accepted")
+	}
+	r, err := entra.NewReader(entra.StaticToken("secret-token"), sp)
+	check(t, err)
+	if strings.Contains(r.String(), "secret") {
+		t.Fatal("token printed")
+	}
+}
