@@ -380,7 +380,7 @@ func (ev *evaluator) call(n *node) (Value, error) {
 		if err != nil || v.kind == KindNull {
 			return Value{}, err
 		}
-		return StringValue(v.Strings()[0]), nil
+		return StringValue(v.String()).Redacted(v.redacted), nil
 
 	case fnBitAnd:
 		a, err := ev.intArg(n, 0, "value1")

@@ -279,6 +279,16 @@ func TestMultiValued(t *testing.T) {
 	if diff := cmp.Diff([]string{"smtp:a@x", "SMTP:b@x"}, v.Strings()); diff != "" {
 		t.Error(diff)
 	}
+	src := []string{"x", "y"}
+	v, err = eval(t, `[list]`, Attributes{"list": src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.Strings()
+	got[0] = "changed"
+	if src[0] != "x" || v.Strings()[0] != "x" {
+		t.Error("Strings() exposes the source slice")
+	}
 	v, err = eval(t, `AssertiveAppRoleAssignmentsComplex([appRoleAssignments])`, Attributes{"appRoleAssignments": []any{"A", "B"}})
 	if err != nil {
 		t.Fatal(err)

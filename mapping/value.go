@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,13 +137,13 @@ func (v Value) String() string {
 
 // Strings returns every value of a multi-valued result, or the single value
 // as a one-element slice, rendered as [Value.String] does. NULL gives nil.
-// The slice of a multi-valued Value is shared: do not modify it.
+// The slice is a fresh copy the caller may modify.
 func (v Value) Strings() []string {
 	switch v.kind {
 	case KindNull:
 		return nil
 	case KindMulti:
-		return v.list
+		return slices.Clone(v.list)
 	}
 	return []string{v.String()}
 }
