@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -603,6 +604,19 @@ func TestValueRendering(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.v.String(); got != tt.want {
 			t.Errorf("%v: String() = %q, want %q", tt.v.Kind(), got, tt.want)
+		}
+	}
+	for _, c := range []struct {
+		v    Value
+		want string
+	}{
+		{Null, "null"}, {BoolValue(true), "true"}, {IntValue(-3), "-3"}, {StringValue("a\"b"), `"a\"b"`},
+		{MultiValue([]string{"a", "b"}), `["a","b"]`}, {StringValue("secret").Redacted(true), `"[Redact]"`},
+		{TimeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), `"3/16/2020 7:00:00 AM"`},
+	} {
+		b, err := json.Marshal(c.v)
+		if err != nil || string(b) != c.want {
+			t.Errorf("json.Marshal(%v) = %s, %v; want %s", c.v.Kind(), b, err, c.want)
 		}
 	}
 	if !Null.IsNull() || !MultiValue(nil).IsNull() {

@@ -219,6 +219,25 @@ func (v Value) Format(f fmt.State, verb rune) {
 	_, _ = f.Write([]byte(v.LogString()))
 }
 
+// MarshalJSON encodes v for reports: null for NULL, "[Redact]" when
+// redacted, a JSON Boolean or number for Booleans and integers, an array
+// for a multi-valued result, the rendered text otherwise.
+func (v Value) MarshalJSON() ([]byte, error) {
+	switch {
+	case v.kind == KindNull:
+		return []byte("null"), nil
+	case v.redacted:
+		return json.Marshal(RedactedText)
+	case v.kind == KindBool:
+		return json.Marshal(v.n != 0)
+	case v.kind == KindInteger:
+		return json.Marshal(v.n)
+	case v.kind == KindMulti:
+		return json.Marshal(v.list)
+	}
+	return json.Marshal(v.String())
+}
+
 // LogValue implements slog.LogValuer: redacted values log as [RedactedText].
 func (v Value) LogValue() slog.Value { return slog.StringValue(v.LogString()) }
 
