@@ -638,3 +638,69 @@ func TestOptionsValidate(t *testing.T) {
 		t.Fatal("token printed")
 	}
 }
+
+func TestReadUser(t *testing.T) {
+	tt := newTenant(t)
+	cases := []struct {
+		name string
+		opts []entra.Option
+		who  string
+		want row
+	}{
+		{"direct", nil, tt.direct, row{InScope: true, Roles: []string{"User"}}},
+		{"by userPrincipalName", nil, "VIAGROUP@contoso.example", row{InScope: true, Roles: []string{"User"}}},
+		{"group and direct", nil, tt.both, row{InScope: true, Roles: []string{"Admin", "User"}}},
+		{"default access only", nil, tt.defOnly, row{Reason: entra.ReasonDefaultAccessOnly, Roles: []string{}}},
+		{"default access included", []entra.Option{entra.WithDefaultAccess(true)}, tt.defOnly, row{InScope: true, Roles: []string{}}},
+		{"nested not expanded", nil, tt.viaNest, row{Reason: entra.ReasonNotAssigned, Roles: []string{}}},
+		{"nested expanded", []entra.Option{entra.WithNestedGroups(true)}, tt.viaNest, row{InScope: true, Roles: []string{"User"}}},
+		{"disabled", nil, tt.disabled, row{Reason: entra.ReasonDisabled, Roles: []string{"User"}}},
+		{"unassigned", nil, tt.unassigned, row{Reason: entra.ReasonNotAssigned, Roles: []string{}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := newReader(t, tt.s, tc.opts...).ReadUser(t.Context(), tc.who)
+			check(t, err)
+			got := rows(&entra.Snapshot{Users: []entra.User{*u}})[u.ID]
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	r := newReader(t, tt.s)
+	if _, err := r.ReadUser(t.Context(), "nobody@contoso.example"); !errors.Is(err, entra.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if _, err := r.ReadUser(t.Context(), "../users"); err == nil {
+		t.Fatal("path accepted as a user")
+	}
+}
+
+func TestConcurrentReads(t *testing.T) {
+	s := newFake(t, entratest.WithUsers(300))
+	w := &waits{}
+	r, err := entra.NewReader(entra.StaticToken(s.Token), entra.WithAppID(s.AppID), entra.WithGraphURL(s.URL), entra.WithWait(w.wait))
+	check(t, err)
+	results := make([]map[string]row, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			snap, err := r.Read(t.Context(), "")
+			errs[i] = err
+			if err == nil {
+				results[i] = rows(snap)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range results {
+		check(t, errs[i])
+		if diff := cmp.Diff(results[0], results[i]); diff != "" {
+			t.Fatalf("read %d differs:\n%s", i, diff)
+		}
+	}
+	if len(results[0]) != 300 {
+		t.Fatalf("users %d", len(results[0]))
+	}
+}

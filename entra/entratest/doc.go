@@ -27,9 +27,11 @@
 // # Endpoints
 //
 // Reads: servicePrincipals/{id}, servicePrincipals?$filter=appId eq '…',
-// servicePrincipals/{id}/appRoleAssignedTo, users, users/{id}, users/delta,
-// groups/{id}, groups/delta, groups/{id}/members and
-// groups/{id}/members/microsoft.graph.user. Collections page with $top (or
+// servicePrincipals/{id}/appRoleAssignedTo, users, users/{id} (id or
+// userPrincipalName), users/{id}/memberOf and transitiveMemberOf (with the
+// /microsoft.graph.group cast), users/delta, groups/{id}, groups/delta,
+// groups/{id}/members and groups/{id}/members/microsoft.graph.user. JSON
+// $batch is not served. Collections page with $top (or
 // Prefer: odata.maxpagesize), default [DefaultPageSize], at most
 // [MaxPageSize], following @odata.nextLink; $select is honoured and unknown
 // properties are refused with 400, as Graph does.

@@ -28,6 +28,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1.0/users", s.postUser)
 	mux.HandleFunc("GET /v1.0/users/delta", s.getUsersDelta)
 	mux.HandleFunc("GET /v1.0/users/{id}", s.getUser)
+	mux.HandleFunc("GET /v1.0/users/{id}/memberOf", s.getMemberOf)
+	mux.HandleFunc("GET /v1.0/users/{id}/memberOf/{cast}", s.getMemberOf)
+	mux.HandleFunc("GET /v1.0/users/{id}/transitiveMemberOf", s.getMemberOf)
+	mux.HandleFunc("GET /v1.0/users/{id}/transitiveMemberOf/{cast}", s.getMemberOf)
 	mux.HandleFunc("PATCH /v1.0/users/{id}", s.patchUser)
 	mux.HandleFunc("DELETE /v1.0/users/{id}", s.deleteUser)
 	mux.HandleFunc("POST /v1.0/directory/deletedItems/{id}/restore", s.restoreItem)
@@ -446,6 +450,14 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u := s.userByID[r.PathValue("id")]
+	if u == nil && strings.Contains(r.PathValue("id"), "@") {
+		for _, c := range s.users {
+			if c.state == stateLive && strings.EqualFold(c.props["userPrincipalName"].(string), r.PathValue("id")) {
+				u = c
+				break
+			}
+		}
+	}
 	if u == nil || u.state != stateLive {
 		graphError(w, http.StatusNotFound, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", r.PathValue("id")))
 		return
@@ -711,6 +723,72 @@ func (s *Server) getMembers(w http.ResponseWriter, r *http.Request) {
 	}
 	var next *pageToken
 	if p < len(g.members) {
+		t.P = p
+		next = &t
+	}
+	s.page(w, r, items, next, nil)
+}
+
+// getMemberOf lists the groups a user is a direct (memberOf) or transitive
+// (transitiveMemberOf) member of.
+func (s *Server) getMemberOf(w http.ResponseWriter, r *http.Request) {
+	switch r.PathValue("cast") {
+	case "", "microsoft.graph.group", "graph.group":
+	default:
+		graphError(w, http.StatusBadRequest, "Request_BadRequest", fmt.Sprintf("Unsupported type cast '%s'.", r.PathValue("cast")))
+		return
+	}
+	transitive := strings.Contains(r.URL.Path, "/transitiveMemberOf")
+	kind := "mo"
+	if transitive {
+		kind = "tmo"
+	}
+	t, sel, ok := s.start(w, r, kind, groupProps, "group")
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("$skiptoken") == "" {
+		t.ID = r.PathValue("id")
+	} else if t.ID != r.PathValue("id") {
+		graphError(w, http.StatusBadRequest, "Request_BadRequest", "Invalid $skiptoken: issued for another listing.")
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.userByID[t.ID]
+	if u == nil || u.state != stateLive {
+		graphError(w, http.StatusNotFound, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist.", t.ID))
+		return
+	}
+	var groups []*group
+	seen := map[string]bool{}
+	frontier := []string{u.id}
+	for len(frontier) > 0 {
+		var next []string
+		for _, g := range s.groups {
+			if g.state != stateLive || seen[g.id] {
+				continue
+			}
+			if slices.ContainsFunc(frontier, func(id string) bool { return g.isMember[id] }) {
+				seen[g.id] = true
+				groups = append(groups, g)
+				next = append(next, g.id)
+			}
+		}
+		if !transitive {
+			break
+		}
+		frontier = next
+	}
+	var items []map[string]any
+	p := t.P
+	for ; p < len(groups) && len(items) < t.N; p++ {
+		out := renderGroup(groups[p], sel)
+		out["@odata.type"] = "#microsoft.graph.group"
+		items = append(items, out)
+	}
+	var next *pageToken
+	if p < len(groups) {
 		t.P = p
 		next = &t
 	}
