@@ -313,3 +313,44 @@ func TestInScope(t *testing.T) {
 		t.Errorf("sales: %v %v", in, err)
 	}
 }
+
+// TestCreateFormMatchesScimSet checks that Map's direct writer builds the
+// same resource as writing every value with scim.Resource.Set.
+func TestCreateFormMatchesScimSet(t *testing.T) {
+	for _, set := range []*Set{DruvaDefault(), {
+		Mappings: []Mapping{
+			{Target: "userName", Type: TypeDirect, Source: "userPrincipalName", Match: 1},
+			{Target: `emails[type eq "work"].value`, Type: TypeDirect, Source: "mail"},
+			{Target: `emails[type eq "work"].primary`, Type: TypeConstant, Source: "True"},
+			{Target: `emails[type eq "other"].value`, Type: TypeDirect, Source: "otherMail"},
+			{Target: `phoneNumbers[type eq "mobile"].value`, Type: TypeDirect, Source: "mobile"},
+			{Target: `addresses[type eq "work"].locality`, Type: TypeDirect, Source: "city"},
+			{Target: `addresses[type eq "work"].country`, Type: TypeDirect, Source: "country"},
+			{Target: "name.givenName", Type: TypeDirect, Source: "givenName"},
+			{Target: scim.EnterpriseUserSchema + ":manager.value", Type: TypeDirect, Source: "manager"},
+			{Target: scim.EnterpriseUserSchema + ":employeeNumber", Type: TypeDirect, Source: "employeeId"},
+		},
+	}} {
+		attrs := realisticUser()
+		attrs["otherMail"] = "z@example.org"
+		attrs["mobile"] = "+43 1 234"
+		attrs["city"] = "Wien"
+		attrs["country"] = "AT"
+		attrs["manager"] = "m-1"
+		attrs["employeeId"] = "E-7"
+		m, err := set.Map(context.Background(), attrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := scim.Resource{}
+		for _, a := range m.Update {
+			if err := want.Set(a.Path, a.Value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want["schemas"] = m.Resource["schemas"]
+		if diff := cmp.Diff(want, m.Resource); diff != "" {
+			t.Errorf("%s (-scim.Set +Map):\n%s", set.Name, diff)
+		}
+	}
+}
