@@ -212,6 +212,24 @@ func DruvaDefault() *Set {
 	}
 }
 
+// Clone returns a deep copy of the set's fields, not yet compiled, for
+// building a changed set (a compiled Set must not be changed).
+func (s *Set) Clone() *Set {
+	c := &Set{Name: s.Name, Object: s.Object, Mappings: slices.Clone(s.Mappings), Required: slices.Clone(s.Required)}
+	for _, g := range s.Scope {
+		cg := make([]Clause, len(g))
+		for i, cl := range g {
+			cg[i] = cl
+			if cl.Value != nil {
+				v := *cl.Value
+				cg[i].Value = &v
+			}
+		}
+		c.Scope = append(c.Scope, cg)
+	}
+	return c
+}
+
 // ---- compilation ----
 
 type compiledTarget struct {

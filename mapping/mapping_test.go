@@ -302,8 +302,15 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 
 func TestInScope(t *testing.T) {
 	sales := "Sales"
-	set := DruvaDefault()
+	base := DruvaDefault()
+	if in, err := base.InScope(Attributes{}); err != nil || !in {
+		t.Fatalf("no scope: %v %v", in, err)
+	}
+	set := base.Clone()
 	set.Scope = ScopingFilter{{{Attribute: "department", Operator: OpEquals, Value: &sales}}}
+	if in, _ := base.InScope(Attributes{}); !in {
+		t.Fatal("changing a clone changed the original")
+	}
 	in, err := set.InScope(Attributes{"department": "Sales"})
 	if err != nil || !in {
 		t.Errorf("Sales: %v %v", in, err)
