@@ -1,0 +1,435 @@
+package druvascim_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/mapping"
+	"github.com/druvascim/druvascim/scim"
+	"github.com/google/go-cmp/cmp"
+)
+
+var (
+	_ druvascim.Source = (*entra.Reader)(nil)
+	_ druvascim.Target = (*druva.Client)(nil)
+)
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// druvaUser is what the test compares: the Druva state that matters.
+type druvaUser struct {
+	DisplayName string
+	Email       string
+	Active      bool
+}
+
+func druvaState(t *testing.T, srv *druvatest.Server) map[string]druvaUser {
+	t.Helper()
+	out := map[string]druvaUser{}
+	for _, u := range srv.Users() {
+		active, _ := u.Active()
+		email, _ := u.Get(`emails[type eq "work"].value`)
+		s, _ := email.(string)
+		out[strings.ToLower(u.UserName())] = druvaUser{DisplayName: u.DisplayName(), Email: s, Active: active}
+	}
+	return out
+}
+
+func writes(srv *druvatest.Server) int {
+	return srv.RequestCount("POST") + srv.RequestCount("PATCH") + srv.RequestCount("PUT") + srv.RequestCount("DELETE")
+}
+
+// fixture is an Entra tenant and a Druva tenant, both fakes on loopback.
+type fixture struct {
+	graph *entratest.Server
+	druva *druvatest.Server
+	ids   map[string]string // nickname → Entra object id
+	asg   map[string]string // nickname → assignment id
+	role  string
+	sync  *druvascim.Syncer
+	store *druvascim.FileStore
+}
+
+func newFixture(t *testing.T, opts ...druvascim.SyncOption) *fixture {
+	t.Helper()
+	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(0), entratest.WithGroups(0)))
+	t.Cleanup(g.Close)
+	d := druvatest.NewServer()
+	t.Cleanup(d.Close)
+	f := &fixture{graph: g, druva: d, ids: map[string]string{}, asg: map[string]string{}, role: g.AppRoles()[0].ID}
+
+	mk := func(nick string, extra map[string]any) {
+		p := map[string]any{"userPrincipalName": nick + "@contoso.example", "displayName": "User " + nick,
+			"mail": nick + "@contoso.example", "givenName": "Zoë", "surname": "O'Brien", "department": "Engineering",
+			"mailNickname": nick}
+		for k, v := range extra {
+			p[k] = v
+		}
+		f.ids[nick] = must[string](t)(g.CreateUser(p))
+	}
+	for _, n := range []string{"alice", "bob", "dave", "erin", "frank", "gina", "carol", "henry"} {
+		mk(n, nil)
+	}
+	mk("ivan", map[string]any{"accountEnabled": false})
+	group := must[string](t)(g.CreateGroup("Druva users"))
+	check(t, g.AddGroupMember(group, f.ids["carol"]))
+	must[string](t)(g.AddAssignment(group, f.role))
+	for _, n := range []string{"alice", "bob", "dave", "erin", "frank", "gina", "ivan"} {
+		f.asg[n] = must[string](t)(g.AddAssignment(f.ids[n], f.role))
+	}
+	// henry is not assigned; ivan is assigned but disabled in Entra.
+
+	// Druva already holds erin (created by hand, to be adopted) and zed, a
+	// user this sync never managed.
+	must[[]scim.Resource](t)(d.SeedUsers(
+		scim.Resource{"userName": "ERIN@contoso.example", "displayName": "Erin by hand", "active": true,
+			"emails": []any{map[string]any{"type": "work", "value": "erin@contoso.example", "primary": true}}},
+		scim.Resource{"userName": "zed@contoso.example", "displayName": "Zed", "active": true,
+			"emails": []any{map[string]any{"type": "work", "value": "zed@contoso.example", "primary": true}}},
+	))
+
+	set := mapping.DruvaDefault()
+	set.Scope = mapping.ScopingFilter{{{Attribute: "department", Operator: mapping.OpNotEquals, Value: ptr("Contractors")}}}
+	attrs := must[[]string](t)(set.SourceAttributes())
+	reader := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token),
+		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithGraphURL(g.URL),
+		entra.WithAttributes(withAccountEnabled(attrs)...),
+		entra.WithWait(func(context.Context, time.Duration) error { return nil })))
+	f.store = must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	base := []druvascim.SyncOption{
+		druvascim.WithSyncClock(func() time.Time { return now }),
+		druvascim.WithPlanOptions(druvascim.WithDeletes(true)),
+	}
+	f.sync = must[*druvascim.Syncer](t)(druvascim.NewSyncer(reader, d.Client(), set, f.store, append(base, opts...)...))
+	return f
+}
+
+func withAccountEnabled(attrs []string) []string {
+	out := slices.Clone(attrs)
+	for _, a := range []string{"accountEnabled", "mailNickname"} {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func ptr(s string) *string { return &s }
+
+func TestTwoCyclesEndInDesiredState(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+
+	// Cycle 1: initial, full.
+	res, err := f.sync.Run(ctx)
+	if err != nil {
+		t.Fatalf("cycle 1: %v", err)
+	}
+	if !res.Report.Summary.Full || len(res.Report.Failed()) != 0 {
+		t.Fatalf("cycle 1 summary %+v failed %+v", res.Report.Summary, res.Report.Failed())
+	}
+	u := func(name string, active bool) druvaUser {
+		return druvaUser{DisplayName: "User " + name, Email: name + "@contoso.example", Active: active}
+	}
+	want := map[string]druvaUser{
+		"alice@contoso.example": u("alice", true),
+		"bob@contoso.example":   u("bob", true),
+		"carol@contoso.example": u("carol", true),
+		"dave@contoso.example":  u("dave", true),
+		"erin@contoso.example":  u("erin", true), // adopted: display name and userName case fixed
+		"frank@contoso.example": u("frank", true),
+		"gina@contoso.example":  u("gina", true),
+		"zed@contoso.example":   {DisplayName: "Zed", Email: "zed@contoso.example", Active: true},
+	}
+	if d := cmp.Diff(want, druvaState(t, f.druva)); d != "" {
+		t.Fatalf("after cycle 1 (-want +got):\n%s\nplan:\n%s", d, res.Plan.Format())
+	}
+	if c := res.Plan.Counts; c.Create != 6 || c.Update != 1 {
+		t.Errorf("cycle 1 counts %+v", c)
+	}
+
+	// Changes of every kind in Entra.
+	g := f.graph
+	check(t, g.RemoveAssignment(f.asg["bob"]))                                                          // unassign
+	check(t, g.UpdateUser(f.ids["alice"], map[string]any{"displayName": "Alice Renamed"}))              // rename
+	check(t, g.UpdateUser(f.ids["dave"], map[string]any{"accountEnabled": false}))                      // disable
+	check(t, g.PurgeUser(f.ids["frank"]))                                                               // hard delete
+	check(t, g.DeleteUser(f.ids["carol"]))                                                              // soft delete
+	check(t, g.UpdateUser(f.ids["gina"], map[string]any{"department": "Contractors"}))                  // scope change
+	check(t, g.UpdateUser(f.ids["ivan"], map[string]any{"accountEnabled": true}))                       // enabled: now provisioned
+	newbie := must[string](t)(g.CreateUser(map[string]any{"userPrincipalName": "nina@contoso.example", // new hire
+		"displayName": "User nina", "mail": "nina@contoso.example", "givenName": "Nina", "surname": "New",
+		"department": "Sales", "mailNickname": "nina"}))
+	must[string](t)(g.AddAssignment(newbie, f.role))
+
+	// Cycle 2: incremental.
+	res, err = f.sync.Run(ctx)
+	if err != nil {
+		t.Fatalf("cycle 2: %v", err)
+	}
+	if res.Report.Summary.Full || len(res.Report.Failed()) != 0 {
+		t.Fatalf("cycle 2 should be incremental and clean: %+v %+v", res.Report.Summary, res.Report.Failed())
+	}
+	want["alice@contoso.example"] = druvaUser{DisplayName: "Alice Renamed", Email: "alice@contoso.example", Active: true}
+	want["bob@contoso.example"] = u("bob", false)
+	want["carol@contoso.example"] = u("carol", false)
+	want["dave@contoso.example"] = u("dave", false)
+	want["frank@contoso.example"] = u("frank", false) // deleted: Druva preserves it
+	want["gina@contoso.example"] = u("gina", false)
+	want["ivan@contoso.example"] = u("ivan", true)
+	want["nina@contoso.example"] = u("nina", true)
+	if d := cmp.Diff(want, druvaState(t, f.druva)); d != "" {
+		t.Fatalf("after cycle 2 (-want +got):\n%s\nplan:\n%s", d, res.Plan.Format())
+	}
+	c := res.Plan.Counts
+	if c.Create != 2 || c.Update != 1 || c.Disable != 4 || c.Delete != 1 {
+		t.Errorf("cycle 2 counts %+v\n%s", c, res.Plan.Format())
+	}
+	st := must[*druvascim.State](t)(f.store.Load(ctx))
+	if _, ok := st.Links[f.ids["frank"]]; ok {
+		t.Error("link of the deleted user kept")
+	}
+	if len(st.Links) != 8 || st.DeltaLink == "" {
+		t.Errorf("state: %d links, delta link %q", len(st.Links), st.DeltaLink)
+	}
+
+	// Cycle 3: nothing changed, nothing written.
+	before := writes(f.druva)
+	res, err = f.sync.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(f.druva) - before; w != 0 || res.Plan.Writes() != 0 {
+		t.Fatalf("idle cycle wrote %d times:\n%s", w, res.Plan.Format())
+	}
+	// A full re-read converges too.
+	full := must[*druvascim.Syncer](t)(druvascim.NewSyncer(mustReader(t, g), f.druva.Client(), fixtureSet(), f.store,
+		druvascim.WithFullRead(), druvascim.WithPlanOptions(druvascim.WithDeletes(true))))
+	res, err = full.Run(ctx)
+	if err != nil || res.Plan.Writes() != 0 || !res.Report.Summary.Full {
+		t.Fatalf("full re-read: %v\n%s", err, res.Plan.Format())
+	}
+}
+
+func fixtureSet() *mapping.Set {
+	set := mapping.DruvaDefault()
+	set.Scope = mapping.ScopingFilter{{{Attribute: "department", Operator: mapping.OpNotEquals, Value: ptr("Contractors")}}}
+	return set
+}
+
+func mustReader(t *testing.T, g *entratest.Server) *entra.Reader {
+	attrs := must[[]string](t)(fixtureSet().SourceAttributes())
+	return must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token),
+		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithGraphURL(g.URL),
+		entra.WithAttributes(withAccountEnabled(attrs)...),
+		entra.WithWait(func(context.Context, time.Duration) error { return nil })))
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	res, err := f.sync.DryRun(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if writes(f.druva) != 0 || res.Plan.Counts.Create != 6 || !res.Report.Summary.DryRun {
+		t.Fatalf("dry run wrote %d, plan %+v", writes(f.druva), res.Plan.Counts)
+	}
+	st := must[*druvascim.State](t)(f.store.Load(t.Context()))
+	if len(st.Links) != 0 || st.DeltaLink != "" {
+		t.Fatal("dry run saved state")
+	}
+	// The real run applies exactly the dry run's plan.
+	real, err := f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(res.Plan.Counts, real.Plan.Counts); d != "" {
+		t.Fatalf("dry run and run differ: %s", d)
+	}
+}
+
+func TestDeletionThresholdHoldsCycle(t *testing.T) {
+	f := newFixture(t, druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(2)))
+	if _, err := f.sync.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"alice", "bob", "dave"} {
+		check(t, f.graph.RemoveAssignment(f.asg[n]))
+	}
+	before := writes(f.druva)
+	res, err := f.sync.Run(t.Context())
+	if !errors.Is(err, druvascim.ErrDeletionThreshold) {
+		t.Fatalf("err = %v", err)
+	}
+	if writes(f.druva) != before || res.Plan.Counts.Disable != 3 || res.Report.Summary.Held == nil {
+		t.Fatalf("held cycle wrote or lost the plan: %+v", res.Plan.Counts)
+	}
+	staged := 0
+	for _, e := range res.Report.Entries {
+		if e.Action == druvascim.ActionStagedDelete {
+			staged++
+		}
+	}
+	if staged != 3 {
+		t.Fatalf("%d StagedDelete entries, want 3", staged)
+	}
+	// Nothing saved: the same changes are read again and held again.
+	if _, err := f.sync.Run(t.Context()); !errors.Is(err, druvascim.ErrDeletionThreshold) {
+		t.Fatalf("second try: %v", err)
+	}
+}
+
+func TestExpiredTokenStopsCycle(t *testing.T) {
+	f := newFixture(t)
+	c := must[*druva.Client](t)(druva.NewClient("expired-token", druva.WithBaseURL(f.druva.URL)))
+	s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(mustReader(t, f.graph), c, fixtureSet(), f.store))
+	_, err := s.Run(t.Context())
+	if !errors.Is(err, druva.ErrUnauthorized) {
+		t.Fatalf("err = %v", err)
+	}
+	if f.druva.Len() != 2 || writes(f.druva) != 0 {
+		t.Fatal("wrote with a bad token")
+	}
+}
+
+// applyFixture plans the first cycle of the fixture against the fake Druva.
+func applyFixture(t *testing.T) (*fixture, *druvascim.Plan, *druvascim.State) {
+	f := newFixture(t)
+	res, err := f.sync.DryRun(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, res.Plan, druvascim.NewState()
+}
+
+func TestApplyQuarantineOverHTTP(t *testing.T) {
+	t.Run("token rejected", func(t *testing.T) {
+		f, plan, st := applyFixture(t)
+		c := must[*druva.Client](t)(druva.NewClient("regenerated-token", druva.WithBaseURL(f.druva.URL)))
+		rep, err := druvascim.Apply(t.Context(), c, plan, st, druvascim.WithConcurrency(1))
+		var q *druvascim.QuarantineError
+		if !errors.As(err, &q) || q.Reason != string(druvascim.ReasonUnauthorized) || !rep.Summary.Quarantined {
+			t.Fatalf("err = %v", err)
+		}
+		if got := rep.Summary.Statuses[druvascim.StatusFailure]; got != 1 {
+			t.Fatalf("%d failures before stopping, want 1", got)
+		}
+	})
+	t.Run("most calls fail", func(t *testing.T) {
+		f, plan, st := applyFixture(t)
+		check(t, f.druva.SetFaults(druvatest.Faults{Seed: 1, ServerErrors: 1}))
+		c := must[*druva.Client](t)(f.druva.NewClient(druva.WithWait(func(context.Context, time.Duration) error { return nil })))
+		rep, err := druvascim.Apply(t.Context(), c, plan, st, druvascim.WithConcurrency(1), druvascim.WithQuarantine(0.4, 3))
+		if !errors.Is(err, druvascim.ErrQuarantined) || rep.Summary.Statuses[druvascim.StatusFailure] != 3 {
+			t.Fatalf("err = %v summary %+v", err, rep.Summary)
+		}
+		for _, e := range st.Escrows {
+			if e.Code != druvascim.ReasonServerError || !e.NextTry.IsZero() {
+				t.Fatalf("escrow %+v", e)
+			}
+		}
+		if len(st.Escrows) != 3 {
+			t.Fatalf("%d escrows", len(st.Escrows))
+		}
+	})
+}
+
+func TestApplyOverHTTPAdoptsAndDropsLinks(t *testing.T) {
+	f, plan, st := applyFixture(t)
+	// Every write's response is lost after the write happened: the client's
+	// retried POST meets 409 and the executor adopts the user.
+	check(t, f.druva.SetFaults(druvatest.Faults{Seed: 3, ResponseLost: 0.5}))
+	c := must[*druva.Client](t)(f.druva.NewClient(druva.WithWait(func(context.Context, time.Duration) error { return nil })))
+	rep, err := druvascim.Apply(t.Context(), c, plan, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, f.druva.SetFaults(druvatest.Faults{}))
+	if len(rep.Failed()) != 0 {
+		t.Fatalf("failures: %+v", rep.Failed())
+	}
+	if f.druva.Len() != 8 || len(st.Links) != 7 {
+		t.Fatalf("druva has %d users, %d links", f.druva.Len(), len(st.Links))
+	}
+	adopted := 0
+	for _, e := range rep.Entries {
+		if strings.Contains(e.Steps[len(e.Steps)-1].Detail, "adopted") {
+			adopted++
+		}
+	}
+	if adopted == 0 || f.druva.Stats().Lost == 0 {
+		t.Fatalf("no create was adopted after a lost response (stats %+v)", f.druva.Stats())
+	}
+	// A link to a user that no longer exists: 404 on update drops it.
+	st.Links["ghost"] = "no-such-id"
+	ghost := druvascim.Plan{Operations: []druvascim.Operation{{Action: druvascim.ActionUpdate, SourceID: "ghost", TargetID: "no-such-id",
+		MatchedBy: "link", Patch: []scim.PatchOperation{{Op: "replace", Path: "displayName", Value: "x"}}}}}
+	rep, err = druvascim.Apply(t.Context(), c, &ghost, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Links["ghost"]; ok || rep.Entries[0].ErrorCode != druvascim.ReasonInvalidAnchor {
+		t.Fatalf("entry %+v", rep.Entries[0])
+	}
+}
+
+func TestProvisionOnDemand(t *testing.T) {
+	f := newFixture(t)
+	res, err := f.sync.ProvisionOnDemand(t.Context(), "alice@contoso.example", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range res.Steps {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(names, []string{"Import", "Scope", "Match", "Action"}) || res.Entry == nil || res.Entry.Status != druvascim.StatusSuccess {
+		t.Fatalf("steps %+v entry %+v", res.Steps, res.Entry)
+	}
+	if _, err := f.druva.UserByName("alice@contoso.example"); err != nil {
+		t.Fatal(err)
+	}
+	st := must[*druvascim.State](t)(f.store.Load(t.Context()))
+	if st.Links[f.ids["alice"]] == "" {
+		t.Fatal("on-demand did not save the link")
+	}
+	// Again: linked, unchanged.
+	res, err = f.sync.ProvisionOnDemand(t.Context(), f.ids["alice"], false)
+	if err != nil || res.Operation.Reason != druvascim.ReasonUnchanged || res.Steps[2].Detail == "" {
+		t.Fatalf("%v %+v", err, res.Operation)
+	}
+	// Unassigned and never provisioned: out of scope, nothing written.
+	res, err = f.sync.ProvisionOnDemand(t.Context(), "henry@contoso.example", false)
+	if err != nil || res.Steps[1].Status != druvascim.StatusSkipped || res.Operation.Action != druvascim.ActionSkip {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if _, err := f.sync.ProvisionOnDemand(t.Context(), "nobody@contoso.example", false); !errors.Is(err, druvascim.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+}
