@@ -176,13 +176,13 @@ func TestTwoCyclesEndInDesiredState(t *testing.T) {
 
 	// Changes of every kind in Entra.
 	g := f.graph
-	check(t, g.RemoveAssignment(f.asg["bob"]))                                                          // unassign
-	check(t, g.UpdateUser(f.ids["alice"], map[string]any{"displayName": "Alice Renamed"}))              // rename
-	check(t, g.UpdateUser(f.ids["dave"], map[string]any{"accountEnabled": false}))                      // disable
-	check(t, g.PurgeUser(f.ids["frank"]))                                                               // hard delete
-	check(t, g.DeleteUser(f.ids["carol"]))                                                              // soft delete
-	check(t, g.UpdateUser(f.ids["gina"], map[string]any{"department": "Contractors"}))                  // scope change
-	check(t, g.UpdateUser(f.ids["ivan"], map[string]any{"accountEnabled": true}))                       // enabled: now provisioned
+	check(t, g.RemoveAssignment(f.asg["bob"]))                                                         // unassign
+	check(t, g.UpdateUser(f.ids["alice"], map[string]any{"displayName": "Alice Renamed"}))             // rename
+	check(t, g.UpdateUser(f.ids["dave"], map[string]any{"accountEnabled": false}))                     // disable
+	check(t, g.PurgeUser(f.ids["frank"]))                                                              // hard delete
+	check(t, g.DeleteUser(f.ids["carol"]))                                                             // soft delete
+	check(t, g.UpdateUser(f.ids["gina"], map[string]any{"department": "Contractors"}))                 // scope change
+	check(t, g.UpdateUser(f.ids["ivan"], map[string]any{"accountEnabled": true}))                      // enabled: now provisioned
 	newbie := must[string](t)(g.CreateUser(map[string]any{"userPrincipalName": "nina@contoso.example", // new hire
 		"displayName": "User nina", "mail": "nina@contoso.example", "givenName": "Nina", "surname": "New",
 		"department": "Sales", "mailNickname": "nina"}))
