@@ -2,6 +2,7 @@ package druva_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -260,5 +261,24 @@ func TestDiscoveryErrors(t *testing.T) {
 	}
 	if _, err := c.GroupsOffered(t.Context()); !errors.Is(err, druva.ErrUnauthorized) {
 		t.Errorf("GroupsOffered with a bad token: %v", err)
+	}
+}
+
+func TestNumbersKeptExact(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"id":"u1","userName":"a-1","employeeNumber":12345678901234567891,"note":"x\"-1"}`))
+	}))
+	defer srv.Close()
+	c, _ := druva.NewClient("tok", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0))
+	u, err := c.GetUser(t.Context(), "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := u["employeeNumber"].(json.Number); !ok || n.String() != "12345678901234567891" {
+		t.Errorf("employeeNumber = %#v", u["employeeNumber"])
+	}
+	if u.UserName() != "a-1" || u["note"] != `x"-1` {
+		t.Errorf("user = %v", u)
 	}
 }

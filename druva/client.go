@@ -138,9 +138,16 @@ func decodeObject(b []byte) (scim.Resource, error) {
 	if b[0] != '{' {
 		return nil, fmt.Errorf("body is not a JSON object: %q", printable(b, 80))
 	}
+	var m map[string]any
+	if !hasNumber(b) {
+		// No number to keep exact: the cheaper decoder gives the same result.
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("decoding JSON: %w", err)
+		}
+		return scim.Resource(m), nil
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
-	var m map[string]any
 	if err := d.Decode(&m); err != nil {
 		return nil, fmt.Errorf("decoding JSON: %w", err)
 	}
@@ -148,6 +155,25 @@ func decodeObject(b []byte) (scim.Resource, error) {
 		return nil, errors.New("trailing data after the JSON object")
 	}
 	return scim.Resource(m), nil
+}
+
+// hasNumber reports whether JSON text b holds a number literal outside
+// strings (a minus sign or digit outside quotes).
+func hasNumber(b []byte) bool {
+	in, esc := false, false
+	for _, c := range b {
+		switch {
+		case esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case c == '"':
+			in = !in
+		case !in && (c == '-' || (c >= '0' && c <= '9')):
+			return true
+		}
+	}
+	return false
 }
 
 // resourcePath returns "<kind>/<escaped id>", refusing ids that cannot name

@@ -147,7 +147,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns = 256
 		t.MaxIdleConnsPerHost = 64
-		hc = &http.Client{Transport: t, Timeout: DefaultTimeout}
+		// A server gets DefaultTimeout to answer each attempt (Entra's
+		// 60 s). ResponseHeaderTimeout costs less per request than
+		// http.Client.Timeout; the context still bounds the whole call.
+		t.ResponseHeaderTimeout = DefaultTimeout
+		hc = &http.Client{Transport: t}
 	}
 	next := hc.Transport
 	if next == nil {
@@ -340,6 +344,12 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		rr.Header.Set("Accept", "application/json")
 	}
 	rr.Header.Set("User-Agent", c.cfg.userAgent)
+	rr.Header.Del("Authorization")
+	if c.cfg.hasAuth && c.cfg.tokenFunc == nil {
+		// A static token is set once here (the URL was checked by Resolve);
+		// a token func is asked per attempt in the transport.
+		rr.Header.Set("Authorization", "Bearer "+string(c.cfg.token))
+	}
 
 	// The limiter is waited on outside http.Client, so its per-attempt
 	// Timeout does not run while a request queues; retries wait again in
@@ -377,7 +387,20 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > c.cfg.maxBody {
 		return nil, fmt.Errorf("%w: Content-Length %d > %d bytes", ErrBodyTooLarge, resp.ContentLength, c.cfg.maxBody)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.maxBody+1))
+	var b []byte
+	var err error
+	if n := resp.ContentLength; n >= 0 {
+		// Known length: one allocation, then make sure nothing follows.
+		b = make([]byte, n)
+		if _, err = io.ReadFull(resp.Body, b); err == nil {
+			var extra [1]byte
+			if k, _ := resp.Body.Read(extra[:]); k > 0 {
+				err = errors.New("body longer than its Content-Length")
+			}
+		}
+	} else {
+		b, err = io.ReadAll(io.LimitReader(resp.Body, c.cfg.maxBody+1))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err)
 	}
@@ -530,6 +553,19 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return max(0, t.Sub(now)), true
 }
 
+// onBase checks that an absolute request URL is on the base URL's scheme
+// and host and below its path, without re-parsing it.
+func (c *Client) onBase(u *url.URL) error {
+	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) || u.User != nil {
+		return fmt.Errorf("%w: %s is not on %s://%s", ErrOffHost, redactURL(u), c.base.Scheme, c.base.Host)
+	}
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p+"/", c.base.EscapedPath()) || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") {
+		return fmt.Errorf("%w: %s leaves the base path %s", ErrOffHost, redactURL(u), c.base.EscapedPath())
+	}
+	return nil
+}
+
 // checkRedirect allows redirects only within the base URL.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
@@ -564,26 +600,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	// The token goes only to the base URL, whatever sent us here.
-	if _, err := c.Resolve(req.URL.String(), nil); err != nil {
+	if err := c.onBase(req.URL); err != nil {
 		closeBody()
 		return nil, err
 	}
 	ctx := req.Context()
-	r := req.Clone(ctx)
-	if c.cfg.hasAuth {
-		tok := string(c.cfg.token)
-		if c.cfg.tokenFunc != nil {
-			s, err := c.cfg.tokenFunc(ctx)
-			if err != nil {
-				closeBody()
-				return nil, fmt.Errorf("%w: %w", ErrToken, err)
-			}
-			if err := checkToken(s); err != nil {
-				closeBody()
-				return nil, fmt.Errorf("%w: %w", ErrToken, err)
-			}
-			tok = s
+	r := req
+	if c.cfg.tokenFunc != nil {
+		tok, err := c.cfg.tokenFunc(ctx)
+		if err != nil {
+			closeBody()
+			return nil, fmt.Errorf("%w: %w", ErrToken, err)
 		}
+		if err := checkToken(tok); err != nil {
+			closeBody()
+			return nil, fmt.Errorf("%w: %w", ErrToken, err)
+		}
+		r = req.Clone(ctx) // a RoundTripper must not modify its request
 		r.Header.Set("Authorization", "Bearer "+tok)
 	}
 	c.stats.requests.Add(1)

@@ -22,7 +22,7 @@
 // or http on a loopback host ([ErrInsecure]); [ParseBaseURL] and
 // [IsLoopback] expose the same checks. An injected *http.Client
 // ([WithHTTPClient]) is copied, never modified; without one the client uses
-// a pooled transport and a 60 s per-attempt timeout.
+// a pooled transport that gives the server 60 s to answer each attempt.
 //
 // # Authentication
 //

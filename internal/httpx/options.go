@@ -26,7 +26,8 @@ const (
 	DefaultMaxRetryAfter = 60 * time.Second
 	// DefaultMaxBody is the largest response body read, in bytes (16 MiB).
 	DefaultMaxBody = 16 << 20
-	// DefaultTimeout is the per-attempt timeout of the default HTTP client.
+	// DefaultTimeout is how long the default transport waits for the
+	// response headers of each attempt.
 	DefaultTimeout = 60 * time.Second
 	// DefaultThrottleCooldown is how long a 429 keeps the client-side rate
 	// lowered before it starts to recover.
