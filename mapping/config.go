@@ -147,17 +147,11 @@ func ParseSet(data []byte) (*Set, error) {
 			return nil, fmt.Errorf("%w: data after the JSON object", ErrConfig)
 		}
 	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&f); err != nil {
+		if err := decodeYAML(data, &f); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("%w: empty mapping file", ErrConfig)
 			}
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-		var extra yaml.Node
-		if err := dec.Decode(&extra); err == nil {
-			return nil, fmt.Errorf("%w: more than one YAML document", ErrConfig)
 		}
 	}
 	if len(f.Mappings) == 0 {
@@ -171,6 +165,27 @@ func ParseSet(data []byte) (*Set, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// decodeYAML decodes exactly one YAML document with unknown fields
+// rejected. A panic inside the YAML library becomes an error: bad input
+// never crashes the caller.
+func decodeYAML(data []byte, f *fileSet) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("YAML decoder failed on this input: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(f); err != nil {
+		return err
+	}
+	var extra yaml.Node
+	if dec.Decode(&extra) == nil {
+		return errors.New("more than one YAML document")
+	}
+	return nil
 }
 
 // describeJSONError adds the line and column to a JSON decoding error.

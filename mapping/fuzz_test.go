@@ -64,3 +64,27 @@ func FuzzExpression(f *testing.F) {
 		_ = v1.LogString()
 	})
 }
+
+// FuzzParseSet shows that reading mapping files and Entra schemas never
+// panics, whatever the bytes.
+func FuzzParseSet(f *testing.F) {
+	f.Add([]byte(handWritten))
+	f.Add([]byte(`{"mappings":[{"target":"userName","direct":"upn","match":1}],"scope":[[{"attribute":"a","operator":"IS NULL"}]]}`))
+	f.Add([]byte(`{"synchronizationRules":[{"objectMappings":[{"name":"U","sourceObjectName":"User","attributeMappings":[{"targetAttributeName":"userName","matchingPriority":1,"source":{"type":"Attribute","name":"upn"}}]}]}]}`))
+	f.Add([]byte("mappings:\n  - &a {target: userName, direct: x, match: 1}\n  - *a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if s, err := ParseSet(data); err == nil {
+			if _, err := s.Map(context.Background(), Attributes{"upn": "u", "x": "v"}); err != nil {
+				_ = err.Error()
+			}
+			if _, err := s.EncodeYAML(); err != nil {
+				t.Fatalf("a loaded set does not encode: %v", err)
+			}
+		}
+		if sets, err := ImportEntraSchema(data); err == nil {
+			for _, s := range sets {
+				_, _ = s.InScope(Attributes{})
+			}
+		}
+	})
+}
