@@ -77,6 +77,10 @@ type valuePathNode struct {
 //
 // with github.com/scim2/filter-parser/v2. Operators and keywords are
 // case-insensitive; string literals are JSON strings and are unescaped.
+// Bracketed value filters are parsed on their own with the full grammar, so
+// they may hold any filter (the parser's own rule allows only two
+// comparisons), and the common non-RFC form `emails[type eq "work"].value eq
+// "x"` is read as `emails[type eq "work" and value eq "x"]`.
 // Errors are a [*SyntaxError] saying what is wrong and where; errors.As also
 // finds a [*Error] with status 400 and scimType "invalidFilter" in them.
 func ParseFilter(s string) (*Filter, error) {
@@ -99,16 +103,163 @@ func parseFilter(s string) (*Filter, error) {
 	// The grammar allows no space around the whole filter.
 	lead := len(s) - len(strings.TrimLeft(s, " "))
 	text := strings.TrimRight(s[lead:], " ")
-	expr, err := filter.ParseFilterNumber([]byte(text))
+	rw, err := hoistValuePaths(text)
 	if err != nil {
-		off, msg := describeParseError(text, err)
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			return nil, filterError(s, lead+se.Offset, se.Msg, se.Err)
+		}
+		return nil, filterError(s, lead, err.Error(), err)
+	}
+	expr, err := filter.ParseFilterNumber([]byte(rw.text))
+	if err != nil {
+		off, msg := describeParseError(rw.text, text, rw.origOffset, err)
 		return nil, filterError(s, lead+off, msg, err)
 	}
-	root, err := convert(expr)
+	root, err := convert(expr, rw.paths)
 	if err != nil {
-		return nil, filterError(s, 0, err.Error(), nil)
+		return nil, filterError(s, lead, err.Error(), nil)
 	}
 	return newFilter(root), nil
+}
+
+// rewritten is a filter whose value paths were replaced by placeholders.
+type rewritten struct {
+	text  string
+	paths map[string]*hoisted // placeholder attribute name → value path
+	spans []span
+}
+
+// hoisted is one value path taken out of a filter: attr[filter] and an
+// optional ".sub" that followed it.
+type hoisted struct {
+	ref    attrRef
+	filter node
+	sub    string
+}
+
+// span maps a placeholder in the rewritten text back to the original.
+type span struct {
+	newStart, newEnd, origStart, origEnd int
+}
+
+// origOffset translates an offset in the rewritten text to the original.
+func (r rewritten) origOffset(off int) int {
+	delta := 0
+	for _, sp := range r.spans {
+		if off < sp.newStart {
+			break
+		}
+		if off < sp.newEnd {
+			return sp.origStart
+		}
+		delta = sp.origEnd - sp.newEnd
+	}
+	return off + delta
+}
+
+// hoistValuePaths replaces every top-level value path `attr[…]` (and an
+// `attr[…].sub` comparison) of a filter by a placeholder attribute the
+// grammar accepts, and parses the bracketed filters on their own with the
+// full grammar. The filter-parser's own value-path rule allows at most two
+// comparisons inside brackets and no parentheses; this lifts that limit and
+// accepts `emails[type eq "work"].value eq "x"` (meaning
+// `emails[type eq "work" and value eq "x"]`).
+func hoistValuePaths(text string) (rewritten, error) {
+	out := rewritten{text: text}
+	if strings.IndexByte(text, '[') < 0 || strings.Contains(text, "$vp") {
+		return out, nil
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '"':
+			if end := skipString(text, i); end > 0 {
+				i = end
+			}
+			continue
+		case '[':
+		default:
+			continue
+		}
+		// The attribute path ends before the bracket (spaces allowed).
+		end := i
+		for end > last && text[end-1] == ' ' {
+			end--
+		}
+		start := end
+		for start > last && isPathByte(text[start-1]) {
+			start--
+		}
+		if start == end {
+			return out, &SyntaxError{Offset: i, Msg: "value filter \"[\" without an attribute before it"}
+		}
+		attrText := text[start:end]
+		p, off, msg := parseSimplePath(attrText)
+		switch {
+		case msg != "":
+			return out, &SyntaxError{Offset: start + off, Msg: "value path: " + msg}
+		case p.attr == "":
+			return out, &SyntaxError{Offset: start, Msg: "value path: a whole schema extension cannot take a value filter"}
+		case p.sub != "":
+			return out, &SyntaxError{Offset: start + len(p.urn) + len(p.attr), Msg: "value path: a value filter must follow an attribute name, not a sub-attribute"}
+		}
+		closing, bad, bmsg := matchBracket(text, i)
+		if bmsg != "" {
+			return out, &SyntaxError{Offset: bad, Msg: bmsg}
+		}
+		inner := text[i+1 : closing]
+		if strings.TrimSpace(inner) == "" {
+			return out, &SyntaxError{Offset: i, Msg: "empty value filter"}
+		}
+		f, err := parseFilter(inner)
+		if err != nil {
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				return out, &SyntaxError{Offset: i + 1 + se.Offset, Msg: "value filter: " + se.Msg, Err: se.Err}
+			}
+			return out, &SyntaxError{Offset: i + 1, Msg: "value filter: " + err.Error(), Err: err}
+		}
+		h := &hoisted{ref: attrRef{urn: p.urn, attr: p.attr}, filter: f.root}
+		stop := closing + 1
+		if stop < len(text) && text[stop] == '.' {
+			j := stop + 1
+			for j < len(text) && isPathByte(text[j]) {
+				j++
+			}
+			h.sub = text[stop+1 : j]
+			if checkName(h.sub) >= 0 {
+				return out, &SyntaxError{Offset: stop + 1, Msg: fmt.Sprintf("invalid sub-attribute name %q after value filter", h.sub)}
+			}
+			stop = j
+		}
+		if out.paths == nil {
+			out.paths = map[string]*hoisted{}
+		}
+		marker := fmt.Sprintf("$vp%d", len(out.paths))
+		out.paths[marker] = h
+		b.WriteString(text[last:start])
+		newStart := b.Len()
+		b.WriteString(marker)
+		if h.sub != "" {
+			b.WriteString(".")
+			b.WriteString(h.sub)
+		} else {
+			b.WriteString(" pr")
+		}
+		out.spans = append(out.spans, span{newStart, b.Len(), start, stop})
+		last = stop
+		i = stop - 1
+	}
+	b.WriteString(text[last:])
+	out.text = b.String()
+	return out, nil
+}
+
+// isPathByte reports whether c can appear in an attribute path.
+func isPathByte(c byte) bool {
+	return isAlpha(c) || isDigit(c) || c == '-' || c == '_' || c == '$' || c == '.' || c == ':'
 }
 
 // quickFilter recognises the filter nearly every value path and lookup
@@ -254,19 +405,21 @@ func prescanFilter(s string) (int, string) {
 // describeParseError turns a filter-parser error into the byte offset of
 // the fault and a sentence. The parser matches the longest valid filter it
 // can; when input is left over, the fault is where that filter ends.
-// Otherwise no expression could be read from the start.
-func describeParseError(s string, err error) (int, string) {
+// Otherwise no expression could be read from the start. Offsets are found
+// in the text given to the parser and translated by orig for the message.
+func describeParseError(parsed, original string, orig func(int) int, err error) (int, string) {
 	var pe *parser.ExpectedParseError
 	if errors.As(err, &pe) {
 		if r, ok := pe.Expected.(rune); ok && r == parser.EOD {
 			_, col := pe.Conflict.Position()
 			// The parser counts runes; convert to a byte offset.
 			off := 0
-			for n := 0; n < col && off < len(s); n++ {
-				_, size := utf8.DecodeRuneInString(s[off:])
+			for n := 0; n < col && off < len(parsed); n++ {
+				_, size := utf8.DecodeRuneInString(parsed[off:])
 				off += size
 			}
-			near := s[off:]
+			off = min(orig(off), len(original))
+			near := original[off:]
 			if len(near) > 20 {
 				near = near[:20] + "…"
 			}
@@ -277,10 +430,14 @@ func describeParseError(s string, err error) (int, string) {
 }
 
 // convert translates the parser's tree into ours, unescaping strings.
-func convert(e filter.Expression) (node, error) {
+func convert(e filter.Expression, paths map[string]*hoisted) (node, error) {
 	switch e := e.(type) {
 	case *filter.AttributeExpression:
 		n := &cmpNode{ref: refFromParser(e.AttributePath), op: filter.CompareOperator(strings.ToLower(string(e.Operator)))}
+		h := paths[n.ref.attr]
+		if h != nil && n.ref.urn == "" && n.ref.sub == "" && n.op == filter.PR {
+			return &valuePathNode{ref: h.ref, filter: h.filter}, nil
+		}
 		switch v := e.CompareValue.(type) {
 		case string:
 			u, err := unescape(v)
@@ -299,25 +456,30 @@ func convert(e filter.Expression) (node, error) {
 		default:
 			return nil, fmt.Errorf("unsupported comparison value %v", v)
 		}
+		if h != nil && n.ref.urn == "" && n.ref.sub != "" {
+			// attr[filter].sub op value: an element matching both.
+			n.ref = attrRef{attr: n.ref.sub}
+			return &valuePathNode{ref: h.ref, filter: &logicNode{and: true, left: h.filter, right: n}}, nil
+		}
 		return n, nil
 	case *filter.LogicalExpression:
-		l, err := convert(e.Left)
+		l, err := convert(e.Left, paths)
 		if err != nil {
 			return nil, err
 		}
-		r, err := convert(e.Right)
+		r, err := convert(e.Right, paths)
 		if err != nil {
 			return nil, err
 		}
 		return &logicNode{and: e.Operator == filter.AND, left: l, right: r}, nil
 	case *filter.NotExpression:
-		x, err := convert(e.Expression)
+		x, err := convert(e.Expression, paths)
 		if err != nil {
 			return nil, err
 		}
 		return &notNode{x: x}, nil
 	case *filter.ValuePath:
-		f, err := convert(e.ValueFilter)
+		f, err := convert(e.ValueFilter, paths)
 		if err != nil {
 			return nil, err
 		}

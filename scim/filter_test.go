@@ -246,3 +246,61 @@ func TestParseFilterErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestValuePathFilters covers value paths the filter-parser's own rule
+// cannot read (more than two comparisons, parentheses, nesting) and the
+// `attr[filter].sub op value` form.
+func TestValuePathFilters(t *testing.T) {
+	r := decode(t, bjensen)
+	tests := []struct {
+		filter, canon string
+		want          bool
+	}{
+		{`emails[type eq "work" and value co "@example.com" and primary eq true]`, `emails[type eq "work" and value co "@example.com" and primary eq true]`, true},
+		{`emails[(type eq "home" or type eq "work") and not (value sw "babs")]`, `emails[(type eq "home" or type eq "work") and not (value sw "babs")]`, true},
+		{`emails [ type eq "home" ] and userName pr`, `emails[type eq "home"] and userName pr`, true},
+		{`emails[type eq "work"].value eq "BJENSEN@example.com"`, `emails[type eq "work" and value eq "BJENSEN@example.com"]`, true},
+		{`emails[type eq "home"].value eq "bjensen@example.com"`, `emails[type eq "home" and value eq "bjensen@example.com"]`, false},
+		{`emails[type eq "work"].display pr`, `emails[type eq "work" and display pr]`, false},
+		{`not (emails[type eq "other"])`, `not (emails[type eq "other"])`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq "26118915"]`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq "26118915"]`, true},
+		{`emails[value eq "a[b]"] or emails[value eq "x"]`, `emails[value eq "a[b]"] or emails[value eq "x"]`, false},
+	}
+	for _, tc := range tests {
+		f, err := ParseFilter(tc.filter)
+		if err != nil {
+			t.Errorf("ParseFilter(%q): %v", tc.filter, err)
+			continue
+		}
+		if got := f.Matches(r); got != tc.want {
+			t.Errorf("%s: Matches = %v, want %v", tc.filter, got, tc.want)
+		}
+		if got := f.String(); got != tc.canon {
+			t.Errorf("String(%q) = %q, want %q", tc.filter, got, tc.canon)
+		}
+	}
+	bad := []struct {
+		filter string
+		offset int
+		want   string
+	}{
+		{`[a eq 1]`, 0, "without an attribute"},
+		{`a eq 1 and emails[]`, 17, "empty value filter"},
+		{`emails[type eq]`, 7, "value filter: syntax error"},
+		{`emails.value[type eq "w"]`, 6, "must follow an attribute name"},
+		{`emails[type eq "w"].1 eq "x"`, 20, "invalid sub-attribute"},
+		{`emails[type eq "w"] and`, 19, "syntax error at \" and\""},
+		{`a eq 1 and emails[type eq "w"].value`, 6, `syntax error at " and emails[type eq`},
+	}
+	for _, tc := range bad {
+		_, err := ParseFilter(tc.filter)
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("ParseFilter(%q) = %v, want a SyntaxError", tc.filter, err)
+			continue
+		}
+		if se.Offset != tc.offset || !strings.Contains(se.Msg, tc.want) {
+			t.Errorf("ParseFilter(%q): offset %d %q, want %d %q", tc.filter, se.Offset, se.Msg, tc.offset, tc.want)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func checkQuickFilter(t *testing.T, text string) {
 	if err != nil {
 		t.Fatalf("quickFilter accepted %q, the grammar does not: %v", text, err)
 	}
-	slow, err := convert(expr)
+	slow, err := convert(expr, nil)
 	if err != nil {
 		t.Fatalf("quickFilter accepted %q, conversion failed: %v", text, err)
 	}
