@@ -441,20 +441,21 @@ func TestEvalErrors(t *testing.T) {
 		want  error
 	}{
 		{`DefaultDomain()`, nil, ErrNoDefaultDomain},
-		{`CDate("not a date")`, nil, ErrBadArgument},
+		{`CDate([d])`, Attributes{"d": "not a date"}, ErrBadArgument},
 		{`Left("abc", "x")`, nil, ErrBadArgument},
 		{`Mid("abc", 0, 1)`, nil, ErrBadArgument},
 		{`IIF([x]="a", IgnoreObjectFlow, "b")`, Attributes{"x": "a"}, ErrIgnoreObjectFlow},
 		{`Append([x], "")`, Attributes{"x": struct{}{}}, ErrBadAttribute},
 		{`Replace([x], , [re], , "", , )`, Attributes{"x": "a", "re": "("}, ErrBadArgument},
-		{`FormatDateTime("2020", , "yyyy", "Q")`, nil, ErrBadArgument},
+		{`FormatDateTime("2020", , "yyyy", [f])`, Attributes{"f": "Q"}, ErrBadArgument},
 		{`FormatDateTime("2020", , "yyyy", "'Q'yyyy")`, nil, nil},
-		{`FormatDateTime("2020", "Bogus", "yyyy", "yyyy")`, nil, ErrBadArgument},
+		{`FormatDateTime("2020", [s], "yyyy", "yyyy")`, Attributes{"s": "Bogus"}, ErrBadArgument},
+		{`FormatDateTime("2020", , "MM", "yyyy")`, nil, ErrBadArgument},
 		{`DateAdd([iv], 1, Now())`, Attributes{"iv": "x"}, ErrBadArgument},
 		{`RandomString(300,0,0,0,0)`, nil, ErrBadArgument},
 		{`RandomString(3,2,2,0,0)`, nil, ErrBadArgument},
 		{`DateFromNum(-1)`, nil, ErrBadArgument},
-		{`ToLower("a", "bad culture!")`, nil, ErrBadArgument},
+		{`ToLower("a", [c])`, Attributes{"c": "bad culture!"}, ErrBadArgument},
 	}
 	for _, tt := range tests {
 		e, err := ParseExpression(tt.expr)
@@ -517,6 +518,10 @@ func TestParseErrors(t *testing.T) {
 		{`Replace([x], "a", , , , , )`, 1, 1, "needs a replacementValue or a template"},
 		{`Replace([x], , , , "a", , )`, 1, 1, "give an oldValue or a regexPattern"},
 		{`DateAdd("x", 1, Now())`, 1, 9, "unknown interval"},
+		{`FormatDateTime([d], , "yyyy", "Q")`, 1, 31, "unsupported standard date/time format"},
+		{`FormatDateTime([d], "Sideways", "yyyy", "yyyy")`, 1, 21, "unknown DateTimeStyles"},
+		{`CDate("yesterday")`, 1, 7, "not a date/time"},
+		{`ToUpper([x], "en US")`, 1, 14, "not a culture name"},
 		{`Append(&H, "a")`, 1, 8, "without digits"},
 		{`Append(12abc, "a")`, 1, 10, "invalid character"},
 		{`Append(99999999999999999999, "a")`, 1, 8, "too large"},

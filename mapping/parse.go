@@ -554,6 +554,33 @@ func (p *parser) checkCall(n *node, info funcInfo, depth int) error {
 				return p.errAt(g.pos, fmt.Sprintf("Replace: the regular expression has no group named %q", g.val.String()))
 			}
 		}
+	case fnFormatDateTime:
+		if len(n.args) == 4 {
+			if a := n.args[1]; a.kind == nLiteral {
+				if err := checkDateTimeStyles(a.val.String()); err != nil {
+					return p.errAt(a.pos, "FormatDateTime: "+err.Error())
+				}
+			}
+		}
+		for _, a := range n.args[len(n.args)-2:] {
+			if a.kind == nLiteral {
+				if _, err := parseDotNetFormat(a.val.String()); err != nil {
+					return p.errAt(a.pos, "FormatDateTime: "+err.Error())
+				}
+			}
+		}
+	case fnCDate:
+		if a := n.args[0]; a.kind == nLiteral && a.val.kind == KindString {
+			if _, err := parseDate(a.val.s); err != nil {
+				return p.errAt(a.pos, "CDate: "+err.Error())
+			}
+		}
+	case fnToLower, fnToUpper:
+		if len(n.args) == 2 {
+			if a := n.args[1]; a.kind == nLiteral && a.val.String() != "" && !validCulture(a.val.String()) {
+				return p.errAt(a.pos, fmt.Sprintf("%s: %q is not a culture name such as en-US or tr-TR", info.name, a.val.String()))
+			}
+		}
 	case fnInStr:
 		if len(n.args) == 4 {
 			if a := n.args[3]; a.kind != nIdent && a.kind != nOmitted && a.kind != nLiteral {
