@@ -42,7 +42,10 @@ func NewError(status int, scimType, detail string) *Error {
 
 // Error returns a one-line description of the SCIM error.
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("scim: %d %s", e.Status, http.StatusText(e.Status))
+	msg := "scim: error"
+	if e.Status != 0 {
+		msg = fmt.Sprintf("scim: %d %s", e.Status, http.StatusText(e.Status))
+	}
 	if e.ScimType != "" {
 		msg += " (" + e.ScimType + ")"
 	}

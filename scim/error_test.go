@@ -59,6 +59,9 @@ func TestErrorJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) error %q does not say what was decoded", bad, err)
 		}
 	}
+	if got := (&Error{Detail: "no status"}).Error(); got != "scim: error: no status" {
+		t.Errorf("Error() without status = %q", got)
+	}
 	// *Error is found through wrapping.
 	wrapped := fmt.Errorf("creating user: %w", e)
 	var got *Error
@@ -99,7 +102,7 @@ func TestListResponseJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"totalResults":5}`), &noRes); err != nil || noRes.Resources != nil || noRes.TotalResults != 5 {
 		t.Errorf("missing Resources: %+v %v", noRes, err)
 	}
-	for _, bad := range []string{`{"totalResults":-1}`, `{"totalResults":"x"}`, `{"startIndex":1.5}`, `{"Resources":[1]}`, `{"Resources":{}}`, `[]`} {
+	for _, bad := range []string{`{"Resources":[{"id":"1"},null]}`, `{"totalResults":-1}`, `{"totalResults":"x"}`, `{"startIndex":1.5}`, `{"Resources":[1]}`, `{"Resources":{}}`, `[]`} {
 		var got ListResponse
 		if err := json.Unmarshal([]byte(bad), &got); err == nil {
 			t.Errorf("Unmarshal(%s) succeeded", bad)

@@ -25,7 +25,8 @@ func (l ListResponse) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a list response. The counts may be numbers or
 // numeric strings (some servers quote them); anything else is an error
-// naming the field. A missing "Resources" leaves Resources nil.
+// naming the field. A missing "Resources" leaves Resources nil; a null
+// element of it is an error.
 func (l *ListResponse) UnmarshalJSON(data []byte) error {
 	var raw struct {
 		Schemas      []string        `json:"schemas"`
@@ -36,6 +37,11 @@ func (l *ListResponse) UnmarshalJSON(data []byte) error {
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("scim: decoding list response: %w", err)
+	}
+	for i, r := range raw.Resources {
+		if r == nil {
+			return fmt.Errorf("scim: decoding list response: Resources[%d] is null", i)
+		}
 	}
 	out := ListResponse{Schemas: raw.Schemas, Resources: raw.Resources}
 	for _, f := range []struct {

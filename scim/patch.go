@@ -200,12 +200,18 @@ func sameElement(e, x any) bool {
 	return n > 0
 }
 
-// fixBools turns Entra's "True"/"False" strings into booleans for the
-// boolean attributes active and primary, at the path and inside objects.
+// fixBools normalises Entra's dialect in a value written at p: the strings
+// "True"/"False" become booleans for the boolean attributes active and
+// primary (at the path and inside objects), and the enterprise manager sent
+// as a bare id becomes {"value": id}.
 func fixBools(p Path, v any) any {
 	name := p.attr
 	if p.sub != "" {
 		name = p.sub
+	}
+	if s, ok := v.(string); ok && p.sub == "" && p.filter == nil &&
+		strings.EqualFold(p.attr, "manager") && strings.EqualFold(p.urn, EnterpriseUserSchema) {
+		return map[string]any{"value": s}
 	}
 	if s, ok := v.(string); ok && isBoolAttr(name) {
 		if b, ok := parseBool(s); ok {

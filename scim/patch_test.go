@@ -137,6 +137,17 @@ func TestApplyPatchEntra(t *testing.T) {
 			},
 		},
 		{
+			name:  "manager sent as a bare id",
+			start: entraUser,
+			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+				{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"2819c223"},
+				{"op":"Replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"Sales"}}]}`,
+			want: map[string]any{
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": "2819c223",
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":    "Sales",
+			},
+		},
+		{
 			name:  "replace work email on a user without one",
 			start: `{"userName":"u"}`,
 			body:  `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"a@x"}]}`,
