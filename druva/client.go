@@ -107,6 +107,9 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		Header:      http.Header{"Accept": {scimJSON + ", application/json"}},
 	})
 	if err != nil {
+		if errors.Is(err, httpx.ErrRateLimitWait) {
+			return nil, fmt.Errorf("%w: %w", ErrRateLimited, err)
+		}
 		return nil, fmt.Errorf("druva: %w", err)
 	}
 	for _, s := range ok {

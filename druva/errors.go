@@ -24,7 +24,9 @@ var (
 	ErrConflict = errors.New("druva: conflict with an existing resource")
 	// ErrUnauthorized: Druva rejected the token (HTTP 401).
 	ErrUnauthorized = errors.New("druva: unauthorized: the Druva token may have expired (tokens live 365 days) or been regenerated; generate a new one in the Druva console")
-	// ErrRateLimited: Druva kept answering 429 until the retries ran out.
+	// ErrRateLimited: Druva kept answering 429 until the retries ran out,
+	// or the client-side rate limiter could not let the request go before
+	// the context's deadline.
 	ErrRateLimited = errors.New("druva: rate limited")
 	// ErrInvalid: the client refused to send a request that breaks Druva's
 	// documented rules (a required attribute missing, an empty id, ...).

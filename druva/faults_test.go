@@ -243,3 +243,20 @@ func TestContextCanceled(t *testing.T) {
 		t.Errorf("requests sent on a canceled context")
 	}
 }
+
+func TestClientLimiterDeadline(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil, druva.WithRateLimit(0.001, 1))
+	if _, err := c.CreateUser(t.Context(), user(1)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, err := c.CreateUser(ctx, user(2))
+	if !errors.Is(err, druva.ErrRateLimited) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("limiter wait past the deadline: %v", err)
+	}
+	if srv.RequestCount("") != 1 {
+		t.Errorf("%d requests", srv.RequestCount(""))
+	}
+}

@@ -32,6 +32,10 @@ var (
 	ErrInsecure = errors.New("httpx: base URL must use HTTPS unless its host is loopback")
 	// ErrToken: the token function failed or returned an unusable token.
 	ErrToken = errors.New("httpx: cannot obtain a bearer token")
+	// ErrRateLimitWait: waiting for the client-side rate limiter would pass
+	// the context's deadline, so the request was not sent. The error also
+	// matches context.DeadlineExceeded.
+	ErrRateLimitWait = errors.New("httpx: rate-limit wait would pass the context deadline")
 )
 
 // modulePath is the module whose version goes into the User-Agent.

@@ -680,7 +680,7 @@ func TestLimiterWaitNeverPastDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	_, err := c.Do(ctx, &httpx.Request{Path: "x"})
-	if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 1 || len(clk.Waits()) != 0 {
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, httpx.ErrRateLimitWait) || hits.Load() != 1 || len(clk.Waits()) != 0 {
 		t.Errorf("Do = %v (hits %d, waits %v), want DeadlineExceeded without waiting", err, hits.Load(), clk.Waits())
 	}
 }
@@ -737,4 +737,19 @@ func TestUserAgentOption(t *testing.T) {
 	if httpx.UserAgent() != "druvascim/"+httpx.Version() {
 		t.Errorf("UserAgent() = %q", httpx.UserAgent())
 	}
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"0", "120", "-1", "Wed, 21 Oct 2015 07:28:00 GMT", "99999999999999999999", " 5 ", "x"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		h.Set("Retry-After", v)
+		d, ok := httpx.RetryAfter(h, now)
+		if d < 0 || (!ok && d != 0) {
+			t.Fatalf("RetryAfter(%q) = %v, %v", v, d, ok)
+		}
+	})
 }

@@ -101,7 +101,7 @@ func (c *Client) waitLimiter(ctx context.Context) error {
 	// clock even when the limiter runs on an injected one.
 	if dl, ok := ctx.Deadline(); ok && delay > time.Until(dl) {
 		cancel(now)
-		return fmt.Errorf("httpx: rate-limit wait of %s would pass the context deadline: %w", delay.Round(time.Millisecond), context.DeadlineExceeded)
+		return fmt.Errorf("%w (wait %s): %w", ErrRateLimitWait, delay.Round(time.Millisecond), context.DeadlineExceeded)
 	}
 	if err := c.cfg.wait(ctx, delay); err != nil {
 		cancel(c.cfg.now())
