@@ -26,4 +26,85 @@
 // interfaces it needs ([Source], [Target], [StateStore]) and those packages
 // satisfy them. The reference command-line tool, examples/druvasync, composes
 // everything.
+//
+// # Running cycles
+//
+// A [Syncer] composes one cycle: load the [State] from a [StateStore] (the
+// default is a [FileStore]), read the [Source] (incrementally through the
+// stored delta link, or fully), list the [Target]'s users, scope and map the
+// source objects ([Prepare]), plan ([Planner]), apply ([Executor]) and save
+// the state:
+//
+//	store, err := druvascim.NewFileStore("druvascim.state")
+//	s, err := druvascim.NewSyncer(reader, druvaClient, mapping.DruvaDefault(), store,
+//		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(50)))
+//	res, err := s.Run(ctx)        // or s.DryRun(ctx): the same path, stopped before applying
+//	res.Report.WriteJSONLines(os.Stdout)
+//
+// [Syncer.ProvisionOnDemand] walks the same steps (import, scope, match,
+// action) for one user, like Entra's "provision on demand".
+//
+// # Planning
+//
+// [DefaultPlanner.Plan] is a pure function of [PlanInput]: the [Desired]
+// objects (source objects scoped and mapped), the target's current users and
+// the state. It matches each object by its stored link first, then by its
+// matching attributes in precedence order (userName and emails compare
+// without case; externalId and id with case; more than one hit is
+// [ReasonDuplicateTargetEntries]). Each object gets one [Operation]:
+// [ActionCreate]; [ActionUpdate], the minimal PATCH of the mapped Always
+// attributes that differ (never any other attribute), which also re-enables
+// a disabled user back in scope; [ActionDisable]; [ActionDelete], only with
+// [WithDeletes]; or [ActionSkip] with a [Reason]. A Druva user without a
+// link is never disabled or deleted ([ReasonNotManaged]). On a full read,
+// linked objects the source no longer returns are disabled; on an
+// incremental read only the objects read are planned. A [Plan] is plain
+// data: JSON-serialisable, printable with [Plan.Format] like `terraform
+// plan`. Policies are [PlanOption] values; a [Hook] may veto or rewrite
+// single operations.
+//
+// # Safety
+//
+// A plan that would disable plus delete more users than the threshold
+// ([WithDeletionThreshold], default [DefaultDeletionThreshold]) is held
+// with [ErrDeletionThreshold]; a full read whose in-scope count fell by more
+// than [WithMaxSourceShrink] since the last full cycle is held with
+// [ErrSourceShrank]. A held plan still lists everything it would do (its
+// disables and deletes appear as [ActionStagedDelete] in the report); apply
+// it only after [Plan.Approve] (or [WithApproval]). A failed or partial
+// source read is refused with [ErrIncompleteSource]; a failed target
+// listing aborts the cycle.
+//
+// # Applying
+//
+// [Executor.Apply] runs the write operations with bounded concurrency
+// ([WithConcurrency], default 8), creates and updates before disables and
+// deletes. A 409 on create looks the user up by its matching attributes and
+// adopts it (link, then update); a 404 drops the link
+// ([ReasonInvalidAnchor]) so the object is matched again next cycle.
+// Failures are escrowed in the state and retried on a [RetrySchedule]
+// ([EntraRetrySchedule]: 6 h, 12 h, 24 h, then daily; throttling and server
+// errors next cycle). A rejected token, or more than a share of failed
+// operations ([WithQuarantine]), stops the cycle early with a
+// [*QuarantineError] ([ErrQuarantined]). Canceling the context lets the
+// operations in flight finish; links and escrows stay consistent.
+//
+// # Errors
+//
+// Target errors are read with errors.As into a *scim.Error and its Status.
+// Bad input (a source object without [KeyID], a duplicate id, a target user
+// without id, an unsupported attribute path) is an error naming what is
+// wrong; nothing panics.
+//
+// # Reports and state
+//
+// Every cycle yields a [Report]: one [Entry] per object, like Entra's
+// provisioning log (change id, ids, display name, [Action], [Status], the
+// steps, modified properties with old and new values and Redacted values
+// masked, an error code with a sentence to act on), and a [Summary] with
+// counts, durations and request counts. [Report.WriteJSONLines] and
+// [Report.WriteCSV] write it; a [ProgressFunc] follows long cycles. The
+// [State] holds links, the delta link, escrows and the last cycle's counts;
+// [FileStore] replaces its file atomically (temporary file, fsync, rename;
+// mode 0600) and loads a million links in about half a second.
 package druvascim

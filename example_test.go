@@ -1,0 +1,139 @@
+package druvascim_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/mapping"
+	"github.com/druvascim/druvascim/scim"
+)
+
+// A plan is a pure function of the desired objects, the target's users and
+// the state. Here one user is new, one was renamed, one was unassigned, and
+// a Druva user the sync never managed is left alone.
+func ExampleDefaultPlanner_Plan() {
+	email := func(v string) []any { return []any{map[string]any{"type": "work", "value": v}} }
+	desired := func(id, upn, name string, assigned bool) druvascim.Desired {
+		return druvascim.Desired{
+			SourceID: id, DisplayName: name, SoftDeleted: !assigned,
+			Resource: scim.Resource{"userName": upn, "displayName": name, "emails": email(upn), "active": true},
+			Update:   []druvascim.Assignment{{Path: "userName", Value: upn}, {Path: "displayName", Value: name}},
+			Keys:     []druvascim.MatchKey{{Path: "userName", Value: upn}},
+		}
+	}
+	current := []scim.Resource{
+		{"id": "d-1", "userName": "ada@contoso.com", "displayName": "Ada", "emails": email("ada@contoso.com"), "active": true},
+		{"id": "d-2", "userName": "bob@contoso.com", "displayName": "Bob", "emails": email("bob@contoso.com"), "active": true},
+		{"id": "d-3", "userName": "eve@contoso.com", "displayName": "Eve", "emails": email("eve@contoso.com"), "active": true},
+	}
+	state := druvascim.NewState()
+	state.Links["src-ada"] = "d-1"
+	state.Links["src-bob"] = "d-2"
+
+	planner, err := druvascim.NewPlanner(druvascim.WithDeletionThreshold(10))
+	if err != nil {
+		log.Fatal(err)
+	}
+	plan, err := planner.Plan(druvascim.PlanInput{
+		Desired: []druvascim.Desired{
+			desired("src-ada", "ada@contoso.com", "Ada Lovelace", true),
+			desired("src-bob", "bob@contoso.com", "Bob", false),
+			desired("src-cy", "cy@contoso.com", "Cy", true),
+			desired("src-eve", "eve@contoso.com", "Eve", false),
+		},
+		Current: current,
+		State:   state,
+		Now:     time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(plan.Format())
+	js, _ := json.Marshal(plan.Counts)
+	fmt.Println(string(js))
+	// Output:
+	// druvascim plan (incremental read, 2026-11-25T09:00:00Z)
+	//
+	//   ~ update  "Ada Lovelace" (source src-ada, target d-1)
+	//         displayName: "Ada" → "Ada Lovelace"
+	//   - disable "Bob" (source src-bob, target d-2) [Unassigned]
+	//         active: true → false
+	//         # unassigned
+	//   + create  "Cy" (source src-cy)
+	//         active = true
+	//         displayName = "Cy"
+	//         emails = [{"type":"work","value":"cy@contoso.com"}]
+	//         userName = "cy@contoso.com"
+	//     skip    "Eve" (source src-eve, target d-3) [NotManaged]
+	//         # source says unassigned, but target user matched by userName was never linked; left alone
+	//
+	// Plan: 1 to create, 1 to update, 1 to disable, 0 to delete; 0 unchanged, 1 skipped.
+	// {"create":1,"update":1,"disable":1,"delete":0,"unchanged":0,"skip":1}
+}
+
+// A Syncer runs whole cycles: read Entra (full, then incremental through the
+// stored delta link), read Druva, map, plan, apply, save the state. Here both
+// ends are the package's fakes on loopback.
+func ExampleSyncer() {
+	ctx := context.Background()
+	graph, err := entratest.NewServer(entratest.WithUsers(0), entratest.WithGroups(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer graph.Close()
+	role := graph.AppRoles()[0].ID
+	for _, nick := range []string{"ada", "bob", "cy"} {
+		id, err := graph.CreateUser(map[string]any{"userPrincipalName": nick + "@contoso.example",
+			"displayName": "User " + nick, "mail": nick + "@contoso.example", "mailNickname": nick})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, err := graph.AddAssignment(id, role); err != nil {
+			log.Fatal(err)
+		}
+	}
+	druvaFake := druvatest.NewServer()
+	defer druvaFake.Close()
+
+	reader, err := entra.NewReader(entra.StaticToken(graph.Token),
+		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithGraphURL(graph.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "druvascim-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	store, err := druvascim.NewFileStore(dir + "/state")
+	if err != nil {
+		log.Fatal(err)
+	}
+	syncer, err := druvascim.NewSyncer(reader, druvaFake.Client(), mapping.DruvaDefault(), store,
+		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(100)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for cycle := 1; cycle <= 2; cycle++ {
+		res, err := syncer.Run(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		s := res.Report.Summary
+		fmt.Printf("cycle %d: full=%v created=%d unchanged=%d failed=%d\n",
+			cycle, s.Full, res.Plan.Counts.Create, res.Plan.Counts.Unchanged, s.Statuses[druvascim.StatusFailure])
+	}
+	fmt.Println("users in Druva:", druvaFake.Len())
+	// Output:
+	// cycle 1: full=true created=3 unchanged=0 failed=0
+	// cycle 2: full=false created=0 unchanged=0 failed=0
+	// users in Druva: 3
+}
