@@ -41,8 +41,9 @@
 // (attributes, default access, nesting), the Graph users/delta and
 // groups/delta deltaLinks, the app-role assignments read last time (users
 // and groups: principal id → app role ids) and the user members of each
-// assigned group. It grows with the number of assignments and members
-// (about 2.5 MB for 100,000 users, roughly half of them assigned).
+// assigned group. It grows with the number of assignments and members:
+// about 3.3 MB for a tenant of 100,000 users with 50,000 direct assignments
+// and 570 assigned groups. Treat it as opaque; only this package reads it.
 //
 // An incremental read follows both Graph delta links, re-reads the
 // assignments, re-reads only the assigned groups whose membership changed

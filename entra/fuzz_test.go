@@ -47,16 +47,22 @@ func FuzzDecodePage(f *testing.F) {
 			t.Fatal("accepted both links")
 		}
 		for _, v := range p.Value {
-			obj, id, err := decodeObject(v)
+			if v == nil {
+				t.Fatal("nil object accepted")
+			}
+			id, err := objectID(v)
 			if err != nil {
 				if !errors.Is(err, ErrMalformed) {
 					t.Fatalf("object error does not wrap ErrMalformed: %v", err)
 				}
 				continue
 			}
-			if id == "" || obj["id"] != id {
-				t.Fatalf("object accepted without its id: %v", obj)
+			if id == "" || v["id"] != id {
+				t.Fatalf("object accepted without its id: %v", v)
 			}
+		}
+		if _, _, err := decodeObject(b); err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("decodeObject error does not wrap ErrMalformed: %v", err)
 		}
 	})
 }

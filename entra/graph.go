@@ -163,7 +163,7 @@ func snippet(b []byte) string {
 
 // page is one decoded collection page.
 type page struct {
-	Value     []json.RawMessage
+	Value     []map[string]any
 	NextLink  string
 	DeltaLink string
 }
@@ -172,15 +172,16 @@ type page struct {
 // with a "value" array of objects is an error wrapping ErrMalformed.
 func decodePage(body []byte) (page, error) {
 	var raw struct {
-		Value *[]json.RawMessage `json:"value"`
-		Next  *string            `json:"@odata.nextLink"`
-		Delta *string            `json:"@odata.deltaLink"`
+		Value *[]map[string]any `json:"value"`
+		Next  *string           `json:"@odata.nextLink"`
+		Delta *string           `json:"@odata.deltaLink"`
 	}
 	t := bytes.TrimSpace(body)
 	if len(t) == 0 || t[0] != '{' {
 		return page{}, fmt.Errorf("%w: not a JSON object: %s", ErrMalformed, snippet(body))
 	}
 	dec := json.NewDecoder(bytes.NewReader(t))
+	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
 		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
@@ -191,7 +192,7 @@ func decodePage(body []byte) (page, error) {
 		return page{}, fmt.Errorf("%w: page without \"value\"", ErrMalformed)
 	}
 	for i, v := range *raw.Value {
-		if len(v) == 0 || v[0] != '{' {
+		if v == nil {
 			return page{}, fmt.Errorf("%w: value[%d] is not an object", ErrMalformed, i)
 		}
 	}
@@ -223,18 +224,27 @@ func decodeObject(raw json.RawMessage) (map[string]any, string, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	if m == nil {
+		return nil, "", fmt.Errorf("%w: not an object: %s", ErrMalformed, snippet(raw))
+	}
+	id, err := objectID(m)
+	return m, id, err
+}
+
+// objectID returns the id of a decoded object.
+func objectID(m map[string]any) (string, error) {
 	id, ok := m["id"].(string)
 	if !ok || id == "" || len(id) > 256 {
-		return nil, "", fmt.Errorf("%w: object without a string id: %s", ErrMalformed, snippet(raw))
+		return "", fmt.Errorf("%w: object without a string id (id = %.60v)", ErrMalformed, m["id"])
 	}
-	return m, id, nil
+	return id, nil
 }
 
 // pages reads a collection from path (relative or a link on the Graph
 // host), calling fn for every page, and returns the final deltaLink (empty
 // for non-delta collections). Every page must decode; a link off the Graph
 // host is an error; a nextLink that repeats itself is an error.
-func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Values, h http.Header, fn func([]json.RawMessage) error) (string, error) {
+func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Values, h http.Header, fn func([]map[string]any) error) (string, error) {
 	seen := map[string]bool{}
 	for {
 		body, err := r.get(ctx, c, path, q, h)

@@ -183,9 +183,9 @@ func (r *Reader) servicePrincipal(ctx context.Context, c *counters) (string, err
 	}
 	q := url.Values{"$filter": {"appId eq '" + r.cfg.appID + "'"}, "$select": {"id,appId"}}
 	var ids []string
-	if _, err := r.pages(ctx, c, "servicePrincipals", q, nil, func(items []json.RawMessage) error {
+	if _, err := r.pages(ctx, c, "servicePrincipals", q, nil, func(items []map[string]any) error {
 		for _, it := range items {
-			_, id, err := decodeObject(it)
+			id, err := objectID(it)
 			if err != nil {
 				return fmt.Errorf("entra: servicePrincipals: %w", err)
 			}
@@ -241,22 +241,20 @@ func (rd *read) appRoles(ctx context.Context) error {
 func (rd *read) assignments(ctx context.Context) (au, ag map[string][]string, n int, err error) {
 	au, ag = map[string][]string{}, map[string][]string{}
 	q := url.Values{"$select": {"id,appRoleId,principalId,principalType"}, "$top": {strconv.Itoa(rd.r.cfg.pageSize)}}
-	_, err = rd.r.pages(ctx, rd.c, "servicePrincipals/"+url.PathEscape(rd.sp)+"/appRoleAssignedTo", q, nil, func(items []json.RawMessage) error {
+	_, err = rd.r.pages(ctx, rd.c, "servicePrincipals/"+url.PathEscape(rd.sp)+"/appRoleAssignedTo", q, nil, func(items []map[string]any) error {
 		for _, it := range items {
-			var a struct {
-				AppRoleID     *string `json:"appRoleId"`
-				PrincipalID   *string `json:"principalId"`
-				PrincipalType *string `json:"principalType"`
-			}
-			if err := json.Unmarshal(it, &a); err != nil || a.AppRoleID == nil || a.PrincipalID == nil || a.PrincipalType == nil || *a.PrincipalID == "" {
-				return fmt.Errorf("%w: appRoleAssignment without appRoleId, principalId or principalType: %s", ErrMalformed, snippet(it))
+			role, ok1 := it["appRoleId"].(string)
+			principal, ok2 := it["principalId"].(string)
+			typ, ok3 := it["principalType"].(string)
+			if !ok1 || !ok2 || !ok3 || principal == "" {
+				return fmt.Errorf("%w: appRoleAssignment without string appRoleId, principalId and principalType (id %.60v)", ErrMalformed, it["id"])
 			}
 			n++
-			switch *a.PrincipalType {
+			switch typ {
 			case "User":
-				au[*a.PrincipalID] = appendUnique(au[*a.PrincipalID], *a.AppRoleID)
+				au[principal] = appendUnique(au[principal], role)
 			case "Group":
-				ag[*a.PrincipalID] = appendUnique(ag[*a.PrincipalID], *a.AppRoleID)
+				ag[principal] = appendUnique(ag[principal], role)
 			}
 		}
 		return nil
@@ -277,9 +275,9 @@ func (rd *read) members(ctx context.Context, gid string) (membership, error) {
 	if !rd.r.cfg.nested {
 		var m membership
 		_, err := rd.r.pages(ctx, rd.c, "groups/"+url.PathEscape(gid)+"/members/microsoft.graph.user",
-			url.Values{"$select": {"id"}, "$top": {top}}, nil, func(items []json.RawMessage) error {
+			url.Values{"$select": {"id"}, "$top": {top}}, nil, func(items []map[string]any) error {
 				for _, it := range items {
-					_, id, err := decodeObject(it)
+					id, err := objectID(it)
 					if err != nil {
 						return fmt.Errorf("entra: members of group %s: %w", gid, err)
 					}
@@ -297,9 +295,10 @@ func (rd *read) members(ctx context.Context, gid string) (membership, error) {
 		g := queue[0]
 		queue = queue[1:]
 		_, err := rd.r.pages(ctx, rd.c, "groups/"+url.PathEscape(g)+"/members",
-			url.Values{"$select": {"id"}, "$top": {top}}, nil, func(items []json.RawMessage) error {
+			url.Values{"$select": {"id"}, "$top": {top}}, nil, func(items []map[string]any) error {
 				for _, it := range items {
-					obj, id, err := decodeObject(it)
+					obj := it
+					id, err := objectID(it)
 					if err != nil {
 						return fmt.Errorf("entra: members of group %s: %w", g, err)
 					}
@@ -385,7 +384,7 @@ func (rd *read) deltaHeader() http.Header {
 // latestGroups starts tracking group changes from now.
 func (rd *read) latestGroups(ctx context.Context) (string, error) {
 	q := url.Values{"$select": {"displayName,members"}, "$deltatoken": {"latest"}}
-	link, err := rd.r.pages(ctx, rd.c, "groups/delta", q, rd.deltaHeader(), func([]json.RawMessage) error { return nil })
+	link, err := rd.r.pages(ctx, rd.c, "groups/delta", q, rd.deltaHeader(), func([]map[string]any) error { return nil })
 	if err == nil && link == "" {
 		err = fmt.Errorf("%w: groups/delta ended without @odata.deltaLink", ErrMalformed)
 	}
@@ -400,9 +399,10 @@ func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
 	}
 	var order []string
 	attrs := map[string]map[string]any{}
-	uLink, err := rd.r.pages(ctx, rd.c, "users/delta", rd.selectQuery(), rd.deltaHeader(), func(items []json.RawMessage) error {
+	uLink, err := rd.r.pages(ctx, rd.c, "users/delta", rd.selectQuery(), rd.deltaHeader(), func(items []map[string]any) error {
 		for _, it := range items {
-			obj, id, err := decodeObject(it)
+			obj := it
+			id, err := objectID(it)
 			if err != nil {
 				return fmt.Errorf("entra: users/delta: %w", err)
 			}
@@ -454,9 +454,9 @@ func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
 func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error) {
 	// Groups whose membership changed.
 	changedGroups := map[string]bool{}
-	gLink, err := rd.r.pages(ctx, rd.c, cur.G, nil, rd.deltaHeader(), func(items []json.RawMessage) error {
+	gLink, err := rd.r.pages(ctx, rd.c, cur.G, nil, rd.deltaHeader(), func(items []map[string]any) error {
 		for _, it := range items {
-			_, id, err := decodeObject(it)
+			id, err := objectID(it)
 			if err != nil {
 				return fmt.Errorf("entra: groups/delta: %w", err)
 			}
@@ -473,9 +473,10 @@ func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error)
 	// Users that changed.
 	var order []string
 	changed := map[string]map[string]any{}
-	uLink, err := rd.r.pages(ctx, rd.c, cur.U, nil, rd.deltaHeader(), func(items []json.RawMessage) error {
+	uLink, err := rd.r.pages(ctx, rd.c, cur.U, nil, rd.deltaHeader(), func(items []map[string]any) error {
 		for _, it := range items {
-			obj, id, err := decodeObject(it)
+			obj := it
+			id, err := objectID(it)
 			if err != nil {
 				return fmt.Errorf("entra: users/delta: %w", err)
 			}
@@ -627,9 +628,10 @@ func (rd *read) hydrate(ctx context.Context, ids []string) (map[string]map[strin
 		}
 		q := rd.selectQuery()
 		q.Set("$top", strconv.Itoa(rd.r.cfg.pageSize))
-		_, err := rd.r.pages(ctx, rd.c, "users", q, nil, func(items []json.RawMessage) error {
+		_, err := rd.r.pages(ctx, rd.c, "users", q, nil, func(items []map[string]any) error {
 			for _, it := range items {
-				obj, id, err := decodeObject(it)
+				obj := it
+				id, err := objectID(it)
 				if err != nil {
 					return fmt.Errorf("entra: users: %w", err)
 				}

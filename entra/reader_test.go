@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/druvascim/druvascim/entra"
@@ -702,5 +704,33 @@ func TestConcurrentReads(t *testing.T) {
 	}
 	if len(results[0]) != 300 {
 		t.Fatalf("users %d", len(results[0]))
+	}
+}
+
+// credential is an azcore.TokenCredential that counts its calls.
+type credential struct {
+	token  string
+	calls  atomic.Int64
+	scopes atomic.Value
+}
+
+func (c *credential) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	c.calls.Add(1)
+	c.scopes.Store(strings.Join(o.Scopes, " "))
+	return azcore.AccessToken{Token: c.token, ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+func TestTokenCredential(t *testing.T) {
+	tt := newTenant(t)
+	cred := &credential{token: tt.s.Token}
+	w := &waits{}
+	r, err := entra.NewReader(cred, entra.WithServicePrincipalID(tt.s.ServicePrincipalID), entra.WithGraphURL(tt.s.URL), entra.WithWait(w.wait))
+	check(t, err)
+	snap := read(t, r, "")
+	if got := cred.calls.Load(); got != snap.Stats.Attempts {
+		t.Fatalf("credential asked %d times for %d attempts", got, snap.Stats.Attempts)
+	}
+	if got := cred.scopes.Load(); got != tt.s.URL+"/.default" {
+		t.Fatalf("scopes %v", got)
 	}
 }

@@ -2,7 +2,6 @@ package entra
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -46,9 +45,9 @@ func (r *Reader) ReadUser(ctx context.Context, idOrUPN string) (*User, error) {
 		rel = "transitiveMemberOf"
 	}
 	q := url.Values{"$select": {"id"}, "$top": {strconv.Itoa(r.cfg.pageSize)}}
-	_, err = r.pages(ctx, rd.c, "users/"+url.PathEscape(id)+"/"+rel+"/microsoft.graph.group", q, nil, func(items []json.RawMessage) error {
+	_, err = r.pages(ctx, rd.c, "users/"+url.PathEscape(id)+"/"+rel+"/microsoft.graph.group", q, nil, func(items []map[string]any) error {
 		for _, it := range items {
-			_, gid, err := decodeObject(it)
+			gid, err := objectID(it)
 			if err != nil {
 				return fmt.Errorf("entra: groups of user %s: %w", id, err)
 			}

@@ -372,3 +372,29 @@ func BenchmarkNewServer100k(b *testing.B) {
 		s.Close()
 	}
 }
+
+func TestConcurrentWritesAndReads(t *testing.T) {
+	s := newServer(t, entratest.WithUsers(200))
+	ids := s.UserIDs()
+	groups := s.GroupIDs()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i, id := range ids[:100] {
+			if err := s.UpdateUser(id, map[string]any{"jobTitle": "T"}); err != nil {
+				t.Error(err)
+				return
+			}
+			_ = s.AddGroupMember(groups[i%len(groups)], ids[199-i%50])
+			if i%10 == 0 {
+				_ = s.DeleteUser(id)
+			}
+		}
+	}()
+	for range 5 {
+		all(t, s, "/users/delta?$select=mail,jobTitle&$top=17")
+		all(t, s, "/groups/delta?$select=members")
+		all(t, s, "/servicePrincipals/"+s.ServicePrincipalID+"/appRoleAssignedTo")
+	}
+	<-done
+}
