@@ -143,24 +143,27 @@ func (h *handler) GetAll(r *http.Request, params escim.ListRequestParams) (escim
 			}
 		}
 	}
-	var matched []*entry
-	for _, id := range candidates {
-		e := m[id]
-		if f != nil {
-			full := e.attrs.Clone()
-			full["id"] = e.id
-			if !f.Matches(full) {
-				continue
+	matched := candidates
+	if f != nil {
+		matched = nil
+		for _, id := range candidates {
+			e := m[id]
+			// The filter may name id, which attrs does not hold: add it for
+			// the evaluation (under the server's lock) and take it out again.
+			e.attrs["id"] = e.id
+			ok := f.Matches(e.attrs)
+			delete(e.attrs, "id")
+			if ok {
+				matched = append(matched, id)
 			}
 		}
-		matched = append(matched, e)
 	}
 	page := escim.Page{TotalResults: len(matched), Resources: []escim.Resource{}}
 	start := params.StartIndex - 1
 	if start < len(matched) && params.Count > 0 {
 		end := min(len(matched), start+params.Count)
-		for _, e := range matched[start:end] {
-			page.Resources = append(page.Resources, toElimity(e, excluded(r, "members")))
+		for _, id := range matched[start:end] {
+			page.Resources = append(page.Resources, toElimity(m[id], excluded(r, "members")))
 		}
 	}
 	return page, nil

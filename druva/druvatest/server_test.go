@@ -142,14 +142,19 @@ func TestEntraPatchDialect(t *testing.T) {
 	srv, _ := start(t)
 	_, _, u := do(t, srv, "POST", "/Users", ada)
 	id := fmt.Sprint(u["id"])
-	for name, body := range map[string]string{
-		"legacy disable":   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
-		"compliant enable": `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`,
-		"work email":       `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"ada.l@example.com"}]}`,
-		"path-less dotted": `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"displayName":"Ada L","name.givenName":"Ada","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"7"}}]}`,
+	for _, step := range []struct{ name, body string }{
+		{"legacy disable", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`},
+		{"compliant enable", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`},
+		{"work email", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"ada.l@example.com"}]}`},
+		{"path-less dotted", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"displayName":"Ada L","name.givenName":"Ada","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"7"}}]}`},
 	} {
-		if code, _, body := do(t, srv, "PATCH", "/Users/"+id, body); code != 200 {
-			t.Errorf("%s: %d %v", name, code, body)
+		if code, _, body := do(t, srv, "PATCH", "/Users/"+id, step.body); code != 200 {
+			t.Errorf("%s: %d %v", step.name, code, body)
+		}
+		if step.name == "legacy disable" {
+			if st, _ := srv.State(id); !st.Preserved {
+				t.Errorf("legacy disable did not preserve the user")
+			}
 		}
 	}
 	got, err := srv.User(id)
