@@ -277,6 +277,15 @@ func compare(a, b Value, op compOp) bool {
 	switch {
 	case a.kind == KindDateTime && b.kind == KindDateTime:
 		c = cmpInt(a.n, b.n)
+	case a.kind == KindDateTime || b.kind == KindDateTime:
+		// A DateTime against text: compare instants when the text is a date.
+		at, aok := dateOf(a)
+		bt, bok := dateOf(b)
+		if aok && bok {
+			c = cmpInt(at, bt)
+		} else {
+			c = strings.Compare(a.String(), b.String())
+		}
 	case a.kind == KindBool || b.kind == KindBool:
 		ab, aok := a.Bool()
 		bb, bok := b.Bool()
@@ -318,6 +327,19 @@ func compare(a, b Value, op compOp) bool {
 	default:
 		return c <= 0
 	}
+}
+
+// dateOf returns the ticks of a DateTime, or of text CDate would accept.
+func dateOf(v Value) (int64, bool) {
+	if v.kind == KindDateTime {
+		return v.n, true
+	}
+	if v.kind == KindString {
+		if t, err := parseDate(v.s); err == nil {
+			return timeToTicks(t), true
+		}
+	}
+	return 0, false
 }
 
 func b2i(b bool) int64 {

@@ -243,6 +243,8 @@ func documentedCases() []docCase {
 		{"nested deep", `ToUpper(ToLower(ToUpper(ToLower(Left(Mid("abcdef",2,4),2)))))`, nil, "BC", KindString},
 		{"top-level attribute", `[x]`, Attributes{"x": "v"}, "v", KindString},
 		{"comparison numbers", `IIF(10 > 9, "y", "n")`, nil, "y", KindString},
+		{"comparison dates", `IIF(CDate([d]) > "2020-12-31", "after", "before")`, Attributes{"d": "1/5/2021 9:00:00 AM"}, "after", KindString},
+		{"comparison date equal", `IIF(DateAdd("d", 1, CDate("2020-12-31")) = "2021-01-01T00:00:00Z", "y", "n")`, nil, "y", KindString},
 		{"comparison numeric string", `IIF([n] >= 10, "y", "n")`, Attributes{"n": "9"}, "n", KindString},
 		{"IgnoreAttributeFlow", `IIF([x]="a", IgnoreAttributeFlow, [x])`, Attributes{"x": "a"}, "<NULL>", KindNull},
 	}
