@@ -124,6 +124,7 @@ type Problem struct {
 	Msg     string
 }
 
+// String renders the problem as one line: where, which field, what is wrong.
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.Set != "" {
