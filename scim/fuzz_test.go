@@ -174,36 +174,44 @@ func FuzzParseFilter(f *testing.F) {
 	})
 }
 
-// FuzzApplyPatch applies arbitrary PATCH bodies to a realistic resource:
-// never a panic, errors are 400 *Error values, the input is never modified,
-// and a successful result still encodes as JSON.
+// FuzzApplyPatch applies arbitrary operations (op name, path and a JSON
+// value) to a realistic user and group: never a panic, errors are 400
+// *Error values with a scimType, the input is never modified, a successful
+// result still encodes as JSON, and Validate agrees with ApplyPatch on what
+// is syntactically wrong.
 func FuzzApplyPatch(f *testing.F) {
-	for _, s := range []string{
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"x@y"}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"name.givenName":"A","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"1"}}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"u1"}]}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"u2\"]"}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"value":"n","primary":true}]}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":{"emails":[1,"x",null,{}]}}]}`,
-		`{"Operations":[{"op":"add","path":"name","value":[]}]}`,
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":7}]}`,
-	} {
-		f.Add(s)
+	seeds := []struct{ op, path, value string }{
+		{"Replace", `emails[type eq "work"].value`, `"x@y"`},
+		{"Replace", "active", `"False"`},
+		{"replace", "", `{"name.givenName":"A","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"1"}`},
+		{"Remove", "members", `[{"$ref":null,"value":"u1"}]`},
+		{"remove", `members[value eq "u2"]`, ``},
+		{"add", "emails", `[{"value":"n","primary":true}]`},
+		{"add", "", `{"emails":[1,"x",null,{}]}`},
+		{"add", "name", `[]`},
+		{"add", EnterpriseUserSchema, `7`},
+		{"Add", EnterpriseUserSchema + ":manager", `"boss"`},
+		{"replace", `emails[type eq "work" or primary eq true]`, `{"value":"z"}`},
+		{"remove", "emails.value", ``},
+		{"add", `roles[primary eq "True"].value`, `"r"`},
+	}
+	for _, s := range seeds {
+		f.Add(s.op, s.path, s.value)
 	}
 	base := decodeFuzzResource(bjensen)
 	base["members"] = []any{map[string]any{"value": "u1"}, map[string]any{"value": "u2"}, "stray", nil}
 	want, _ := json.Marshal(base)
-	f.Fuzz(func(t *testing.T, body string) {
-		if len(body) > 4096 {
+	f.Fuzz(func(t *testing.T, opName, path, value string) {
+		if len(path) > 1024 || len(value) > 4096 {
 			return
 		}
-		var req PatchRequest
-		if err := json.Unmarshal([]byte(body), &req); err != nil {
-			return
+		op := PatchOperation{Op: opName, Path: path}
+		if value != "" {
+			if err := json.Unmarshal([]byte(value), &op.Value); err != nil {
+				op.Value = value // a plain string
+			}
 		}
-		validErr := req.Validate()
-		out, err := ApplyPatch(base, req.Operations...)
+		out, err := ApplyPatch(base, op)
 		if err != nil {
 			var se *Error
 			if !errors.As(err, &se) || se.Status != 400 || se.ScimType == "" {
@@ -212,20 +220,56 @@ func FuzzApplyPatch(f *testing.F) {
 			if out != nil {
 				t.Fatal("ApplyPatch returned a resource with its error")
 			}
-		} else if _, err := json.Marshal(out); err != nil {
-			t.Fatalf("patched resource does not encode: %v", err)
-		}
-		if validErr == nil && len(req.Operations) > 0 && err != nil {
-			// Validate cannot see the resource, so a valid request may still
-			// fail on it; but never with invalidSyntax or invalidPath.
-			var se *Error
-			errors.As(err, &se)
 			if se.ScimType == ScimTypeInvalidSyntax || se.ScimType == ScimTypeInvalidPath {
-				t.Fatalf("Validate accepted a request ApplyPatch rejects as %s: %v", se.ScimType, err)
+				if NewPatchRequest(op).Validate() == nil {
+					t.Fatalf("Validate accepted %+v, ApplyPatch rejects it as %s: %v", op, se.ScimType, err)
+				}
+			}
+		} else {
+			if _, err := json.Marshal(out); err != nil {
+				t.Fatalf("patched resource does not encode: %v", err)
+			}
+			if err := NewPatchRequest(op).Validate(); err != nil {
+				t.Fatalf("Validate rejects %+v, which ApplyPatch applied: %v", op, err)
 			}
 		}
 		if got, _ := json.Marshal(base); string(got) != string(want) {
 			t.Fatal("ApplyPatch modified its input")
+		}
+	})
+}
+
+// FuzzParsePatchRequest decodes arbitrary PATCH bodies: never a panic,
+// and every error is a 400 with an offset or an operation index.
+func FuzzParsePatchRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"x@y"}]}`,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"u1"}]}]}`,
+		`{"Operations":[{"op":"add","path":"name","value":[]}]}`,
+		`{"schemas":[1]}`, `[]`, `null`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		if len(body) > 8192 {
+			return
+		}
+		req, err := ParsePatchRequest([]byte(body))
+		if err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.Status != 400 {
+				t.Fatalf("ParsePatchRequest error %v carries no 400 *Error", err)
+			}
+			return
+		}
+		if len(req.Operations) == 0 {
+			t.Fatal("a request without operations was accepted")
+		}
+		if _, err := ApplyPatch(Resource{}, req.Operations...); err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.ScimType == ScimTypeInvalidSyntax || se.ScimType == ScimTypeInvalidPath {
+				t.Fatalf("a validated request failed with %v", err)
+			}
 		}
 	})
 }
