@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/druvascim/druvascim/scim"
@@ -383,14 +384,15 @@ func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
 
 // prepass is one chunk's share of the pre-pass.
 type prepass struct {
-	paths  map[string]*attrPath
-	wanted map[string]map[string]struct{}
-	stale  []string
-	linked int
-	err    error
+	paths   map[string]*attrPath
+	wanted  map[string]map[string]struct{}
+	stale   []string
+	linked  int
+	dupLink bool
+	err     error
 }
 
-func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32, visited []bool) {
+func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32, visited []atomic.Bool) {
 	in := r.in
 	c.paths = map[string]*attrPath{}
 	c.wanted = map[string]map[string]struct{}{}
@@ -433,7 +435,9 @@ func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32
 			c.linked++
 			if i, ok := r.byID[tgt]; ok {
 				linkIdx[di] = i
-				visited[i] = true
+				if !visited[i].CompareAndSwap(false, true) {
+					c.dupLink = true // two objects linked to one user: the owner pass decides
+				}
 				continue
 			}
 			linkIdx[di] = staleLink
@@ -535,7 +539,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	}
 	chunks := make([]prepass, workers)
 	linkIdx := make([]int32, len(in.Desired))
-	visited := make([]bool, len(in.Current))
+	visited := make([]atomic.Bool, len(in.Current)) // atomic: a damaged state may link two objects to one user
 	for w := range chunks {
 		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
 		c := &chunks[w]
@@ -543,6 +547,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	}
 	wg.Wait()
 	linkedSeen := 0
+	dupLink := false
 	var staleSeen map[string]struct{}
 	r.wanted = map[string]map[string]struct{}{}
 	for w := range chunks {
@@ -551,6 +556,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			return nil, c.err // chunks are in order: the first error by source id
 		}
 		linkedSeen += c.linked
+		dupLink = dupLink || c.dupLink
 		for p, ap := range c.paths {
 			r.paths[p] = ap
 		}
@@ -585,7 +591,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			}
 		})
 	}
-	if len(r.wanted) > 0 || findAbsent {
+	if len(r.wanted) > 0 || findAbsent || dupLink {
 		r.owner = make([]string, len(in.Current))
 		for src, tgt := range st.Links {
 			i, ok := byID[tgt]
@@ -595,7 +601,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			if !findAbsent {
 				continue
 			}
-			if ok && visited[i] {
+			if ok && visited[i].Load() {
 				continue
 			}
 			if !ok {

@@ -405,3 +405,19 @@ func TestPlanParallelMatchesSequential(t *testing.T) {
 		t.Fatalf("counts %+v", a.Counts)
 	}
 }
+
+func TestPlanDamagedStateTwoLinksOneUser(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		pl := mustPlanner(t)
+		pl.cfg.workers = workers
+		st := stateWith(map[string]string{"s-a": "d1", "s-b": "d1"})
+		p, err := pl.Plan(PlanInput{Desired: []Desired{want("s-a", "a@x", "A", "a@x"), want("s-b", "b@x", "B", "b@x")},
+			Current: []scim.Resource{cur("d1", "a@x", "Old", "a@x", true)}, State: st, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := opFor(t, p, "s-a"), opFor(t, p, "s-b"); a.Action != ActionUpdate || b.Reason != ReasonDuplicateSourceEntries {
+			t.Fatalf("workers %d: %s/%s and %s/%s", workers, a.Action, a.Reason, b.Action, b.Reason)
+		}
+	}
+}
