@@ -1,12 +1,151 @@
-// Command druvasync is the reference command-line tool of druvascim.
+// Command druvasync is the reference command-line tool of druvascim: it reads
+// who is assigned to the Druva app in Microsoft Entra ID, plans what to change
+// in Druva and applies it, and it runs the fakes the SDK tests with.
+//
+// Run "druvasync help" for the commands, or "druvasync demo" to see a full
+// cycle on embedded fakes with no credentials.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"strings"
 )
 
+// Exit statuses, as DESIGN §2 fixes them.
+const (
+	exitConverged = 0 // everything converged
+	exitFailures  = 1 // some objects failed; the report says which
+	exitBadInput  = 2 // bad input or configuration
+	exitHeld      = 3 // held by a safety rule
+)
+
+// command is one subcommand of druvasync.
+type command struct {
+	name    string
+	args    string // argument synopsis for the usage line
+	summary string
+	help    string // longer help, with examples
+	run     func(ctx context.Context, env *environment, args []string) int
+}
+
+// environment is what a command may touch: its streams and the process
+// environment, injectable for tests.
+type environment struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// isTerminal reports whether stdout is an interactive terminal; progress
+	// bars are drawn only then.
+	isTerminal bool
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "druvasync: not built yet; the commands arrive with the CLI issue")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	env := &environment{
+		stdout:     os.Stdout,
+		stderr:     os.Stderr,
+		getenv:     os.Getenv,
+		isTerminal: isTerminal(os.Stdout),
+	}
+	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+// commands lists every subcommand.
+func commands() []command {
+	return []command{
+		demoCommand(),
+		syncCommand(),
+		planCommand(),
+		provisionCommand(),
+		testConnectionCommand(),
+		exprCommand(),
+		fakeDruvaCommand(),
+		fakeGraphCommand(),
+	}
+}
+
+// run dispatches args to a subcommand and returns the exit status.
+func run(ctx context.Context, env *environment, args []string) int {
+	if len(args) == 0 {
+		usage(env.stderr)
+		return exitBadInput
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 1 {
+			for _, c := range commands() {
+				if c.name == args[1] {
+					commandUsage(env.stdout, c, nil)
+					return exitConverged
+				}
+			}
+		}
+		usage(env.stdout)
+		return exitConverged
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, env, args[1:])
+		}
+	}
+	fmt.Fprintf(env.stderr, "druvasync: unknown command %q; run \"druvasync help\" for the list\n", name)
+	return exitBadInput
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "druvasync provisions Microsoft Entra ID users into Druva over SCIM.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: druvasync COMMAND [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run \"druvasync COMMAND --help\" for a command's flags and examples.")
+	fmt.Fprintln(w, "Exit status: 0 converged, 1 some objects failed, 2 bad input, 3 held by a safety rule.")
+}
+
+func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: druvasync %s %s\n\n%s\n", c.name, c.args, c.summary)
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+	}
+	if fs != nil {
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// parseFlags parses args with fs. It reports help requests and bad flags as
+// an exit status: ok is false when the caller must return status.
+func parseFlags(env *environment, c command, fs *flag.FlagSet, args []string) (status int, ok bool) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		commandUsage(env.stdout, c, fs)
+		return exitConverged, false
+	case err != nil:
+		fmt.Fprintf(env.stderr, "druvasync %s: %v; run \"druvasync %s --help\" for the flags\n", c.name, err, c.name)
+		return exitBadInput, false
+	case fs.NArg() > 0:
+		fmt.Fprintf(env.stderr, "druvasync %s: unexpected argument %q; run \"druvasync %s --help\"\n", c.name, fs.Arg(0), c.name)
+		return exitBadInput, false
+	}
+	return 0, true
+}
+
+// fail prints one clear sentence for err and returns status.
+func fail(env *environment, cmd string, status int, err error) int {
+	fmt.Fprintf(env.stderr, "druvasync %s: %v\n", cmd, err)
+	return status
 }

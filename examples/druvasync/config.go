@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/druvascim/druvascim/druva"
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/mapping"
+)
+
+// maxConfigSize bounds a configuration file.
+const maxConfigSize = 4 << 20
+
+// fileConfig is the optional configuration file of sync, plan and provision,
+// in YAML or JSON. Flags given on the command line win over the file.
+//
+//	druvaURL: https://apis.druva.com/insync/scim
+//	graphURL: https://graph.microsoft.com
+//	servicePrincipalId: 0f1c…   # or appId
+//	includeDefaultAccess: false
+//	expandNestedGroups: false
+//	mappings: mappings.yaml     # a mapping file, or the mapping set inline
+//	maxDeletes: 500
+//	allowDeletes: false
+//	maxSourceShrink: 0.5
+//	concurrency: 8
+//	rate: 20
+//	state: druvasync-state.json
+//	log: provisioning.jsonl
+type fileConfig struct {
+	DruvaURL             string    `yaml:"druvaURL" json:"druvaURL"`
+	GraphURL             string    `yaml:"graphURL" json:"graphURL"`
+	ServicePrincipalID   string    `yaml:"servicePrincipalId" json:"servicePrincipalId"`
+	AppID                string    `yaml:"appId" json:"appId"`
+	IncludeDefaultAccess bool      `yaml:"includeDefaultAccess" json:"includeDefaultAccess"`
+	ExpandNestedGroups   bool      `yaml:"expandNestedGroups" json:"expandNestedGroups"`
+	Mappings             yaml.Node `yaml:"mappings" json:"-"`
+	MaxDeletes           *int      `yaml:"maxDeletes" json:"maxDeletes"`
+	AllowDeletes         bool      `yaml:"allowDeletes" json:"allowDeletes"`
+	MaxSourceShrink      *float64  `yaml:"maxSourceShrink" json:"maxSourceShrink"`
+	Concurrency          *int      `yaml:"concurrency" json:"concurrency"`
+	Rate                 *float64  `yaml:"rate" json:"rate"`
+	State                string    `yaml:"state" json:"state"`
+	Log                  string    `yaml:"log" json:"log"`
+}
+
+// syncFlags are the inputs shared by sync, plan, provision and
+// test-connection.
+type syncFlags struct {
+	config             string
+	druvaURL           string
+	graphURL           string
+	servicePrincipalID string
+	appID              string
+	state              string
+	log                string
+	jsonOut            bool
+	dryRun             bool
+	maxDeletes         int
+	approveDeletes     bool
+	allowDeletes       bool
+	concurrency        int
+	rate               float64
+	fullRead           bool
+
+	set *mapping.Set // from the config file; nil means the Druva default set
+	// fileCfg holds what the file said, for values with no flag.
+	fileCfg fileConfig
+}
+
+func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
+	fs.StringVar(&f.config, "config", "", "configuration `FILE` (YAML or JSON): mappings, scoping filters, policies")
+	fs.StringVar(&f.druvaURL, "druva-url", druva.DefaultBaseURL, "Druva SCIM base `URL`")
+	fs.StringVar(&f.graphURL, "graph-url", entra.DefaultGraphURL, "Microsoft Graph `URL`")
+	fs.StringVar(&f.servicePrincipalID, "service-principal-id", "", "object `ID` of the Druva enterprise app's service principal")
+	fs.StringVar(&f.appID, "app-id", "", "application `ID` of the Druva app (instead of --service-principal-id)")
+	fs.StringVar(&f.state, "state", "", "state `FILE` kept between cycles (links, delta link, escrows)")
+	fs.BoolVar(&f.jsonOut, "json", false, "print JSON instead of tables")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "operations applied at once")
+	fs.Float64Var(&f.rate, "rate", druva.DefaultRateLimit, "Druva requests per second (0: no client-side limit)")
+	fs.IntVar(&f.maxDeletes, "max-deletes", 500, "hold the cycle when it would disable or delete more users (0: no limit)")
+	fs.BoolVar(&f.approveDeletes, "approve-deletes", false, "apply a plan held by --max-deletes or a shrinking source")
+	fs.BoolVar(&f.allowDeletes, "allow-deletes", false, "send DELETE for users hard-deleted in Entra (Druva preserves them)")
+	fs.BoolVar(&f.fullRead, "full", false, "read the whole source even when a delta link is stored")
+	if withApply {
+		fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan the run would apply, write nothing")
+		fs.StringVar(&f.log, "log", "", "write the provisioning log to `FILE` (.csv for CSV, else JSON lines)")
+	}
+}
+
+// load reads the configuration file, if any, and fills what the flags left
+// unset. set reports which flags were given on the command line.
+func (f *syncFlags) load(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if f.config == "" {
+		return nil
+	}
+	data, err := readBounded(f.config)
+	if err != nil {
+		return err
+	}
+	var c fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return fmt.Errorf("config file %s is malformed: %v", f.config, cleanYAMLError(err))
+	}
+	f.fileCfg = c
+	str := func(name string, dst *string, v string) {
+		if !given[name] && v != "" {
+			*dst = v
+		}
+	}
+	str("druva-url", &f.druvaURL, c.DruvaURL)
+	str("graph-url", &f.graphURL, c.GraphURL)
+	str("service-principal-id", &f.servicePrincipalID, c.ServicePrincipalID)
+	str("app-id", &f.appID, c.AppID)
+	str("state", &f.state, c.State)
+	str("log", &f.log, c.Log)
+	if !given["max-deletes"] && c.MaxDeletes != nil {
+		f.maxDeletes = *c.MaxDeletes
+	}
+	if !given["concurrency"] && c.Concurrency != nil {
+		f.concurrency = *c.Concurrency
+	}
+	if !given["rate"] && c.Rate != nil {
+		f.rate = *c.Rate
+	}
+	if !given["allow-deletes"] && c.AllowDeletes {
+		f.allowDeletes = true
+	}
+	if !c.Mappings.IsZero() {
+		set, err := loadMappings(f.config, &c.Mappings)
+		if err != nil {
+			return err
+		}
+		f.set = set
+	}
+	return nil
+}
+
+// loadMappings reads the mappings entry of a config file: a path to a
+// mapping file (relative to the config file), or a mapping set inline.
+func loadMappings(configPath string, n *yaml.Node) (*mapping.Set, error) {
+	if n.Kind == yaml.ScalarNode {
+		p := n.Value
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(configPath), p)
+		}
+		set, err := mapping.LoadSet(p)
+		if err != nil {
+			return nil, fmt.Errorf("mappings file %s: %v", p, err)
+		}
+		return set, nil
+	}
+	data, err := yaml.Marshal(n)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: mappings: %v", configPath, err)
+	}
+	set, err := mapping.ParseSet(data)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: mappings: %v", configPath, err)
+	}
+	return set, nil
+}
+
+// mappingSet returns the mapping set in force, validated.
+func (f *syncFlags) mappingSet() (*mapping.Set, error) {
+	set := f.set
+	if set == nil {
+		set = mapping.DruvaDefault()
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// validate checks the inputs that need no network.
+func (f *syncFlags) validate() error {
+	if f.concurrency < 1 {
+		return fmt.Errorf("--concurrency must be at least 1, not %d", f.concurrency)
+	}
+	if f.rate < 0 {
+		return fmt.Errorf("--rate must be 0 (no limit) or more, not %g", f.rate)
+	}
+	if f.maxDeletes < 0 {
+		return fmt.Errorf("--max-deletes must be 0 (no limit) or more, not %d", f.maxDeletes)
+	}
+	return nil
+}
+
+// readBounded reads a file of at most maxConfigSize bytes.
+func readBounded(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPathError(err))
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPathError(err))
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxConfigSize)
+	}
+	return data, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func cleanYAMLError(err error) string {
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+// jsonIndent writes v as indented JSON.
+func jsonIndent(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return []byte(fmt.Sprintf("{\"error\": %q}", err.Error()))
+	}
+	return append(b, '\n')
+}

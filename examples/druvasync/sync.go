@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/druvascim/druvascim"
+)
+
+func syncCommand() command {
+	return command{
+		name:    "sync",
+		args:    "[--dry-run] [--config FILE] [--state FILE] [--json] [--log FILE] [--max-deletes N] [--approve-deletes] [--concurrency N] [--rate RPS]",
+		summary: "run one provisioning cycle from Entra into Druva",
+		help: `
+Reads who is assigned to the Druva app in Entra (incrementally when --state
+holds a delta link), plans against what Druva holds and applies the plan.
+The Druva token comes from DRUVA_TOKEN; the Graph credential from GRAPH_TOKEN
+or azidentity (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, workload
+or managed identity, Azure CLI).
+
+Examples:
+  DRUVA_TOKEN=… AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… \
+    druvasync sync --service-principal-id 0f1c… --state druva-state.json --log provisioning.jsonl
+  druvasync sync --dry-run --config druvasync.yaml
+
+Exit status: 0 converged, 1 some objects failed (the log says which),
+2 bad input or configuration, 3 held by a safety rule (rerun with
+--approve-deletes to apply it).`,
+		run: func(ctx context.Context, env *environment, args []string) int {
+			return runSync(ctx, env, syncCommand(), args, false)
+		},
+	}
+}
+
+func planCommand() command {
+	return command{
+		name:    "plan",
+		args:    "[--config FILE] [--state FILE] [--json] [--max-deletes N] ...",
+		summary: "print what sync would change, write nothing",
+		help: `
+Takes the same inputs as sync, makes the same plan, and prints it like
+"terraform plan": creates, updates with old → new values, disables, deletes,
+and skips with their reasons. Nothing is written to Druva or to the state.
+
+Example:
+  druvasync plan --service-principal-id 0f1c… --state druva-state.json`,
+		run: func(ctx context.Context, env *environment, args []string) int {
+			return runSync(ctx, env, planCommand(), args, true)
+		},
+	}
+}
+
+func runSync(ctx context.Context, env *environment, c command, args []string, planOnly bool) int {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	var f syncFlags
+	f.register(fs, !planOnly)
+	if status, ok := parseFlags(env, c, fs, args); !ok {
+		return status
+	}
+	if err := f.load(fs); err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	if err := f.validate(); err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	set, err := f.mappingSet()
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	client, err := f.druvaClient(env)
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	reader, err := f.entraReader(env, set)
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	store, err := stateStore(f.state)
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	bars := newPhaseProgress(env, !f.jsonOut)
+	defer bars.Done()
+	opts := []druvascim.SyncOption{
+		druvascim.WithPlanOptions(f.planOptions()...),
+		druvascim.WithApplyOptions(druvascim.WithConcurrency(f.concurrency), druvascim.WithProgress(bars.Update)),
+		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }),
+	}
+	if f.fullRead {
+		opts = append(opts, druvascim.WithFullRead())
+	}
+	syncer, err := druvascim.NewSyncer(reader, client, set, store, opts...)
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
+	dry := planOnly || f.dryRun
+	var res *druvascim.Result
+	if dry {
+		res, err = syncer.DryRun(ctx)
+	} else {
+		res, err = syncer.Run(ctx)
+	}
+	bars.Done()
+	return finishCycle(env, c.name, &f, res, err, dry)
+}
+
+// finishCycle prints a cycle's plan or report, writes the log, and maps the
+// outcome to an exit status.
+func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Result, err error, dry bool) int {
+	held := errors.Is(err, druvascim.ErrDeletionThreshold) || errors.Is(err, druvascim.ErrSourceShrank)
+	if res == nil || (err != nil && !held && res.Report == nil) {
+		if err == nil {
+			err = errors.New("the cycle produced no result")
+		}
+		return fail(env, name, exitStatusFor(err), err)
+	}
+	if f.jsonOut {
+		out := map[string]any{"plan": res.Plan}
+		if res.Report != nil {
+			out["summary"] = res.Report.Summary
+			if !dry {
+				out["entries"] = res.Report.Entries
+			}
+		}
+		if err != nil {
+			out["error"] = err.Error()
+		}
+		env.stdout.Write(jsonIndent(out))
+	} else {
+		if dry || held {
+			fmt.Fprint(env.stdout, res.Plan.Format())
+			fmt.Fprintln(env.stdout)
+		}
+		if res.Report != nil {
+			if err := res.Report.WriteSummary(env.stdout); err != nil {
+				return fail(env, name, exitFailures, err)
+			}
+			if !dry {
+				printNotable(env, res.Report, 20)
+			}
+		}
+	}
+	if f.log != "" && res.Report != nil && !dry {
+		if werr := writeLog(f.log, res.Report); werr != nil {
+			fmt.Fprintf(env.stderr, "druvasync %s: %v\n", name, werr)
+			if err == nil {
+				return exitFailures
+			}
+		}
+	}
+	switch {
+	case held:
+		fmt.Fprintf(env.stderr, "druvasync %s: held, nothing applied: %v; review the plan and rerun with --approve-deletes to apply it\n", name, err)
+		return exitHeld
+	case err != nil:
+		fmt.Fprintf(env.stderr, "druvasync %s: %v\n", name, err)
+		return exitFailures
+	case res.Report != nil && len(res.Report.Failed()) > 0:
+		fmt.Fprintf(env.stderr, "druvasync %s: %d objects failed; the provisioning log says which and why\n", name, len(res.Report.Failed()))
+		return exitFailures
+	}
+	return exitConverged
+}
+
+// exitStatusFor maps an error that ended a cycle before it produced a report.
+func exitStatusFor(err error) int {
+	switch {
+	case errors.Is(err, errBadInput):
+		return exitBadInput
+	case errors.Is(err, druvascim.ErrDeletionThreshold), errors.Is(err, druvascim.ErrSourceShrank):
+		return exitHeld
+	}
+	return exitFailures
+}
+
+// writeLog writes the provisioning log: CSV for a .csv file, JSON lines
+// otherwise. The file is replaced atomically.
+func writeLog(path string, rep *druvascim.Report) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".druvasync-log-*")
+	if err != nil {
+		return fmt.Errorf("cannot write the log %s: %v", path, unwrapPathError(err))
+	}
+	defer os.Remove(tmp.Name())
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
+		err = rep.WriteCSV(tmp)
+	} else {
+		err = rep.WriteJSONLines(tmp)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the log %s: %v", path, err)
+	}
+	return nil
+}
+
+// printNotable prints up to n entries a person wants to see: failures
+// first, then disables, deletes, updates and creates.
+func printNotable(env *environment, rep *druvascim.Report, n int) {
+	order := []druvascim.Action{druvascim.ActionDisable, druvascim.ActionDelete, druvascim.ActionUpdate, druvascim.ActionCreate}
+	var picked []druvascim.Entry
+	picked = append(picked, rep.Failed()...)
+	for _, a := range order {
+		for _, e := range rep.Entries {
+			if e.Action == a && e.Status != druvascim.StatusFailure {
+				picked = append(picked, e)
+			}
+		}
+	}
+	if len(picked) == 0 {
+		return
+	}
+	fmt.Fprintln(env.stdout)
+	fmt.Fprintln(env.stdout, "Provisioning log (notable entries):")
+	for i, e := range picked {
+		if i == n {
+			fmt.Fprintf(env.stdout, "  … and %d more (write them all with --log FILE)\n", len(picked)-n)
+			break
+		}
+		printEntry(env.stdout, e)
+	}
+}
+
+// changeText renders one property change as "old → new"; the report
+// renders values as JSON text, so strings come quoted.
+func changeText(m druvascim.PropertyChange) string {
+	old := m.Old
+	if old == "" {
+		old = "(none)"
+	}
+	return old + " → " + m.New
+}
