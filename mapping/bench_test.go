@@ -18,10 +18,14 @@ func BenchmarkMapDruvaDefault(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu0, ok := processCPU()
 	for b.Loop() {
 		if _, err := set.Map(ctx, u); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu1, ok2 := processCPU(); ok && ok2 {
+		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -70,6 +74,7 @@ func BenchmarkMap1MUsers(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, workers int) {
 		b.ReportAllocs()
+		cpu0, ok := processCPU()
 		for b.Loop() {
 			var wg sync.WaitGroup
 			per := n / workers
@@ -86,6 +91,9 @@ func BenchmarkMap1MUsers(b *testing.B) {
 			wg.Wait()
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/user")
+		if cpu1, ok2 := processCPU(); ok && ok2 {
+			b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N)/n, "cpu-ns/user")
+		}
 	}
 	b.Run("sequential", func(b *testing.B) { run(b, 1) })
 	b.Run("parallel", func(b *testing.B) { run(b, runtime.GOMAXPROCS(0)) })
