@@ -324,3 +324,99 @@ func TestAccessors(t *testing.T) {
 		t.Error("a non-string id was returned")
 	}
 }
+
+// TestGoTypedValues checks resources built in Go rather than decoded from
+// JSON: nested Resource values, typed slices and integer kinds.
+func TestGoTypedValues(t *testing.T) {
+	r := Resource{
+		"name":     Resource{"givenName": "A"},
+		"emails":   []map[string]any{{"type": "work", "value": "w@x"}},
+		"groups":   []Resource{{"value": "g1"}},
+		"tags":     []string{"x", "y"},
+		"count":    int64(3),
+		"ratio":    float32(0.5),
+		"small":    uint8(7),
+		"Ünïcode":  "u",
+		"nullable": nil,
+	}
+	checks := []struct {
+		path string
+		want any
+	}{
+		{"name.givenName", "A"},
+		{`emails[type eq "work"].value`, "w@x"},
+		{`groups[value eq "g1"].value`, "g1"},
+		{`tags[value eq "Y"]`, "y"},
+	}
+	for _, c := range checks {
+		if got, ok := r.Get(c.path); !ok || got != c.want {
+			t.Errorf("Get(%q) = %v, %v; want %v", c.path, got, ok, c.want)
+		}
+	}
+	if _, ok := r.Get("üNÏCODE"); ok {
+		t.Error("a non-ASCII attribute name was accepted as a path")
+	}
+	// Keys of merged objects match ignoring case, also beyond ASCII.
+	merged, err := ApplyPatch(Resource{"x": map[string]any{"Ünïcode": "u"}}, PatchOperation{Op: "add", Path: "x", Value: map[string]any{"üNÏCODE": "v"}})
+	if err != nil || !cmp.Equal(merged["x"], map[string]any{"Ünïcode": "v"}) {
+		t.Errorf("non-ASCII merge = %v, %v", merged, err)
+	}
+	for _, f := range []string{`count eq 3`, `ratio lt 1`, `small ge 7`, `tags co "x"`, `groups[value sw "g"]`, `nullable eq null`, `name pr`, `tags pr`, `emails pr`} {
+		pf, err := ParseFilter(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pf.Matches(r) {
+			t.Errorf("%s does not match", f)
+		}
+	}
+	c := r.Clone()
+	if err := c.Set(`emails[type eq "work"].value`, "new@x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("tags", []string{"z"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(`groups[value eq "g2"].display`, "G2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.Get(`emails[type eq "work"].value`); got != "w@x" {
+		t.Errorf("clone shares []map[string]any elements: %v", got)
+	}
+	if got, _ := c.Get(`groups[value eq "g2"].display`); got != "G2" {
+		t.Errorf("Set on a []Resource attribute: %v", got)
+	}
+	if got := r["groups"].([]Resource); len(got) != 1 {
+		t.Errorf("original []Resource changed: %v", got)
+	}
+	if err := c.Remove(`groups[value eq "g1"]`); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Get("groups.value"); !cmp.Equal(got, []any{"g2"}) {
+		t.Errorf("groups after remove = %v", got)
+	}
+}
+
+func TestUnescape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`\uD83D\uDE00`, "😀"},
+		{`\uD83D`, "\uFFFD"},
+		{`\uD83Dx`, "\uFFFDx"},
+		{`\u00E9\/\b\f\n\r\t\"\\`, "é/\b\f\n\r\t\"\\"},
+	}
+	for _, tc := range tests {
+		f, err := ParseFilter(`a eq "` + tc.in + `"`)
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if got := f.root.(*cmpNode).value; got != tc.want {
+			t.Errorf("unescape(%s) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`\`, `\x`, `\u12`, `\uZZZZ`} {
+		if _, err := unescape(bad); err == nil {
+			t.Errorf("unescape(%q) succeeded", bad)
+		}
+	}
+}
