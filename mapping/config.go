@@ -127,6 +127,41 @@ func (s *Set) MarshalJSON() ([]byte, error) { return json.Marshal(s.toFile()) }
 // MarshalYAML encodes the set in the mapping file format.
 func (s *Set) MarshalYAML() (any, error) { return s.toFile(), nil }
 
+// UnmarshalJSON decodes the mapping file format (unknown fields are
+// errors) and validates the result.
+func (s *Set) UnmarshalJSON(data []byte) error {
+	var f fileSet
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("%w: %s", ErrConfig, describeJSONError(data, err))
+	}
+	return s.assign(f)
+}
+
+// UnmarshalYAML decodes the mapping file format and validates the result.
+func (s *Set) UnmarshalYAML(value *yaml.Node) error {
+	var f fileSet
+	if err := value.Decode(&f); err != nil {
+		return fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return s.assign(f)
+}
+
+// assign replaces s's fields with a decoded file, validated.
+func (s *Set) assign(f fileSet) error {
+	n, err := fromFile(f)
+	if err != nil {
+		return err
+	}
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	s.Name, s.Object, s.Mappings, s.Scope, s.Required = n.Name, n.Object, n.Mappings, n.Scope, n.Required
+	s.compiled.Store(nil)
+	return nil
+}
+
 // ParseSet reads a mapping set in the file format, as YAML or JSON (JSON is
 // recognised by its leading '{'), and validates it. Unknown fields are
 // errors. A syntax fault wraps [ErrConfig] and names the line; invalid

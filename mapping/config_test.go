@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/druvascim/druvascim/scim"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"go.yaml.in/yaml/v3"
 )
 
 const handWritten = `# Druva users from Entra
@@ -97,6 +99,37 @@ func TestParseSetYAMLAndRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff(DruvaDefault(), back, setOpts()); diff != "" {
 		t.Errorf("default round trip:\n%s", diff)
+	}
+}
+
+func TestSetEmbedsInJSONAndYAML(t *testing.T) {
+	type config struct {
+		Users *Set `json:"users" yaml:"users"`
+	}
+	data, err := json.Marshal(config{Users: DruvaDefault()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back config
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if diff := cmp.Diff(DruvaDefault(), back.Users, setOpts()); diff != "" {
+		t.Error(diff)
+	}
+	y, err := yaml.Marshal(config{Users: DruvaDefault()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backY config
+	if err := yaml.Unmarshal(y, &backY); err != nil {
+		t.Fatalf("%v\n%s", err, y)
+	}
+	if diff := cmp.Diff(DruvaDefault(), backY.Users, setOpts()); diff != "" {
+		t.Error(diff)
+	}
+	if err := json.Unmarshal([]byte(`{"users":{"mappings":[{"target":"userName","direct":"a"}]}}`), &back); !errors.Is(err, ErrInvalidSet) {
+		t.Errorf("invalid embedded set: %v", err)
 	}
 }
 
