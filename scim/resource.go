@@ -120,9 +120,10 @@ func (r Resource) GetPath(p Path) (any, bool) {
 // filter's "eq" attributes are kept). A sub-attribute of a multi-valued
 // attribute without a filter ("emails.value") is set on every element.
 //
-// Set fails on an invalid path, on a nil Resource, and when the path runs
-// through a value of the wrong kind (a sub-attribute of a string, a filter
-// on a single-valued attribute).
+// The value is stored as given, not copied. Set fails on an invalid path,
+// on a nil Resource, and when the path runs through a value of the wrong
+// kind (a sub-attribute of a string, a filter on a single-valued
+// attribute); a failed Set leaves the resource unchanged.
 func (r Resource) Set(path string, value any) error {
 	p, err := resolve(path)
 	if err != nil {
@@ -178,9 +179,20 @@ func (r Resource) setPath(p Path, value any, mode setMode) error {
 			}
 			m = map[string]any{}
 			obj[k] = m
+			if err := setIn(m, p, value, mode); err != nil {
+				delete(obj, k) // leave no empty extension behind
+				return err
+			}
+			return nil
 		}
 		obj = m
 	}
+	return setIn(obj, p, value, mode)
+}
+
+// setIn writes at p's attribute inside obj (the resource, or its extension
+// object).
+func setIn(obj map[string]any, p Path, value any, mode setMode) error {
 	k := keyOf(obj, p.attr)
 	if p.filter != nil {
 		return setFiltered(obj, k, p, value, mode)
@@ -214,12 +226,14 @@ func (r Resource) setPath(p Path, value any, mode setMode) error {
 		return nil
 	}
 	if arr, ok := asSlice(cur); ok {
-		arr = ownSlice(obj, k, cur, arr)
 		for i, e := range arr {
-			m, ok := asMap(e)
-			if !ok {
+			if _, ok := asMap(e); !ok {
 				return fmt.Errorf("scim: element %d of %s is a %s, not an object", i, p.attr, kindOf(e))
 			}
+		}
+		arr = ownSlice(obj, k, cur, arr)
+		for _, e := range arr {
+			m, _ := asMap(e)
 			setSub(m, p.sub, value, mode)
 		}
 		return nil
@@ -268,6 +282,14 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 		}
 		vm = m
 	}
+	if p.sub != "" {
+		// Check every match first, so a failed Set changes nothing.
+		for i, e := range arr {
+			if _, ok := asMap(e); !ok && p.filter.matchElement(e) {
+				return fmt.Errorf("scim: element %d of %s is a %s, not an object", i, p.attr, kindOf(e))
+			}
+		}
+	}
 	matched := false
 	for i, e := range arr {
 		if !p.filter.matchElement(e) {
@@ -276,9 +298,6 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 		matched = true
 		m, ok := asMap(e)
 		if !ok {
-			if p.sub != "" {
-				return fmt.Errorf("scim: element %d of %s is a %s, not an object", i, p.attr, kindOf(e))
-			}
 			m = map[string]any{}
 		}
 		switch {
@@ -286,6 +305,7 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 			setSub(m, p.sub, value, mode)
 		case mode == setAdd:
 			mergeInto(m, vm)
+			arr[i] = m
 		default:
 			tmpl, _ := p.filter.template()
 			n := make(map[string]any, len(vm)+len(tmpl))

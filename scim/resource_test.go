@@ -162,6 +162,9 @@ func TestSetErrors(t *testing.T) {
 		{`{}`, `emails[type eq "work"]`, "not an object"},
 		{`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"oops"}`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "x"},
 		{`{"emails":["a"]}`, "emails.value", "x"},
+		{`{"emails":[{"value":"a"},"b"]}`, "emails.type", "x"},
+		{`{"emails":[{"value":"a"},"b"]}`, `emails[value pr or value eq "b"].type`, "x"},
+		{`{}`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:x[a co "b"].c`, "x"},
 	}
 	for _, tc := range tests {
 		r := decode(t, tc.start)
