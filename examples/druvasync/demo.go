@@ -218,11 +218,26 @@ func changeTenant(g *entratest.Server, rep *druvascim.Report) ([]string, error) 
 			created[e.SourceID] = e.DisplayName
 		}
 	}
-	direct := map[string]string{} // user id → its direct assignment
+	// Users assigned only directly (not also through an assigned group), so
+	// that removing their assignments really unassigns them.
+	direct := map[string][]string{} // user id → its direct assignments
+	viaGroup := map[string]bool{}
 	for _, a := range g.Assignments() {
-		if a.PrincipalType == "User" && a.AppRoleID != entratest.DefaultAccessRoleID {
-			direct[a.PrincipalID] = a.ID
+		switch a.PrincipalType {
+		case "User":
+			direct[a.PrincipalID] = append(direct[a.PrincipalID], a.ID)
+		case "Group":
+			users, _, err := g.GroupMembers(a.PrincipalID)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range users {
+				viaGroup[u] = true
+			}
 		}
+	}
+	for u := range viaGroup {
+		delete(direct, u)
 	}
 	ids := slices.Sorted(maps.Keys(created))
 	pick := func(needDirect bool) (string, error) {
@@ -239,8 +254,10 @@ func changeTenant(g *entratest.Server, rep *druvascim.Report) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := g.RemoveAssignment(direct[id]); err != nil {
-		return nil, err
+	for _, a := range direct[id] {
+		if err := g.RemoveAssignment(a); err != nil {
+			return nil, err
+		}
 	}
 	did = append(did, "unassigned from the Druva app: "+created[id])
 
