@@ -197,8 +197,8 @@ func TestThrottleLowersClientRate(t *testing.T) {
 	if _, err := c.GetUser(t.Context(), "x"); !errors.Is(err, druva.ErrRateLimited) {
 		t.Fatal(err)
 	}
-	if r := c.RateLimit(); r != 10 {
-		t.Errorf("rate after a 429 = %v, want 10", r)
+	if r := c.RateLimit(); r != 14 {
+		t.Errorf("rate after a 429 = %v, want 14 (70 %% of 20)", r)
 	}
 }
 

@@ -44,12 +44,13 @@ type Server struct {
 	elimity escim.Server
 	lim     *rate.Limiter
 
-	mu     sync.Mutex
-	st     *store
-	faults Faults
-	seq    uint64
-	stats  Stats
-	log    []Request
+	mu      sync.Mutex
+	limLast time.Time // latest instant the rate limiter saw
+	st      *store
+	faults  Faults
+	seq     uint64
+	stats   Stats
+	log     []Request
 }
 
 // Request is one entry of the request log.
@@ -223,10 +224,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.lim != nil {
+		s.mu.Lock()
+		// The bucket's time must never go back, so the clock is read
+		// under the lock and kept monotonic.
 		now := s.cfg.now()
-		res := s.lim.ReserveN(now, 1)
-		if d := res.DelayFrom(now); d > 0 {
-			res.CancelAt(now)
+		if now.Before(s.limLast) {
+			now = s.limLast
+		}
+		s.limLast = now
+		var d time.Duration
+		ok := s.lim.AllowN(now, 1)
+		if !ok {
+			d = time.Duration((1 - s.lim.TokensAt(now)) / float64(s.lim.Limit()) * float64(time.Second))
+		}
+		s.mu.Unlock()
+		if !ok {
 			s.count(func(st *Stats) { st.Throttled++ })
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 			writeError(w, scim.NewError(http.StatusTooManyRequests, "", "rate limit exceeded"))

@@ -42,9 +42,11 @@
 // Before every attempt the caller waits on a client-side token bucket
 // ([DefaultRateLimit] requests/s, burst [DefaultBurst]; [WithRateLimit](0, 0)
 // switches it off). The limiter is shared by every caller of a Client and
-// adapts: a 429 halves its rate (to a floor of a tenth), holds every caller
-// until the server's Retry-After, and after each quiet cooldown
-// ([WithThrottleCooldown]) the rate doubles back towards the configured one.
+// adapts: a 429 lowers its rate to 70 % (never below a tenth of the
+// configured rate) for a cooldown ([WithThrottleCooldown], or the server's
+// Retry-After if longer), and after each quiet cooldown the rate grows by
+// half until it is back at the configured one. The throttled request itself
+// waits for its Retry-After; the other callers slow down without stopping.
 // [Client.RateLimit] shows the rate in force.
 //
 // Retries (github.com/hashicorp/go-retryablehttp, with this package's own

@@ -10,10 +10,12 @@ import (
 )
 
 // limiter is the adaptive client-side rate limiter shared by every caller of
-// one Client. A 429 halves the rate (down to a floor of a tenth of the
-// configured rate), holds every caller until the server's Retry-After has
-// passed, and keeps the lowered rate for a cooldown; after each quiet
-// cooldown the rate doubles until it is back at the configured rate.
+// one Client. A 429 lowers the rate to 70 % (never below a tenth of the
+// configured rate) and keeps it there for a cooldown (or the server's
+// Retry-After, if longer); after each quiet cooldown the rate grows by half
+// until it is back at the configured rate. Only the throttled request
+// itself waits for its Retry-After: the other callers slow down, they do
+// not stop.
 type limiter struct {
 	mu         sync.Mutex
 	lim        *rate.Limiter
@@ -21,8 +23,8 @@ type limiter struct {
 	cur        rate.Limit
 	floor      rate.Limit
 	cooldown   time.Duration
-	slowUntil  time.Time // no recovery step before this instant
-	pauseUntil time.Time // no request at all before this instant
+	slowUntil time.Time // no recovery step before this instant
+	last      time.Time // latest instant seen: the limiter's time never goes back
 }
 
 func newLimiter(rps float64, burst int, cooldown time.Duration) *limiter {
@@ -40,42 +42,46 @@ func newLimiter(rps float64, burst int, cooldown time.Duration) *limiter {
 	}
 }
 
+// monotonic returns now, or the latest instant already seen when now is
+// earlier. Concurrent callers read the clock before taking the lock, so
+// their instants can arrive out of order; rate.Limiter would count the
+// interval twice if its time went back, letting bursts through.
+func (l *limiter) monotonic(now time.Time) time.Time {
+	if now.Before(l.last) {
+		return l.last
+	}
+	l.last = now
+	return now
+}
+
 // reserve takes one token at now and says how long the caller must wait.
 // cancel gives the token back when the caller does not go ahead.
 func (l *limiter) reserve(now time.Time) (delay time.Duration, cancel func(time.Time)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	now = l.monotonic(now)
 	if l.cur < l.base && !now.Before(l.slowUntil) {
-		l.cur = min(l.base, l.cur*2)
+		l.cur = min(l.base, l.cur*1.5)
 		l.lim.SetLimitAt(now, l.cur)
 		l.slowUntil = now.Add(l.cooldown)
 	}
 	r := l.lim.ReserveN(now, 1)
-	delay = r.DelayFrom(now)
-	if p := l.pauseUntil.Sub(now); p > delay {
-		delay = p
-	}
-	return delay, r.CancelAt
+	return r.DelayFrom(now), r.CancelAt
 }
 
 // throttled records a 429 seen at now with the server's (capped) Retry-After.
 func (l *limiter) throttled(now time.Time, retryAfter time.Duration) rate.Limit {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	// Several callers may see 429s from one burst: halve at most once per
-	// cooldown window so one storm does not floor the rate.
+	now = l.monotonic(now)
+	// Several callers may see 429s from one burst: lower the rate at most
+	// once per cooldown window so one storm does not floor it.
 	if now.Before(l.slowUntil) && l.cur < l.base {
-		if p := now.Add(retryAfter); p.After(l.pauseUntil) {
-			l.pauseUntil = p
-		}
 		return l.cur
 	}
-	l.cur = max(l.floor, l.cur/2)
+	l.cur = max(l.floor, l.cur*0.7)
 	l.lim.SetLimitAt(now, l.cur)
 	l.slowUntil = now.Add(max(l.cooldown, retryAfter))
-	if p := now.Add(retryAfter); p.After(l.pauseUntil) {
-		l.pauseUntil = p
-	}
 	return l.cur
 }
 
@@ -97,14 +103,20 @@ func (c *Client) waitLimiter(ctx context.Context) error {
 	if delay <= 0 {
 		return nil
 	}
+	cancelAt := func(t time.Time) {
+		c.lim.mu.Lock()
+		t = c.lim.monotonic(t)
+		cancel(t)
+		c.lim.mu.Unlock()
+	}
 	// Deadlines are wall-clock instants, so they are compared with the wall
 	// clock even when the limiter runs on an injected one.
 	if dl, ok := ctx.Deadline(); ok && delay > time.Until(dl) {
-		cancel(now)
+		cancelAt(now)
 		return fmt.Errorf("%w (wait %s): %w", ErrRateLimitWait, delay.Round(time.Millisecond), context.DeadlineExceeded)
 	}
 	if err := c.cfg.wait(ctx, delay); err != nil {
-		cancel(c.cfg.now())
+		cancelAt(c.cfg.now())
 		return err
 	}
 	return nil

@@ -31,7 +31,7 @@ const (
 	DefaultTimeout = 60 * time.Second
 	// DefaultThrottleCooldown is how long a 429 keeps the client-side rate
 	// lowered before it starts to recover.
-	DefaultThrottleCooldown = 10 * time.Second
+	DefaultThrottleCooldown = 5 * time.Second
 )
 
 // TokenFunc returns a bearer token. It is called before every attempt, so a
