@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"log/slog"
+	"os"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
@@ -87,4 +91,27 @@ func ExampleReader_Fetch() {
 	// Output:
 	// 38 objects, full: true delta link stored: true
 	// first: fatima.dasilva0@contoso.example [Admin User] false
+}
+
+// A reader for a real tenant, authenticated by azidentity (client secret
+// here; managed identity, certificates and workload identity work the same).
+// Not run: it needs a tenant.
+func ExampleNewReader() {
+	cred, err := azidentity.NewClientSecretCredential(os.Getenv("AZURE_TENANT_ID"),
+		os.Getenv("AZURE_CLIENT_ID"), os.Getenv("AZURE_CLIENT_SECRET"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := entra.NewReader(cred,
+		entra.WithAppID(os.Getenv("DRUVA_APP_ID")), // or WithServicePrincipalID
+		entra.WithAttributes(entra.DefaultAttributes()...),
+		entra.WithLogger(slog.Default()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	u, err := r.ReadUser(context.Background(), "adele.vance@contoso.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u.InScope, u.Reason, u.Attributes["appRoleAssignments"])
 }

@@ -3,6 +3,7 @@ package entra_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -734,3 +735,45 @@ func TestTokenCredential(t *testing.T) {
 		t.Fatalf("scopes %v", got)
 	}
 }
+
+func TestHugeRetryAfterIsCapped(t *testing.T) {
+	tt := newTenant(t, entratest.WithFaults(entratest.Faults{RetryAfter: 7 * 24 * time.Hour}))
+	w := &waits{}
+	r := newReader(t, tt.s, entra.WithWait(w.wait), entra.WithRateLimit(0, 0), entra.WithRetries(3, 30*time.Second))
+	check(t, tt.s.Inject(entratest.Throttle, 2))
+	read(t, r, "")
+	if len(w.d) < 2 {
+		t.Fatalf("waits %v", w.d)
+	}
+	for _, d := range w.d {
+		if d > 30*time.Second {
+			t.Fatalf("waited %v, cap is 30s", d)
+		}
+	}
+}
+
+func TestLoggerNeverShowsToken(t *testing.T) {
+	tt := newTenant(t)
+	var buf strings.Builder
+	var mu sync.Mutex
+	h := slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug})
+	r := newReader(t, tt.s, entra.WithLogger(slog.New(h)))
+	check(t, tt.s.Inject(entratest.Throttle, 1))
+	read(t, r, "")
+	mu.Lock()
+	defer mu.Unlock()
+	if buf.Len() == 0 || strings.Contains(buf.String(), tt.s.Token) {
+		t.Fatalf("log (%d bytes) empty or holds the token", buf.Len())
+	}
+	if !strings.Contains(buf.String(), "read done") {
+		t.Fatalf("no summary in the log:\n%s", buf.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

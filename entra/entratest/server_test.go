@@ -79,7 +79,7 @@ func all(t *testing.T, s *entratest.Server, url string) ([]map[string]any, strin
 	return nil, ""
 }
 
-func TestDeterministicAndFast(t *testing.T) {
+func TestDeterministic(t *testing.T) {
 	a := newServer(t, entratest.WithUsers(20_000), entratest.WithSeed(42))
 	b := newServer(t, entratest.WithUsers(20_000), entratest.WithSeed(42))
 	ia, ib := a.UserIDs(), b.UserIDs()
