@@ -17,12 +17,12 @@ import (
 // itself waits for its Retry-After: the other callers slow down, they do
 // not stop.
 type limiter struct {
-	mu         sync.Mutex
-	lim        *rate.Limiter
-	base       rate.Limit
-	cur        rate.Limit
-	floor      rate.Limit
-	cooldown   time.Duration
+	mu        sync.Mutex
+	lim       *rate.Limiter
+	base      rate.Limit
+	cur       rate.Limit
+	floor     rate.Limit
+	cooldown  time.Duration
 	slowUntil time.Time // no recovery step before this instant
 	last      time.Time // latest instant seen: the limiter's time never goes back
 }
