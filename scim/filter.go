@@ -279,27 +279,8 @@ func quickFilter(s string) *Filter {
 	if len(rest) < 4 || rest[2] != ' ' {
 		return nil
 	}
-	var op filter.CompareOperator
-	switch strings.ToLower(rest[:2]) {
-	case "eq":
-		op = filter.EQ
-	case "ne":
-		op = filter.NE
-	case "co":
-		op = filter.CO
-	case "sw":
-		op = filter.SW
-	case "ew":
-		op = filter.EW
-	case "gt":
-		op = filter.GT
-	case "ge":
-		op = filter.GE
-	case "lt":
-		op = filter.LT
-	case "le":
-		op = filter.LE
-	default:
+	op, ok := compareOp(rest[:2])
+	if !ok {
 		return nil
 	}
 	lit := strings.TrimLeft(rest[3:], " ")
@@ -323,6 +304,16 @@ func quickFilter(s string) *Filter {
 		return nil
 	}
 	return newFilter(n)
+}
+
+// compareOp maps a two-letter comparison operator, in any case.
+func compareOp(s string) (filter.CompareOperator, bool) {
+	for _, op := range [...]filter.CompareOperator{filter.EQ, filter.NE, filter.CO, filter.SW, filter.EW, filter.GT, filter.GE, filter.LT, filter.LE} {
+		if len(s) == 2 && asciiFold(s, string(op)) {
+			return op, true
+		}
+	}
+	return "", false
 }
 
 // validStringBody reports whether s is the inside of a string literal the

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -21,6 +22,8 @@ func FuzzParsePath(f *testing.F) {
 		EnterpriseUserSchema, EnterpriseUserSchema + ":manager.value", UserSchema + ":userName",
 		`a[b eq 1 and (c pr or not (d sw "x"))].e`, `emails[value eq "a\"]b"]`, "a.b.c", "urn:a::b", "$ref",
 		`x[y eq "\u00E9"]`, `x[ y  EQ  "z" ]`, `x[y eq true]`, `x[y eq 1]`,
+		`a[value eq "x"]`, `a[a eq "x"].b`, `a[value ne "x"]`, `b[a sw "X"].value`, `c[a eq "x"].value`,
+		`urn:x:2.0:User:a[a eq "x"]`, `emails[primary eq true].value`, `emails[primary eq "true"]`, `d[value eq "x"]`,
 	} {
 		f.Add(s)
 	}
@@ -38,6 +41,9 @@ func FuzzParsePath(f *testing.F) {
 			if _, ok := r.Get(s); ok {
 				t.Fatalf("Get(%q) found a value for an invalid path", s)
 			}
+			if _, _, handled := r.quickGet(s); handled {
+				t.Fatalf("quickGet handled the invalid path %q", s)
+			}
 			if (Resource{}).Set(s, "x") == nil {
 				t.Fatalf("Set(%q) accepted an invalid path", s)
 			}
@@ -54,6 +60,14 @@ func FuzzParsePath(f *testing.F) {
 		}
 		checkSimpleAgainstParser(t, s)
 		checkQuickFilterAgainstParser(t, s)
+		for _, res := range []Resource{r, fuzzVariety} {
+			if qv, qok, handled := res.quickGet(s); handled {
+				gv, gok := res.GetPath(p)
+				if qok != gok || !reflect.DeepEqual(qv, gv) {
+					t.Fatalf("Get(%q): quick route %v, %v; general route %v, %v", s, qv, qok, gv, gok)
+				}
+			}
+		}
 		c := r.Clone()
 		c.Get(s)
 		_ = c.Set(s, "v")
@@ -315,6 +329,16 @@ func FuzzResourceJSON(f *testing.F) {
 			t.Fatal("changing the clone changed the original")
 		}
 	})
+}
+
+// fuzzVariety holds values of every shape a path can run into.
+var fuzzVariety = Resource{
+	"a":              []any{"x", "Y", 1.0, true, nil, []any{"n"}, map[string]any{"a": "x", "b": []any{"x", map[string]any{"value": "x"}}}},
+	"b":              map[string]any{"a": "x", "value": "True"},
+	"c":              []map[string]any{{"a": "x", "value": "y"}},
+	"d":              "x",
+	"emails":         []any{map[string]any{"type": "work", "value": "w", "primary": "True"}},
+	"urn:x:2.0:User": map[string]any{"a": []any{map[string]any{"a": "x"}}},
 }
 
 func decodeFuzzResource(s string) Resource {

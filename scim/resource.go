@@ -33,11 +33,155 @@ func resolve(path string) (Path, error) {
 // Paths without a value filter are resolved without the filter parser and
 // without allocating.
 func (r Resource) Get(path string) (any, bool) {
+	if v, ok, handled := r.quickGet(path); handled {
+		return v, ok
+	}
 	p, err := resolve(path)
 	if err != nil {
 		return nil, false
 	}
 	return r.GetPath(p)
+}
+
+// quickGet reads `[urn:]attr[name op "literal"].sub` (one comparison with
+// a string literal without escapes, or with true/false) without parsing
+// the path into a [Path] and without allocating. handled is false for any
+// other path, which then takes the general route; a fuzz test checks both
+// routes agree.
+func (r Resource) quickGet(path string) (v any, ok, handled bool) {
+	open := strings.IndexByte(path, '[')
+	if open <= 0 || len(path) > maxPathLen {
+		return nil, false, false
+	}
+	closing := strings.LastIndexByte(path, ']')
+	if closing < open || strings.IndexByte(path[open+1:closing], '[') >= 0 {
+		return nil, false, false
+	}
+	head, _, msg := parseSimplePath(strings.TrimRight(path[:open], " "))
+	if msg != "" || head.attr == "" || head.sub != "" {
+		return nil, false, false
+	}
+	rest := path[closing+1:]
+	sub := ""
+	if rest != "" {
+		if rest[0] != '.' || checkName(rest[1:]) >= 0 {
+			return nil, false, false
+		}
+		sub = rest[1:]
+	}
+	n, ok := quickCompare(path[open+1 : closing])
+	if !ok {
+		return nil, false, false
+	}
+	head.sub = sub
+	v, ok = r.getMatching(head, &n)
+	return v, ok, true
+}
+
+// quickCompare recognises `name op "literal"` (no escapes) or `name op
+// true|false` and returns the comparison, not allocated on the heap.
+func quickCompare(text string) (cmpNode, bool) {
+	t := strings.Trim(text, " ")
+	sp := strings.IndexByte(t, ' ')
+	if sp <= 0 || checkName(t[:sp]) >= 0 {
+		return cmpNode{}, false
+	}
+	rest := strings.TrimLeft(t[sp:], " ")
+	if len(rest) < 4 || rest[2] != ' ' {
+		return cmpNode{}, false
+	}
+	op, ok := compareOp(rest[:2])
+	if !ok {
+		return cmpNode{}, false
+	}
+	n := cmpNode{ref: attrRef{attr: t[:sp]}, op: op}
+	lit := strings.TrimLeft(rest[3:], " ")
+	switch {
+	case len(lit) >= 2 && lit[0] == '"' && lit[len(lit)-1] == '"':
+		body := lit[1 : len(lit)-1]
+		for i := 0; i < len(body); i++ {
+			if c := body[i]; c == '"' || c == '\\' || c < 0x20 {
+				return cmpNode{}, false
+			}
+		}
+		n.value = body
+	case strings.EqualFold(lit, "true"):
+		n.value = true
+	case strings.EqualFold(lit, "false"):
+		n.value = false
+	default:
+		return cmpNode{}, false
+	}
+	return n, true
+}
+
+// getMatching is GetPath for a path whose value filter is the single
+// comparison n.
+func (r Resource) getMatching(p Path, n *cmpNode) (any, bool) {
+	if r == nil {
+		return nil, false
+	}
+	obj := map[string]any(r)
+	if p.urn != "" {
+		ext, ok := lookup(obj, p.urn)
+		if !ok {
+			return nil, false
+		}
+		m, ok := asMap(ext)
+		if !ok {
+			return nil, false
+		}
+		obj = m
+	}
+	v, ok := lookup(obj, p.attr)
+	if !ok {
+		return nil, false
+	}
+	match := func(e any) (any, bool) {
+		m, isMap := asMap(e)
+		if isMap {
+			if !n.eval(m) {
+				return nil, false
+			}
+		} else if !n.eval(map[string]any{"value": e}) { // a primitive element
+			return nil, false
+		}
+		if p.sub == "" {
+			return e, true
+		}
+		if isMap {
+			return lookup(m, p.sub)
+		}
+		return nil, false
+	}
+	switch arr := v.(type) {
+	case []any:
+		for _, e := range arr {
+			if got, ok := match(e); ok {
+				return got, true
+			}
+		}
+		return nil, false
+	case []map[string]any:
+		for _, e := range arr {
+			if got, ok := match(e); ok {
+				return got, true
+			}
+		}
+		return nil, false
+	}
+	if s, ok := asSlice(v); ok {
+		for _, e := range s {
+			if got, ok := match(e); ok {
+				return got, true
+			}
+		}
+		return nil, false
+	}
+	if _, ok := asMap(v); ok {
+		return match(v)
+	}
+	return nil, false
 }
 
 // GetPath is [Resource.Get] for a parsed [Path]; use it in hot loops.
