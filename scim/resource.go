@@ -30,8 +30,11 @@ func resolve(path string) (Path, error) {
 // filter ("emails.value") yields a []any of every element's value. Maps and
 // slices are returned as stored, not copied.
 //
-// Paths without a value filter are resolved without the filter parser and
-// without allocating.
+// Paths without a value filter, and paths whose value filter is one
+// comparison with a plain string or boolean literal (`emails[type eq
+// "work"].value`), are resolved without the filter parser and with at most
+// one small allocation; parse other paths once with [ParsePath] and use
+// [Resource.GetPath] in hot loops.
 func (r Resource) Get(path string) (any, bool) {
 	if v, ok, handled := r.quickGet(path); handled {
 		return v, ok
