@@ -593,24 +593,45 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	}
 	if len(r.wanted) > 0 || findAbsent || dupLink {
 		r.owner = make([]string, len(in.Current))
+		// Resolve every link's target in parallel, then assign owners in
+		// one sequential pass (the smallest source id wins a shared user).
+		type pair struct{ src, tgt string }
+		pairs := make([]pair, 0, len(st.Links))
 		for src, tgt := range st.Links {
-			i, ok := byID[tgt]
-			if ok && (r.owner[i] == "" || src < r.owner[i]) {
-				r.owner[i] = src
+			pairs = append(pairs, pair{src, tgt})
+		}
+		at := make([]int32, len(pairs))
+		var lwg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*len(pairs)/workers, (w+1)*len(pairs)/workers
+			lwg.Go(func() {
+				for k := lo; k < hi; k++ {
+					if i, ok := byID[pairs[k].tgt]; ok {
+						at[k] = i
+					} else {
+						at[k] = noLink
+					}
+				}
+			})
+		}
+		lwg.Wait()
+		for k, pr := range pairs {
+			i := at[k]
+			if i >= 0 && (r.owner[i] == "" || pr.src < r.owner[i]) {
+				r.owner[i] = pr.src
 			}
 			if !findAbsent {
 				continue
 			}
-			if ok && visited[i].Load() {
+			if i >= 0 && visited[i].Load() {
 				continue
 			}
-			if !ok {
-				if _, seen := staleSeen[src]; seen {
+			if i < 0 {
+				if _, seen := staleSeen[pr.src]; seen {
 					continue
 				}
-				i = noLink
 			}
-			if op, emit := r.planAbsent(src, tgt, i); emit {
+			if op, emit := r.planAbsent(pr.src, pr.tgt, i); emit {
 				absent = append(absent, op)
 			}
 		}
