@@ -50,8 +50,9 @@
 // (or that are newly assigned), and returns the users whose selected
 // properties changed plus the users whose assignments changed. Graph's
 // delta answers carry only changed properties, so those users are read
-// again (users/{id}, or one users listing when more than 200 changed) to
-// return complete attributes. @removed with reason "deleted" is a hard
+// again to return complete attributes: by JSON $batch, 20 users a request,
+// retrying the items answered 429 or 5xx, or by one listing of all users
+// when more than 2,000 changed. @removed with reason "deleted" is a hard
 // delete (IsHardDeleted), reason "changed" a soft delete. An expired Graph
 // delta link (410 SyncStateNotFound) makes the read a full one with
 // [Snapshot].FullReason "delta link expired"; so does a delta link made for

@@ -84,6 +84,7 @@ func isSyncStateCode(code string) bool {
 // counters are one read's figures.
 type counters struct {
 	requests, attempts, pages atomic.Int64
+	throttled, retries        atomic.Int64 // items of $batch answers
 }
 
 // get sends one GET and returns the body of a 200 answer; other statuses

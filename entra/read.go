@@ -144,8 +144,8 @@ func (r *Reader) Read(ctx context.Context, deltaLink string) (*Snapshot, error) 
 	snap.Stats.Requests = rd.c.requests.Load()
 	snap.Stats.Attempts = rd.c.attempts.Load()
 	snap.Stats.Pages = rd.c.pages.Load()
-	snap.Stats.Throttled = after.Throttled - before.Throttled
-	snap.Stats.Retries = after.Retries - before.Retries
+	snap.Stats.Throttled = after.Throttled - before.Throttled + rd.c.throttled.Load()
+	snap.Stats.Retries = after.Retries - before.Retries + rd.c.retries.Load()
 	snap.Stats.Users = len(snap.Users)
 	for _, u := range snap.Users {
 		if u.InScope {
@@ -614,8 +614,9 @@ func (rd *read) complete(obj map[string]any) bool {
 	return true
 }
 
-// hydrate reads the given users' selected properties: one by one when few,
-// by listing all users when many. Users not found are left out.
+// hydrate reads the given users' selected properties: by JSON $batch (20
+// users a request) when few, by listing all users when many. Users not
+// found are left out.
 func (rd *read) hydrate(ctx context.Context, ids []string) (map[string]map[string]any, error) {
 	out := make(map[string]map[string]any, len(ids))
 	if len(ids) == 0 {
@@ -643,24 +644,19 @@ func (rd *read) hydrate(ctx context.Context, ids []string) (map[string]map[strin
 		})
 		return out, err
 	}
+	var chunks []string
+	for i := 0; i < len(ids); i += batchSize {
+		chunks = append(chunks, strconv.Itoa(i))
+	}
 	var mu sync.Mutex
-	err := rd.parallel(ctx, ids, func(ctx context.Context, id string) error {
-		body, err := rd.r.get(ctx, rd.c, "users/"+url.PathEscape(id), rd.selectQuery(), nil)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
+	err := rd.parallel(ctx, chunks, func(ctx context.Context, start string) error {
+		i, _ := strconv.Atoi(start)
+		got, err := rd.batchUsers(ctx, ids[i:min(i+batchSize, len(ids))])
 		if err != nil {
 			return err
 		}
-		obj, got, err := decodeObject(body)
-		if err != nil {
-			return fmt.Errorf("entra: users/%s: %w", id, err)
-		}
-		if got != id {
-			return fmt.Errorf("%w: asked for user %s, got %s", ErrMalformed, id, got)
-		}
 		mu.Lock()
-		out[id] = obj
+		maps.Copy(out, got)
 		mu.Unlock()
 		return nil
 	})

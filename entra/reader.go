@@ -34,8 +34,9 @@ const (
 	// at once.
 	DefaultConcurrency = 4
 	// hydrateBulk is the number of users to re-read above which an
-	// incremental read lists all users instead of reading them one by one.
-	hydrateBulk = 200
+	// incremental read lists all users instead of reading them in $batch
+	// requests of 20.
+	hydrateBulk = 2000
 )
 
 // Scope reasons, the values of [User].Reason and of the "scopeReason"
@@ -79,6 +80,9 @@ type config struct {
 	http          []httpx.Option
 	rateSet       bool
 	logger        *slog.Logger
+	retries       int
+	maxRetryAfter time.Duration
+	wait          func(ctx context.Context, d time.Duration) error
 }
 
 // Option configures a [Reader]; options validate their arguments and
@@ -250,6 +254,7 @@ func WithRetries(n int, maxRetryAfter time.Duration) Option {
 			return fmt.Errorf("entra: WithRetries(%d, %s): want 0..100 retries and a positive cap", n, maxRetryAfter)
 		}
 		c.http = append(c.http, httpx.WithRetryMax(n), httpx.WithMaxRetryAfter(maxRetryAfter))
+		c.retries, c.maxRetryAfter = n, maxRetryAfter
 		return nil
 	}
 }
@@ -263,6 +268,7 @@ func WithWait(wait func(ctx context.Context, d time.Duration) error) Option {
 			return errors.New("entra: WithWait: nil function")
 		}
 		c.http = append(c.http, httpx.WithWait(wait))
+		c.wait = wait
 		return nil
 	}
 }
@@ -322,7 +328,8 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 		return nil, errors.New("entra: NewReader: static token is empty or holds white space")
 	}
 	cfg := config{graph: DefaultGraphURL, attrs: DefaultAttributes(), outOfScope: true,
-		pageSize: DefaultPageSize, concurrency: DefaultConcurrency}
+		pageSize: DefaultPageSize, concurrency: DefaultConcurrency,
+		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: sleep}
 	for _, o := range opts {
 		if o == nil {
 			return nil, errors.New("entra: NewReader: nil Option")
@@ -372,3 +379,18 @@ func (r *Reader) String() string {
 
 // Attributes returns the user properties the reader selects.
 func (r *Reader) Attributes() []string { return slices.Clone(r.cfg.attrs) }
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -3,6 +3,7 @@ package entra_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -372,22 +373,77 @@ func TestIncrementalNestedGroups(t *testing.T) {
 	}
 }
 
-func TestManyChangesAreListedNotReadOneByOne(t *testing.T) {
-	s := newFake(t, entratest.WithUsers(600), entratest.WithGroups(6))
+func TestChangedUsersReadInBatchesOrByListing(t *testing.T) {
+	s := newFake(t, entratest.WithUsers(2500), entratest.WithGroups(6))
 	r := newReader(t, s)
 	link := read(t, r, "").DeltaLink
 	ids := s.UserIDs()
-	for _, id := range ids[:300] {
-		check(t, s.UpdateUser(id, map[string]any{"department": "Moved"}))
-	}
-	snap := read(t, r, link)
-	if len(snap.Users) != 300 || snap.Stats.Hydrated != 300 || snap.Stats.Requests > 20 {
-		t.Fatalf("users %d hydrated %d requests %d", len(snap.Users), snap.Stats.Hydrated, snap.Stats.Requests)
-	}
-	for _, u := range snap.Users {
-		if u.Attributes["department"] != "Moved" || u.Attributes["userPrincipalName"] == nil {
-			t.Fatalf("incomplete: %v", u.Attributes)
+	count := func(since int) (batches, listings int) {
+		for _, q := range s.RequestLog()[since:] {
+			switch {
+			case q.Method == http.MethodPost && strings.HasSuffix(q.Path, "/$batch"):
+				batches++
+			case q.Method == http.MethodGet && q.Path == "/v1.0/users":
+				listings++
+			}
 		}
+		return batches, listings
+	}
+	for _, n := range []int{300, 2100} {
+		for _, id := range ids[:n] {
+			check(t, s.UpdateUser(id, map[string]any{"department": fmt.Sprint("Moved ", n)}))
+		}
+		since := len(s.RequestLog())
+		snap := read(t, r, link)
+		link = snap.DeltaLink
+		if len(snap.Users) != n || snap.Stats.Hydrated != n {
+			t.Fatalf("%d changes: users %d hydrated %d", n, len(snap.Users), snap.Stats.Hydrated)
+		}
+		for _, u := range snap.Users {
+			if u.Attributes["department"] != fmt.Sprint("Moved ", n) || u.Attributes["userPrincipalName"] == nil {
+				t.Fatalf("incomplete: %v", u.Attributes)
+			}
+		}
+		batches, listings := count(since)
+		switch n {
+		case 300:
+			if batches != 15 || listings != 0 {
+				t.Fatalf("300 changes: %d batches, %d listing pages", batches, listings)
+			}
+		default:
+			if batches != 0 || listings != 3 {
+				t.Fatalf("2100 changes: %d batches, %d listing pages", batches, listings)
+			}
+		}
+	}
+}
+
+func TestIncrementalUnderRandomFaults(t *testing.T) {
+	opts := []entratest.Option{entratest.WithUsers(400), entratest.WithSeed(11)}
+	clean := newFake(t, opts...)
+	noisy := newFake(t, append(opts, entratest.WithFaults(entratest.Faults{Seed: 2, Throttle: 0.3, Unavailable: 0.1}))...)
+	rc := newReader(t, clean)
+	rn := newReader(t, noisy, entra.WithRetries(30, time.Minute))
+	lc, ln := read(t, rc, "").DeltaLink, read(t, rn, "").DeltaLink
+	for _, s := range []*entratest.Server{clean, noisy} {
+		ids := s.UserIDs()
+		for _, id := range ids[:60] {
+			check(t, s.UpdateUser(id, map[string]any{"jobTitle": "Chief"}))
+		}
+		check(t, s.DeleteUser(ids[100]))
+		check(t, s.PurgeUser(ids[101]))
+	}
+	before := noisy.Stats()
+	a, b := read(t, rc, lc), read(t, rn, ln)
+	after := noisy.Stats()
+	if diff := cmp.Diff(rows(a), rows(b)); diff != "" {
+		t.Fatalf("faults changed the incremental result:\n%s", diff)
+	}
+	if len(a.Users) != 62 {
+		t.Fatalf("users %d", len(a.Users))
+	}
+	if got, want := b.Stats.Throttled, int64(after.Throttled-before.Throttled); got != want || want == 0 {
+		t.Fatalf("reader saw %d 429s, fake sent %d", got, want)
 	}
 }
 

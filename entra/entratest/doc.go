@@ -30,8 +30,9 @@
 // servicePrincipals/{id}/appRoleAssignedTo, users, users/{id} (id or
 // userPrincipalName), users/{id}/memberOf and transitiveMemberOf (with the
 // /microsoft.graph.group cast), users/delta, groups/{id}, groups/delta,
-// groups/{id}/members and groups/{id}/members/microsoft.graph.user. JSON
-// $batch is not served. Collections page with $top (or
+// groups/{id}/members and groups/{id}/members/microsoft.graph.user, and
+// JSON $batch of up to [MaxBatch] GET requests (each item goes through
+// authentication and fault injection on its own). Collections page with $top (or
 // Prefer: odata.maxpagesize), default [DefaultPageSize], at most
 // [MaxPageSize], following @odata.nextLink; $select is honoured and unknown
 // properties are refused with 400, as Graph does.

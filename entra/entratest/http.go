@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -43,7 +44,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1.0/groups/{id}/members/{cast}", s.getMembers)
 	mux.HandleFunc("POST /v1.0/groups/{id}/members/$ref", s.postMember)
 	mux.HandleFunc("DELETE /v1.0/groups/{id}/members/{mid}/$ref", s.deleteMember)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var h http.Handler
+	mux.HandleFunc("POST /v1.0/$batch", func(w http.ResponseWriter, r *http.Request) { s.batch(w, r, h) })
+	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		defer func() { s.record(r, rec.status, time.Since(start)) }()
@@ -66,6 +69,59 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.ServeHTTP(rec, r)
 	})
+	return h
+}
+
+// MaxBatch is the largest number of requests in one JSON $batch, as in Graph.
+const MaxBatch = 20
+
+// batch serves POST /v1.0/$batch: up to MaxBatch GET requests, each run
+// through the full handler (authentication, faults, counters), answered
+// together. Only GET is supported inside a batch.
+func (s *Server) batch(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	var req struct {
+		Requests []struct {
+			ID     string            `json:"id"`
+			Method string            `json:"method"`
+			URL    string            `json:"url"`
+			Header map[string]string `json:"headers"`
+		} `json:"requests"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+		graphError(w, http.StatusBadRequest, "BadRequest", "Invalid batch payload: "+err.Error())
+		return
+	}
+	if len(req.Requests) == 0 || len(req.Requests) > MaxBatch {
+		graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Number of batch requests must be between 1 and %d, got %d.", MaxBatch, len(req.Requests)))
+		return
+	}
+	seen := map[string]bool{}
+	out := make([]map[string]any, 0, len(req.Requests))
+	for _, it := range req.Requests {
+		if it.ID == "" || seen[it.ID] || it.Method != http.MethodGet || !strings.HasPrefix(it.URL, "/") {
+			graphError(w, http.StatusBadRequest, "BadRequest", "Each batch request needs a unique id, method GET and a relative url.")
+			return
+		}
+		seen[it.ID] = true
+		inner := httptest.NewRequestWithContext(r.Context(), http.MethodGet, "/v1.0"+it.URL, nil)
+		inner.Header.Set("Authorization", r.Header.Get("Authorization"))
+		for k, v := range it.Header {
+			inner.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, inner)
+		hdr := map[string]any{}
+		for k := range rec.Header() {
+			hdr[k] = rec.Header().Get(k)
+		}
+		resp := map[string]any{"id": it.ID, "status": rec.Code, "headers": hdr}
+		var body any
+		if json.Unmarshal(rec.Body.Bytes(), &body) == nil {
+			resp["body"] = body
+		}
+		out = append(out, resp)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"responses": out})
 }
 
 type recorder struct {
