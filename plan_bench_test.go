@@ -90,4 +90,3 @@ func BenchmarkPlan100k(b *testing.B) { benchmarkPlan(b, 100_000) }
 // BenchmarkPlan1M plans 1,000,000 users against 1,000,000 Druva users
 // (target: under 3 s and 2 GiB on 2 cores; 10x users at most 11x time).
 func BenchmarkPlan1M(b *testing.B) { benchmarkPlan(b, 1_000_000) }
-
