@@ -689,3 +689,22 @@ func (n *valuePathNode) render(b *strings.Builder, _ bool) {
 	n.filter.render(b, true)
 	b.WriteByte(']')
 }
+
+// MarshalText encodes the filter in canonical form. A nil filter is an
+// error.
+func (f *Filter) MarshalText() ([]byte, error) {
+	if f == nil || f.root == nil {
+		return nil, fmt.Errorf("scim: cannot encode an empty Filter")
+	}
+	return []byte(f.String()), nil
+}
+
+// UnmarshalText parses a filter with [ParseFilter].
+func (f *Filter) UnmarshalText(text []byte) error {
+	g, err := ParseFilter(string(text))
+	if err != nil {
+		return err
+	}
+	*f = *g
+	return nil
+}

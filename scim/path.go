@@ -353,3 +353,22 @@ func refFromParser(p filter.AttributePath) attrRef {
 	}
 	return r
 }
+
+// MarshalText encodes the path in canonical form, so a Path can sit in
+// JSON or YAML configuration. The zero Path is an error.
+func (p Path) MarshalText() ([]byte, error) {
+	if p.IsZero() {
+		return nil, fmt.Errorf("scim: cannot encode the zero Path")
+	}
+	return []byte(p.String()), nil
+}
+
+// UnmarshalText parses a path with [ParsePath].
+func (p *Path) UnmarshalText(text []byte) error {
+	q, err := ParsePath(string(text))
+	if err != nil {
+		return err
+	}
+	*p = q
+	return nil
+}

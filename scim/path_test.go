@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -164,5 +165,38 @@ func checkSimpleAgainstParser(t *testing.T, s string) {
 	want := refFromParser(ap)
 	if p.urn != want.urn || p.attr != want.attr || p.sub != want.sub {
 		t.Errorf("%q: fast path %+v, filter-parser %+v", s, p, want)
+	}
+}
+
+func TestPathAndFilterText(t *testing.T) {
+	var cfg struct {
+		Target Path    `json:"target"`
+		Scope  *Filter `json:"scope"`
+	}
+	in := `{"target":"emails[type EQ \"work\"].value","scope":"userName sw \"a\" and active eq true"}`
+	if err := json.Unmarshal([]byte(in), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Target.Attribute() != "emails" || !cfg.Scope.Matches(Resource{"userName": "ab", "active": true}) {
+		t.Errorf("decoded %+v", cfg)
+	}
+	out, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"target":"emails[type eq \"work\"].value","scope":"userName sw \"a\" and active eq true"}`
+	if string(out) != want {
+		t.Errorf("Marshal = %s\nwant      %s", out, want)
+	}
+	for _, bad := range []string{`{"target":"a[b"}`, `{"scope":"a eq"}`, `{"target":5}`} {
+		if err := json.Unmarshal([]byte(bad), &cfg); err == nil {
+			t.Errorf("Unmarshal(%s) succeeded", bad)
+		}
+	}
+	if _, err := json.Marshal(struct{ P Path }{}); err == nil {
+		t.Error("the zero Path encoded")
+	}
+	if _, err := json.Marshal(struct{ F *Filter }{&Filter{}}); err == nil {
+		t.Error("an empty Filter encoded")
 	}
 }
