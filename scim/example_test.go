@@ -136,3 +136,26 @@ func ExampleError() {
 	// 404 scim: 404 Not Found: Resource 2819c223 not found
 	// {"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"userName is taken"}
 }
+
+func ExampleParsePath() {
+	// Parse once, use for every resource.
+	p, err := scim.ParsePath(`emails[type eq "work"].value`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Attribute(), p.Filter(), p.SubAttribute())
+	users := []scim.Resource{{}, {"emails": []any{map[string]any{"type": "work", "value": "old@example.com"}}}}
+	for i, u := range users {
+		_ = u.SetPath(p, fmt.Sprintf("user%d@example.com", i))
+		v, _ := u.GetPath(p)
+		fmt.Println(v)
+	}
+	_, err = scim.ParsePath(`emails[type eq "work"`)
+	fmt.Println(err)
+	// Output:
+	// emails type eq "work" value
+	// user0@example.com
+	// user1@example.com
+	// scim: invalid path "emails[type eq \"work\"": "[" has no matching "]" (at offset 6)
+}

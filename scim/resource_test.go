@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -420,6 +421,41 @@ func TestUnescape(t *testing.T) {
 	for _, bad := range []string{`\`, `\x`, `\u12`, `\uZZZZ`} {
 		if _, err := unescape(bad); err == nil {
 			t.Errorf("unescape(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestConcurrentReaders shares one Path and one Filter between goroutines;
+// run under -race it shows they are safe for concurrent use.
+func TestConcurrentReaders(t *testing.T) {
+	p, err := ParsePath(`emails[type eq "work" and primary eq true].value`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseFilter(`emails[type eq "work"] and userName pr`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			r := Resource{"userName": fmt.Sprint(g)}
+			if err := r.SetPath(p, fmt.Sprint(g, "@x")); err != nil {
+				done <- err
+				return
+			}
+			for range 100 {
+				if v, ok := r.GetPath(p); !ok || v != fmt.Sprint(g, "@x") || !f.Matches(r) {
+					done <- fmt.Errorf("goroutine %d read %v, %v", g, v, ok)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }
