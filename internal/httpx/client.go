@@ -369,6 +369,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			return nil, fmt.Errorf("httpx: %s %s: %w (%v)", method, st.url, ctxErr, err)
 		}
+		if st.attempts > 1 {
+			return nil, fmt.Errorf("httpx: %s %s: %w (after %d attempts)", method, st.url, unwrapURLError(err), st.attempts)
+		}
 		return nil, fmt.Errorf("httpx: %s %s: %w", method, st.url, unwrapURLError(err))
 	}
 	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Method: method, URL: st.url, Attempts: st.attempts}

@@ -384,7 +384,7 @@ func TestTransportErrorsExhausted(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "giving up") {
 		t.Fatalf("Do = %v, want the transport error", err)
 	}
-	if !strings.Contains(err.Error(), "POST") || !strings.Contains(err.Error(), "/scim/Users") {
+	if !strings.Contains(err.Error(), "POST") || !strings.Contains(err.Error(), "/scim/Users") || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Errorf("error %q does not say which request", err)
 	}
 	if hits.Load() != 3 {
