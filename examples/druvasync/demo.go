@@ -355,8 +355,8 @@ func printDemo(w io.Writer, cycles []demoCycle, changes []string, users int) {
 		}
 	}
 	if per := first.Wall.Seconds() / float64(users); per > 0 {
-		fmt.Fprintf(w, "\nInitial cycle: %.2f ms per user. Entra documents 0.6–4.8 s per user for its initial cycle\n(%s–%s for this tenant), and queries the target once per user.\n",
-			per*1000, (time.Duration(users) * 600 * time.Millisecond).Round(time.Minute), (time.Duration(users) * 4800 * time.Millisecond).Round(time.Minute))
+		fmt.Fprintf(w, "\nInitial cycle: %.2f ms per user. Entra documents 0.6–4.8 s per user for its initial cycle\n(%s to %s for this tenant), and queries the target once per user.\n",
+			per*1000, humanDuration(time.Duration(users)*600*time.Millisecond), humanDuration(time.Duration(users)*4800*time.Millisecond))
 	}
 	fmt.Fprintln(w, "\nChanges made in Entra between the cycles:")
 	for _, c := range changes {
@@ -408,4 +408,17 @@ func fakeDruvaOptions(addr, token string, rate, faults float64, seed uint64) ([]
 			RetryAfter: time.Second}))
 	}
 	return opts, nil
+}
+
+// humanDuration renders a long duration as hours and minutes.
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	}
+	return fmt.Sprintf("%d h %d min", h, m)
 }

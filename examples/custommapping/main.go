@@ -1,0 +1,76 @@
+// Command custommapping shows a mapping set of your own: Druva userNames
+// built from the mail nickname and a fixed domain, display names normalised,
+// a constant attribute for Druva's own SCIM mappings to filter on, and a
+// scoping filter that only provisions one department.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"os"
+
+	"github.com/druvascim/druvascim/mapping"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(w io.Writer) error {
+	email := `emails[type eq "work"].value`
+	set := &mapping.Set{
+		Name:     "Druva users of Sales",
+		Required: []string{"userName", "displayName", email},
+		Mappings: []mapping.Mapping{
+			{Target: "userName", Type: mapping.TypeExpression,
+				Source: `Join("@", ToLower([mailNickname]), "backup.contoso.example")`, Match: 1},
+			{Target: email, Type: mapping.TypeDirect, Source: "mail", Match: 2},
+			{Target: "displayName", Type: mapping.TypeExpression,
+				Source: `NormalizeDiacritics(Join(" ", [givenName], [surname]))`},
+			{Target: "active", Type: mapping.TypeExpression, Source: "Not([IsSoftDeleted])"},
+			{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+				Type: mapping.TypeConstant, Source: "Contoso Sales", Apply: mapping.ApplyOnCreate},
+		},
+		Scope: mapping.ScopingFilter{{
+			{Attribute: "department", Operator: mapping.OpEquals, Value: ptr("Sales")},
+		}},
+	}
+	if err := set.Validate(); err != nil {
+		return err
+	}
+
+	user := mapping.Attributes{
+		"objectId": "7d1f…", "mailNickname": "ZOE.Angstrom", "mail": "zoe@contoso.example",
+		"givenName": "Zoë", "surname": "Ångström", "department": "Sales", "IsSoftDeleted": false,
+	}
+	in, err := set.InScope(user)
+	if err != nil {
+		return err
+	}
+	mapped, err := set.Map(context.Background(), user)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "in scope:", in)
+	fmt.Fprintln(w, "matching keys:", mapped.Keys)
+	fmt.Fprintln(w, "what Druva receives on create:")
+	out, err := set.EncodeYAML()
+	if err != nil {
+		return err
+	}
+	resource, err := json.MarshalIndent(mapped.Resource, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "  "+string(resource))
+	fmt.Fprintln(w, "\nthe same set as a mapping file (druvasync --config accepts it under mappings:):")
+	_, err = w.Write(out)
+	return err
+}
+
+func ptr(s string) *string { return &s }

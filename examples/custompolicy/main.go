@@ -1,0 +1,94 @@
+// Command custompolicy shows a planner policy of your own: a hook that
+// protects some Druva users from ever being disabled by the sync, and a lower
+// deletion threshold, run on the embedded fakes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/mapping"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, w io.Writer) error {
+	graph, err := entratest.NewServer(entratest.WithUsers(200), entratest.WithGroups(5))
+	if err != nil {
+		return err
+	}
+	defer graph.Close()
+	dv := druvatest.NewServer()
+	defer dv.Close()
+
+	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
+		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithRateLimit(0, 0))
+	if err != nil {
+		return err
+	}
+
+	// The policy: people on the legal-hold list are never disabled by the
+	// sync, whatever Entra says; everything else goes through. A hook may
+	// rewrite or veto single operations; vetoed ones are logged as Skip.
+	legalHold := map[string]bool{}
+	protect := func(op druvascim.Operation) (druvascim.Operation, bool) {
+		if op.Action == druvascim.ActionDisable && legalHold[op.SourceID] {
+			return op, false
+		}
+		return op, true
+	}
+	syncer, err := druvascim.NewSyncer(reader, dv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{},
+		druvascim.WithPlanOptions(druvascim.WithHook(protect), druvascim.WithDeletionThreshold(25)))
+	if err != nil {
+		return err
+	}
+	if _, err := syncer.Run(ctx); err != nil {
+		return err
+	}
+
+	// Put everyone directly assigned on legal hold, then unassign them all.
+	for _, a := range graph.Assignments() {
+		if a.PrincipalType == "User" {
+			legalHold[a.PrincipalID] = true
+			if err := graph.RemoveAssignment(a.ID); err != nil {
+				return err
+			}
+		}
+	}
+	activeBefore := countActive(dv)
+	res, err := syncer.Run(ctx)
+	if err != nil {
+		return err
+	}
+	vetoed := 0
+	for _, e := range res.Report.Entries {
+		if e.Reason == druvascim.ReasonVetoed {
+			vetoed++
+		}
+	}
+	fmt.Fprintf(w, "second cycle: %d disables applied, %d vetoed by the legal-hold policy\n",
+		res.Report.Summary.Actions[druvascim.ActionDisable], vetoed)
+	fmt.Fprintf(w, "active Druva users: %d before the cycle, %d after\n", activeBefore, countActive(dv))
+	return nil
+}
+
+func countActive(dv *druvatest.Server) int {
+	n := 0
+	for _, u := range dv.Users() {
+		if active, _ := u.Active(); active {
+			n++
+		}
+	}
+	return n
+}
