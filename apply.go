@@ -199,19 +199,20 @@ func (q *QuarantineError) Is(target error) bool { return target == ErrQuarantine
 func (q *QuarantineError) Unwrap() error { return q.Cause }
 
 type applyRun struct {
-	e       *Executor
-	t       Target
-	p       *Plan
-	st      *State
-	report  *Report
-	mu      sync.Mutex // guards st, failed, finished, quarantine
-	paths   map[string]*attrPath
-	calls   atomic.Int64
-	stop    atomic.Bool
-	failed  int
-	done    int
-	quar    *QuarantineError
-	started int
+	unchanged []Step // shared by the entries of unchanged linked objects
+	e         *Executor
+	t         Target
+	p         *Plan
+	st        *State
+	report    *Report
+	mu        sync.Mutex // guards st, failed, finished, quarantine
+	paths     map[string]*attrPath
+	calls     atomic.Int64
+	stop      atomic.Bool
+	failed    int
+	done      int
+	quar      *QuarantineError
+	started   int
 }
 
 // Apply runs the plan's write operations against t and records links and
@@ -221,6 +222,10 @@ type applyRun struct {
 // when the cycle was quarantined ([*QuarantineError]) or canceled (the
 // context's error); the report and st are consistent in every case.
 func (e *Executor) Apply(ctx context.Context, t Target, p *Plan, st *State) (*Report, error) {
+	return e.apply(ctx, t, p, st, e.cfg.cycleID)
+}
+
+func (e *Executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycle string) (*Report, error) {
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
@@ -234,7 +239,6 @@ func (e *Executor) Apply(ctx context.Context, t Target, p *Plan, st *State) (*Re
 		st.Escrows = map[string]Escrow{}
 	}
 	start := e.cfg.now()
-	cycle := e.cfg.cycleID
 	if cycle == "" {
 		cycle = start.UTC().Format("20060102T150405.000Z")
 	}
@@ -288,7 +292,17 @@ func (e *Executor) Apply(ctx context.Context, t Target, p *Plan, st *State) (*Re
 func (r *applyRun) skip(op *Operation, ent *Entry) {
 	ent.Time = r.e.cfg.now()
 	ent.Status = StatusSkipped
-	ent.Steps = stepsFor(op, StatusSkipped, op.Detail)
+	if op.Reason == ReasonUnchanged && op.MatchedBy == "link" && op.Detail == "" {
+		// The common case of a steady state: one shared, read-only slice
+		// instead of a million identical ones.
+		if r.unchanged == nil {
+			r.unchanged = []Step{{Name: StepImport, Status: StatusSuccess}, {Name: StepScope, Status: StatusSuccess, Detail: "in scope"},
+				{Name: StepMatch, Status: StatusSuccess, Detail: "linked user"}, {Name: StepAction, Status: StatusSkipped, Detail: "unchanged"}}
+		}
+		ent.Steps = r.unchanged
+	} else {
+		ent.Steps = stepsFor(op, StatusSkipped, op.Detail)
+	}
 	ent.Modified = op.Changes
 	if op.Reason != ReasonUnchanged && op.Reason != ReasonOutOfScope {
 		ent.ErrorCode = op.Reason

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -431,5 +432,37 @@ func TestProvisionOnDemand(t *testing.T) {
 	}
 	if _, err := f.sync.ProvisionOnDemand(t.Context(), "nobody@contoso.example", false); !errors.Is(err, druvascim.ErrNotFound) {
 		t.Fatalf("unknown user: %v", err)
+	}
+}
+
+func TestProgressAndSummary(t *testing.T) {
+	var mu sync.Mutex
+	phases := map[string]int{}
+	f := newFixture(t, druvascim.WithSyncProgress(func(p druvascim.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		phases[p.Phase]++
+	}))
+	res, err := f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	for _, p := range []string{"read source", "read target", "map", "plan", "apply"} {
+		if phases[p] == 0 {
+			t.Errorf("no progress for %q: %v", p, phases)
+		}
+	}
+	mu.Unlock()
+	var b strings.Builder
+	check(t, res.Report.WriteSummary(&b))
+	for _, want := range []string{"(full)", "Create", "target calls"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	s := res.Report.Summary
+	if s.SourceObjects != 9 || s.TargetUsers != 2 || s.TargetCalls < 7 || s.Actions[druvascim.ActionCreate] != 6 {
+		t.Errorf("summary %+v", s)
 	}
 }

@@ -303,11 +303,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		return &Result{Plan: plan, Report: rep}, nil
 	}
 
-	exec := s.exec
-	if plan.Full != full {
-		return nil, errors.New("druvascim: the planner changed the plan's read kind")
-	}
-	rep, aerr := exec.Apply(ctx, s.dst, plan, st)
+	rep, aerr := s.exec.apply(ctx, s.dst, plan, st, sum.CycleID)
 	if rep == nil {
 		return &Result{Plan: plan}, aerr
 	}
@@ -321,10 +317,6 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		rep.Summary.Requests = s.cfg.requests()
 	}
 	rep.count()
-	for i := range rep.Entries {
-		rep.Entries[i].CycleID = sum.CycleID
-		rep.Entries[i].ChangeID = sum.CycleID + "-" + strconv.Itoa(i+1)
-	}
 
 	// Save what happened. The delta link advances only when the cycle
 	// completed: after a quarantine or cancellation the same changes are
