@@ -116,7 +116,13 @@ func New(opts ...Option) (*Server, error) {
 		_ = srv.Listener.Close()
 		srv.Listener = l
 	}
-	s.URL = "http://" + srv.Listener.Addr().String() + BasePath
+	addr := srv.Listener.Addr().String()
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			addr = net.JoinHostPort("127.0.0.1", port) // listening everywhere: reach it on loopback
+		}
+	}
+	s.URL = "http://" + addr + BasePath
 	el, err := s.newElimity()
 	if err != nil {
 		_ = srv.Listener.Close()
@@ -132,10 +138,12 @@ func New(opts ...Option) (*Server, error) {
 func (s *Server) Close() { s.srv.Close() }
 
 // Client returns a Druva client pointed at the server with the client-side
-// rate limiter off.
+// rate limiter off. The druva client refuses plain HTTP off loopback, so
+// Client panics for a server given a non-loopback [WithAddr]; use
+// [Server.NewClient] there to get the error instead.
 func (s *Server) Client() *druva.Client {
 	c, err := s.NewClient()
-	if err != nil { // cannot happen: the options are fixed and valid
+	if err != nil {
 		panic(err)
 	}
 	return c
