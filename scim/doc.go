@@ -19,10 +19,11 @@
 //
 // Paths are parsed by [ParsePath]; a parsed [Path] is immutable and can be
 // reused with [Resource.GetPath] and [Resource.SetPath]. Paths without a
-// value filter, and value filters made of one comparison such as
-// `type eq "work"`, are read without the general filter parser and without
-// allocating; other value filters go through
-// github.com/scim2/filter-parser/v2. For hot loops over many resources,
+// value filter are read without any parser and without allocating; value
+// filters made of one comparison such as `type eq "work"` skip the general
+// filter parser; other value filters go through
+// github.com/scim2/filter-parser/v2, whose value-path rule this package
+// widens (any filter inside brackets). For hot loops over many resources,
 // parse once and use the Path methods.
 //
 // Accessors cover what every caller needs: [Resource.ID],
