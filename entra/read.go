@@ -358,6 +358,33 @@ func (rd *read) parallel(ctx context.Context, keys []string, fn func(ctx context
 	return ctx.Err()
 }
 
+// both runs a and b at the same time and returns the first error; the
+// first failure cancels the other.
+func (rd *read) both(ctx context.Context, a, b func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	for _, f := range []func(context.Context) error{a, b} {
+		go func() {
+			err := f(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	e1, e2 := <-errs, <-errs
+	switch {
+	case e1 != nil && !errors.Is(e1, context.Canceled):
+		return e1
+	case e2 != nil && !errors.Is(e2, context.Canceled):
+		return e2
+	case e1 != nil:
+		return e1
+	}
+	return e2
+}
+
 // readMembers reads the membership of the given groups.
 func (rd *read) readMembers(ctx context.Context, groups []string, into map[string]membership) error {
 	var mu sync.Mutex
@@ -397,40 +424,47 @@ func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Users on one side, scope (app roles, assignments, members) on the
+	// other, at the same time; the first failure cancels both.
 	var order []string
 	attrs := map[string]map[string]any{}
-	uLink, err := rd.r.pages(ctx, rd.c, "users/delta", rd.selectQuery(), rd.deltaHeader(), func(items []map[string]any) error {
-		for _, it := range items {
-			obj := it
-			id, err := objectID(it)
-			if err != nil {
-				return fmt.Errorf("entra: users/delta: %w", err)
+	var uLink string
+	var au, ag map[string][]string
+	var n int
+	m := map[string]membership{}
+	err = rd.both(ctx, func(ctx context.Context) error {
+		var err error
+		uLink, err = rd.r.pages(ctx, rd.c, "users/delta", rd.selectQuery(), rd.deltaHeader(), func(items []map[string]any) error {
+			for _, obj := range items {
+				id, err := objectID(obj)
+				if err != nil {
+					return fmt.Errorf("entra: users/delta: %w", err)
+				}
+				if _, removed := obj["@removed"]; removed {
+					continue // a full round lists live users; be lenient with a stray tombstone
+				}
+				if _, dup := attrs[id]; !dup {
+					order = append(order, id)
+				}
+				attrs[id] = obj
 			}
-			if _, removed := obj["@removed"]; removed {
-				continue // a full round lists live users; be lenient with a stray tombstone
-			}
-			if _, dup := attrs[id]; !dup {
-				order = append(order, id)
-			}
-			attrs[id] = obj
+			return nil
+		})
+		if err == nil && uLink == "" {
+			err = fmt.Errorf("%w: users/delta ended without @odata.deltaLink", ErrMalformed)
 		}
-		return nil
+		return err
+	}, func(ctx context.Context) error {
+		if err := rd.appRoles(ctx); err != nil {
+			return err
+		}
+		var err error
+		if au, ag, n, err = rd.assignments(ctx); err != nil {
+			return err
+		}
+		return rd.readMembers(ctx, slices.Sorted(maps.Keys(ag)), m)
 	})
 	if err != nil {
-		return nil, err
-	}
-	if uLink == "" {
-		return nil, fmt.Errorf("%w: users/delta ended without @odata.deltaLink", ErrMalformed)
-	}
-	if err := rd.appRoles(ctx); err != nil {
-		return nil, err
-	}
-	au, ag, n, err := rd.assignments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]membership{}
-	if err := rd.readMembers(ctx, slices.Sorted(maps.Keys(ag)), m); err != nil {
 		return nil, err
 	}
 	roles := effectiveRoles(au, ag, m)
@@ -696,10 +730,14 @@ func (rd *read) assignedEffectively(roleIDs []string) bool {
 // user builds one User. obj holds Graph properties (nil for removed users);
 // gone is ReasonSoftDeleted or ReasonHardDeleted for removed users.
 func (rd *read) user(id string, obj map[string]any, roleIDs []string, gone string) User {
-	attrs := make(map[string]any, len(obj)+5)
-	for k, v := range obj {
-		if v != nil && k != "id" && !strings.HasPrefix(k, "@") {
-			attrs[k] = v
+	// obj was decoded for this read alone: it becomes the attribute map.
+	attrs := obj
+	if attrs == nil {
+		attrs = make(map[string]any, 5)
+	}
+	for k, v := range attrs {
+		if v == nil || k == "id" || strings.HasPrefix(k, "@") {
+			delete(attrs, k)
 		}
 	}
 	u := User{ID: id, Attributes: attrs}
