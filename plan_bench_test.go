@@ -62,6 +62,9 @@ func benchmarkPlan(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "input-MiB")
 	b.ReportAllocs()
 	b.ResetTimer()
 	var p *Plan

@@ -1,0 +1,143 @@
+package druvascim_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/mapping"
+)
+
+// staticSource is a Source holding a fixed full read. The benchmark below
+// measures the Druva side of a cycle, so the source is in memory.
+type staticSource []map[string]any
+
+func (s staticSource) Fetch(ctx context.Context, deltaLink string) ([]map[string]any, string, bool, error) {
+	if deltaLink != "" {
+		return nil, "delta-1", false, nil
+	}
+	return s, "delta-1", true, nil
+}
+
+func entraUsers(n int) staticSource {
+	out := make(staticSource, n)
+	for i := range n {
+		upn := fmt.Sprintf("user%05d@contoso.example", i)
+		out[i] = map[string]any{
+			druvascim.KeyID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), druvascim.KeySoftDeleted: false,
+			druvascim.KeyHardDeleted: false, druvascim.KeyScopeReason: "",
+			"userPrincipalName": upn, "mail": upn, "displayName": fmt.Sprintf("User %05d", i),
+			"givenName": "User", "surname": fmt.Sprint(i), "mailNickname": fmt.Sprintf("user%05d", i),
+			"department": "Engineering", "companyName": "Contoso",
+		}
+	}
+	return out
+}
+
+// BenchmarkInitialSync10k runs the initial cycle of 10,000 users into an
+// empty druvatest over loopback (Syncer.Run: read, list, map, plan, apply
+// with the default concurrency of 8) and, in the same iteration, a bare
+// net/http loop making the same POSTs with 8 workers into a second empty
+// druvatest. It reports both throughputs, their ratio (target >= 0.8), and
+// the cycle's requests per user (target: requests <= creates + list pages +
+// 1).
+func BenchmarkInitialSync10k(b *testing.B) {
+	const n = 10_000
+	src := entraUsers(n)
+	var syncTime, bareTime time.Duration
+	var extra int
+	for b.Loop() {
+		srv := druvatest.NewServer()
+		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		res, err := s.Run(b.Context())
+		syncTime += time.Since(start)
+		if err != nil || res.Plan.Counts.Create != n || len(res.Report.Failed()) != 0 || srv.Len() != n {
+			b.Fatalf("cycle: %v %+v", err, res.Plan.Counts)
+		}
+		extra = srv.Stats().Requests - n // list pages and anything else
+		srv.Close()
+
+		bare := druvatest.NewServer()
+		resources := make([][]byte, n)
+		for i, d := range mustPrepare(b, src) {
+			resources[i], _ = json.Marshal(d.Resource)
+		}
+		start = time.Now()
+		barePOSTs(b, bare, resources, 8)
+		bareTime += time.Since(start)
+		if bare.Len() != n {
+			b.Fatalf("bare loop stored %d users", bare.Len())
+		}
+		bare.Close()
+	}
+	total := float64(b.N * n)
+	syncRate, bareRate := total/syncTime.Seconds(), total/bareTime.Seconds()
+	b.ReportMetric(syncRate, "cycle-users/s")
+	b.ReportMetric(bareRate, "bare-users/s")
+	b.ReportMetric(syncRate/bareRate, "ratio")
+	b.ReportMetric(float64(extra), "requests-beyond-creates")
+}
+
+func mustPrepare(b *testing.B, src staticSource) []druvascim.Desired {
+	ds, err := druvascim.Prepare(b.Context(), mapping.DruvaDefault(), src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ds
+}
+
+func barePOSTs(b *testing.B, srv *druvatest.Server, bodies [][]byte, workers int) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	hc := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) {
+					return
+				}
+				req, _ := http.NewRequestWithContext(b.Context(), http.MethodPost, srv.URL+"/Users", bytes.NewReader(bodies[i]))
+				req.Header.Set("Authorization", "Bearer "+srv.Token)
+				req.Header.Set("Content-Type", "application/scim+json")
+				resp, err := hc.Do(req)
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				out, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					failed.Store(fmt.Errorf("status %d: %s", resp.StatusCode, out))
+					return
+				}
+				var m map[string]any
+				if err := json.Unmarshal(out, &m); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+}
