@@ -3,7 +3,6 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -161,8 +160,6 @@ func pathError(s string, off int, msg string, err error) error {
 func filterError(s string, off int, msg string, err error) error {
 	return &SyntaxError{What: "filter", Input: shorten(s), Offset: off, Msg: msg, Err: err}
 }
-
-func asSyntax(err error, target **SyntaxError) bool { return errors.As(err, target) }
 
 // patchError builds the 400 error ApplyPatch returns for operation i.
 func patchError(i int, op PatchOperation, scimType, format string, args ...any) *Error {

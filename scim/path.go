@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -143,7 +144,7 @@ func parseFilteredPath(s string) (Path, error) {
 	if err != nil {
 		off := open + 1
 		var se *SyntaxError
-		if asSyntax(err, &se) {
+		if errors.As(err, &se) {
 			off += se.Offset
 			return Path{}, pathError(s, off, "value filter: "+se.Msg, se.Err)
 		}
