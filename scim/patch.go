@@ -249,8 +249,9 @@ func fixBoolsIn(v any) {
 }
 
 // normalize returns a deep copy of a PATCH value in the generic JSON form
-// (map[string]any, []any, string, bool, numbers); other Go types go through
-// encoding/json.
+// (map[string]any, []any, string, bool, numbers) without null attributes
+// (Entra's {"$ref": null, "value": "id"} members); other Go types go
+// through encoding/json.
 func normalize(v any) (any, error) {
 	switch x := v.(type) {
 	case nil, string, bool, float64, float32, int, int8, int16, int32, int64,
@@ -291,7 +292,7 @@ func normalize(v any) (any, error) {
 	if err := json.Unmarshal(data, &out); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return normalize(out)
 }
 
 func normalizeMap(m map[string]any) (any, error) {
@@ -300,6 +301,9 @@ func normalizeMap(m map[string]any) (any, error) {
 	}
 	out := make(map[string]any, len(m))
 	for k, e := range m {
+		if e == nil {
+			continue // null means unassigned (RFC 7643 §2.5): store nothing
+		}
 		n, err := normalize(e)
 		if err != nil {
 			return nil, err

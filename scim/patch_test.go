@@ -100,7 +100,10 @@ func TestApplyPatchEntra(t *testing.T) {
 			name:  "add members",
 			start: entraGroup,
 			body:  `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"u4"},{"$ref":null,"value":"u1"}]}]}`,
-			want:  map[string]any{"members.value": []any{"u1", "u2", "u3", "u4"}},
+			want: map[string]any{
+				"members.value":          []any{"u1", "u2", "u3", "u4"},
+				`members[value eq "u4"]`: map[string]any{"value": "u4"}, // no "$ref": null stored
+			},
 		},
 		{
 			name:  "add members to a group without members",
