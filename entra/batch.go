@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
@@ -16,27 +19,38 @@ import (
 // batchSize is the most requests Graph accepts in one JSON $batch.
 const batchSize = 20
 
-// batchUsers reads up to batchSize users with one POST $batch, retrying the
-// items Graph answered 429 or 5xx (after the longest Retry-After among
-// them, capped) as the reader's retry policy allows. Users answered 404 are
-// left out; any other failure fails the read.
-func (rd *read) batchUsers(ctx context.Context, ids []string) (map[string]map[string]any, error) {
-	out := make(map[string]map[string]any, len(ids))
-	sel := rd.selectQuery().Encode()
-	pending := ids
+// batchAnswer is one item's final answer in a $batch.
+type batchAnswer struct {
+	Status int
+	Body   []byte
+}
+
+// batchGet sends up to batchSize GETs (URLs relative to /v1.0, starting
+// with "/") in one POST $batch, and sends again the items answered 429 or
+// 5xx, after the longest Retry-After among them (capped), as the reader's
+// retry policy allows. It returns the answers in the order of urls.
+func (rd *read) batchGet(ctx context.Context, urls []string) ([]batchAnswer, error) {
+	out := make([]batchAnswer, len(urls))
+	pending := make([]int, len(urls))
+	for i := range pending {
+		pending[i] = i
+	}
 	for attempt := 0; ; attempt++ {
 		type item struct {
 			ID     string `json:"id"`
 			Method string `json:"method"`
 			URL    string `json:"url"`
 		}
-		req := struct {
+		var req struct {
 			Requests []item `json:"requests"`
-		}{}
-		for i, id := range pending {
-			req.Requests = append(req.Requests, item{ID: strconv.Itoa(i), Method: http.MethodGet, URL: "/users/" + url.PathEscape(id) + "?" + sel})
 		}
-		body, _ := json.Marshal(req)
+		for _, i := range pending {
+			req.Requests = append(req.Requests, item{ID: strconv.Itoa(i), Method: http.MethodGet, URL: urls[i]})
+		}
+		body, err := json.Marshal(req)
+		if err != nil {
+			return nil, fmt.Errorf("entra: $batch: %w", err)
+		}
 		rd.c.requests.Add(1)
 		resp, err := rd.r.client.Do(ctx, &httpx.Request{Method: http.MethodPost, Path: "$batch", Body: body})
 		if err != nil {
@@ -58,32 +72,19 @@ func (rd *read) batchUsers(ctx context.Context, ids []string) (map[string]map[st
 			return nil, fmt.Errorf("%w: $batch answer without responses: %s", ErrMalformed, snippet(resp.Body))
 		}
 		answered := make(map[int]bool, len(pending))
-		var retry []string
+		var retry []int
 		var wait time.Duration
 		for _, a := range *answer.Responses {
 			i, err := strconv.Atoi(a.ID)
-			if err != nil || i < 0 || i >= len(pending) || answered[i] {
-				return nil, fmt.Errorf("%w: $batch answer with unknown or repeated id %q", ErrMalformed, a.ID)
+			if err != nil || !slices.Contains(pending, i) || answered[i] {
+				return nil, fmt.Errorf("%w: $batch answer with unknown or repeated id %.40q", ErrMalformed, a.ID)
 			}
 			answered[i] = true
-			id := pending[i]
-			switch {
-			case a.Status == http.StatusOK:
-				obj, got, err := decodeObject(bytes.TrimSpace(a.Body))
-				if err != nil {
-					return nil, fmt.Errorf("entra: $batch users/%s: %w", id, err)
-				}
-				if got != id {
-					return nil, fmt.Errorf("%w: asked for user %s, got %s", ErrMalformed, id, got)
-				}
-				out[id] = obj
-			case a.Status == http.StatusNotFound:
-				// Deleted since the delta round: the caller reports it soft-deleted.
-			case a.Status == http.StatusTooManyRequests || (a.Status >= 500 && a.Status != http.StatusNotImplemented):
+			if a.Status == http.StatusTooManyRequests || (a.Status >= 500 && a.Status != http.StatusNotImplemented) {
 				if a.Status == http.StatusTooManyRequests {
 					rd.c.throttled.Add(1)
 				}
-				retry = append(retry, id)
+				retry = append(retry, i)
 				h := http.Header{}
 				for k, v := range a.Headers {
 					h.Set(k, v)
@@ -93,11 +94,8 @@ func (rd *read) batchUsers(ctx context.Context, ids []string) (map[string]map[st
 					d = time.Second << min(attempt, 5)
 				}
 				wait = max(wait, d)
-			default:
-				e := graphError(&httpx.Response{StatusCode: a.Status, Header: http.Header{}, Body: a.Body,
-					Method: http.MethodGet, URL: "$batch users/" + id})
-				return nil, e
 			}
+			out[i] = batchAnswer{Status: a.Status, Body: bytes.TrimSpace(a.Body)}
 		}
 		if len(answered) != len(pending) {
 			return nil, fmt.Errorf("%w: $batch answered %d of %d requests", ErrMalformed, len(answered), len(pending))
@@ -106,7 +104,8 @@ func (rd *read) batchUsers(ctx context.Context, ids []string) (map[string]map[st
 			return out, nil
 		}
 		if attempt >= rd.r.cfg.retries {
-			return nil, fmt.Errorf("%w: %d users of a $batch still answered 429 or 5xx after %d retries", ErrThrottled, len(retry), attempt)
+			i := retry[0]
+			return nil, itemError(out[i], urls[i])
 		}
 		rd.c.retries.Add(1)
 		if err := rd.r.cfg.wait(ctx, min(wait, rd.r.cfg.maxRetryAfter)); err != nil {
@@ -114,4 +113,174 @@ func (rd *read) batchUsers(ctx context.Context, ids []string) (map[string]map[st
 		}
 		pending = retry
 	}
+}
+
+// itemError turns a failed $batch item into a *GraphError.
+func itemError(a batchAnswer, u string) error {
+	return graphError(&httpx.Response{StatusCode: a.Status, Header: http.Header{}, Body: a.Body,
+		Method: http.MethodGet, URL: "$batch " + redactPath(u)})
+}
+
+// batchUsers reads up to batchSize users in one $batch. Users answered 404
+// are left out; any other failure fails the read.
+func (rd *read) batchUsers(ctx context.Context, ids []string) (map[string]map[string]any, error) {
+	sel := rd.selectQuery().Encode()
+	urls := make([]string, len(ids))
+	for i, id := range ids {
+		urls[i] = "/users/" + url.PathEscape(id) + "?" + sel
+	}
+	answers, err := rd.batchGet(ctx, urls)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]map[string]any, len(ids))
+	for i, a := range answers {
+		switch a.Status {
+		case http.StatusOK:
+			obj, got, err := decodeObject(a.Body)
+			if err != nil {
+				return nil, fmt.Errorf("entra: $batch users/%s: %w", ids[i], err)
+			}
+			if got != ids[i] {
+				return nil, fmt.Errorf("%w: asked for user %s, got %s", ErrMalformed, ids[i], got)
+			}
+			out[got] = obj
+		case http.StatusNotFound:
+			// Deleted since the delta round: the caller reports it soft-deleted.
+		default:
+			return nil, itemError(a, urls[i])
+		}
+	}
+	return out, nil
+}
+
+// direct is the direct members of one group.
+type direct struct {
+	users, groups []string
+}
+
+// directMembers reads the direct members of groups: users only (the
+// microsoft.graph.user cast), or users and groups when nested. First pages
+// go in $batch requests of 20 groups; further pages follow each group's
+// @odata.nextLink.
+func (rd *read) directMembers(ctx context.Context, groups []string, nested bool) (map[string]direct, error) {
+	rel := "/members/microsoft.graph.user"
+	if nested {
+		rel = "/members"
+	}
+	q := "?" + url.Values{"$select": {"id"}, "$top": {strconv.Itoa(rd.r.cfg.pageSize)}}.Encode()
+	out := make(map[string]direct, len(groups))
+	var mu sync.Mutex
+	var chunks []string
+	for i := 0; i < len(groups); i += batchSize {
+		chunks = append(chunks, strconv.Itoa(i))
+	}
+	err := rd.parallel(ctx, chunks, func(ctx context.Context, start string) error {
+		i, _ := strconv.Atoi(start)
+		part := groups[i:min(i+batchSize, len(groups))]
+		urls := make([]string, len(part))
+		for j, g := range part {
+			urls[j] = "/groups/" + url.PathEscape(g) + rel + q
+		}
+		answers, err := rd.batchGet(ctx, urls)
+		if err != nil {
+			return err
+		}
+		for j, a := range answers {
+			if a.Status != http.StatusOK {
+				return itemError(a, urls[j])
+			}
+			g := part[j]
+			rd.c.pages.Add(1)
+			p, err := decodePage(a.Body)
+			if err != nil {
+				return fmt.Errorf("entra: $batch members of group %s: %w", g, err)
+			}
+			var d direct
+			add := func(items []map[string]any) error {
+				for _, it := range items {
+					id, err := objectID(it)
+					if err != nil {
+						return fmt.Errorf("entra: members of group %s: %w", g, err)
+					}
+					typ, _ := it["@odata.type"].(string)
+					switch {
+					case !nested || typ == "#microsoft.graph.user":
+						d.users = append(d.users, id)
+					case typ == "#microsoft.graph.group":
+						d.groups = append(d.groups, id)
+					}
+				}
+				return nil
+			}
+			if err := add(p.Value); err != nil {
+				return err
+			}
+			if p.NextLink != "" {
+				if err := rd.r.onHost(p.NextLink); err != nil {
+					return err
+				}
+				if _, err := rd.r.pages(ctx, rd.c, p.NextLink, nil, nil, add); err != nil {
+					return err
+				}
+			}
+			mu.Lock()
+			out[g] = d
+			mu.Unlock()
+		}
+		return nil
+	})
+	return out, err
+}
+
+// readMembers reads the membership of the given assigned groups into into:
+// their direct user members, or with nested expansion every user reachable
+// through member groups (each group read once, cycles allowed).
+func (rd *read) readMembers(ctx context.Context, groups []string, into map[string]membership) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	nested := rd.r.cfg.nested
+	known := map[string]direct{}
+	frontier := groups
+	for len(frontier) > 0 {
+		got, err := rd.directMembers(ctx, frontier, nested)
+		if err != nil {
+			return err
+		}
+		maps.Copy(known, got)
+		next := map[string]bool{}
+		for _, d := range got {
+			for _, sub := range d.groups {
+				if _, ok := known[sub]; !ok {
+					next[sub] = true
+				}
+			}
+		}
+		frontier = slices.Sorted(maps.Keys(next))
+	}
+	for _, g := range groups {
+		var m membership
+		seenU, seenG := map[string]bool{}, map[string]bool{g: true}
+		queue := []string{g}
+		for len(queue) > 0 {
+			d := known[queue[0]]
+			queue = queue[1:]
+			for _, u := range d.users {
+				if !seenU[u] {
+					seenU[u] = true
+					m.Users = append(m.Users, u)
+				}
+			}
+			for _, sub := range d.groups {
+				if !seenG[sub] {
+					seenG[sub] = true
+					m.Nested = append(m.Nested, sub)
+					queue = append(queue, sub)
+				}
+			}
+		}
+		into[g] = m
+	}
+	return nil
 }

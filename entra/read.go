@@ -269,62 +269,6 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// members reads the users of one assigned group.
-func (rd *read) members(ctx context.Context, gid string) (membership, error) {
-	top := strconv.Itoa(rd.r.cfg.pageSize)
-	if !rd.r.cfg.nested {
-		var m membership
-		_, err := rd.r.pages(ctx, rd.c, "groups/"+url.PathEscape(gid)+"/members/microsoft.graph.user",
-			url.Values{"$select": {"id"}, "$top": {top}}, nil, func(items []map[string]any) error {
-				for _, it := range items {
-					id, err := objectID(it)
-					if err != nil {
-						return fmt.Errorf("entra: members of group %s: %w", gid, err)
-					}
-					m.Users = append(m.Users, id)
-				}
-				return nil
-			})
-		return m, err
-	}
-	var m membership
-	seenU := map[string]bool{}
-	seenG := map[string]bool{gid: true}
-	queue := []string{gid}
-	for len(queue) > 0 {
-		g := queue[0]
-		queue = queue[1:]
-		_, err := rd.r.pages(ctx, rd.c, "groups/"+url.PathEscape(g)+"/members",
-			url.Values{"$select": {"id"}, "$top": {top}}, nil, func(items []map[string]any) error {
-				for _, it := range items {
-					obj := it
-					id, err := objectID(it)
-					if err != nil {
-						return fmt.Errorf("entra: members of group %s: %w", g, err)
-					}
-					switch typ, _ := obj["@odata.type"].(string); typ {
-					case "#microsoft.graph.user":
-						if !seenU[id] {
-							seenU[id] = true
-							m.Users = append(m.Users, id)
-						}
-					case "#microsoft.graph.group":
-						if !seenG[id] {
-							seenG[id] = true
-							m.Nested = append(m.Nested, id)
-							queue = append(queue, id)
-						}
-					}
-				}
-				return nil
-			})
-		if err != nil {
-			return m, err
-		}
-	}
-	return m, nil
-}
-
 // parallel runs fn for every key with bounded concurrency; the first error
 // cancels the rest and is returned.
 func (rd *read) parallel(ctx context.Context, keys []string, fn func(ctx context.Context, key string) error) error {
@@ -383,21 +327,6 @@ func (rd *read) both(ctx context.Context, a, b func(context.Context) error) erro
 		return e1
 	}
 	return e2
-}
-
-// readMembers reads the membership of the given groups.
-func (rd *read) readMembers(ctx context.Context, groups []string, into map[string]membership) error {
-	var mu sync.Mutex
-	return rd.parallel(ctx, groups, func(ctx context.Context, g string) error {
-		m, err := rd.members(ctx, g)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		into[g] = m
-		mu.Unlock()
-		return nil
-	})
 }
 
 func (rd *read) selectQuery() url.Values {

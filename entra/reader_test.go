@@ -833,3 +833,16 @@ func TestLoggerNeverShowsToken(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestNestedGroupCycle(t *testing.T) {
+	tt := newTenant(t)
+	check(t, tt.s.AddGroupMember(tt.nested, tt.nestedParent)) // parent ⊃ nested ⊃ parent
+	check(t, tt.s.AddGroupMember(tt.nestedParent, tt.unassigned))
+	snap := read(t, newReader(t, tt.s, entra.WithNestedGroups(true), entra.WithPageSize(1)), "")
+	got := rows(snap)
+	for _, id := range []string{tt.viaNest, tt.unassigned} {
+		if !got[id].InScope {
+			t.Fatalf("user %s through a cycle of groups: %+v", id, got[id])
+		}
+	}
+}
