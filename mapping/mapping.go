@@ -240,8 +240,26 @@ type compiledTarget struct {
 	sub      string
 	elem     map[string]any // filtered path: the new element's fixed attributes (type: work)
 	boolean  bool
-	oneValue bool // a single slot: a multi-valued result sends its first value
-	size     int  // entries of the object this target writes into
+	oneValue bool   // a single slot: a multi-valued result sends its first value
+	ident    string // identity of the object written into ("name", an extension, an element)
+	cid      int    // the container the value is written into (0: the resource)
+	leaf     string // the key written in that container
+}
+
+// container is an object of the create form that mappings write into: the
+// resource itself (index 0), a complex attribute ("name"), an extension
+// object, or an element of a multi-valued attribute created from a
+// filtered path. Map creates each container once per object, pre-sized.
+type container struct {
+	parent int
+	key    string // key in the parent
+	elem   []kv   // an element: its fixed attributes ({"type": "work"}); nil for objects
+	size   int    // entries the container gets
+}
+
+type kv struct {
+	k string
+	v any
 }
 
 type compiledMapping struct {
@@ -260,8 +278,8 @@ type compiledSet struct {
 	required []int // for each Required path, the index of the mapping writing it
 	reqText  []string
 	scope    compiledScope
-	ext      bool // some target is in the enterprise extension
-	topKeys  int  // top-level keys of a full create form, "schemas" included
+	ext      bool        // some target is in the enterprise extension
+	conts    []container // conts[0] is the resource
 }
 
 // Validate checks the set and reports every problem at once as a
@@ -372,37 +390,10 @@ func (s *Set) compile() (*compiledSet, error) {
 		}
 		c.mappings = append(c.mappings, cm)
 	}
-	// Size the maps a create form needs once, so that Map allocates each
-	// map exactly once.
-	top := map[string]bool{"schemas": true}
-	inner := map[string]int{}
 	for i, cm := range c.mappings {
 		if cm.matchAt > 0 {
 			c.keys = append(c.keys, i)
 		}
-		t := cm.target
-		if t.attr == "" {
-			continue
-		}
-		if t.urn != "" {
-			top[strings.ToLower(t.urn)] = true
-			inner[strings.ToLower(t.urn)]++
-		} else {
-			top[strings.ToLower(t.attr)] = true
-			if t.sub != "" && t.elem == nil {
-				inner[strings.ToLower(t.attr)]++
-			}
-		}
-	}
-	c.topKeys = len(top)
-	for i := range c.mappings {
-		t := &c.mappings[i].target
-		if t.urn != "" {
-			t.size = inner[strings.ToLower(t.urn)]
-		} else {
-			t.size = inner[strings.ToLower(t.attr)]
-		}
-		t.size = max(t.size, len(t.elem)+1)
 	}
 	slices.SortStableFunc(c.keys, func(a, b int) int { return c.mappings[a].matchAt - c.mappings[b].matchAt })
 	if len(c.keys) == 0 {
@@ -436,7 +427,73 @@ func (s *Set) compile() (*compiledSet, error) {
 		return nil, err
 	}
 	c.scope = scope
+	c.layout()
 	return c, nil
+}
+
+// layout assigns every target the container it writes into and sizes the
+// containers, so that Map builds each object of the create form once,
+// without looking anything up.
+func (c *compiledSet) layout() {
+	c.conts = []container{{parent: -1, size: 1}} // "schemas"
+	byIdent := map[string]int{"": 0}
+	get := func(parent int, ident, key string, elem []kv) int {
+		if cid, ok := byIdent[ident]; ok {
+			return cid
+		}
+		c.conts = append(c.conts, container{parent: parent, key: key, elem: elem, size: len(elem)})
+		c.conts[parent].size++
+		byIdent[ident] = len(c.conts) - 1
+		return len(c.conts) - 1
+	}
+	for i := range c.mappings {
+		t := &c.mappings[i].target
+		parent := 0
+		prefix := ""
+		if t.urn != "" {
+			prefix = strings.ToLower(t.urn) + ":"
+			parent = get(0, prefix, t.urn, nil)
+		}
+		switch {
+		case t.elem != nil:
+			var elem []kv
+			for k, v := range t.elem {
+				elem = append(elem, kv{k, v})
+			}
+			slices.SortFunc(elem, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+			t.cid = get(parent, prefix+t.ident, t.attr, elem)
+			t.leaf = t.sub
+		case t.sub != "":
+			t.cid = get(parent, prefix+t.ident, t.attr, nil)
+			t.leaf = t.sub
+		default:
+			t.cid = parent
+			t.leaf = t.attr
+		}
+		c.conts[t.cid].size++
+	}
+}
+
+// container returns the object cid of the create form being built,
+// creating it (and its parents) on first use.
+func (c *compiledSet) container(conts []map[string]any, cid int) map[string]any {
+	if m := conts[cid]; m != nil {
+		return m
+	}
+	ct := &c.conts[cid]
+	parent := c.container(conts, ct.parent)
+	m := make(map[string]any, ct.size)
+	if ct.elem != nil {
+		for _, e := range ct.elem {
+			m[e.k] = e.v
+		}
+		arr, _ := parent[ct.key].([]any)
+		parent[ct.key] = append(arr, m)
+	} else {
+		parent[ct.key] = m
+	}
+	conts[cid] = m
+	return m
 }
 
 // canonicalPath returns the SCIM canonical form of a path, or the text
@@ -466,7 +523,9 @@ func compileTarget(text string, group bool) (compiledTarget, string) {
 	if msg := check(t.urn, t.attr, t.sub, p.Filter() != nil); msg != "" {
 		return t, msg
 	}
+	t.ident = strings.ToLower(t.attr)
 	if f := p.Filter(); f != nil {
+		t.ident += "[" + strings.ToLower(f.String()) + "]"
 		if t.sub == "" {
 			return t, "a filtered target needs a sub-attribute, such as .value"
 		}
@@ -690,7 +749,15 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			return Mapped{}, err
 		}
 	}
-	res := make(scim.Resource, c.topKeys)
+	res := make(scim.Resource, c.conts[0].size)
+	var contBuf [16]map[string]any
+	var conts []map[string]any
+	if len(c.conts) <= len(contBuf) {
+		conts = contBuf[:len(c.conts)]
+	} else {
+		conts = make([]map[string]any, len(c.conts))
+	}
+	conts[0] = res
 	var out Mapped
 	out.Resource = res
 	nUpdate := 0
@@ -762,7 +829,7 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			jv = cm.target.json(cm.def)
 		}
 		if jv != nil {
-			cm.target.write(res, jv)
+			c.container(conts, cm.target.cid)[cm.target.leaf] = jv
 			if len(written) > 0 && jv != "" {
 				written[i] = true
 			}
@@ -799,53 +866,4 @@ func (t *compiledTarget) json(v Value) any {
 		return v.s
 	}
 	return v.jsonValue(t.boolean)
-}
-
-// write stores a JSON value at the target in a resource being built.
-func (t *compiledTarget) write(r scim.Resource, jv any) {
-	obj := map[string]any(r)
-	if t.urn != "" {
-		ext, _ := obj[t.urn].(map[string]any)
-		if ext == nil {
-			ext = make(map[string]any, t.size)
-			obj[t.urn] = ext
-		}
-		obj = ext
-	}
-	if t.elem != nil {
-		arr, _ := obj[t.attr].([]any)
-		for _, e := range arr {
-			m, _ := e.(map[string]any)
-			if m != nil && sameElement(m, t.elem) {
-				m[t.sub] = jv
-				return
-			}
-		}
-		m := make(map[string]any, len(t.elem)+1)
-		for k, v := range t.elem {
-			m[k] = v
-		}
-		m[t.sub] = jv
-		obj[t.attr] = append(arr, m)
-		return
-	}
-	if t.sub == "" {
-		obj[t.attr] = jv
-		return
-	}
-	m, _ := obj[t.attr].(map[string]any)
-	if m == nil {
-		m = make(map[string]any, t.size)
-		obj[t.attr] = m
-	}
-	m[t.sub] = jv
-}
-
-func sameElement(m, tmpl map[string]any) bool {
-	for k, v := range tmpl {
-		if m[k] != v {
-			return false
-		}
-	}
-	return true
 }
