@@ -18,7 +18,7 @@ import (
 
 const (
 	benchUsers   = 2000 // users per side and iteration
-	benchRounds  = 8    // rounds per iteration, alternating which side goes first
+	benchRounds  = 20   // rounds per iteration, alternating which side goes first
 	benchWorkers = 8
 )
 
