@@ -335,8 +335,8 @@ func (r *planRun) path(p string) (*attrPath, error) {
 	return &ap, nil
 }
 
-func (ap *attrPath) norm(v string) string {
-	if ap.caseExact {
+func (p *attrPath) norm(v string) string {
+	if p.caseExact {
 		return v
 	}
 	return strings.ToLower(v)
