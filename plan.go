@@ -767,6 +767,25 @@ func (r *planRun) applyHook(orig Operation) Operation {
 				Detail: fmt.Sprintf("the hook asked to %s a user that is not linked; refused", strings.ToLower(string(op.Action)))}
 		}
 	}
+	invalid := ""
+	switch op.Action {
+	case ActionCreate:
+		if op.Resource == nil {
+			invalid = "a create without a resource"
+		}
+	case ActionUpdate:
+		if op.TargetID == "" || len(op.Patch) == 0 {
+			invalid = "an update without a target user or without PATCH operations"
+		}
+	case ActionSkip:
+	default:
+		invalid = fmt.Sprintf("the action %q", op.Action)
+	}
+	if invalid != "" {
+		return Operation{Action: ActionSkip, SourceID: orig.SourceID, TargetID: orig.TargetID,
+			DisplayName: orig.DisplayName, Reason: ReasonVetoed, MatchedBy: orig.MatchedBy, DropLink: orig.DropLink,
+			Detail: "the hook rewrote the operation into " + invalid + "; skipped"}
+	}
 	return op
 }
 

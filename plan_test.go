@@ -175,6 +175,12 @@ func TestPlanActions(t *testing.T) {
 				return op, true
 			})},
 			src: "s-alice", action: ActionSkip, reason: ReasonNotManaged, target: "d1"},
+		{name: "hook rewrite that cannot run is skipped", desired: []Desired{alice},
+			opts: []PlanOption{WithHook(func(op Operation) (Operation, bool) {
+				op.Resource = nil
+				return op, true
+			})},
+			src: "s-alice", action: ActionSkip, reason: ReasonVetoed},
 		{name: "hook rewrites an update", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"},
