@@ -278,8 +278,10 @@ type compiledSet struct {
 	required []int // for each Required path, the index of the mapping writing it
 	reqText  []string
 	scope    compiledScope
-	ext      bool        // some target is in the enterprise extension
+	entCid   int         // the enterprise extension's container, 0 when none
 	conts    []container // conts[0] is the resource
+	nUpdate  int         // mappings that apply Always
+	schema   string      // the core schema URN of the object type
 }
 
 // Validate checks the set and reports every problem at once as a
@@ -309,8 +311,11 @@ func (s *Set) compile() (*compiledSet, error) {
 	add := func(i int, target, field, format string, args ...any) {
 		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	c := &compiledSet{}
+	c := &compiledSet{schema: scim.UserSchema}
 	group := strings.EqualFold(s.Object, "Group")
+	if group {
+		c.schema = scim.GroupSchema
+	}
 	seen := map[string]int{}
 	attrSpelling := map[string]string{}
 	precedence := map[int]int{}
@@ -334,9 +339,6 @@ func (s *Set) compile() (*compiledSet, error) {
 				add(i, m.Target, "target", "mapping %d already maps this target", j+1)
 			} else {
 				seen[canon] = i
-			}
-			if strings.EqualFold(t.urn, scim.EnterpriseUserSchema) {
-				c.ext = true
 			}
 		}
 		cm.target = t
@@ -453,6 +455,12 @@ func (c *compiledSet) layout() {
 		if t.urn != "" {
 			prefix = strings.ToLower(t.urn) + ":"
 			parent = get(0, prefix, t.urn, nil)
+			if strings.EqualFold(t.urn, scim.EnterpriseUserSchema) {
+				c.entCid = parent
+			}
+		}
+		if c.mappings[i].always {
+			c.nUpdate++
 		}
 		switch {
 		case t.elem != nil:
@@ -760,13 +768,7 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	conts[0] = res
 	var out Mapped
 	out.Resource = res
-	nUpdate := 0
-	for i := range c.mappings {
-		if c.mappings[i].always {
-			nUpdate++
-		}
-	}
-	out.Update = make([]Assignment, 0, nUpdate)
+	out.Update = make([]Assignment, 0, c.nUpdate)
 	if len(c.keys) > 0 {
 		out.Keys = make([]MatchKey, 0, len(c.keys))
 	}
@@ -840,14 +842,10 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			out.Keys = append(out.Keys, MatchKey{Path: c.mappings[c.keys[k]].m.Target, Value: keySlots[k].String()})
 		}
 	}
-	if c.ext {
-		if _, ok := res[scim.EnterpriseUserSchema]; ok {
-			res["schemas"] = []any{scim.UserSchema, scim.EnterpriseUserSchema}
-		} else {
-			res["schemas"] = []any{scim.UserSchema}
-		}
+	if c.entCid > 0 && conts[c.entCid] != nil {
+		res["schemas"] = []any{c.schema, scim.EnterpriseUserSchema}
 	} else {
-		res["schemas"] = []any{scim.UserSchema}
+		res["schemas"] = []any{c.schema}
 	}
 	for i, j := range c.required {
 		if !written[j] {

@@ -214,6 +214,21 @@ func TestMapSemantics(t *testing.T) {
 	}
 }
 
+func TestMapGroup(t *testing.T) {
+	set := &Set{Object: "Group", Mappings: []Mapping{
+		{Target: "displayName", Type: TypeDirect, Source: "displayName", Match: 1},
+		{Target: "externalId", Type: TypeDirect, Source: "objectId"},
+	}}
+	m, err := set.Map(context.Background(), Attributes{"displayName": "Finance", "objectId": "g-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scim.Resource{"schemas": []any{scim.GroupSchema}, "displayName": "Finance", "externalId": "g-1"}
+	if diff := cmp.Diff(want, m.Resource); diff != "" {
+		t.Error(diff)
+	}
+}
+
 func TestMapErrors(t *testing.T) {
 	set := &Set{Mappings: []Mapping{
 		{Target: "userName", Type: TypeDirect, Source: "upn", Match: 1},
