@@ -361,8 +361,13 @@ func (s *Set) compile() (*compiledSet, error) {
 				}
 			} else {
 				cm.expr = e
-				if m.Match > 0 && e.root.kind == nCall && e.root.fn == fnSelectUniqueValue {
-					add(i, m.Target, "match", "a SelectUniqueValue mapping cannot be a matching attribute")
+				if e.root.kind == nCall && e.root.fn == fnSelectUniqueValue {
+					if m.Match > 0 {
+						add(i, m.Target, "match", "a SelectUniqueValue mapping cannot be a matching attribute")
+					}
+					if m.Apply != ApplyOnCreate {
+						add(i, m.Target, "apply", "a SelectUniqueValue mapping must apply OnCreate (Entra: only during object creation)")
+					}
 				}
 			}
 		case TypeNone:

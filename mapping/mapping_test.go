@@ -303,6 +303,12 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if err := noMatch.Validate(); err == nil || !strings.Contains(err.Error(), "no matching attribute") {
 		t.Errorf("no matching attribute: %v", err)
 	}
+	unique := &Set{Mappings: []Mapping{
+		{Target: "userName", Type: TypeExpression, Source: `SelectUniqueValue([a], [b])`, Match: 1},
+	}}
+	if err := unique.Validate(); err == nil || !strings.Contains(err.Error(), "cannot be a matching attribute") || !strings.Contains(err.Error(), "must apply OnCreate") {
+		t.Errorf("SelectUniqueValue rules: %v", err)
+	}
 	dupPrec := &Set{Mappings: []Mapping{
 		{Target: "userName", Type: TypeDirect, Source: "upn", Match: 1},
 		{Target: "externalId", Type: TypeDirect, Source: "x", Match: 1},
