@@ -382,3 +382,28 @@ func TestCreateFormMatchesScimSet(t *testing.T) {
 		}
 	}
 }
+
+func TestMapPassesOptions(t *testing.T) {
+	set := &Set{Mappings: []Mapping{
+		{Target: "userName", Type: TypeExpression, Source: `Join("@", [nick], DefaultDomain())`, Match: 1},
+		{Target: "externalId", Type: TypeExpression, Source: `SelectUniqueValue(Join(".", [nick], "1"), Join(".", [nick], "2"))`, Apply: ApplyOnCreate},
+	}}
+	taken := WithUniqueCheck(func(_ context.Context, v string) (bool, error) { return v == "zoe.1", nil })
+	m, err := set.Map(context.Background(), Attributes{"nick": "zoe"}, WithDefaultDomain("contoso.com"), taken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Resource["userName"] != "zoe@contoso.com" || m.Resource["externalId"] != "zoe.2" {
+		t.Errorf("Resource %v", m.Resource)
+	}
+	if len(m.Update) != 1 || m.Update[0].Path != "userName" {
+		t.Errorf("Update %v", m.Update)
+	}
+	_, err = set.Map(context.Background(), Attributes{"nick": "zoe"}, taken)
+	if !errors.Is(err, ErrNoDefaultDomain) {
+		t.Errorf("without a domain: %v", err)
+	}
+	if _, err := set.Map(context.Background(), nil, WithClock(nil)); err == nil {
+		t.Error("WithClock(nil) accepted")
+	}
+}
