@@ -605,7 +605,7 @@ func TestValueRendering(t *testing.T) {
 		{TimeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), "3/16/2020 7:00:00 AM"},
 		{TimeValue(time.Date(2020, 3, 16, 0, 5, 9, 0, time.FixedZone("x", 3600))), "3/15/2020 11:05:09 PM"},
 		{StringValue("x"), "x"},
-		{Null, ""},
+		{Value{}, ""},
 		{MultiValue([]string{"a", "b"}), "a"},
 	}
 	for _, tt := range tests {
@@ -617,7 +617,7 @@ func TestValueRendering(t *testing.T) {
 		v    Value
 		want string
 	}{
-		{Null, "null"}, {BoolValue(true), "true"}, {IntValue(-3), "-3"}, {StringValue("a\"b"), `"a\"b"`},
+		{Value{}, "null"}, {BoolValue(true), "true"}, {IntValue(-3), "-3"}, {StringValue("a\"b"), `"a\"b"`},
 		{MultiValue([]string{"a", "b"}), `["a","b"]`}, {StringValue("secret").Redacted(true), `"[Redact]"`},
 		{TimeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), `"3/16/2020 7:00:00 AM"`},
 	} {
@@ -626,7 +626,7 @@ func TestValueRendering(t *testing.T) {
 			t.Errorf("json.Marshal(%v) = %s, %v; want %s", c.v.Kind(), b, err, c.want)
 		}
 	}
-	if !Null.IsNull() || !MultiValue(nil).IsNull() {
+	if !(Value{}).IsNull() || !MultiValue(nil).IsNull() {
 		t.Error("NULL not null")
 	}
 	for x, want := range map[any]string{int8(3): "3", uint32(7): "7", float64(12): "12", 1.5: "1.5", "s": "s", true: "True"} {

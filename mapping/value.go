@@ -64,9 +64,6 @@ type Value struct {
 	list     []string // KindMulti; never empty
 }
 
-// Null is the NULL [Value]; it equals the zero Value.
-var Null = Value{}
-
 // StringValue returns a string [Value].
 func StringValue(s string) Value { return Value{kind: KindString, s: s} }
 
