@@ -195,34 +195,67 @@ func decodeToken(s, kind string) (pageToken, error) {
 	return t, nil
 }
 
-var (
-	userProps = set("accountEnabled", "ageGroup", "businessPhones", "city", "companyName", "country",
+// The properties the fake knows, per type (functions, so that no table is
+// package-level mutable state).
+func isUserProp(k string) bool {
+	switch k {
+	case "accountEnabled", "ageGroup", "businessPhones", "city", "companyName", "country",
 		"createdDateTime", "department", "displayName", "employeeHireDate", "employeeId", "employeeType",
 		"faxNumber", "givenName", "jobTitle", "mail", "mailNickname", "mobilePhone", "officeLocation",
 		"onPremisesImmutableId", "onPremisesSamAccountName", "onPremisesSyncEnabled", "otherMails",
 		"postalCode", "preferredLanguage", "proxyAddresses", "showInAddressList", "state", "streetAddress",
-		"surname", "usageLocation", "userPrincipalName", "userType")
-	userDefault = []string{"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
-		"officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
-	boolProps   = set("accountEnabled", "showInAddressList", "onPremisesSyncEnabled")
-	listProps   = set("businessPhones", "otherMails", "proxyAddresses")
-	groupProps  = set("displayName", "description", "mailNickname", "securityEnabled", "mailEnabled", "members")
-	groupDef    = []string{"displayName", "description", "mailNickname", "securityEnabled", "mailEnabled"}
-	assignProps = set("id", "appRoleId", "principalId", "principalType", "principalDisplayName", "resourceId",
-		"resourceDisplayName", "createdDateTime", "deletedDateTime")
-	spProps = set("id", "appId", "displayName", "appRoles", "servicePrincipalType", "accountEnabled")
-)
-
-func set(xs ...string) map[string]bool {
-	m := make(map[string]bool, len(xs))
-	for _, x := range xs {
-		m[x] = true
+		"surname", "usageLocation", "userPrincipalName", "userType":
+		return true
 	}
-	return m
+	return false
+}
+
+func isBoolProp(k string) bool {
+	return k == "accountEnabled" || k == "showInAddressList" || k == "onPremisesSyncEnabled"
+}
+
+func isListProp(k string) bool {
+	return k == "businessPhones" || k == "otherMails" || k == "proxyAddresses"
+}
+
+func isGroupProp(k string) bool {
+	switch k {
+	case "displayName", "description", "mailNickname", "securityEnabled", "mailEnabled", "members":
+		return true
+	}
+	return false
+}
+
+func isAssignmentProp(k string) bool {
+	switch k {
+	case "id", "appRoleId", "principalId", "principalType", "principalDisplayName", "resourceId",
+		"resourceDisplayName", "createdDateTime", "deletedDateTime":
+		return true
+	}
+	return false
+}
+
+func isSPProp(k string) bool {
+	switch k {
+	case "id", "appId", "displayName", "appRoles", "servicePrincipalType", "accountEnabled":
+		return true
+	}
+	return false
+}
+
+// userDefault is what Graph returns for a user without $select.
+func userDefault() []string {
+	return []string{"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+		"officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
+}
+
+// groupDefault is what the fake returns for a group without $select.
+func groupDefault() []string {
+	return []string{"displayName", "description", "mailNickname", "securityEnabled", "mailEnabled"}
 }
 
 // parseSelect validates $select against the known properties of a type.
-func parseSelect(raw string, known map[string]bool, typ string) ([]string, error) {
+func parseSelect(raw string, known func(string) bool, typ string) ([]string, error) {
 	if raw == "" {
 		return nil, nil
 	}
@@ -232,7 +265,7 @@ func parseSelect(raw string, known map[string]bool, typ string) ([]string, error
 		if p == "id" {
 			continue
 		}
-		if !known[p] {
+		if !known(p) {
 			return nil, fmt.Errorf("could not find a property named '%s' on type 'microsoft.graph.%s'", p, typ)
 		}
 		if !slices.Contains(out, p) {
@@ -294,7 +327,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, items []map[string
 
 func renderUser(u *user, sel []string) map[string]any {
 	if sel == nil {
-		sel = userDefault
+		sel = userDefault()
 	}
 	out := make(map[string]any, len(sel)+1)
 	out["id"] = u.id
@@ -306,7 +339,7 @@ func renderUser(u *user, sel []string) map[string]any {
 
 func renderGroup(g *group, sel []string) map[string]any {
 	if sel == nil {
-		sel = groupDef
+		sel = groupDefault()
 	}
 	out := make(map[string]any, len(sel)+1)
 	out["id"] = g.id
@@ -350,7 +383,7 @@ var appIDFilter = regexp.MustCompile(`^\s*appId\s+eq\s+'([^']*)'\s*$`)
 
 func (s *Server) getServicePrincipals(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	sel, err := parseSelect(q.Get("$select"), spProps, "servicePrincipal")
+	sel, err := parseSelect(q.Get("$select"), isSPProp, "servicePrincipal")
 	if err != nil {
 		graphError(w, http.StatusBadRequest, "BadRequest", err.Error())
 		return
@@ -371,7 +404,7 @@ func (s *Server) getServicePrincipals(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getServicePrincipal(w http.ResponseWriter, r *http.Request) {
-	sel, err := parseSelect(r.URL.Query().Get("$select"), spProps, "servicePrincipal")
+	sel, err := parseSelect(r.URL.Query().Get("$select"), isSPProp, "servicePrincipal")
 	if err != nil {
 		graphError(w, http.StatusBadRequest, "BadRequest", err.Error())
 		return
@@ -387,7 +420,7 @@ func (s *Server) getServicePrincipal(w http.ResponseWriter, r *http.Request) {
 
 // start reads the paging state of a request: the $skiptoken, or a fresh
 // token from $select and $top.
-func (s *Server) start(w http.ResponseWriter, r *http.Request, kind string, known map[string]bool, typ string) (pageToken, []string, bool) {
+func (s *Server) start(w http.ResponseWriter, r *http.Request, kind string, known func(string) bool, typ string) (pageToken, []string, bool) {
 	q := r.URL.Query()
 	if st := q.Get("$skiptoken"); st != "" {
 		t, err := decodeToken(st, kind)
@@ -419,7 +452,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, kind string, know
 }
 
 func (s *Server) getAssignedTo(w http.ResponseWriter, r *http.Request) {
-	t, sel, ok := s.start(w, r, "art", assignProps, "appRoleAssignment")
+	t, sel, ok := s.start(w, r, "art", isAssignmentProp, "appRoleAssignment")
 	if !ok {
 		return
 	}
@@ -476,7 +509,7 @@ func (s *Server) principalName(a *assignment) (string, bool) {
 }
 
 func (s *Server) getUsers(w http.ResponseWriter, r *http.Request) {
-	t, sel, ok := s.start(w, r, "ul", userProps, "user")
+	t, sel, ok := s.start(w, r, "ul", isUserProp, "user")
 	if !ok {
 		return
 	}
@@ -498,7 +531,7 @@ func (s *Server) getUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	sel, err := parseSelect(r.URL.Query().Get("$select"), userProps, "user")
+	sel, err := parseSelect(r.URL.Query().Get("$select"), isUserProp, "user")
 	if err != nil {
 		graphError(w, http.StatusBadRequest, "Request_BadRequest", err.Error())
 		return
@@ -524,7 +557,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 // deltaStart reads the state of a delta request: $skiptoken (next page of
 // a round), $deltatoken (a new round since the token), or a fresh full round.
 // It reports latest = true for $deltatoken=latest.
-func (s *Server) deltaStart(w http.ResponseWriter, r *http.Request, kind string, known map[string]bool, typ string) (t pageToken, sel []string, latest, ok bool) {
+func (s *Server) deltaStart(w http.ResponseWriter, r *http.Request, kind string, known func(string) bool, typ string) (t pageToken, sel []string, latest, ok bool) {
 	q := r.URL.Query()
 	dt := q.Get("$deltatoken")
 	if dt == "" || dt == "latest" {
@@ -559,7 +592,7 @@ func (s *Server) deltaStart(w http.ResponseWriter, r *http.Request, kind string,
 }
 
 func (s *Server) getUsersDelta(w http.ResponseWriter, r *http.Request) {
-	t, sel, latest, ok := s.deltaStart(w, r, "ud", userProps, "user")
+	t, sel, latest, ok := s.deltaStart(w, r, "ud", isUserProp, "user")
 	if !ok {
 		return
 	}
@@ -573,7 +606,7 @@ func (s *Server) getUsersDelta(w http.ResponseWriter, r *http.Request) {
 	}
 	sels := sel
 	if sels == nil {
-		sels = userDefault
+		sels = userDefault()
 	}
 	var items []map[string]any
 	p := t.P
@@ -616,7 +649,7 @@ func (s *Server) getUsersDelta(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getGroupsDelta(w http.ResponseWriter, r *http.Request) {
-	t, sel, latest, ok := s.deltaStart(w, r, "gd", groupProps, "group")
+	t, sel, latest, ok := s.deltaStart(w, r, "gd", isGroupProp, "group")
 	if !ok {
 		return
 	}
@@ -630,7 +663,7 @@ func (s *Server) getGroupsDelta(w http.ResponseWriter, r *http.Request) {
 	}
 	sels := sel
 	if sels == nil {
-		sels = groupDef
+		sels = groupDefault()
 	}
 	withMembers := slices.Contains(sels, "members")
 	var items []map[string]any
@@ -717,7 +750,7 @@ func (s *Server) memberLive(m member) bool {
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
-	sel, err := parseSelect(r.URL.Query().Get("$select"), groupProps, "group")
+	sel, err := parseSelect(r.URL.Query().Get("$select"), isGroupProp, "group")
 	if err != nil {
 		graphError(w, http.StatusBadRequest, "Request_BadRequest", err.Error())
 		return
@@ -744,7 +777,7 @@ func (s *Server) getMembers(w http.ResponseWriter, r *http.Request) {
 	}
 	// Member listings accept user properties in $select; group members
 	// answer with the ones they have.
-	t, sel, ok := s.start(w, r, "m", userProps, "user")
+	t, sel, ok := s.start(w, r, "m", isUserProp, "user")
 	if !ok {
 		return
 	}
@@ -799,7 +832,7 @@ func (s *Server) getMemberOf(w http.ResponseWriter, r *http.Request) {
 	if transitive {
 		kind = "tmo"
 	}
-	t, sel, ok := s.start(w, r, kind, groupProps, "group")
+	t, sel, ok := s.start(w, r, kind, isGroupProp, "group")
 	if !ok {
 		return
 	}

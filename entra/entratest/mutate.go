@@ -19,16 +19,16 @@ var (
 
 func checkUserProps(props map[string]any) error {
 	for k, v := range props {
-		if !userProps[k] || k == "createdDateTime" {
+		if !isUserProp(k) || k == "createdDateTime" {
 			return fmt.Errorf("%w: user property %q is unknown or read-only", ErrInvalid, k)
 		}
 		switch {
 		case v == nil:
-		case boolProps[k]:
+		case isBoolProp(k):
 			if _, ok := v.(bool); !ok {
 				return fmt.Errorf("%w: user property %q must be a boolean, got %T", ErrInvalid, k, v)
 			}
-		case listProps[k]:
+		case isListProp(k):
 			if _, ok := v.([]string); ok {
 				continue
 			}

@@ -84,14 +84,20 @@ type Assignment struct {
 	PrincipalType string // "User" or "Group"
 }
 
-var (
-	givenNames = []string{
+// vocab holds the word lists the tenant is generated from.
+type vocab struct {
+	givenNames, surnames, departments, companies, titles, cities, countries, languages, guestDoms []string
+}
+
+// vocabulary returns fresh word lists (no package-level tables).
+func vocabulary() vocab {
+	givenNames := []string{
 		"José", "Zoë", "Łukasz", "Søren", "Björk", "François", "Anaïs", "Çağrı", "Dvořák", "Ines",
 		"Mårten", "Renée", "Siân", "Thị", "Åsa", "Jürgen", "Noémie", "Oğuz", "Paweł", "Žofia",
 		"Aoife", "Chloé", "Emma", "Liam", "Olivia", "Noah", "Amelia", "Mateo", "Yuki", "Priya",
 		"Mohammed", "Fatima", "Wei", "Sofia", "Lucas", "Hannah", "Ethan", "Mia", "Arjun", "Nora",
 	}
-	surnames = []string{
+	surnames := []string{
 		"García", "Müller", "O'Brien", "Nguyễn", "Kowalski", "Ødegaard", "Šimůnek", "Da Silva",
 		"Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Martínez", "Hernández",
 		"López", "González", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Lee",
@@ -99,14 +105,15 @@ var (
 		"Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores",
 		"D'Angelo", "van der Berg", "Zhang", "Wang", "Ivanova",
 	}
-	departments = []string{"Engineering", "Sales", "Finance", "Human Resources", "Legal", "Marketing", "Support", "Operations", "R&D", "IT"}
-	companies   = []string{"Contoso", "Contoso Europe", "Fabrikam", "Northwind Traders"}
-	titles      = []string{"Engineer", "Senior Engineer", "Manager", "Director", "Analyst", "Consultant", "Intern", "Vice President", "Architect", "Specialist"}
-	cities      = []string{"Seattle", "München", "São Paulo", "Kraków", "Zürich", "Dublin", "Pune", "Tokyo", "Paris", "Oslo"}
-	countries   = []string{"United States", "Germany", "Brazil", "Poland", "Switzerland", "Ireland", "India", "Japan", "France", "Norway"}
-	languages   = []string{"en-US", "de-DE", "pt-BR", "pl-PL", "fr-FR", "ja-JP", "nb-NO"}
-	guestDoms   = []string{"partner.example", "gmail.example", "fabrikam.example"}
-)
+	departments := []string{"Engineering", "Sales", "Finance", "Human Resources", "Legal", "Marketing", "Support", "Operations", "R&D", "IT"}
+	companies := []string{"Contoso", "Contoso Europe", "Fabrikam", "Northwind Traders"}
+	titles := []string{"Engineer", "Senior Engineer", "Manager", "Director", "Analyst", "Consultant", "Intern", "Vice President", "Architect", "Specialist"}
+	cities := []string{"Seattle", "München", "São Paulo", "Kraków", "Zürich", "Dublin", "Pune", "Tokyo", "Paris", "Oslo"}
+	countries := []string{"United States", "Germany", "Brazil", "Poland", "Switzerland", "Ireland", "India", "Japan", "France", "Norway"}
+	languages := []string{"en-US", "de-DE", "pt-BR", "pl-PL", "fr-FR", "ja-JP", "nb-NO"}
+	guestDoms := []string{"partner.example", "gmail.example", "fabrikam.example"}
+	return vocab{givenNames, surnames, departments, companies, titles, cities, countries, languages, guestDoms}
+}
 
 // uuidFrom formats 16 random bytes from r as a version-4 UUID.
 func uuidFrom(r *rand.Rand) string {
@@ -169,6 +176,9 @@ func (s *Server) generate(cfg *config) {
 	}
 	userRole, adminRole := s.roles[0].ID, s.roles[1].ID
 
+	v := vocabulary()
+	givenNames, surnames, departments, companies, titles := v.givenNames, v.surnames, v.departments, v.companies, v.titles
+	cities, countries, languages, guestDoms := v.cities, v.countries, v.languages, v.guestDoms
 	foldedGiven := make([]string, len(givenNames))
 	for i, n := range givenNames {
 		foldedGiven[i] = asciiFold(n)
