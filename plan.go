@@ -392,21 +392,45 @@ type prepass struct {
 	err     error
 }
 
-func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32, visited []atomic.Bool) {
+func (c *prepass) compile(p string) (*attrPath, error) {
+	if ap, ok := c.paths[p]; ok {
+		return ap, nil
+	}
+	ap, err := compilePath(p)
+	if err != nil {
+		return nil, err
+	}
+	c.paths[p] = &ap
+	return &ap, nil
+}
+
+// want records the matching values of an object without a usable link.
+func (c *prepass) want(d *Desired) error {
+	for _, k := range d.Keys {
+		if k.Value == "" {
+			continue
+		}
+		ap, err := c.compile(k.Path)
+		if err != nil {
+			return fmt.Errorf("druvascim: plan: matching attribute of %s: %w", d.SourceID, err)
+		}
+		w := c.wanted[k.Path]
+		if w == nil {
+			w = map[string]struct{}{}
+			c.wanted[k.Path] = w
+		}
+		w[ap.norm(k.Value)] = struct{}{}
+	}
+	return nil
+}
+
+// prepassLinks checks one chunk of source objects, compiles their paths and
+// looks up their stored links; it needs no target index, so it runs while
+// the index is built.
+func (r *planRun) prepassLinks(c *prepass, order []int32, lo, hi int, linkTgt []string, linkIdx []int32) {
 	in := r.in
 	c.paths = map[string]*attrPath{}
 	c.wanted = map[string]map[string]struct{}{}
-	compile := func(p string) (*attrPath, error) {
-		if ap, ok := c.paths[p]; ok {
-			return ap, nil
-		}
-		ap, err := compilePath(p)
-		if err != nil {
-			return nil, err
-		}
-		c.paths[p] = &ap
-		return &ap, nil
-	}
 	var prev []Assignment
 	for n := lo; n < hi; n++ {
 		di := order[n]
@@ -424,7 +448,7 @@ func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32
 			if j < len(prev) && prev[j].Path == a.Path {
 				continue
 			}
-			if _, err := compile(a.Path); err != nil {
+			if _, err := c.compile(a.Path); err != nil {
 				c.err = fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
 				return
 			}
@@ -433,31 +457,39 @@ func (r *planRun) prepass(c *prepass, order []int32, lo, hi int, linkIdx []int32
 		linkIdx[di] = noLink
 		if tgt, ok := r.state.Links[d.SourceID]; ok {
 			c.linked++
-			if i, ok := r.byID[tgt]; ok {
-				linkIdx[di] = i
-				if !visited[i].CompareAndSwap(false, true) {
-					c.dupLink = true // two objects linked to one user: the owner pass decides
-				}
+			if tgt != "" {
+				linkTgt[di] = tgt
 				continue
 			}
 			linkIdx[di] = staleLink
 			c.stale = append(c.stale, d.SourceID)
 		}
-		for _, k := range d.Keys {
-			if k.Value == "" {
-				continue
+		if c.err = c.want(d); c.err != nil {
+			return
+		}
+	}
+}
+
+// prepassTargets resolves one chunk's links against the target index.
+func (r *planRun) prepassTargets(c *prepass, order []int32, lo, hi int, linkTgt []string, linkIdx []int32, visited []atomic.Bool) {
+	for n := lo; n < hi; n++ {
+		di := order[n]
+		tgt := linkTgt[di]
+		if tgt == "" {
+			continue
+		}
+		if i, ok := r.byID[tgt]; ok {
+			linkIdx[di] = i
+			if !visited[i].CompareAndSwap(false, true) {
+				c.dupLink = true // two objects linked to one user: the owner pass decides
 			}
-			ap, err := compile(k.Path)
-			if err != nil {
-				c.err = fmt.Errorf("druvascim: plan: matching attribute of %s: %w", d.SourceID, err)
-				return
-			}
-			w := c.wanted[k.Path]
-			if w == nil {
-				w = map[string]struct{}{}
-				c.wanted[k.Path] = w
-			}
-			w[ap.norm(k.Value)] = struct{}{}
+			continue
+		}
+		d := &r.in.Desired[di]
+		linkIdx[di] = staleLink
+		c.stale = append(c.stale, d.SourceID)
+		if c.err = c.want(d); c.err != nil {
+			return
 		}
 	}
 }
@@ -487,32 +519,52 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 		}
 	}
 
-	// The sort of the source objects and the id index of the target users
-	// are independent: build them at the same time.
+	// The target index is built while the source objects are sorted and
+	// their links looked up.
+	ids := make([]string, len(in.Current))
+	byID := make(map[string]int32, len(in.Current))
+	var idErr error
+	var idWG sync.WaitGroup
+	idWG.Go(func() {
+		for i, u := range in.Current {
+			id := idOf(u)
+			if id == "" {
+				idErr = fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
+				return
+			}
+			ids[i] = id
+			byID[id] = int32(i)
+		}
+	})
 	order := make([]int32, len(in.Desired))
 	for i := range order {
 		order[i] = int32(i)
 	}
+	less := func(a, b int32) int { return strings.Compare(in.Desired[a].SourceID, in.Desired[b].SourceID) }
+	if !slices.IsSortedFunc(order, less) {
+		slices.SortFunc(order, less)
+	}
+
+	// Pre-pass, in parallel chunks: check ids, compile paths, resolve the
+	// stored links, and collect the matching values of objects without a
+	// usable link.
+	workers := 1
+	if len(order) >= 50_000 {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	if r.cfg.workers > 0 {
+		workers = min(r.cfg.workers, max(len(order), 1))
+	}
+	chunks := make([]prepass, workers)
+	linkTgt := make([]string, len(in.Desired))
+	linkIdx := make([]int32, len(in.Desired))
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		less := func(a, b int32) int { return strings.Compare(in.Desired[a].SourceID, in.Desired[b].SourceID) }
-		if !slices.IsSortedFunc(order, less) {
-			slices.SortFunc(order, less)
-		}
-	})
-	ids := make([]string, len(in.Current))
-	byID := make(map[string]int32, len(in.Current))
-	var idErr error
-	for i, u := range in.Current {
-		id := idOf(u)
-		if id == "" {
-			idErr = fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
-			break
-		}
-		ids[i] = id
-		byID[id] = int32(i)
+	for w := range chunks {
+		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
+		wg.Go(func() { r.prepassLinks(&chunks[w], order, lo, hi, linkTgt, linkIdx) })
 	}
 	wg.Wait()
+	idWG.Wait()
 	if idErr != nil {
 		return nil, idErr
 	}
@@ -526,24 +578,15 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 		}
 	}
 	r.byID, r.ids = byID, ids
-
-	// Pre-pass, in parallel chunks: check ids, resolve stored links, compile
-	// paths, and collect the matching values of objects without a usable
-	// link.
-	workers := 1
-	if len(order) >= 50_000 {
-		workers = min(runtime.GOMAXPROCS(0), 8)
+	for w := range chunks {
+		if chunks[w].err != nil {
+			return nil, chunks[w].err // chunks are in order: the first error by source id
+		}
 	}
-	if r.cfg.workers > 0 {
-		workers = min(r.cfg.workers, max(len(order), 1))
-	}
-	chunks := make([]prepass, workers)
-	linkIdx := make([]int32, len(in.Desired))
 	visited := make([]atomic.Bool, len(in.Current)) // atomic: a damaged state may link two objects to one user
 	for w := range chunks {
 		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
-		c := &chunks[w]
-		wg.Go(func() { r.prepass(c, order, lo, hi, linkIdx, visited) })
+		wg.Go(func() { r.prepassTargets(&chunks[w], order, lo, hi, linkTgt, linkIdx, visited) })
 	}
 	wg.Wait()
 	linkedSeen := 0
