@@ -108,18 +108,7 @@ func (n *cmpNode) any(obj map[string]any, fn func(any) bool) bool {
 // multi-valued attributes, until fn returns false. With implicitValue, a
 // complex element without a named sub-attribute yields its "value".
 func eachValue(obj map[string]any, ref attrRef, implicitValue bool, fn func(any) bool) {
-	if ref.urn != "" {
-		ext, ok := lookup(obj, ref.urn)
-		if !ok {
-			return
-		}
-		m, ok := asMap(ext)
-		if !ok {
-			return
-		}
-		obj = m
-	}
-	v, ok := lookup(obj, ref.attr)
+	v, ok := attrValue(obj, ref.urn, ref.attr)
 	if !ok {
 		return
 	}

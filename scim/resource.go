@@ -25,8 +25,10 @@ func resolve(path string) (Path, error) {
 // names match ignoring case (RFC 7643 §2.1). It returns false when the
 // attribute is absent or null, or when the path is invalid.
 //
-// With a value filter, Get returns the first matching element (or its
-// sub-attribute). A sub-attribute of a multi-valued attribute without a
+// An extension attribute is read from its extension object, or, as some
+// servers send them, from a top-level key holding the full path
+// ("urn:…:User:department"). With a value filter, Get returns the first
+// matching element (or its sub-attribute). A sub-attribute of a multi-valued attribute without a
 // filter ("emails.value") yields a []any of every element's value. Maps and
 // slices are returned as stored, not copied.
 //
@@ -124,19 +126,7 @@ func (r Resource) getMatching(p Path, n *cmpNode) (any, bool) {
 	if r == nil {
 		return nil, false
 	}
-	obj := map[string]any(r)
-	if p.urn != "" {
-		ext, ok := lookup(obj, p.urn)
-		if !ok {
-			return nil, false
-		}
-		m, ok := asMap(ext)
-		if !ok {
-			return nil, false
-		}
-		obj = m
-	}
-	v, ok := lookup(obj, p.attr)
+	v, ok := attrValue(r, p.urn, p.attr)
 	if !ok {
 		return nil, false
 	}
@@ -187,27 +177,44 @@ func (r Resource) getMatching(p Path, n *cmpNode) (any, bool) {
 	return nil, false
 }
 
+// attrValue returns the value of [urn:]attr in obj: inside the extension
+// object, or else stored flat under the full path, as some servers send
+// extension attributes.
+func attrValue(obj map[string]any, urn, attr string) (any, bool) {
+	if urn == "" {
+		return lookup(obj, attr)
+	}
+	ext, ok := lookup(obj, urn)
+	if !ok {
+		return lookupFlat(obj, urn, attr)
+	}
+	m, ok := asMap(ext)
+	if !ok {
+		return nil, false
+	}
+	return lookup(m, attr)
+}
+
+// lookupFlat finds the key "urn:attr" (ignoring case) without building it.
+func lookupFlat(obj map[string]any, urn, attr string) (any, bool) {
+	n := len(urn) + 1 + len(attr)
+	for k, v := range obj {
+		if len(k) == n && k[len(urn)] == ':' && asciiFold(k[:len(urn)], urn) && asciiFold(k[len(urn)+1:], attr) {
+			return v, v != nil
+		}
+	}
+	return nil, false
+}
+
 // GetPath is [Resource.Get] for a parsed [Path]; use it in hot loops.
 func (r Resource) GetPath(p Path) (any, bool) {
 	if r == nil || p.IsZero() {
 		return nil, false
 	}
-	obj := map[string]any(r)
-	if p.urn != "" {
-		ext, ok := lookup(obj, p.urn)
-		if !ok {
-			return nil, false
-		}
-		if p.attr == "" {
-			return ext, true
-		}
-		m, ok := asMap(ext)
-		if !ok {
-			return nil, false
-		}
-		obj = m
+	if p.attr == "" {
+		return lookup(r, p.urn) // the whole extension
 	}
-	v, ok := lookup(obj, p.attr)
+	v, ok := attrValue(r, p.urn, p.attr)
 	if !ok {
 		return nil, false
 	}

@@ -83,6 +83,19 @@ func TestGet(t *testing.T) {
 	if m, isMap := ext.(map[string]any); !ok || !isMap || m["department"] != "Finance" {
 		t.Errorf("Get(enterprise URN) = %v, %v", ext, ok)
 	}
+	flat := Resource{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Flat",
+		"URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:manager": map[string]any{"value": "m"}}
+	for path, want := range map[string]any{
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":    "Flat",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": "m",
+	} {
+		if got, ok := flat.Get(path); !ok || got != want {
+			t.Errorf("flat extension Get(%q) = %v, %v", path, got, ok)
+		}
+	}
+	if f, _ := ParseFilter(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "flat"`); !f.Matches(flat) {
+		t.Error("filter on a flat extension attribute does not match")
+	}
 	var nilRes Resource
 	if _, ok := nilRes.Get("userName"); ok {
 		t.Error("Get on a nil Resource found something")
