@@ -79,7 +79,7 @@ func TestApplyOrderLinksAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&cb).ReadAll()
-	if err != nil || len(recs) != 4 || !slices.Equal(recs[0], CSVHeader) {
+	if err != nil || len(recs) != 4 || !slices.Equal(recs[0], CSVHeader()) {
 		t.Fatalf("csv: %v %v", err, recs)
 	}
 	var sb strings.Builder

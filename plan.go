@@ -193,8 +193,9 @@ const DefaultDeletionThreshold = 500
 // source may shrink between full cycles before the plan is held.
 const DefaultMaxSourceShrink = 0.5
 
-// DefaultRequiredAttributes are the attributes Druva needs to create a user.
-var DefaultRequiredAttributes = []string{"userName", "displayName", "emails"}
+// DefaultRequiredAttributes returns the attributes Druva needs to create a
+// user: userName, displayName and an email.
+func DefaultRequiredAttributes() []string { return []string{"userName", "displayName", "emails"} }
 
 // WithDeletionThreshold holds a plan that would disable plus delete more than
 // n users (default [DefaultDeletionThreshold]; 0 = no limit).
@@ -295,7 +296,7 @@ func NewPlanner(opts ...PlanOption) (*DefaultPlanner, error) {
 		}
 	}
 	if !c.defaultRequiredOK {
-		c.required = DefaultRequiredAttributes
+		c.required = DefaultRequiredAttributes()
 	}
 	return &DefaultPlanner{cfg: c}, nil
 }

@@ -135,15 +135,17 @@ func (r *Report) WriteJSONLines(w io.Writer) error {
 	return nil
 }
 
-// CSVHeader is the header row [Report.WriteCSV] writes.
-var CSVHeader = []string{"changeId", "cycleId", "time", "sourceId", "targetId", "displayName",
-	"action", "status", "reason", "steps", "modified", "errorCode", "message", "detail"}
+// CSVHeader returns the header row [Report.WriteCSV] writes.
+func CSVHeader() []string {
+	return []string{"changeId", "cycleId", "time", "sourceId", "targetId", "displayName",
+		"action", "status", "reason", "steps", "modified", "errorCode", "message", "detail"}
+}
 
 // WriteCSV writes the entries as CSV with the [CSVHeader] columns; steps and
 // modified properties are joined into one cell each.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	if err := cw.Write(CSVHeader()); err != nil {
 		return fmt.Errorf("druvascim: write report: %w", err)
 	}
 	for _, e := range r.Entries {
