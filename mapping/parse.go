@@ -143,18 +143,19 @@ func ParseExpression(text string) (*Expression, error) {
 			}
 		}
 	}
-	p := &parser{text: text}
-	p.skipSpace()
-	if p.pos >= len(text) {
-		return nil, p.errAt(p.pos, "empty expression")
+	p := &parser{text: text, lex: lexer{text: text}}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tEOF {
+		return nil, p.errAt(p.tok.pos, "empty expression")
 	}
 	root, err := p.parseExpr(0)
 	if err != nil {
 		return nil, err
 	}
-	p.skipSpace()
-	if p.pos < len(text) {
-		return nil, p.errAt(p.pos, fmt.Sprintf("unexpected %s after the end of the expression", p.describe()))
+	if p.tok.kind != tEOF {
+		return nil, p.errAt(p.tok.pos, fmt.Sprintf("unexpected %s after the end of the expression", p.describe()))
 	}
 	return &Expression{text: text, root: root}, nil
 }
@@ -169,9 +170,12 @@ func MustParseExpression(text string) *Expression {
 	return e
 }
 
+// parser is a recursive-descent parser over the tokens of a [lexer], with
+// one token of lookahead.
 type parser struct {
 	text string
-	pos  int
+	lex  lexer
+	tok  token
 }
 
 func (p *parser) errAt(off int, msg string) *SyntaxError {
@@ -190,28 +194,22 @@ func (p *parser) errAt(off int, msg string) *SyntaxError {
 	return &SyntaxError{Offset: off, Line: line, Column: col, Msg: msg}
 }
 
-func (p *parser) skipSpace() {
-	for p.pos < len(p.text) {
-		switch p.text[p.pos] {
-		case ' ', '\t', '\n', '\r', '\f', '\v':
-			p.pos++
-		default:
-			r, size := utf8.DecodeRuneInString(p.text[p.pos:])
-			if r == '\u00a0' || r == '\u200b' || r == '\ufeff' {
-				p.pos += size
-				continue
-			}
-			return
-		}
+// advance reads the next token into p.tok.
+func (p *parser) advance() error {
+	t, lerr := p.lex.next()
+	if lerr != nil {
+		return p.errAt(lerr.off, lerr.msg)
 	}
+	p.tok = t
+	return nil
 }
 
-// describe names the token at p.pos for error messages.
+// describe names the current token for error messages.
 func (p *parser) describe() string {
-	if p.pos >= len(p.text) {
+	if p.tok.kind == tEOF {
 		return "end of expression"
 	}
-	r, _ := utf8.DecodeRuneInString(p.text[p.pos:])
+	r, _ := utf8.DecodeRuneInString(p.text[p.tok.pos:])
 	return strconv.QuoteRune(r)
 }
 
@@ -221,226 +219,65 @@ func (p *parser) parseExpr(depth int) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.skipSpace()
-	op, size, ok := p.compareOp()
-	if !ok {
+	if p.tok.kind != tCompare {
 		return left, nil
 	}
-	opPos := p.pos
-	p.pos += size
-	p.skipSpace()
-	if p.pos >= len(p.text) || p.text[p.pos] == ',' || p.text[p.pos] == ')' {
-		return nil, p.errAt(p.pos, fmt.Sprintf("missing right-hand side of %q", op.String()))
+	opTok := p.tok
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if k := p.tok.kind; k == tEOF || k == tComma || k == tRParen {
+		return nil, p.errAt(p.tok.pos, fmt.Sprintf("missing right-hand side of %q", opTok.op.String()))
 	}
 	right, err := p.parsePrimary(depth)
 	if err != nil {
 		return nil, err
 	}
-	p.skipSpace()
-	if _, _, again := p.compareOp(); again {
-		return nil, p.errAt(p.pos, "comparisons cannot be chained; nest IIF calls instead (AND and OR are not supported)")
+	if p.tok.kind == tCompare {
+		return nil, p.errAt(p.tok.pos, "comparisons cannot be chained; nest IIF calls instead (AND and OR are not supported)")
 	}
-	return &node{kind: nCompare, op: op, pos: opPos, args: []*node{left, right}}, nil
+	return &node{kind: nCompare, op: opTok.op, pos: opTok.pos, args: []*node{left, right}}, nil
 }
-
-func (p *parser) compareOp() (compOp, int, bool) {
-	if p.pos >= len(p.text) {
-		return 0, 0, false
-	}
-	rest := p.text[p.pos:]
-	switch {
-	case strings.HasPrefix(rest, "<>"):
-		return opNe, 2, true
-	case strings.HasPrefix(rest, ">="):
-		return opGe, 2, true
-	case strings.HasPrefix(rest, "<="):
-		return opLe, 2, true
-	case strings.HasPrefix(rest, "=="):
-		return opEq, 2, true
-	case strings.HasPrefix(rest, "!="):
-		return opNe, 2, true
-	case rest[0] == '=':
-		return opEq, 1, true
-	case rest[0] == '>':
-		return opGt, 1, true
-	case rest[0] == '<':
-		return opLt, 1, true
-	}
-	return 0, 0, false
-}
-
-func isIdentStart(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-}
-
-func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func (p *parser) parsePrimary(depth int) (*node, error) {
-	if p.pos >= len(p.text) {
-		return nil, p.errAt(p.pos, "unexpected end of expression: a value is missing")
-	}
-	start := p.pos
-	c := p.text[p.pos]
-	switch {
-	case c == '[':
-		end := strings.IndexAny(p.text[p.pos+1:], "]\n")
-		if end < 0 || p.text[p.pos+1+end] == '\n' {
-			return nil, p.errAt(start, "unterminated attribute name: missing ']'")
-		}
-		name := strings.TrimSpace(p.text[p.pos+1 : p.pos+1+end])
-		if name == "" {
-			return nil, p.errAt(start, "empty attribute name '[]'")
-		}
-		if strings.ContainsAny(name, "[\"") {
-			return nil, p.errAt(start, fmt.Sprintf("invalid attribute name %q", name))
-		}
-		p.pos += end + 2
-		return &node{kind: nAttr, pos: start, name: name}, nil
-	case c == '"':
-		s, err := p.parseString()
-		if err != nil {
+	t := p.tok
+	switch t.kind {
+	case tAttr:
+		return &node{kind: nAttr, pos: t.pos, name: t.text}, p.advance()
+	case tString:
+		return &node{kind: nLiteral, pos: t.pos, val: StringValue(t.text)}, p.advance()
+	case tDecimal:
+		return &node{kind: nLiteral, pos: t.pos, val: StringValue(t.text)}, p.advance()
+	case tInt:
+		return &node{kind: nLiteral, pos: t.pos, val: IntValue(t.num)}, p.advance()
+	case tIdent:
+		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		return &node{kind: nLiteral, pos: start, val: StringValue(s)}, nil
-	case isDigit(c) || ((c == '-' || c == '+') && p.pos+1 < len(p.text) && (isDigit(p.text[p.pos+1]) || p.text[p.pos+1] == '.')) || (c == '.' && p.pos+1 < len(p.text) && isDigit(p.text[p.pos+1])):
-		return p.parseNumber()
-	case c == '&':
-		if p.pos+1 < len(p.text) && (p.text[p.pos+1] == 'H' || p.text[p.pos+1] == 'h') {
-			i := p.pos + 2
-			for i < len(p.text) && isHex(p.text[i]) {
-				i++
-			}
-			if i == p.pos+2 {
-				return nil, p.errAt(start, "hexadecimal literal '&H' without digits")
-			}
-			if i < len(p.text) && isIdentPart(p.text[i]) {
-				return nil, p.errAt(i, fmt.Sprintf("invalid character %q in hexadecimal literal", p.text[i]))
-			}
-			u, err := strconv.ParseUint(p.text[p.pos+2:i], 16, 64)
-			if err != nil {
-				return nil, p.errAt(start, "hexadecimal literal is too large for 64 bits")
-			}
-			p.pos = i
-			return &node{kind: nLiteral, pos: start, val: IntValue(int64(u))}, nil
+		if p.tok.kind == tLParen {
+			return p.parseCall(t.text, t.pos, depth)
 		}
-		return nil, p.errAt(start, "unexpected '&': hexadecimal literals are written &H followed by digits")
-	case isIdentStart(c):
-		i := p.pos
-		for i < len(p.text) && isIdentPart(p.text[i]) {
-			i++
-		}
-		name := p.text[p.pos:i]
-		p.pos = i
-		p.skipSpace()
-		if p.pos < len(p.text) && p.text[p.pos] == '(' {
-			return p.parseCall(name, start, depth)
-		}
-		p.pos = i
-		switch name {
+		switch t.text {
 		case identTextCompare, identBinaryCompare, identIgnoreAttributeFlow, identIgnoreObjectFlow:
-			return &node{kind: nIdent, pos: start, name: name}, nil
+			return &node{kind: nIdent, pos: t.pos, name: t.text}, nil
 		}
-		if _, ok := lookupFunc(name); ok {
-			return nil, p.errAt(start, fmt.Sprintf("function %s must be called with parentheses: %s(…)", name, name))
+		if _, ok := lookupFunc(t.text); ok {
+			return nil, p.errAt(t.pos, fmt.Sprintf("function %s must be called with parentheses: %s(…)", t.text, t.text))
 		}
-		msg := fmt.Sprintf("unknown word %q: attribute names are written in square brackets, [%s], and strings in double quotes", name, name)
-		if s := suggestIdent(name); s != "" {
-			msg = fmt.Sprintf("unknown word %q (did you mean %s?)", name, s)
+		msg := fmt.Sprintf("unknown word %q: attribute names are written in square brackets, [%s], and strings in double quotes", t.text, t.text)
+		if s := suggestIdent(t.text); s != "" {
+			msg = fmt.Sprintf("unknown word %q (did you mean %s?)", t.text, s)
 		}
-		return nil, p.errAt(start, msg)
-	case c == ',' || c == ')':
-		return nil, p.errAt(start, fmt.Sprintf("a value is missing before %q", c))
+		return nil, p.errAt(t.pos, msg)
+	case tComma, tRParen:
+		return nil, p.errAt(t.pos, fmt.Sprintf("a value is missing before %s", p.describe()))
+	case tEOF:
+		return nil, p.errAt(t.pos, "unexpected end of expression: a value is missing")
 	}
-	return nil, p.errAt(start, fmt.Sprintf("unexpected %s", p.describe()))
+	return nil, p.errAt(t.pos, fmt.Sprintf("unexpected %s", p.describe()))
 }
 
-func isHex(c byte) bool {
-	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-// parseString reads a double-quoted string; \" and \\ are escapes, any other
-// backslash is kept as it is.
-func (p *parser) parseString() (string, error) {
-	start := p.pos
-	i := p.pos + 1
-	// Fast path: no escapes.
-	for i < len(p.text) {
-		switch p.text[i] {
-		case '"':
-			p.pos = i + 1
-			return p.text[start+1 : i], nil
-		case '\\':
-			goto slow
-		}
-		i++
-	}
-	return "", p.errAt(start, "unterminated string: missing closing '\"'")
-slow:
-	{
-		var b strings.Builder
-		b.WriteString(p.text[start+1 : i])
-		for i < len(p.text) {
-			c := p.text[i]
-			switch c {
-			case '"':
-				p.pos = i + 1
-				return b.String(), nil
-			case '\\':
-				if i+1 < len(p.text) && (p.text[i+1] == '"' || p.text[i+1] == '\\') {
-					b.WriteByte(p.text[i+1])
-					i += 2
-					continue
-				}
-				b.WriteByte(c)
-				i++
-			default:
-				b.WriteByte(c)
-				i++
-			}
-		}
-		return "", p.errAt(start, "unterminated string: missing closing '\"'")
-	}
-}
-
-func (p *parser) parseNumber() (*node, error) {
-	start := p.pos
-	i := p.pos
-	if p.text[i] == '-' || p.text[i] == '+' {
-		i++
-	}
-	for i < len(p.text) && isDigit(p.text[i]) {
-		i++
-	}
-	decimal := false
-	if i < len(p.text) && p.text[i] == '.' {
-		decimal = true
-		i++
-		d := i
-		for i < len(p.text) && isDigit(p.text[i]) {
-			i++
-		}
-		if d == i {
-			return nil, p.errAt(i, "digits are missing after the decimal point")
-		}
-	}
-	if i < len(p.text) && (isIdentStart(p.text[i]) || p.text[i] == '.') {
-		return nil, p.errAt(i, fmt.Sprintf("invalid character %q in number", p.text[i]))
-	}
-	lit := p.text[start:i]
-	p.pos = i
-	if decimal {
-		// A decimal literal keeps its text: Len(42568.75) is 8.
-		return &node{kind: nLiteral, pos: start, val: StringValue(strings.TrimPrefix(lit, "+"))}, nil
-	}
-	n, err := strconv.ParseInt(lit, 10, 64)
-	if err != nil {
-		return nil, p.errAt(start, fmt.Sprintf("number %s is too large for 64 bits", lit))
-	}
-	return &node{kind: nLiteral, pos: start, val: IntValue(n)}, nil
-}
-
+// parseCall parses the arguments of name( … ); p.tok is the '('.
 func (p *parser) parseCall(name string, start, depth int) (*node, error) {
 	id, ok := lookupFunc(name)
 	if !ok {
@@ -451,39 +288,44 @@ func (p *parser) parseCall(name string, start, depth int) (*node, error) {
 		return nil, p.errAt(start, msg)
 	}
 	info := funcTable[id]
-	p.pos++ // '('
 	n := &node{kind: nCall, fn: id, pos: start, name: info.name}
-	p.skipSpace()
-	if p.pos < len(p.text) && p.text[p.pos] == ')' {
-		p.pos++
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tRParen {
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
 	} else {
 		for {
-			p.skipSpace()
-			if p.pos >= len(p.text) {
+			switch p.tok.kind {
+			case tEOF:
 				return nil, p.errAt(start, fmt.Sprintf("unterminated call of %s: missing ')'", name))
-			}
-			if c := p.text[p.pos]; c == ',' || c == ')' {
-				n.args = append(n.args, &node{kind: nOmitted, pos: p.pos})
-			} else {
+			case tComma, tRParen:
+				n.args = append(n.args, &node{kind: nOmitted, pos: p.tok.pos})
+			default:
 				a, err := p.parseExpr(depth + 1)
 				if err != nil {
 					return nil, err
 				}
 				n.args = append(n.args, a)
 			}
-			p.skipSpace()
-			if p.pos >= len(p.text) {
-				return nil, p.errAt(start, fmt.Sprintf("unterminated call of %s: missing ')'", name))
-			}
-			if p.text[p.pos] == ',' {
-				p.pos++
+			if p.tok.kind == tComma {
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
 				continue
 			}
-			if p.text[p.pos] == ')' {
-				p.pos++
+			if p.tok.kind == tRParen {
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
 				break
 			}
-			return nil, p.errAt(p.pos, fmt.Sprintf("expected ',' or ')' in the arguments of %s, found %s", name, p.describe()))
+			if p.tok.kind == tEOF {
+				return nil, p.errAt(start, fmt.Sprintf("unterminated call of %s: missing ')'", name))
+			}
+			return nil, p.errAt(p.tok.pos, fmt.Sprintf("expected ',' or ')' in the arguments of %s, found %s", name, p.describe()))
 		}
 	}
 	if err := p.checkCall(n, info, depth); err != nil {
