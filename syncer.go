@@ -95,8 +95,9 @@ func WithSyncProgress(f ProgressFunc) SyncOption {
 	}
 }
 
-// WithRequestCounter gives the cycle a way to read the HTTP request count
-// of the target client, reported in Summary.Requests.
+// WithRequestCounter gives the cycle a way to read the cumulative HTTP
+// request count of the target client; the cycle's share is reported in
+// Summary.Requests.
 func WithRequestCounter(count func() int64) SyncOption {
 	return func(c *syncConfig) error {
 		if count == nil {
@@ -194,6 +195,11 @@ type Result struct {
 // saved, the held plan in the result), [ErrIncompleteSource] when the
 // source could not be read completely, [ErrQuarantined] when the cycle
 // stopped early (links and escrows saved, the delta link not advanced).
+//
+// A cycle reads the source incrementally when a delta link is stored, unless
+// [WithFullRead] is set or an escrowed failure is due for a retry: an
+// incremental read would not return the unchanged object, so the cycle reads
+// everything.
 func (s *Syncer) Run(ctx context.Context) (*Result, error) {
 	return s.cycle(ctx, false)
 }
@@ -241,6 +247,10 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		return nil, err
 	}
 	sum := Summary{CycleID: start.UTC().Format("20060102T150405.000Z"), Started: start, DryRun: dry}
+	var requests0 int64
+	if s.cfg.requests != nil {
+		requests0 = s.cfg.requests()
+	}
 
 	// Escrowed failures need their objects again: a due escrow forces a
 	// full read (an incremental read would not return unchanged objects).
@@ -314,7 +324,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	rep.Summary.Quarantined, rep.Summary.QuarantineReason, rep.Summary.Canceled = applied.Quarantined, applied.QuarantineReason, applied.Canceled
 	rep.Summary.Finished = s.cfg.now()
 	if s.cfg.requests != nil {
-		rep.Summary.Requests = s.cfg.requests()
+		rep.Summary.Requests = s.cfg.requests() - requests0
 	}
 	rep.count()
 
