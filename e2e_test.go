@@ -466,3 +466,36 @@ func TestProgressAndSummary(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+// badSource misbehaves in the ways a Source must not: it fails, or it
+// answers a full read with a partial one.
+type badSource struct {
+	err     error
+	partial bool
+}
+
+func (b badSource) Fetch(ctx context.Context, deltaLink string) ([]map[string]any, string, bool, error) {
+	if b.err != nil {
+		return nil, "", false, b.err
+	}
+	return []map[string]any{{druvascim.KeyID: "x"}}, "d", !b.partial, nil
+}
+
+func TestSyncerRefusesIncompleteSource(t *testing.T) {
+	d := druvatest.NewServer()
+	defer d.Close()
+	for name, src := range map[string]druvascim.Source{
+		"read failed":  badSource{err: errors.New("graph: 503 after retries")},
+		"partial read": badSource{partial: true},
+		"no object id": staticSource{{"userPrincipalName": "a@x"}},
+	} {
+		var store druvascim.MemoryStore
+		s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, d.Client(), mapping.DruvaDefault(), &store))
+		if _, err := s.Run(t.Context()); !errors.Is(err, druvascim.ErrIncompleteSource) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+		if writes(d) != 0 {
+			t.Fatalf("%s: wrote to Druva", name)
+		}
+	}
+}
