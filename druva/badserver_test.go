@@ -76,9 +76,13 @@ func TestListUsersRefusesBadServers(t *testing.T) {
 		"resource without id": {func(start, count int) string {
 			return `{"totalResults":1,"Resources":[{"userName":"x"}]}`
 		}, `no "id"`},
-		"resource not an object": {func(start, count int) string { return `{"totalResults":1,"Resources":["x"]}` }, "Resources[0]"},
-		"totalResults a word":    {func(start, count int) string { return `{"totalResults":"many","Resources":[]}` }, "totalResults"},
-		"negative total":         {func(start, count int) string { return `{"totalResults":-1,"Resources":[]}` }, "totalResults"},
+		"resource not an object": {func(start, count int) string { return `{"totalResults":1,"Resources":["x"]}` }, "decoding the ListResponse"},
+		"resource null":          {func(start, count int) string { return `{"totalResults":1,"Resources":[null]}` }, "Resources[0]"},
+		"trailing data": {func(start, count int) string {
+			return `{"totalResults":1,"Resources":[{"id":"u1"}]} {"totalResults":5}`
+		}, "trailing"},
+		"totalResults a word": {func(start, count int) string { return `{"totalResults":"many","Resources":[]}` }, "totalResults"},
+		"negative total":      {func(start, count int) string { return `{"totalResults":-1,"Resources":[]}` }, "totalResults"},
 	} {
 		c, _ := listServer(t, tc.page)
 		var got []scim.Resource

@@ -17,64 +17,56 @@ import (
 
 // page is one decoded ListResponse.
 type page struct {
-	total      int
-	start      int // 0 when absent
-	resources  []scim.Resource
-	hasTotal   bool
-	hasPerPage bool
+	total     int
+	start     int // 0 when absent
+	resources []scim.Resource
 }
 
-// decodePage decodes a SCIM ListResponse. Member names are matched without
-// regard to case ("Resources" and "resources" both occur in the wild).
+// listResponse is the wire form; encoding/json matches member names without
+// regard to case, so "Resources" and "resources" (both occur in the wild)
+// decode alike.
+type listResponse struct {
+	TotalResults json.RawMessage
+	StartIndex   json.RawMessage
+	Resources    []map[string]any
+}
+
+// decodePage decodes a SCIM ListResponse in one pass, numbers kept exact.
 func decodePage(resp *httpx.Response) (*page, error) {
 	b := bytes.TrimSpace(resp.Body)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, badResponse(resp.Method, resp.URL, "not a JSON ListResponse: %q", printable(b, 80))
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
+	var raw listResponse
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&raw); err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: %v", err)
 	}
+	if d.More() {
+		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: trailing data")
+	}
+	if len(raw.TotalResults) == 0 || string(raw.TotalResults) == "null" {
+		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has no totalResults")
+	}
 	p := &page{}
-	for k, v := range raw {
-		switch strings.ToLower(k) {
-		case "totalresults":
-			n, err := jsonInt(v)
-			if err != nil || n < 0 {
-				return nil, badResponse(resp.Method, resp.URL, "totalResults %s is not a count", printable(v, 40))
-			}
-			p.total, p.hasTotal = n, true
-		case "startindex":
-			n, err := jsonInt(v)
-			if err != nil {
-				return nil, badResponse(resp.Method, resp.URL, "startIndex %s is not a number", printable(v, 40))
-			}
-			p.start = n
-		case "itemsperpage":
-			p.hasPerPage = true
-		case "resources":
-			if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-				continue
-			}
-			var items []json.RawMessage
-			if err := json.Unmarshal(v, &items); err != nil {
-				return nil, badResponse(resp.Method, resp.URL, "Resources is not a list: %v", err)
-			}
-			p.resources = make([]scim.Resource, 0, len(items))
-			for i, it := range items {
-				r, err := decodeObject(it)
-				if err != nil {
-					return nil, badResponse(resp.Method, resp.URL, "Resources[%d]: %v", i, err)
-				}
-				if r.ID() == "" {
-					return nil, badResponse(resp.Method, resp.URL, "Resources[%d] has no \"id\"", i)
-				}
-				p.resources = append(p.resources, r)
-			}
+	n, err := jsonInt(raw.TotalResults)
+	if err != nil || n < 0 {
+		return nil, badResponse(resp.Method, resp.URL, "totalResults %s is not a count", printable(raw.TotalResults, 40))
+	}
+	p.total = n
+	if len(raw.StartIndex) > 0 && string(raw.StartIndex) != "null" {
+		if p.start, err = jsonInt(raw.StartIndex); err != nil {
+			return nil, badResponse(resp.Method, resp.URL, "startIndex %s is not a number", printable(raw.StartIndex, 40))
 		}
 	}
-	if !p.hasTotal {
-		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has no totalResults")
+	p.resources = make([]scim.Resource, len(raw.Resources))
+	for i, m := range raw.Resources {
+		r := scim.Resource(m)
+		if r.ID() == "" {
+			return nil, badResponse(resp.Method, resp.URL, "Resources[%d] has no \"id\"", i)
+		}
+		p.resources[i] = r
 	}
 	return p, nil
 }

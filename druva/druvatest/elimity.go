@@ -3,6 +3,7 @@ package druvatest
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	escim "github.com/elimity-com/scim"
@@ -77,9 +78,13 @@ func (h *handler) entries() (map[string]*entry, []string) {
 	return h.s.st.users, h.s.st.userOrder
 }
 
+// toElimity hands elimity a shallow copy: it reads the resource after the
+// server's lock is released, and the store never changes nested values in
+// place (a PATCH or PUT replaces the whole attribute map; only top-level
+// keys are set in place).
 func toElimity(e *entry, excludeMembers bool) escim.Resource {
 	attrs := make(escim.ResourceAttributes, len(e.attrs))
-	for k, v := range e.attrs.Clone() {
+	for k, v := range e.attrs {
 		if excludeMembers && strings.EqualFold(k, "members") {
 			continue
 		}
@@ -136,10 +141,23 @@ func (h *handler) GetAll(r *http.Request, params escim.ListRequestParams) (escim
 	m, order := h.entries()
 	candidates := order
 	if f != nil && h.kind == "Users" {
-		if name, ok := userNameEquality(raw); ok {
-			candidates = nil
-			if id, ok := h.s.st.byName[strings.ToLower(name)]; ok {
-				candidates = []string{id}
+		// The lookups Entra and the client make use the indexes; the filter
+		// still decides on every candidate.
+		if attr, v, ok := equality(raw); ok {
+			switch strings.ToLower(attr) {
+			case "username":
+				candidates = nil
+				if id, ok := h.s.st.byName[strings.ToLower(v)]; ok {
+					candidates = []string{id}
+				}
+			case "externalid":
+				candidates = slices.Clone(h.s.st.byExt[v])
+				slices.Sort(candidates)
+			case "id":
+				candidates = nil
+				if _, ok := m[v]; ok {
+					candidates = []string{v}
+				}
 			}
 		}
 	}
@@ -169,18 +187,20 @@ func (h *handler) GetAll(r *http.Request, params escim.ListRequestParams) (escim
 	return page, nil
 }
 
-// userNameEquality recognises `userName eq "value"` (the lookup Entra and
-// the client make) so it can use the index; the filter still decides.
-func userNameEquality(filter string) (string, bool) {
-	const prefix = "username eq "
-	if len(filter) <= len(prefix) || !strings.EqualFold(filter[:len(prefix)], prefix) {
-		return "", false
+// equality recognises `attr eq "value"` for a plain attribute name.
+func equality(filter string) (attr, value string, ok bool) {
+	attr, rest, ok := strings.Cut(filter, " ")
+	if !ok || strings.ContainsAny(attr, ".[:") {
+		return "", "", false
 	}
-	var v string
-	if err := json.Unmarshal([]byte(filter[len(prefix):]), &v); err != nil {
-		return "", false
+	op, lit, ok := strings.Cut(rest, " ")
+	if !ok || !strings.EqualFold(op, "eq") {
+		return "", "", false
 	}
-	return v, true
+	if err := json.Unmarshal([]byte(lit), &value); err != nil {
+		return "", "", false
+	}
+	return attr, value, true
 }
 
 // Delete preserves a user (Druva keeps it, inactive) and removes a group.

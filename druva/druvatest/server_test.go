@@ -267,6 +267,9 @@ func TestListPagingAndFilters(t *testing.T) {
 		`externalId eq "1"`:                     4,
 		`emails[value eq "U2@X"]`:               1,
 		`userName eq "nobody"`:                  0,
+		`id eq "user-00000002"`:                 1,
+		`externalId eq "2"`:                     0,
+		`EXTERNALID eq "0"`:                     4,
 		`userName sw "U" and externalId eq "0"`: 4,
 	} {
 		code, _, body := do(t, srv, "GET", "/Users?filter="+urlQuery(filter), "")

@@ -25,9 +25,10 @@ type entry struct {
 // store holds users and groups; the Server's mutex guards it.
 type store struct {
 	users     map[string]*entry
-	userOrder []string          // ids in creation order (= sorted)
-	byName    map[string]string // lower-case userName -> id
-	byEmail   map[string]string // lower-case email -> id
+	userOrder []string            // ids in creation order (= sorted)
+	byName    map[string]string   // lower-case userName -> id
+	byEmail   map[string]string   // lower-case email -> id
+	byExt     map[string][]string // externalId -> ids (not unique)
 	groups    map[string]*entry
 	grpOrder  []string
 	byGroup   map[string]string // lower-case displayName -> id
@@ -40,6 +41,7 @@ func newStore() *store {
 		users:   map[string]*entry{},
 		byName:  map[string]string{},
 		byEmail: map[string]string{},
+		byExt:   map[string][]string{},
 		groups:  map[string]*entry{},
 		byGroup: map[string]string{},
 	}
@@ -177,6 +179,9 @@ func (st *store) index(id string, r scim.Resource) {
 	for _, e := range emailsOf(r) {
 		st.byEmail[e] = id
 	}
+	if ext := r.ExternalID(); ext != "" {
+		st.byExt[ext] = append(st.byExt[ext], id)
+	}
 }
 
 func (st *store) unindex(id string, r scim.Resource) {
@@ -186,6 +191,14 @@ func (st *store) unindex(id string, r scim.Resource) {
 	for _, e := range emailsOf(r) {
 		if st.byEmail[e] == id {
 			delete(st.byEmail, e)
+		}
+	}
+	if ext := r.ExternalID(); ext != "" {
+		ids := slices.DeleteFunc(st.byExt[ext], func(s string) bool { return s == id })
+		if len(ids) == 0 {
+			delete(st.byExt, ext)
+		} else {
+			st.byExt[ext] = ids
 		}
 	}
 }
