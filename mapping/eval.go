@@ -886,19 +886,20 @@ func (ev *evaluator) join(n *node) (Value, error) {
 		return Value{}, err
 	}
 	sep := single(sepv)
-	var b strings.Builder
-	anyValue := false
-	first := true
-	redacted := false
-	add := func(s string) {
-		if s == "" {
-			return
+	// Evaluate the sources first (on the stack for up to 8), then build the
+	// result in one allocation.
+	var buf [8]Value
+	vals := buf[:0]
+	if len(n.args)-1 > len(buf) {
+		vals = make([]Value, 0, len(n.args)-1)
+	}
+	anyValue, redacted := false, false
+	size, parts := 0, 0
+	count := func(s string) {
+		if s != "" {
+			size += len(s)
+			parts++
 		}
-		if !first {
-			b.WriteString(sep)
-		}
-		b.WriteString(s)
-		first = false
 	}
 	for i := 1; i < len(n.args); i++ {
 		v, err := ev.arg(n, i)
@@ -910,16 +911,51 @@ func (ev *evaluator) join(n *node) (Value, error) {
 		}
 		anyValue = true
 		redacted = redacted || v.redacted
+		if v.kind == KindString {
+			count(v.s)
+		} else if v.kind == KindMulti {
+			for _, s := range v.list {
+				count(s)
+			}
+		} else {
+			v = Value{kind: KindString, s: v.String()}
+			count(v.s)
+		}
+		vals = append(vals, v)
+	}
+	if !anyValue {
+		return Value{}, nil
+	}
+	if parts == 1 {
+		for _, v := range vals {
+			if v.kind == KindString && v.s != "" {
+				return Value{kind: KindString, s: v.s, redacted: redacted}, nil
+			}
+		}
+	}
+	var b strings.Builder
+	if parts > 1 {
+		b.Grow(size + len(sep)*(parts-1))
+	}
+	first := true
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if !first {
+			b.WriteString(sep)
+		}
+		b.WriteString(s)
+		first = false
+	}
+	for _, v := range vals {
 		if v.kind == KindMulti {
 			for _, s := range v.list {
 				add(s)
 			}
 			continue
 		}
-		add(v.String())
-	}
-	if !anyValue {
-		return Value{}, nil
+		add(v.s)
 	}
 	return Value{kind: KindString, s: b.String(), redacted: redacted}, nil
 }
