@@ -16,10 +16,15 @@
 //
 // Every read lists servicePrincipals/{id}/appRoleAssignedTo (all pages):
 // users assigned directly, and groups assigned, whose direct members that
-// are users count as assigned ([WithNestedGroups] expands nested groups; Entra
-// does not). Users come from users/delta with $select of exactly the
+// are users count as assigned ([WithNestedGroups] expands nested groups at
+// any depth, each group read once; Entra does not expand them). Group
+// members are read with groups/{id}/members/microsoft.graph.user, the first
+// page of 20 groups at a time in one JSON $batch, further pages by
+// @odata.nextLink. Users come from users/delta with $select of exactly the
 // configured properties plus id and accountEnabled ([WithAttributes],
-// [DefaultAttributes]); page size 999 ([WithPageSize]).
+// [DefaultAttributes]); page size 999 ([WithPageSize]). A full read fetches
+// users and assignments at the same time. For 100,000 users, 50,000 direct
+// assignments and 570 assigned groups a full read takes 182 requests.
 //
 // Every user gets the attributes objectId, appRoleAssignments (the values of
 // its app roles, direct and through groups, as []string, for the
