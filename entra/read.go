@@ -63,16 +63,16 @@ type Role struct {
 
 // Stats are the figures of one read.
 type Stats struct {
-	Requests    int64 // logical GET requests this read made
+	Requests    int64 // logical requests this read made (GETs and POST $batch)
 	Attempts    int64 // HTTP attempts, retries included
 	Pages       int64 // collection pages read
-	Throttled   int64 // 429 answers seen by the reader's HTTP client during the read
-	Retries     int64 // retries by the reader's HTTP client during the read
+	Throttled   int64 // 429 answers during the read: whole answers seen by the reader's HTTP client, and $batch items
+	Retries     int64 // retries during the read: HTTP attempts, and rounds re-sending $batch items
 	Users       int   // users in the snapshot
 	InScope     int   // of which in scope
 	Assignments int   // app-role assignments read
 	Groups      int   // assigned groups whose members were read this time
-	Hydrated    int   // users re-read by id or by listing (incremental reads)
+	Hydrated    int   // users re-read by $batch or by listing (incremental reads)
 	CursorBytes int   // length of the delta link
 }
 
