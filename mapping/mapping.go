@@ -290,11 +290,17 @@ type compiledSet struct {
 // mappings to one target, a matching attribute that cannot be filtered on,
 // duplicate precedences, no matching attribute at all, bad scoping clauses.
 func (s *Set) Validate() error {
+	if s == nil {
+		return errors.New("mapping: nil *Set")
+	}
 	_, err := s.compile()
 	return err
 }
 
 func (s *Set) get() (*compiledSet, error) {
+	if s == nil {
+		return nil, errors.New("mapping: nil *Set")
+	}
 	if c := s.compiled.Load(); c != nil {
 		return c, nil
 	}

@@ -243,6 +243,13 @@ func TestMapErrors(t *testing.T) {
 	if !errors.Is(err, ErrBadAttribute) {
 		t.Errorf("error %v", err)
 	}
+	var nilSet *Set
+	if _, err := nilSet.Map(context.Background(), nil); err == nil {
+		t.Error("nil set mapped")
+	}
+	if _, err := nilSet.InScope(nil); err == nil || nilSet.Validate() == nil {
+		t.Error("nil set in scope or valid")
+	}
 	bad := &Set{Mappings: []Mapping{{Target: "userName", Type: "Bogus"}}}
 	if _, err := bad.Map(context.Background(), nil); !errors.Is(err, ErrInvalidSet) {
 		t.Errorf("invalid set mapped: %v", err)
