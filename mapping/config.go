@@ -265,6 +265,9 @@ func LoadSet(path string) (*Set, error) {
 // YAML otherwise. It writes a temporary file and renames it, so a crash
 // never leaves half a file.
 func (s *Set) Save(path string) error {
+	if s == nil {
+		return errors.New("mapping: Save of a nil *Set")
+	}
 	var data []byte
 	var err error
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -297,6 +300,9 @@ func (s *Set) Save(path string) error {
 
 // EncodeYAML returns the set in the YAML file format.
 func (s *Set) EncodeYAML() ([]byte, error) {
+	if s == nil {
+		return nil, errors.New("mapping: EncodeYAML of a nil *Set")
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
