@@ -481,7 +481,9 @@ func (r *planRun) prepassTargets(c *prepass, order []int32, lo, hi int, linkTgt 
 		}
 		if i, ok := r.byID[tgt]; ok {
 			linkIdx[di] = i
-			if !visited[i].CompareAndSwap(false, true) {
+			if visited[i].CompareAndSwap(false, true) {
+				r.owner[i] = r.in.Desired[di].SourceID
+			} else {
 				c.dupLink = true // two objects linked to one user: the owner pass decides
 			}
 			continue
@@ -585,6 +587,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 		}
 	}
 	visited := make([]atomic.Bool, len(in.Current)) // atomic: a damaged state may link two objects to one user
+	r.owner = make([]string, len(in.Current))
 	for w := range chunks {
 		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
 		wg.Go(func() { r.prepassTargets(&chunks[w], order, lo, hi, linkTgt, linkIdx, visited) })
@@ -635,51 +638,8 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			}
 		})
 	}
-	if len(r.wanted) > 0 || findAbsent || dupLink {
-		r.owner = make([]string, len(in.Current))
-		// Resolve every link's target in parallel, then assign owners in
-		// one sequential pass (the smallest source id wins a shared user).
-		type pair struct{ src, tgt string }
-		pairs := make([]pair, 0, len(st.Links))
-		for src, tgt := range st.Links {
-			pairs = append(pairs, pair{src, tgt})
-		}
-		at := make([]int32, len(pairs))
-		var lwg sync.WaitGroup
-		for w := range workers {
-			lo, hi := w*len(pairs)/workers, (w+1)*len(pairs)/workers
-			lwg.Go(func() {
-				for k := lo; k < hi; k++ {
-					if i, ok := byID[pairs[k].tgt]; ok {
-						at[k] = i
-					} else {
-						at[k] = noLink
-					}
-				}
-			})
-		}
-		lwg.Wait()
-		for k, pr := range pairs {
-			i := at[k]
-			if i >= 0 && (r.owner[i] == "" || pr.src < r.owner[i]) {
-				r.owner[i] = pr.src
-			}
-			if !findAbsent {
-				continue
-			}
-			if i >= 0 && visited[i].Load() {
-				continue
-			}
-			if i < 0 {
-				if _, seen := staleSeen[pr.src]; seen {
-					continue
-				}
-			}
-			if op, emit := r.planAbsent(pr.src, pr.tgt, i); emit {
-				absent = append(absent, op)
-			}
-		}
-		slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
+	if dupLink || ((len(r.wanted) > 0 || findAbsent) && len(st.Links) > 0) {
+		absent = r.ownerPass(workers, visited, staleSeen, findAbsent, dupLink, len(st.Links)-linkedSeen)
 	}
 	wg.Wait()
 	if idxErr != nil {
@@ -1050,11 +1010,101 @@ func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource) (Opera
 	return op, nil
 }
 
-func (r *planRun) ownerOf(i int32) string {
-	if r.owner == nil {
-		return ""
+func (r *planRun) ownerOf(i int32) string { return r.owner[i] }
+
+// ownerPass finds the owners of target users that no object of this read
+// links to, and (on a full read) the linked objects the read did not return
+// (absentCount of them). The cheap way iterates the links against the few
+// unlinked-this-cycle users; the full way (for a damaged state, or when
+// absent objects point at users that are gone) resolves every link.
+func (r *planRun) ownerPass(workers int, visited []atomic.Bool, staleSeen map[string]struct{}, findAbsent, dupLink bool, absentCount int) []Operation {
+	links := r.state.Links
+	var absent []Operation
+	emit := func(src, tgt string, i int32) {
+		if op, ok := r.planAbsent(src, tgt, i); ok {
+			absent = append(absent, op)
+		}
 	}
-	return r.owner[i]
+	sortAbsent := func() []Operation {
+		slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
+		return absent
+	}
+	if !dupLink {
+		unvisited := 0
+		for i := range visited {
+			if !visited[i].Load() {
+				unvisited++
+			}
+		}
+		if unvisited <= len(links)/4 {
+			cand := make(map[string]int32, unvisited)
+			for i := range visited {
+				if !visited[i].Load() {
+					cand[r.ids[i]] = int32(i)
+				}
+			}
+			found := 0
+			for src, tgt := range links {
+				i, ok := cand[tgt]
+				if !ok {
+					continue
+				}
+				// No object of this read links to i, so src was not read.
+				if r.owner[i] == "" || src < r.owner[i] {
+					r.owner[i] = src
+				}
+				found++
+				if findAbsent {
+					emit(src, tgt, i)
+				}
+			}
+			if !findAbsent || found >= absentCount {
+				return sortAbsent()
+			}
+			absent = absent[:0] // some absent objects link to users that are gone
+		}
+	}
+	// Resolve every link's target in parallel, then assign owners in one
+	// sequential pass (the smallest source id wins a shared user).
+	type pair struct{ src, tgt string }
+	pairs := make([]pair, 0, len(links))
+	for src, tgt := range links {
+		pairs = append(pairs, pair{src, tgt})
+	}
+	at := make([]int32, len(pairs))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(pairs)/workers, (w+1)*len(pairs)/workers
+		wg.Go(func() {
+			for k := lo; k < hi; k++ {
+				if i, ok := r.byID[pairs[k].tgt]; ok {
+					at[k] = i
+				} else {
+					at[k] = noLink
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for k, pr := range pairs {
+		i := at[k]
+		if i >= 0 && (r.owner[i] == "" || pr.src < r.owner[i]) {
+			r.owner[i] = pr.src
+		}
+		if !findAbsent {
+			continue
+		}
+		if i >= 0 && visited[i].Load() {
+			continue
+		}
+		if i < 0 {
+			if _, seen := staleSeen[pr.src]; seen {
+				continue
+			}
+		}
+		emit(pr.src, pr.tgt, i)
+	}
+	return sortAbsent()
 }
 
 func (r *planRun) planOutOfScope(d *Desired, link int32, op Operation) (Operation, error) {

@@ -427,3 +427,33 @@ func TestPlanDamagedStateTwoLinksOneUser(t *testing.T) {
 		}
 	}
 }
+
+// The owner pass has a cheap way (few users without a link this cycle) and
+// a full way (absent objects linked to users that are gone): both agree.
+func TestPlanOwnerPassWays(t *testing.T) {
+	in := benchInput(3000)
+	pl := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	a, err := pl.Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := in.State.Clone()
+	st.Links["zz-gone"] = "no-such-user"
+	in.State = st
+	b, err := pl.Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Operations) != len(a.Operations)+1 || a.Counts.Disable != b.Counts.Disable || b.Counts.Disable != 18 {
+		t.Fatalf("cheap way %+v, full way %+v", a.Counts, b.Counts)
+	}
+	last := b.Operations[len(b.Operations)-1]
+	if last.SourceID != "zz-gone" || !last.DropLink {
+		t.Fatalf("last op %+v", last)
+	}
+	for i := range a.Operations {
+		if a.Operations[i].SourceID != b.Operations[i].SourceID || a.Operations[i].Action != b.Operations[i].Action {
+			t.Fatalf("op %d differs: %+v vs %+v", i, a.Operations[i], b.Operations[i])
+		}
+	}
+}
