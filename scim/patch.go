@@ -90,10 +90,7 @@ func applyOp(r Resource, i int, op PatchOperation) error {
 		// Sorted, so "name" applies before "name.givenName".
 		slices.Sort(keys)
 		for _, k := range keys {
-			v := m[k]
-			if v == nil {
-				continue
-			}
+			v := m[k] // never nil: normalize drops null attributes
 			p, err := ParsePath(k)
 			if err != nil {
 				return patchError(i, op, ScimTypeInvalidPath, "value key: %v", err)
@@ -472,7 +469,10 @@ func (req PatchRequest) Validate() error {
 			if !ok {
 				return patchError(i, op, ScimTypeInvalidValue, "%s without a path needs an object value, not a %s", name, kindOf(op.Value))
 			}
-			for k := range m {
+			for k, v := range m {
+				if v == nil {
+					continue // ApplyPatch ignores null attributes
+				}
 				if _, err := ParsePath(k); err != nil {
 					return patchError(i, op, ScimTypeInvalidPath, "value key: %v", err)
 				}
