@@ -281,7 +281,7 @@ type compiledSet struct {
 	entCid   int         // the enterprise extension's container, 0 when none
 	conts    []container // conts[0] is the resource
 	nUpdate  int         // mappings that apply Always
-	schema   string      // the core schema URN of the object type
+	schema   any         // the core schema URN of the object type, boxed once
 }
 
 // Validate checks the set and reports every problem at once as a
@@ -317,10 +317,10 @@ func (s *Set) compile() (*compiledSet, error) {
 	add := func(i int, target, field, format string, args ...any) {
 		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	c := &compiledSet{schema: scim.UserSchema}
+	c := &compiledSet{schema: any(scim.UserSchema)}
 	group := strings.EqualFold(s.Object, "Group")
 	if group {
-		c.schema = scim.GroupSchema
+		c.schema = any(scim.GroupSchema)
 	}
 	seen := map[string]int{}
 	attrSpelling := map[string]string{}
