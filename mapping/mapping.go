@@ -89,7 +89,9 @@ type Mapped struct {
 	Resource scim.Resource
 	// Update holds the mappings that apply Always and gave a non-NULL
 	// value, in set order: the values to compare with, and patch into, an
-	// existing target object. Defaults are never used here.
+	// existing target object. Defaults are never used here. Values are
+	// shared with Resource (a multi-valued []any is the same slice): change
+	// neither in place, or Clone the Resource first.
 	Update []Assignment
 	// Keys are the matching keys in precedence order, only those with a value.
 	Keys []MatchKey
