@@ -1,0 +1,20 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// The default wait returns at once for a done context or a zero wait.
+func TestDefaultSleepHonoursContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("sleep on a canceled context = %v", err)
+	}
+	if err := sleep(t.Context(), 0); err != nil {
+		t.Errorf("sleep(0) = %v", err)
+	}
+}
