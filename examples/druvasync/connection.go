@@ -52,7 +52,7 @@ func runTestConnection(ctx context.Context, env *environment, args []string) int
 	}
 	reader, err := f.entraReader(env, set)
 	if err == nil {
-		_ = reader // TODO-TC
+		err = reader.TestConnection(ctx)
 	}
 	if err != nil {
 		fmt.Fprintf(env.stdout, "Graph  %s: FAILED: %v\n", f.graphURL, err)

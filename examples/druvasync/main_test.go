@@ -63,6 +63,13 @@ func TestHelpAndBadInput(t *testing.T) {
 	}
 }
 
+func TestNoGraphCredential(t *testing.T) {
+	status, out, errOut := runCLI(t, map[string]string{"DRUVA_TOKEN": "t"}, "plan", "--service-principal-id", "x")
+	if status != exitBadInput || !strings.Contains(errOut, "no Microsoft Graph credential: set GRAPH_TOKEN") {
+		t.Fatalf("status %d\nstdout: %s\nstderr: %s", status, out, errOut)
+	}
+}
+
 func TestMalformedConfig(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
@@ -285,6 +292,11 @@ func TestSyncPlanProvisionInProcess(t *testing.T) {
 	status, out, _ = runCLI(t, bad, append([]string{"test-connection"}, flags...)...)
 	if status != exitFailures || !strings.Contains(out, "Druva") || !strings.Contains(out, "FAILED") || strings.Contains(out, "wrong") {
 		t.Fatalf("test-connection with a bad token: status %d\n%s", status, out)
+	}
+	bad = map[string]string{"DRUVA_TOKEN": d.Token, "GRAPH_TOKEN": "stale-graph-token"}
+	status, out, _ = runCLI(t, bad, append([]string{"test-connection"}, flags...)...)
+	if status != exitFailures || !strings.Contains(out, "Graph") || strings.Count(out, "FAILED") != 1 || strings.Contains(out, "stale-graph-token") {
+		t.Fatalf("test-connection with a bad Graph token: status %d\n%s", status, out)
 	}
 }
 

@@ -19,15 +19,25 @@ import (
 // (exit status 2) rather than a failure of the run.
 var errBadInput = errors.New("bad input")
 
+// inputError is an error in the user's input or configuration; it matches
+// errBadInput and prints only its own message.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string        { return e.msg }
+func (e *inputError) Is(target error) bool { return target == errBadInput }
+
+// badInput formats an inputError.
+func badInput(format string, a ...any) error { return &inputError{msg: fmt.Sprintf(format, a...)} }
+
 // druvaClient builds the Druva client from the flags and DRUVA_TOKEN.
 func (f *syncFlags) druvaClient(env *environment) (*druva.Client, error) {
 	token := env.getenv("DRUVA_TOKEN")
 	if token == "" {
-		return nil, fmt.Errorf("%w: DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it", errBadInput)
+		return nil, badInput("DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it")
 	}
 	c, err := druva.NewClient(token, druva.WithBaseURL(f.druvaURL), druva.WithRateLimit(f.rate, burstFor(f.rate)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadInput, err)
+		return nil, badInput("%v", err)
 	}
 	return c, nil
 }
@@ -49,17 +59,31 @@ func graphCredential(env *environment) (azcore.TokenCredential, error) {
 	if t := env.getenv("GRAPH_TOKEN"); t != "" {
 		return entra.StaticToken(t), nil
 	}
+	// azidentity's chain is used only when the environment names a
+	// credential: with nothing set it would probe the managed-identity
+	// endpoint of a machine that has none.
+	if !slices.ContainsFunc(azureCredentialVars(), func(v string) bool { return env.getenv(v) != "" }) {
+		return nil, badInput("no Microsoft Graph credential: set GRAPH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), or run where a workload or managed identity is configured")
+	}
 	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: no Microsoft Graph credential: set GRAPH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (%v)", errBadInput, err)
+		return nil, badInput("no Microsoft Graph credential: set GRAPH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (%v)", err)
 	}
 	return cred, nil
+}
+
+// azureCredentialVars are the environment variables that tell azidentity
+// which credential to use: a service principal, a workload identity, or a
+// managed identity (App Service, Functions, Arc, Cloud Shell).
+func azureCredentialVars() []string {
+	return []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
+	"AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"}
 }
 
 // entraReader builds the Entra reader for set.
 func (f *syncFlags) entraReader(env *environment, set *mapping.Set) (*entra.Reader, error) {
 	if f.servicePrincipalID == "" && f.appID == "" {
-		return nil, fmt.Errorf("%w: say which Entra app to read with --service-principal-id or --app-id", errBadInput)
+		return nil, badInput("say which Entra app to read with --service-principal-id or --app-id")
 	}
 	cred, err := graphCredential(env)
 	if err != nil {
@@ -67,7 +91,7 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set) (*entra.Read
 	}
 	attrs, err := set.SourceAttributes()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadInput, err)
+		return nil, badInput("%v", err)
 	}
 	opts := []entra.Option{
 		entra.WithGraphURL(f.graphURL),
@@ -82,7 +106,7 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set) (*entra.Read
 	}
 	r, err := entra.NewReader(cred, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadInput, err)
+		return nil, badInput("%v", err)
 	}
 	return r, nil
 }
@@ -107,11 +131,11 @@ func stateStore(path string) (druvascim.StateStore, error) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --state %s: %v", errBadInput, path, err)
+		return nil, badInput("--state %s: %v", path, err)
 	}
 	s, err := druvascim.NewFileStore(abs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --state %s: %v", errBadInput, path, err)
+		return nil, badInput("--state %s: %v", path, err)
 	}
 	return s, nil
 }
