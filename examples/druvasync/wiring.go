@@ -77,7 +77,7 @@ func graphCredential(env *environment) (azcore.TokenCredential, error) {
 // managed identity (App Service, Functions, Arc, Cloud Shell).
 func azureCredentialVars() []string {
 	return []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
-	"AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"}
+		"AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"}
 }
 
 // entraReader builds the Entra reader for set.
