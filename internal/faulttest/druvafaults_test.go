@@ -1,0 +1,144 @@
+package faulttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra/entratest"
+)
+
+// soakFaults are the Druva faults of issue 9: 10 % 5xx, 5 % 429 with
+// Retry-After, 2 % of write responses lost after the write, and latency
+// spikes (waited for through the injected sleep, so nothing sleeps).
+func soakFaults(seed uint64) druvatest.Faults {
+	return druvatest.Faults{Seed: seed, ServerErrors: 0.10, TooManyRequests: 0.05, RetryAfter: 2 * time.Second,
+		ResponseLost: 0.02, Latency: 3 * time.Second, LatencyRate: 0.02}
+}
+
+// TestDruvaFaultsConverge: with Druva failing as above, a sync converges
+// within two cycles to exactly the desired state: no user missing, none
+// duplicated (a create whose response was lost is adopted after the 409),
+// no unmanaged user touched, every desired user linked.
+func TestDruvaFaultsConverge(t *testing.T) {
+	n := soakSize(t)
+	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(n), entratest.WithGroups(max(8, n/100)), entratest.WithSeed(9)))
+	defer g.Close()
+	var latency waits
+	d := druvatest.NewServer(druvatest.WithSleep(latency.wait), druvatest.WithFaults(soakFaults(42)))
+	defer d.Close()
+	unmanaged := unmanagedUsers(t, d, 25)
+	var clientWaits waits
+	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(clientWaits.wait)))
+	store := newFileStore(t)
+	s := newSyncer(t, graphReader(t, g), c, store,
+		druvascim.WithRequestCounter(func() int64 { return c.Stats().Requests }))
+
+	desired := desiredState(t, g)
+	if len(desired) < n/4 {
+		t.Fatalf("only %d of %d users desired: the tenant is not what the test expects", len(desired), n)
+	}
+	var results []*druvascim.Result
+	for cycle := 1; cycle <= 2; cycle++ {
+		res, err := s.Run(t.Context())
+		if err != nil {
+			t.Fatalf("cycle %d: %v", cycle, err)
+		}
+		results = append(results, res)
+		t.Logf("cycle %d: plan %+v, failures %d, statuses %v", cycle, res.Plan.Counts, len(res.Report.Failed()), res.Report.Summary.Statuses)
+		if cycle == 1 {
+			// Real life between the cycles: renames, unassignments and
+			// disabled accounts, about 1 % each.
+			desired = changeTenant(t, g, desired)
+		}
+	}
+	check(t, d.SetFaults(druvatest.Faults{}))
+	missing, duplicated, wrong, extra := checkConverged(t, d, desired, unmanaged)
+	st := must[*druvascim.State](t)(store.Load(context.Background()))
+	checkLinks(t, d, st, desired)
+	if len(st.Escrows) != 0 {
+		t.Errorf("%d escrows left after two cycles: %v", len(st.Escrows), st.Escrows)
+	}
+
+	// A third, fault-free plan has nothing left to do.
+	clean := newSyncer(t, graphReader(t, g), d.Client(), store, druvascim.WithFullRead())
+	res, err := clean.DryRun(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := res.Plan.Writes(); w != 0 {
+		t.Errorf("after two faulty cycles a clean plan still has %d writes:\n%s", w, res.Plan.Format())
+	}
+
+	stats := d.Stats()
+	cs := c.Stats()
+	t.Logf("soak: %d Entra users, %d desired, %d unmanaged; Druva requests %d %v; client attempts %d retries %d throttled %d",
+		n, len(desired), len(unmanaged), stats.Requests, stats.ByMethod, cs.Requests, cs.Retries, cs.Throttled)
+	t.Logf("soak: faults injected: 5xx %d, 429 %d, lost responses %d, latency spikes %d (server waited %d times, longest client wait %v)",
+		stats.Injected5xx, stats.Injected429, stats.Lost, stats.Delayed, len(latency.all), clientWaits.max())
+	t.Logf("soak: objects lost %d, duplicated %d, wrong %d, unwanted %d, adopted after lost creates: see report",
+		missing, duplicated, wrong, extra)
+	adopted := 0
+	for _, r := range results {
+		for _, e := range r.Report.Entries {
+			for _, s := range e.Steps {
+				if containsFold(s.Detail, "adopt") {
+					adopted++
+					break
+				}
+			}
+		}
+	}
+	t.Logf("soak: %d report entries mention an adoption", adopted)
+	// The faults must really have happened, or the test proves nothing.
+	if stats.Injected5xx == 0 || stats.Injected429 == 0 || stats.Lost == 0 || stats.Delayed == 0 {
+		t.Fatalf("not every fault kind was injected: %+v", stats)
+	}
+	if lostCreates(d) > 0 && adopted == 0 {
+		t.Errorf("%d creates lost their response but no entry says the user was adopted", lostCreates(d))
+	}
+}
+
+// lostCreates counts POSTs whose response the fake dropped.
+func lostCreates(d *druvatest.Server) int {
+	n := 0
+	for _, r := range d.Requests() {
+		if r.Method == "POST" && r.Status == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// changeTenant renames, unassigns and disables about 1 % of the directly
+// assigned users each, and returns the new desired state: the users the
+// source now wants active, plus the earlier ones now wanted inactive.
+func changeTenant(t *testing.T, g *entratest.Server, before map[string]want) map[string]want {
+	t.Helper()
+	step := 0
+	for _, a := range g.Assignments() {
+		if a.PrincipalType != "User" {
+			continue
+		}
+		step++
+		switch step % 100 {
+		case 7:
+			check(t, g.UpdateUser(a.PrincipalID, map[string]any{"displayName": "Renamed " + a.PrincipalID}))
+		case 31:
+			check(t, g.RemoveAssignment(a.ID))
+		case 63:
+			check(t, g.UpdateUser(a.PrincipalID, map[string]any{"accountEnabled": false}))
+		}
+	}
+	after := desiredState(t, g)
+	for name, w := range before {
+		if _, ok := after[name]; !ok {
+			w.active = false
+			after[name] = w
+		}
+	}
+	return after
+}
