@@ -3,6 +3,7 @@ package druvascim_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -497,5 +498,39 @@ func TestSyncerRefusesIncompleteSource(t *testing.T) {
 		if writes(d) != 0 {
 			t.Fatalf("%s: wrote to Druva", name)
 		}
+	}
+}
+
+// oneObject adds ObjectFetcher to a Source, counting its use.
+type oneObject struct {
+	druvascim.Source
+	calls *int
+}
+
+func (o oneObject) FetchObject(ctx context.Context, id string) (map[string]any, error) {
+	*o.calls++
+	objs, _, _, err := o.Fetch(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range objs {
+		if obj[druvascim.KeyID] == id || obj["userPrincipalName"] == id {
+			return obj, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", druvascim.ErrNotFound, id)
+}
+
+func TestProvisionOnDemandUsesObjectFetcher(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	src := oneObject{Source: mustReader(t, f.graph), calls: &calls}
+	s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, f.druva.Client(), fixtureSet(), f.store))
+	res, err := s.ProvisionOnDemand(t.Context(), "bob@contoso.example", true)
+	if err != nil || calls != 1 || res.Operation.Action != druvascim.ActionCreate || writes(f.druva) != 0 {
+		t.Fatalf("dry on-demand: %v calls %d op %+v", err, calls, res.Operation)
+	}
+	if last := res.Steps[len(res.Steps)-1]; last.Status != druvascim.StatusSkipped || !strings.Contains(last.Detail, "dry run") {
+		t.Fatalf("last step %+v", last)
 	}
 }
