@@ -1,0 +1,400 @@
+package perf
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/mapping"
+)
+
+// listPageSize is the size of one Druva list page: the client asks for
+// druva.DefaultPageSize and the fake caps at druvatest.DefaultMaxPageSize.
+const listPageSize = min(druva.DefaultPageSize, druvatest.DefaultMaxPageSize)
+
+// listPages is the number of list requests one full listing of n users
+// takes: at least one, even for an empty service.
+func listPages(n int) int { return max(1, (n+listPageSize-1)/listPageSize) }
+
+// rig is an Entra tenant and a Druva service, both fakes on loopback, and a
+// Syncer between them, composed only through public APIs.
+type rig struct {
+	graph  *entratest.Server
+	druva  *druvatest.Server
+	reader *entra.Reader
+	client *druva.Client
+	store  *druvascim.MemoryStore
+	set    *mapping.Set
+	sync   *druvascim.Syncer
+	posts  *recorder
+	// planned is the process CPU time when the last cycle finished
+	// planning: the apply phase starts there.
+	planned atomic.Int64
+}
+
+type rigConfig struct {
+	users       int
+	druvaOpts   []druvatest.Option
+	clientOpts  []druva.Option
+	syncOpts    []druvascim.SyncOption
+	recordPOSTs bool
+}
+
+// newRig generates a tenant of cfg.users users (entratest's realistic,
+// untidy generator, seed 1) and an empty fake Druva. Both client limiters
+// are off unless cfg.clientOpts sets the Druva one.
+func newRig(tb testing.TB, cfg rigConfig) *rig {
+	tb.Helper()
+	g, err := entratest.NewServer(entratest.WithUsers(cfg.users), entratest.WithSeed(1))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(g.Close)
+	d, err := druvatest.New(cfg.druvaOpts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(d.Close)
+	r := &rig{graph: g, druva: d, store: &druvascim.MemoryStore{}, set: mapping.DruvaDefault()}
+
+	attrs, err := r.set.SourceAttributes()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, a := range []string{"userPrincipalName", "displayName"} {
+		if !slices.Contains(attrs, a) {
+			attrs = append(attrs, a)
+		}
+	}
+	r.reader, err = entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
+		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
+		entra.WithRateLimit(0, 0))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	copts := append([]druva.Option{druva.WithRateLimit(0, 0)}, cfg.clientOpts...)
+	if cfg.recordPOSTs {
+		r.posts = newRecorder()
+		copts = append(copts, druva.WithHTTPClient(&http.Client{Transport: r.posts}))
+	}
+	r.client, err = d.NewClient(copts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.sync = r.newSyncer(tb, cfg.syncOpts...)
+	return r
+}
+
+// newSyncer returns a Syncer over the rig's reader, client and store.
+func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.SyncOption) *druvascim.Syncer {
+	tb.Helper()
+	base := []druvascim.SyncOption{
+		druvascim.WithRequestCounter(func() int64 { return r.client.Stats().Requests }),
+		// Benchmarks change more users than the default threshold allows
+		// to disable; nothing here disables, but a safety hold must not
+		// turn a measurement into a skipped cycle.
+		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(0)),
+		druvascim.WithSyncProgress(func(p druvascim.Progress) {
+			if p.Phase == "plan" {
+				r.planned.Store(int64(cpuTime()))
+			}
+		}),
+	}
+	s, err := druvascim.NewSyncer(r.reader, r.client, r.set, r.store, append(base, opts...)...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// counts are the request counters of both fakes at one instant.
+type counts struct {
+	graph int
+	druva druvatest.Stats
+}
+
+func (r *rig) counts() counts {
+	return counts{graph: r.graph.Stats().Requests, druva: r.druva.Stats()}
+}
+
+// cycle is what one measured cycle did.
+type cycle struct {
+	res      *druvascim.Result
+	wall     time.Duration
+	graph    int            // Graph requests
+	byMethod map[string]int // Druva requests by method
+	druva    int            // Druva requests
+	throttle int            // Druva answers 429 (server-side limit)
+	cpu      time.Duration  // process CPU time of the cycle (fakes included)
+	applyCPU time.Duration  // process CPU time from the end of planning to the end of the cycle
+	peakHeap uint64         // largest sampled HeapInuse during the cycle
+	alloc    uint64         // bytes allocated during the cycle (whole process: fakes included)
+}
+
+func (c cycle) writes() int {
+	return c.byMethod[http.MethodPost] + c.byMethod[http.MethodPatch] + c.byMethod[http.MethodPut] + c.byMethod[http.MethodDelete]
+}
+
+// run runs one cycle of s and measures it.
+func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
+	tb.Helper()
+	runtime.GC()
+	before := r.counts()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	stop := sampleHeap()
+	r.planned.Store(0)
+	cpu0 := cpuTime()
+	start := time.Now()
+	res, err := s.Run(tb.Context())
+	wall := time.Since(start)
+	cpu1 := cpuTime()
+	peak := stop()
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	if err != nil {
+		tb.Fatalf("cycle: %v", err)
+	}
+	if f := res.Report.Failed(); len(f) != 0 {
+		tb.Fatalf("cycle: %d failed operations, first %+v", len(f), f[0])
+	}
+	after := r.counts()
+	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, byMethod: map[string]int{},
+		druva: after.druva.Requests - before.druva.Requests, throttle: after.druva.Throttled - before.druva.Throttled,
+		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0}
+	if p := r.planned.Load(); p != 0 {
+		c.applyCPU = cpu1 - time.Duration(p)
+	}
+	for m, n := range after.druva.ByMethod {
+		if d := n - before.druva.ByMethod[m]; d != 0 {
+			c.byMethod[m] = d
+		}
+	}
+	return c
+}
+
+// sampleHeap samples HeapInuse every 20 ms until the returned function is
+// called; that function returns the largest sample.
+func sampleHeap() func() uint64 {
+	done := make(chan struct{})
+	var peak uint64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak
+	}
+}
+
+// recorder is an http.RoundTripper that keeps a copy of the body of every
+// POST, so that the bare loop can send exactly the bytes the Syncer sent.
+// It uses a transport configured as the druva client's default one.
+type recorder struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func newRecorder() *recorder {
+	return &recorder{next: newTransport()}
+}
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+func (rc *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost && req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		rc.mu.Lock()
+		rc.bodies = append(rc.bodies, b)
+		rc.mu.Unlock()
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return rc.next.RoundTrip(req)
+}
+
+func (rc *recorder) take() [][]byte {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := rc.bodies
+	rc.bodies = nil
+	return out
+}
+
+// envInt reads a positive integer from the environment, or def.
+func envInt(tb testing.TB, name string, def int) int {
+	tb.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		tb.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// changeUsers renames count users the report shows as created, starting at
+// offset among them (in report order), through the fake tenant's helper.
+// It returns how many it changed.
+func changeUsers(tb testing.TB, g *entratest.Server, created []string, offset, count int, tag string) int {
+	tb.Helper()
+	if offset+count > len(created) {
+		tb.Fatalf("want to change %d users from %d, only %d created", count, offset, len(created))
+	}
+	for _, id := range created[offset : offset+count] {
+		if err := g.UpdateUser(id, map[string]any{"displayName": fmt.Sprintf("Renamed %s %s", tag, id)}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return count
+}
+
+// createdIDs returns the source ids of the users a cycle created.
+func createdIDs(res *druvascim.Result) []string {
+	var out []string
+	for _, e := range res.Report.Entries {
+		if e.Action == druvascim.ActionCreate && e.Status == druvascim.StatusSuccess {
+			out = append(out, e.SourceID)
+		}
+	}
+	return out
+}
+
+// checkBudget fails when the initial cycle made more Druva requests than
+// creates + list pages + 1, or POSTed other than once per create.
+func checkBudget(tb testing.TB, c cycle, listed int) {
+	tb.Helper()
+	creates := c.res.Plan.Counts.Create
+	budget := creates + listPages(listed) + 1
+	if c.druva > budget {
+		tb.Errorf("request budget broken: %d Druva requests > %d creates + %d list pages + 1 (by method %v)",
+			c.druva, creates, listPages(listed), c.byMethod)
+	}
+	if c.byMethod[http.MethodPost] != creates {
+		tb.Errorf("%d POSTs for %d creates", c.byMethod[http.MethodPost], creates)
+	}
+}
+
+// bare POSTs bodies to a fresh fake Druva with workers goroutines through a
+// plain net/http client (same transport settings, same headers as the druva
+// client), reading and decoding each answer as the client does. It returns
+// the wall time and the process CPU time.
+func bare(tb testing.TB, bodies [][]byte, workers int) (wall, cpu time.Duration) {
+	tb.Helper()
+	srv, err := druvatest.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer srv.Close()
+	tr := newTransport()
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	runtime.GC()
+	ctx := tb.Context()
+	var next int
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	cpu0 := cpuTime()
+	start := time.Now()
+	for range workers {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := first != nil
+				mu.Unlock()
+				if i >= len(bodies) || stop {
+					return
+				}
+				if err := post(ctx, hc, srv, bodies[i]); err != nil {
+					mu.Lock()
+					first = cmpErr(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	wall, cpu = time.Since(start), cpuTime()-cpu0
+	if first != nil {
+		tb.Fatal(first)
+	}
+	if srv.Len() != len(bodies) {
+		tb.Fatalf("bare loop stored %d users of %d", srv.Len(), len(bodies))
+	}
+	return wall, cpu
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func post(ctx context.Context, hc *http.Client, srv *druvatest.Server, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/Users", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	req.Header.Set("Accept", "application/scim+json, application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	out, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("bare POST: status %d: %s", resp.StatusCode, out)
+	}
+	var m map[string]any
+	return json.Unmarshal(out, &m)
+}
