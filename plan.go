@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/druvascim/druvascim/scim"
@@ -307,7 +306,6 @@ type planRun struct {
 	in      *PlanInput
 	state   *State
 	paths   map[string]*attrPath
-	byID    map[string]int32
 	ids     []string // per current user: its id
 	owner   []string // per current user: the source id linked to it (built when needed)
 	wanted  map[string]map[string]struct{}
@@ -385,12 +383,9 @@ func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
 
 // prepass is one chunk's share of the pre-pass.
 type prepass struct {
-	paths   map[string]*attrPath
-	wanted  map[string]map[string]struct{}
-	stale   []string
-	linked  int
-	dupLink bool
-	err     error
+	paths  map[string]*attrPath
+	wanted map[string]map[string]struct{}
+	err    error
 }
 
 func (c *prepass) compile(p string) (*attrPath, error) {
@@ -425,10 +420,9 @@ func (c *prepass) want(d *Desired) error {
 	return nil
 }
 
-// prepassLinks checks one chunk of source objects, compiles their paths and
-// looks up their stored links; it needs no target index, so it runs while
-// the index is built.
-func (r *planRun) prepassLinks(c *prepass, order []int32, lo, hi int, linkTgt []string, linkIdx []int32) {
+// prepassCheck checks one chunk of source objects (ids present and unique)
+// and compiles their update paths.
+func (r *planRun) prepassCheck(c *prepass, order []int32, lo, hi int) {
 	in := r.in
 	c.paths = map[string]*attrPath{}
 	c.wanted = map[string]map[string]struct{}{}
@@ -455,45 +449,6 @@ func (r *planRun) prepassLinks(c *prepass, order []int32, lo, hi int, linkTgt []
 			}
 		}
 		prev = d.Update
-		linkIdx[di] = noLink
-		if tgt, ok := r.state.Links[d.SourceID]; ok {
-			c.linked++
-			if tgt != "" {
-				linkTgt[di] = tgt
-				continue
-			}
-			linkIdx[di] = staleLink
-			c.stale = append(c.stale, d.SourceID)
-		}
-		if c.err = c.want(d); c.err != nil {
-			return
-		}
-	}
-}
-
-// prepassTargets resolves one chunk's links against the target index.
-func (r *planRun) prepassTargets(c *prepass, order []int32, lo, hi int, linkTgt []string, linkIdx []int32, visited []atomic.Bool) {
-	for n := lo; n < hi; n++ {
-		di := order[n]
-		tgt := linkTgt[di]
-		if tgt == "" {
-			continue
-		}
-		if i, ok := r.byID[tgt]; ok {
-			linkIdx[di] = i
-			if visited[i].CompareAndSwap(false, true) {
-				r.owner[i] = r.in.Desired[di].SourceID
-			} else {
-				c.dupLink = true // two objects linked to one user: the owner pass decides
-			}
-			continue
-		}
-		d := &r.in.Desired[di]
-		linkIdx[di] = staleLink
-		c.stale = append(c.stale, d.SourceID)
-		if c.err = c.want(d); c.err != nil {
-			return
-		}
 	}
 }
 
@@ -522,23 +477,6 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 		}
 	}
 
-	// The target index is built while the source objects are sorted and
-	// their links looked up.
-	ids := make([]string, len(in.Current))
-	byID := make(map[string]int32, len(in.Current))
-	var idErr error
-	var idWG sync.WaitGroup
-	idWG.Go(func() {
-		for i, u := range in.Current {
-			id := idOf(u)
-			if id == "" {
-				idErr = fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
-				return
-			}
-			ids[i] = id
-			byID[id] = int32(i)
-		}
-	})
 	order := make([]int32, len(in.Desired))
 	for i := range order {
 		order[i] = int32(i)
@@ -547,63 +485,74 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	if !slices.IsSortedFunc(order, less) {
 		slices.SortFunc(order, less)
 	}
-
-	// Pre-pass, in parallel chunks: check ids, compile paths, resolve the
-	// stored links, and collect the matching values of objects without a
-	// usable link.
 	workers := 1
-	if len(order) >= 50_000 {
+	if max(len(order), len(in.Current), len(st.Links)) >= 50_000 {
 		workers = min(runtime.GOMAXPROCS(0), 8)
 	}
 	if r.cfg.workers > 0 {
-		workers = min(r.cfg.workers, max(len(order), 1))
+		workers = r.cfg.workers
 	}
-	chunks := make([]prepass, workers)
-	linkTgt := make([]string, len(in.Desired))
-	linkIdx := make([]int32, len(in.Desired))
-	var wg sync.WaitGroup
-	for w := range chunks {
-		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
-		wg.Go(func() { r.prepassLinks(&chunks[w], order, lo, hi, linkTgt, linkIdx) })
-	}
-	wg.Wait()
-	idWG.Wait()
-	if idErr != nil {
-		return nil, idErr
-	}
-	if len(byID) != len(in.Current) {
-		seen := make(map[string]bool, len(in.Current))
-		for _, id := range ids {
-			if seen[id] {
-				return nil, fmt.Errorf("druvascim: plan: target user id %q listed twice (the target listing is inconsistent)", id)
+
+	// The target users' ids.
+	r.ids = make([]string, len(in.Current))
+	r.owner = make([]string, len(in.Current))
+	idErrs := make([]error, workers)
+	parallel(workers, len(in.Current), func(w, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			id := idOf(in.Current[i])
+			if id == "" {
+				idErrs[w] = fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
+				return
 			}
-			seen[id] = true
+			r.ids[i] = id
+		}
+	})
+	for _, err := range idErrs {
+		if err != nil {
+			return nil, err
 		}
 	}
-	r.byID, r.ids = byID, ids
+
+	// Check the source objects and compile their paths, in parallel chunks.
+	chunks := make([]prepass, workers)
+	parallel(workers, len(order), func(w, lo, hi int) { r.prepassCheck(&chunks[w], order, lo, hi) })
 	for w := range chunks {
 		if chunks[w].err != nil {
 			return nil, chunks[w].err // chunks are in order: the first error by source id
 		}
 	}
-	visited := make([]atomic.Bool, len(in.Current)) // atomic: a damaged state may link two objects to one user
-	r.owner = make([]string, len(in.Current))
-	for w := range chunks {
-		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
-		wg.Go(func() { r.prepassTargets(&chunks[w], order, lo, hi, linkTgt, linkIdx, visited) })
+
+	// Resolve the stored links, then collect the matching values of the
+	// objects without a usable link.
+	j, err := r.joinLinks(workers, order)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	linkedSeen := 0
-	dupLink := false
-	var staleSeen map[string]struct{}
+	linkIdx := make([]int32, len(in.Desired))
+	parallel(workers, len(order), func(w, lo, hi int) {
+		c := &chunks[w]
+		for n := lo; n < hi; n++ {
+			di := order[n]
+			switch k := j.linkOf[n]; {
+			case k < 0:
+				linkIdx[di] = noLink
+			case j.at[k] >= 0:
+				linkIdx[di] = j.at[k]
+				continue
+			default:
+				linkIdx[di] = staleLink
+			}
+			if c.err = c.want(&in.Desired[di]); c.err != nil {
+				return
+			}
+		}
+	})
 	r.wanted = map[string]map[string]struct{}{}
 	for w := range chunks {
 		c := &chunks[w]
 		if c.err != nil {
-			return nil, c.err // chunks are in order: the first error by source id
+			return nil, c.err
 		}
-		linkedSeen += c.linked
-		dupLink = dupLink || c.dupLink
 		for p, ap := range c.paths {
 			r.paths[p] = ap
 		}
@@ -614,19 +563,12 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			}
 			maps.Copy(r.wanted[p], vals)
 		}
-		for _, s := range c.stale {
-			if staleSeen == nil {
-				staleSeen = map[string]struct{}{}
-			}
-			staleSeen[s] = struct{}{}
-		}
 	}
 
-	// Who owns each current user, and (full read) which linked objects the
-	// source no longer returned: they are no longer assigned, or gone. The
-	// matching indexes are built meanwhile.
-	var absent []Operation
-	findAbsent := in.Full && linkedSeen < len(st.Links)
+	// The matching indexes are built while, on a full read, the linked
+	// objects the source no longer returned are planned: they are no longer
+	// assigned, or gone.
+	var wg sync.WaitGroup
 	var idxErr error
 	if len(r.wanted) > 0 {
 		wg.Go(func() {
@@ -638,8 +580,17 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			}
 		})
 	}
-	if dupLink || ((len(r.wanted) > 0 || findAbsent) && len(st.Links) > 0) {
-		absent = r.ownerPass(workers, visited, staleSeen, findAbsent, dupLink, len(st.Links)-linkedSeen)
+	var absent []Operation
+	if in.Full {
+		for k, probed := range j.probed {
+			if probed {
+				continue
+			}
+			if op, emit := r.planAbsent(j.src[k], j.tgt[k], j.at[k]); emit {
+				absent = append(absent, op)
+			}
+		}
+		slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
 	}
 	wg.Wait()
 	if idxErr != nil {
@@ -651,16 +602,16 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	total := len(order) + len(absent)
 	p := &Plan{Full: in.Full, Time: in.Now, Operations: make([]Operation, total)}
 	pos := make([]int32, len(order))
-	j := 0
+	a := 0
 	for n, di := range order {
-		for j < len(absent) && absent[j].SourceID < in.Desired[di].SourceID {
-			p.Operations[n+j] = absent[j]
-			j++
+		for a < len(absent) && absent[a].SourceID < in.Desired[di].SourceID {
+			p.Operations[n+a] = absent[a]
+			a++
 		}
-		pos[n] = int32(n + j)
+		pos[n] = int32(n + a)
 	}
-	for ; j < len(absent); j++ {
-		p.Operations[len(order)+j] = absent[j]
+	for ; a < len(absent); a++ {
+		p.Operations[len(order)+a] = absent[a]
 	}
 
 	// Linked objects do not interact: plan them in parallel. Objects matched
@@ -1011,101 +962,6 @@ func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource) (Opera
 }
 
 func (r *planRun) ownerOf(i int32) string { return r.owner[i] }
-
-// ownerPass finds the owners of target users that no object of this read
-// links to, and (on a full read) the linked objects the read did not return
-// (absentCount of them). The cheap way iterates the links against the few
-// unlinked-this-cycle users; the full way (for a damaged state, or when
-// absent objects point at users that are gone) resolves every link.
-func (r *planRun) ownerPass(workers int, visited []atomic.Bool, staleSeen map[string]struct{}, findAbsent, dupLink bool, absentCount int) []Operation {
-	links := r.state.Links
-	var absent []Operation
-	emit := func(src, tgt string, i int32) {
-		if op, ok := r.planAbsent(src, tgt, i); ok {
-			absent = append(absent, op)
-		}
-	}
-	sortAbsent := func() []Operation {
-		slices.SortFunc(absent, func(a, b Operation) int { return strings.Compare(a.SourceID, b.SourceID) })
-		return absent
-	}
-	if !dupLink {
-		unvisited := 0
-		for i := range visited {
-			if !visited[i].Load() {
-				unvisited++
-			}
-		}
-		if unvisited <= len(links)/4 {
-			cand := make(map[string]int32, unvisited)
-			for i := range visited {
-				if !visited[i].Load() {
-					cand[r.ids[i]] = int32(i)
-				}
-			}
-			found := 0
-			for src, tgt := range links {
-				i, ok := cand[tgt]
-				if !ok {
-					continue
-				}
-				// No object of this read links to i, so src was not read.
-				if r.owner[i] == "" || src < r.owner[i] {
-					r.owner[i] = src
-				}
-				found++
-				if findAbsent {
-					emit(src, tgt, i)
-				}
-			}
-			if !findAbsent || found >= absentCount {
-				return sortAbsent()
-			}
-			absent = absent[:0] // some absent objects link to users that are gone
-		}
-	}
-	// Resolve every link's target in parallel, then assign owners in one
-	// sequential pass (the smallest source id wins a shared user).
-	type pair struct{ src, tgt string }
-	pairs := make([]pair, 0, len(links))
-	for src, tgt := range links {
-		pairs = append(pairs, pair{src, tgt})
-	}
-	at := make([]int32, len(pairs))
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(pairs)/workers, (w+1)*len(pairs)/workers
-		wg.Go(func() {
-			for k := lo; k < hi; k++ {
-				if i, ok := r.byID[pairs[k].tgt]; ok {
-					at[k] = i
-				} else {
-					at[k] = noLink
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for k, pr := range pairs {
-		i := at[k]
-		if i >= 0 && (r.owner[i] == "" || pr.src < r.owner[i]) {
-			r.owner[i] = pr.src
-		}
-		if !findAbsent {
-			continue
-		}
-		if i >= 0 && visited[i].Load() {
-			continue
-		}
-		if i < 0 {
-			if _, seen := staleSeen[pr.src]; seen {
-				continue
-			}
-		}
-		emit(pr.src, pr.tgt, i)
-	}
-	return sortAbsent()
-}
 
 func (r *planRun) planOutOfScope(d *Desired, link int32, op Operation) (Operation, error) {
 	why := ReasonUnassigned
