@@ -91,6 +91,7 @@ func benchInitial(b *testing.B, users int) {
 	}
 	b.ReportMetric(float64(last.res.Plan.Counts.Create), "creates")
 	b.ReportMetric(float64(last.graph), "graph-req")
+	b.ReportMetric(float64(last.graphHTTP), "graph-http")
 	b.ReportMetric(float64(last.byMethod[http.MethodGet]), "druva-GET")
 	b.ReportMetric(float64(last.byMethod[http.MethodPost]), "druva-POST")
 	b.ReportMetric(float64(last.druva-last.res.Plan.Counts.Create), "druva-req-beyond-creates")

@@ -43,6 +43,9 @@ type rig struct {
 	set    *mapping.Set
 	sync   *druvascim.Syncer
 	posts  *recorder
+	// graphWire counts the reader's HTTP requests on the wire (a $batch
+	// is one; entratest's own count includes every item of a batch).
+	graphWire *counter
 	// planned is the process CPU time when the last cycle finished
 	// planning: the apply phase starts there.
 	planned atomic.Int64
@@ -82,9 +85,10 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 			attrs = append(attrs, a)
 		}
 	}
+	r.graphWire = &counter{next: newTransport()}
 	r.reader, err = entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
-		entra.WithRateLimit(0, 0))
+		entra.WithRateLimit(0, 0), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -125,26 +129,39 @@ func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.SyncOption) *druvascim.
 
 // counts are the request counters of both fakes at one instant.
 type counts struct {
-	graph int
-	druva druvatest.Stats
+	graph     int // requests the Graph fake served, $batch items included
+	graphWire int // HTTP requests the reader sent
+	druva     druvatest.Stats
 }
 
 func (r *rig) counts() counts {
-	return counts{graph: r.graph.Stats().Requests, druva: r.druva.Stats()}
+	return counts{graph: r.graph.Stats().Requests, graphWire: int(r.graphWire.n.Load()), druva: r.druva.Stats()}
+}
+
+// counter is an http.RoundTripper counting requests.
+type counter struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(req)
 }
 
 // cycle is what one measured cycle did.
 type cycle struct {
-	res      *druvascim.Result
-	wall     time.Duration
-	graph    int            // Graph requests
-	byMethod map[string]int // Druva requests by method
-	druva    int            // Druva requests
-	throttle int            // Druva answers 429 (server-side limit)
-	cpu      time.Duration  // process CPU time of the cycle (fakes included)
-	applyCPU time.Duration  // process CPU time from the end of planning to the end of the cycle
-	peakHeap uint64         // largest sampled HeapInuse during the cycle
-	alloc    uint64         // bytes allocated during the cycle (whole process: fakes included)
+	res       *druvascim.Result
+	wall      time.Duration
+	graph     int            // Graph requests served, $batch items counted one by one
+	graphHTTP int            // Graph HTTP requests sent
+	byMethod  map[string]int // Druva requests by method
+	druva     int            // Druva requests
+	throttle  int            // Druva answers 429 (server-side limit)
+	cpu       time.Duration  // process CPU time of the cycle (fakes included)
+	applyCPU  time.Duration  // process CPU time from the end of planning to the end of the cycle
+	peakHeap  uint64         // largest sampled HeapInuse during the cycle
+	alloc     uint64         // bytes allocated during the cycle (whole process: fakes included)
 }
 
 func (c cycle) writes() int {
@@ -175,7 +192,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 		tb.Fatalf("cycle: %d failed operations, first %+v", len(f), f[0])
 	}
 	after := r.counts()
-	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, byMethod: map[string]int{},
+	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, graphHTTP: after.graphWire - before.graphWire, byMethod: map[string]int{},
 		druva: after.druva.Requests - before.druva.Requests, throttle: after.druva.Throttled - before.druva.Throttled,
 		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0}
 	if p := r.planned.Load(); p != 0 {
@@ -237,16 +254,22 @@ func newTransport() *http.Transport {
 }
 
 func (rc *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPost && req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		req.Body.Close()
+	if req.Method == http.MethodPost && req.GetBody != nil && req.ContentLength > 0 {
+		// A copy through GetBody, read into a buffer of the exact size:
+		// the request itself goes out untouched.
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		b := make([]byte, req.ContentLength)
+		_, err = io.ReadFull(body, b)
+		body.Close()
 		if err != nil {
 			return nil, err
 		}
 		rc.mu.Lock()
 		rc.bodies = append(rc.bodies, b)
 		rc.mu.Unlock()
-		req.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	return rc.next.RoundTrip(req)
 }
