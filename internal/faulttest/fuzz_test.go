@@ -27,8 +27,8 @@ func scimSeeds() []string {
 	return []string{
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":2,"startIndex":1,"itemsPerPage":2,"Resources":[{"id":"u1","userName":"a@x"},{"id":"u2","userName":"b@x"}]}`,
 		`{"totalResults":5,"Resources":[{"id":"u1","userName":"a@x"},{"id":"u2","userName":"b@x"}]}`, // totalResults lies high
-		`{"totalResults":0,"Resources":[{"id":"u1","userName":"a@x"}]}`,                               // lies low
-		`{"totalResults":1,"Resources":[{"id":"u1"},{"id":"u1"}]}`,                                     // repeats
+		`{"totalResults":0,"Resources":[{"id":"u1","userName":"a@x"}]}`,                              // lies low
+		`{"totalResults":1,"Resources":[{"id":"u1"},{"id":"u1"}]}`,                                   // repeats
 		`{"totalResults":-3,"Resources":[]}`,
 		`{"totalResults":1e12,"Resources":[{"id":"u1"}]}`,
 		`{"totalResults":"2","Resources":[{"id":"u1"},{"id":"u2"}]}`, // string number
@@ -355,4 +355,3 @@ func FuzzGraphRead(f *testing.F) {
 		}
 	})
 }
-
