@@ -568,11 +568,38 @@ func createChanges(op *Operation) []PropertyChange {
 // diffUpdate is the update rule shared by the planner's adoption path: the
 // assignments whose current value differs, plus re-enabling.
 func diffUpdate(paths map[string]*attrPath, update []Assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
+	return diffUpdateCached(paths, nil, update, cur)
+}
+
+// pathCache remembers the compiled paths of the last update list seen by
+// one goroutine: mapping sets give every object the same path strings, so
+// a pointer-equal string comparison replaces a map lookup.
+type pathCache struct {
+	paths []string
+	aps   []*attrPath
+}
+
+func (c *pathCache) get(paths map[string]*attrPath, j int, path string) *attrPath {
+	if c == nil {
+		return paths[path]
+	}
+	if j < len(c.paths) && c.paths[j] == path {
+		return c.aps[j]
+	}
+	ap := paths[path]
+	for len(c.paths) <= j {
+		c.paths, c.aps = append(c.paths, ""), append(c.aps, nil)
+	}
+	c.paths[j], c.aps[j] = path, ap
+	return ap
+}
+
+func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []Assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
 	var patch []scim.PatchOperation
 	var changes []PropertyChange
 	activeMapped := false
-	for _, a := range update {
-		ap := paths[a.Path]
+	for j, a := range update {
+		ap := cache.get(paths, j, a.Path)
 		if ap == nil {
 			continue
 		}

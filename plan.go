@@ -620,12 +620,13 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	for w := range workers {
 		lo, hi := w*len(order)/workers, (w+1)*len(order)/workers
 		wg.Go(func() {
+			var pc pathCache
 			for n := lo; n < hi; n++ {
 				di := order[n]
 				if linkIdx[di] < 0 {
 					continue
 				}
-				op, err := r.planOne(&in.Desired[di], linkIdx[di])
+				op, err := r.planOne(&in.Desired[di], linkIdx[di], &pc)
 				if err != nil {
 					errs[w] = err
 					return
@@ -640,6 +641,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 			return nil, err
 		}
 	}
+	var seqCache pathCache
 	for n, di := range order {
 		d := &in.Desired[di]
 		if d.InScope() {
@@ -648,7 +650,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 		if linkIdx[di] >= 0 {
 			continue
 		}
-		op, err := r.planOne(d, linkIdx[di])
+		op, err := r.planOne(d, linkIdx[di], &seqCache)
 		if err != nil {
 			return nil, err
 		}
@@ -802,7 +804,7 @@ func (r *planRun) match(d *Desired, link int32, op *Operation) (idx int32, found
 	return 0, false, false, nil
 }
 
-func (r *planRun) planOne(d *Desired, link int32) (Operation, error) {
+func (r *planRun) planOne(d *Desired, link int32, pc *pathCache) (Operation, error) {
 	op := Operation{SourceID: d.SourceID, DisplayName: displayNameOf(d)}
 	if !d.InScope() {
 		return r.planOutOfScope(d, link, op)
@@ -840,7 +842,7 @@ func (r *planRun) planOne(d *Desired, link int32) (Operation, error) {
 			r.claimed[idx] = d.SourceID
 			op.Link = true
 		}
-		return r.planUpdate(d, op, r.in.Current[idx])
+		return r.planUpdate(d, op, r.in.Current[idx], pc)
 	}
 	if len(d.Keys) == 0 {
 		op.Action, op.Reason = ActionSkip, ReasonMissingMatchingValue
@@ -935,8 +937,8 @@ func hasValue(v any) bool {
 	return true
 }
 
-func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource) (Operation, error) {
-	patch, changes := diffUpdate(r.paths, d.Update, cur)
+func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource, pc *pathCache) (Operation, error) {
+	patch, changes := diffUpdateCached(r.paths, pc, d.Update, cur)
 	if len(patch) == 0 {
 		op.Action, op.Reason = ActionSkip, ReasonUnchanged
 		return op, nil
