@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +24,7 @@ import (
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
 	"github.com/druvascim/druvascim/mapping"
+	"github.com/druvascim/druvascim/scim"
 )
 
 // listPageSize is the size of one Druva list page: the client asks for
@@ -272,6 +275,45 @@ func (rc *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		rc.mu.Unlock()
 	}
 	return rc.next.RoundTrip(req)
+}
+
+// postBodies returns the JSON body the druva client sends for each create
+// of a plan, in plan order: the create form with the core User schema
+// listed in "schemas" (as druva.Client.CreateUser adds it), encoded by
+// encoding/json. TestPerfSmoke checks that these are byte for byte the
+// bodies the client sent, so the benchmarks need no recorder on the timed
+// path.
+func postBodies(tb testing.TB, p *druvascim.Plan) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, op := range p.Operations {
+		if op.Action != druvascim.ActionCreate {
+			continue
+		}
+		u := maps.Clone(op.Resource)
+		var schemas []any
+		switch v := u["schemas"].(type) {
+		case nil:
+		case []any:
+			schemas = v
+		case []string:
+			for _, s := range v {
+				schemas = append(schemas, s)
+			}
+		default:
+			tb.Fatalf("create form with schemas of type %T", v)
+		}
+		if !slices.ContainsFunc(schemas, func(s any) bool { str, _ := s.(string); return strings.EqualFold(str, scim.UserSchema) }) {
+			schemas = append(slices.Clip(schemas), scim.UserSchema)
+		}
+		u["schemas"] = schemas
+		b, err := json.Marshal(u)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 func (rc *recorder) take() [][]byte {

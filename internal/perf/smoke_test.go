@@ -2,7 +2,10 @@ package perf
 
 import (
 	"net/http"
+	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/druvascim/druvascim"
 )
@@ -24,8 +27,14 @@ func TestPerfSmoke(t *testing.T) {
 	if first.graph == 0 || first.byMethod[http.MethodGet] != 1 {
 		t.Fatalf("initial cycle: %d Graph requests, Druva by method %v", first.graph, first.byMethod)
 	}
-	if got := len(r.posts.take()); got != creates {
-		t.Fatalf("recorded %d POST bodies for %d creates", got, creates)
+	// The bare loop of BenchmarkInitialSync sends bodies derived from the
+	// plan: they must be the bytes the client sent.
+	sent, derived := r.posts.take(), postBodies(t, first.res.Plan)
+	if len(sent) != creates {
+		t.Fatalf("recorded %d POST bodies for %d creates", len(sent), creates)
+	}
+	if d := cmp.Diff(sortedStrings(derived), sortedStrings(sent)); d != "" {
+		t.Fatalf("bodies derived from the plan differ from the bodies sent (-derived +sent):\n%s", d)
 	}
 	created := createdIDs(first.res)
 	listed := r.druva.Len()
@@ -49,4 +58,13 @@ func TestPerfSmoke(t *testing.T) {
 
 	again := r.run(t, r.newSyncer(t, druvascim.WithFullRead()))
 	checkCycle(t, "idle full re-read", again, true, 0, listed)
+}
+
+func sortedStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	slices.Sort(out)
+	return out
 }
