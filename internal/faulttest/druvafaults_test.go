@@ -2,13 +2,17 @@ package faulttest
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/scim"
 )
 
 // soakFaults are the Druva faults of issue 9: 10 % 5xx, 5 % 429 with
@@ -31,13 +35,18 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	d := druvatest.NewServer(druvatest.WithSleep(latency.wait), druvatest.WithFaults(soakFaults(42)))
 	defer d.Close()
 	unmanaged := unmanagedUsers(t, d, 25)
+	desired := desiredState(t, g)
+	// Druva users that share the userName of an Entra user that is not in
+	// scope (unassigned, disabled, Default Access only): the source says
+	// "not active", but they were never created or matched by this sync, so
+	// they must stay exactly as they are.
+	unmanaged = append(unmanaged, outOfScopeTwins(t, g, d, desired, 20)...)
 	var clientWaits waits
 	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(clientWaits.wait)))
 	store := newFileStore(t)
 	s := newSyncer(t, graphReader(t, g), c, store,
 		druvascim.WithRequestCounter(func() int64 { return c.Stats().Requests }))
 
-	desired := desiredState(t, g)
 	if len(desired) < n/4 {
 		t.Fatalf("only %d of %d users desired: the tenant is not what the test expects", len(desired), n)
 	}
@@ -141,4 +150,27 @@ func changeTenant(t *testing.T, g *entratest.Server, before map[string]want) map
 		}
 	}
 	return after
+}
+
+// outOfScopeTwins seeds up to k Druva users named like Entra users that are
+// out of scope, and returns them as stored.
+func outOfScopeTwins(t *testing.T, g *entratest.Server, d *druvatest.Server, desired map[string]want, k int) []scim.Resource {
+	t.Helper()
+	snap := must[*entra.Snapshot](t)(graphReader(t, g).Read(t.Context(), ""))
+	var twins []scim.Resource
+	for _, u := range snap.Users {
+		upn, _ := u.Attributes["userPrincipalName"].(string)
+		if u.InScope || upn == "" || len(twins) == k {
+			continue
+		}
+		if _, ok := desired[strings.ToLower(upn)]; ok {
+			continue
+		}
+		twins = append(twins, scim.Resource{"userName": upn, "displayName": "Twin by hand", "active": true,
+			"emails": []any{map[string]any{"type": "work", "value": "twin-" + strconv.Itoa(len(twins)) + "@elsewhere.example", "primary": true}}})
+	}
+	if len(twins) == 0 {
+		t.Fatal("the tenant has no out-of-scope user")
+	}
+	return must[[]scim.Resource](t)(d.SeedUsers(twins...))
 }
