@@ -163,6 +163,7 @@ type cycle struct {
 	throttle  int            // Druva answers 429 (server-side limit)
 	cpu       time.Duration  // process CPU time of the cycle (fakes included)
 	applyCPU  time.Duration  // process CPU time from the end of planning to the end of the cycle
+	baseHeap  uint64         // HeapInuse after a GC before the cycle: both fakes\' data and the previous state
 	peakHeap  uint64         // largest sampled HeapInuse during the cycle
 	alloc     uint64         // bytes allocated during the cycle (whole process: fakes included)
 }
@@ -197,7 +198,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	after := r.counts()
 	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, graphHTTP: after.graphWire - before.graphWire, byMethod: map[string]int{},
 		druva: after.druva.Requests - before.druva.Requests, throttle: after.druva.Throttled - before.druva.Throttled,
-		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0}
+		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, baseHeap: ms0.HeapInuse}
 	if p := r.planned.Load(); p != 0 {
 		c.applyCPU = cpu1 - time.Duration(p)
 	}
