@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -186,7 +187,9 @@ func decodePage(body []byte) (page, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if dec.More() {
+	// dec.More is false before a stray '}' or ']', so ask for the next
+	// token: only the end of the input is acceptable.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return page{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	if raw.Value == nil {
