@@ -46,27 +46,40 @@ func scimSeeds() []string {
 	}
 }
 
-// FuzzDruvaListUsers serves one fuzzed body, status and padding for every
-// list request of druva.Client.ListUsers and FindUsers. Whatever the body,
+// FuzzDruvaListUsers serves a fuzzed first page (body, status, padding) and
+// a fuzzed body for every later page to druva.Client.ListUsers and
+// FindUsers. Whatever the body,
 // nothing panics or hangs; a body that is not JSON, too large or under a
 // non-2xx status is an error; and a listing that ends without error holds
 // exactly totalResults distinct users with ids: never a short list treated
 // as complete.
 func FuzzDruvaListUsers(f *testing.F) {
 	for i, s := range scimSeeds() {
-		f.Add([]byte(s), uint8(i%4), uint16(0))
+		f.Add([]byte(s), []byte(s), uint8(i%4), uint16(0))
 	}
-	f.Add([]byte(scimSeeds()[0]), uint8(0), uint16(5000)) // 80 KB: over the cap
-	f.Add([]byte(scimSeeds()[0]), uint8(6), uint16(0))
+	first := []byte(`{"totalResults":5,"startIndex":1,"Resources":[{"id":"u1"},{"id":"u2"}]}`)
+	for _, later := range []string{
+		`{"totalResults":5,"startIndex":3,"Resources":[]}`,                         // stops short
+		`{"totalResults":5,"startIndex":3}`,                                        // no Resources
+		`{"totalResults":2,"startIndex":3,"Resources":[{"id":"u3"}]}`,              // total shrinks
+		`{"totalResults":5,"startIndex":3,"Resources":[{"id":"u1"},{"id":"u2"}]}`, // repeated page
+		`{"totalResults":5,"startIndex":1,"Resources":[{"id":"u3"},{"id":"u4"}]}`, // wrong startIndex
+		`{"totalResults":5,"startIndex":3,"Resources":[{"id":"u3"},{"id":"u4"},{"id":"u5"},{"id":"u6"}]}`,
+		`<html>504 Gateway Time-out</html>`,
+	} {
+		f.Add(first, []byte(later), uint8(0), uint16(0))
+	}
+	f.Add([]byte(scimSeeds()[0]), []byte(``), uint8(0), uint16(5000)) // 80 KB: over the cap
+	f.Add([]byte(scimSeeds()[0]), []byte(``), uint8(6), uint16(0))
 	srv, current := fuzzServer(f)
 	c, err := druva.NewClient("fuzz-secret-token", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0),
 		druva.WithRetryMax(0), druva.WithMaxBody(fuzzMaxBody), druva.WithWait(noWait), druva.WithPageSize(2))
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, body []byte, status uint8, pad uint16) {
-		a := answer{body: body, status: scimStatuses[int(status)%len(scimStatuses)], pad: int(pad) * 16}
-		current.Store(&a)
+	f.Fuzz(func(t *testing.T, body, later []byte, status uint8, pad uint16) {
+		a := &answer{body: body, later: later, status: scimStatuses[int(status)%len(scimStatuses)], pad: int(pad) * 16}
+		current.Store(a)
 		for _, list := range []string{"ListUsers", "FindUsers"} {
 			n, ids, err := 0, map[string]bool{}, error(nil)
 			start := time.Now()
@@ -104,8 +117,11 @@ func FuzzDruvaListUsers(f *testing.F) {
 				}
 				continue
 			}
-			if strayCloser(body) {
+			if strayCloser(body) || a.laterSent.Load() > 0 && strayCloser(later) {
 				t.Skip(bugStrayCloser)
+			}
+			if a.laterSent.Load() > 0 && !json.Valid(later) {
+				t.Fatalf("%s: a later page that is not JSON accepted: %q", list, later)
 			}
 			switch {
 			case a.status >= 300:
@@ -140,8 +156,8 @@ func FuzzDruvaGetUser(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, status uint8, pad uint16) {
-		a := answer{body: body, status: scimStatuses[int(status)%len(scimStatuses)], pad: int(pad) * 16}
-		current.Store(&a)
+		a := &answer{body: body, status: scimStatuses[int(status)%len(scimStatuses)], pad: int(pad) * 16}
+		current.Store(a)
 		u, err := c.GetUser(t.Context(), "u1")
 		if err != nil {
 			if strings.Contains(err.Error(), "fuzz-secret-token") {
@@ -219,11 +235,13 @@ func TestDruvaRejectsTrailingData(t *testing.T) {
 	}
 }
 
-// answer is what the fuzz server sends: body, then pad spaces.
+// answer is what the fuzz server sends: body, then pad spaces; later (when
+// not nil) answers list requests for pages after the first.
 type answer struct {
-	body   []byte
-	status int
-	pad    int
+	body, later []byte
+	status      int
+	pad         int
+	laterSent   atomic.Int64
 }
 
 func fuzzServer(f *testing.F) (*httptest.Server, *atomic.Pointer[answer]) {
@@ -232,6 +250,11 @@ func fuzzServer(f *testing.F) (*httptest.Server, *atomic.Pointer[answer]) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := current.Load()
 		w.Header().Set("Content-Type", "application/scim+json")
+		if si := r.URL.Query().Get("startIndex"); a.later != nil && si != "" && si != "1" {
+			a.laterSent.Add(1)
+			_, _ = w.Write(a.later)
+			return
+		}
 		w.WriteHeader(a.status)
 		_, _ = w.Write(a.body)
 		if a.pad > 0 {
@@ -277,6 +300,9 @@ func FuzzGraphRead(f *testing.F) {
 		`{"responses":[{"id":"1","status":429,"headers":{"Retry-After":"604800"}}]}`,
 		`{"responses":"x"}`,
 		`{"error":{"code":"Request_ResourceNotFound","message":"gone"}}`,
+		`{"value":[]} }`, // trailing data after the page
+		`{"value":[]}]`,
+		`{"value":[]} {"value":[]}`,
 	}
 	for i, s := range seeds {
 		f.Add([]byte(s), uint8(i), uint8(0))
