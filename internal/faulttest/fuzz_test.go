@@ -59,9 +59,9 @@ func FuzzDruvaListUsers(f *testing.F) {
 	}
 	first := []byte(`{"totalResults":5,"startIndex":1,"Resources":[{"id":"u1"},{"id":"u2"}]}`)
 	for _, later := range []string{
-		`{"totalResults":5,"startIndex":3,"Resources":[]}`,                         // stops short
-		`{"totalResults":5,"startIndex":3}`,                                        // no Resources
-		`{"totalResults":2,"startIndex":3,"Resources":[{"id":"u3"}]}`,              // total shrinks
+		`{"totalResults":5,"startIndex":3,"Resources":[]}`,                        // stops short
+		`{"totalResults":5,"startIndex":3}`,                                       // no Resources
+		`{"totalResults":2,"startIndex":3,"Resources":[{"id":"u3"}]}`,             // total shrinks
 		`{"totalResults":5,"startIndex":3,"Resources":[{"id":"u1"},{"id":"u2"}]}`, // repeated page
 		`{"totalResults":5,"startIndex":1,"Resources":[{"id":"u3"},{"id":"u4"}]}`, // wrong startIndex
 		`{"totalResults":5,"startIndex":3,"Resources":[{"id":"u3"},{"id":"u4"},{"id":"u5"},{"id":"u6"}]}`,
