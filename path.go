@@ -271,8 +271,11 @@ func render(v any, present bool) string {
 	if !present {
 		return "(none)"
 	}
-	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case bool:
+		return strconv.FormatBool(x)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -26,7 +26,7 @@ func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, op
 	}
 	out := make([]Desired, len(objects))
 	workers := 1
-	if len(objects) >= 20_000 {
+	if len(objects) >= 2_048 {
 		workers = min(runtime.GOMAXPROCS(0), 8)
 	}
 	errs := make([]error, workers)
