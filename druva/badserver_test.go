@@ -81,6 +81,9 @@ func TestListUsersRefusesBadServers(t *testing.T) {
 		"trailing data": {func(start, count int) string {
 			return `{"totalResults":1,"Resources":[{"id":"u1"}]} {"totalResults":5}`
 		}, "trailing"},
+		"stray closing bracket": {func(start, count int) string {
+			return `{"totalResults":1,"Resources":[{"id":"u1"}]} }`
+		}, "trailing"},
 		"totalResults a word": {func(start, count int) string { return `{"totalResults":"many","Resources":[]}` }, "totalResults"},
 		"negative total":      {func(start, count int) string { return `{"totalResults":-1,"Resources":[]}` }, "totalResults"},
 	} {
@@ -172,6 +175,8 @@ func TestBadSuccessBodies(t *testing.T) {
 		"truncated": `{"id":"u1","userName":`,
 		"array":     `[{"id":"u1"}]`,
 		"trailing":  `{"id":"u1"} {"id":"u2"}`,
+		"stray }":   `{"id":"u1","n":1} }`,
+		"stray ]":   `{"id":"u1","n":1}]`,
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(201)

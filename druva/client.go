@@ -154,7 +154,9 @@ func decodeObject(b []byte) (scim.Resource, error) {
 	if err := d.Decode(&m); err != nil {
 		return nil, fmt.Errorf("decoding JSON: %w", err)
 	}
-	if d.More() {
+	if d.InputOffset() != int64(len(b)) {
+		// b is trimmed, so anything after the object is trailing data
+		// (Decoder.More misses a stray closing bracket).
 		return nil, errors.New("trailing data after the JSON object")
 	}
 	return scim.Resource(m), nil

@@ -43,7 +43,7 @@ func decodePage(resp *httpx.Response) (*page, error) {
 	if err := d.Decode(&raw); err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: %v", err)
 	}
-	if d.More() {
+	if d.InputOffset() != int64(len(b)) { // b is trimmed: anything left is trailing data
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: trailing data")
 	}
 	if len(raw.TotalResults) == 0 || string(raw.TotalResults) == "null" {
