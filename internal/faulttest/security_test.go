@@ -303,6 +303,10 @@ func TestRetryAfterCapped(t *testing.T) {
 		g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(50),
 			entratest.WithFaults(entratest.Faults{Seed: 3, Throttle: 0.2, Unavailable: 0.1, RetryAfter: week})))
 		defer g.Close()
+		// Queued faults hit the first GETs (the HTTP stack's retries);
+		// random ones hit $batch items too (the reader's own retries).
+		check(t, g.Inject(entratest.Throttle, 2))
+		check(t, g.Inject(entratest.Unavailable, 1))
 		var w waits
 		if _, err := graphReader(t, g, entra.WithWait(w.wait), entra.WithRetries(20, time.Minute)).Read(t.Context(), ""); err != nil {
 			t.Fatal(err)
