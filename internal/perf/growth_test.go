@@ -21,9 +21,11 @@ import (
 //
 // Metrics per size n: map-n-ms and plan-n-ms, the bytes each allocates
 // (map-n-MiB, plan-n-MiB, whole process), the process CPU time of the same
-// runs (map-n-cpu-ms, plan-n-cpu-ms: less disturbed by other load), the heap in use with every input
-// and the plan live (live-n-MiB), and the ratios map-x10-n and plan-x10-n
-// (time at n over time at n/10; linear growth is 10, the target at most 11).
+// runs (map-n-cpu-ms, plan-n-cpu-ms: less disturbed by other load on a
+// shared machine), the heap in use with every input and the plan live
+// (live-n-MiB), and the ratios map-x10-n and plan-x10-n (time at n over
+// time at n/10; linear growth is 10, the target at most 11), also from CPU
+// time (map-x10-cpu-n, plan-x10-cpu-n).
 func BenchmarkGrowth(b *testing.B) {
 	for _, top := range []int{100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("max=%d", top), func(b *testing.B) {
@@ -40,7 +42,7 @@ func growth(b *testing.B, top int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	prevMap, prevPlan := time.Duration(0), time.Duration(0)
+	var prevMap, prevPlan, prevMapCPU, prevPlanCPU time.Duration
 	for n := 10_000; n <= top; n *= 10 {
 		objs := sourceObjects(n)
 		reps := 3
@@ -78,8 +80,12 @@ func growth(b *testing.B, top int) {
 		if prevMap > 0 {
 			b.ReportMetric(float64(mapTime)/float64(prevMap), "map-x10-"+label)
 			b.ReportMetric(float64(planTime)/float64(prevPlan), "plan-x10-"+label)
+			if prevMapCPU > 0 && prevPlanCPU > 0 {
+				b.ReportMetric(float64(mapCPU)/float64(prevMapCPU), "map-x10-cpu-"+label)
+				b.ReportMetric(float64(planCPU)/float64(prevPlanCPU), "plan-x10-cpu-"+label)
+			}
 		}
-		prevMap, prevPlan = mapTime, planTime
+		prevMap, prevPlan, prevMapCPU, prevPlanCPU = mapTime, planTime, mapCPU, planCPU
 		runtime.KeepAlive(p)
 	}
 }
