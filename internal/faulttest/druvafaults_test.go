@@ -88,8 +88,7 @@ func TestDruvaFaultsConverge(t *testing.T) {
 		n, len(desired), len(unmanaged), stats.Requests, stats.ByMethod, cs.Requests, cs.Retries, cs.Throttled)
 	t.Logf("soak: faults injected: 5xx %d, 429 %d, lost responses %d, latency spikes %d (server waited %d times, longest client wait %v)",
 		stats.Injected5xx, stats.Injected429, stats.Lost, stats.Delayed, len(latency.all), clientWaits.max())
-	t.Logf("soak: objects lost %d, duplicated %d, wrong %d, unwanted %d, adopted after lost creates: see report",
-		missing, duplicated, wrong, extra)
+	t.Logf("soak: objects lost %d, duplicated %d, wrong %d, unwanted %d", missing, duplicated, wrong, extra)
 	adopted := 0
 	for _, r := range results {
 		for _, e := range r.Report.Entries {
@@ -101,7 +100,8 @@ func TestDruvaFaultsConverge(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("soak: %d report entries mention an adoption", adopted)
+	t.Logf("soak: %d creates lost their response (%d writes in all), %d report entries say the user was adopted after the 409",
+		lostCreates(d), stats.Lost, adopted)
 	// The faults must really have happened, or the test proves nothing.
 	if stats.Injected5xx == 0 || stats.Injected429 == 0 || stats.Lost == 0 || stats.Delayed == 0 {
 		t.Fatalf("not every fault kind was injected: %+v", stats)
