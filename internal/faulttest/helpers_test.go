@@ -311,3 +311,5 @@ var _ = druva.ErrUnauthorized
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
+
+func lower(s string) string { return strings.ToLower(s) }
