@@ -3,7 +3,9 @@ package druvascim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -266,7 +268,7 @@ func equalValue(cur, want any) bool {
 	return reflect.DeepEqual(cur, want)
 }
 
-// render shows a value in plans and reports.
+// render shows a value in plans and reports: JSON text, object keys sorted.
 func render(v any, present bool) string {
 	if !present {
 		return "(none)"
@@ -277,11 +279,74 @@ func render(v any, present bool) string {
 	case bool:
 		return strconv.FormatBool(x)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
+	var b strings.Builder
+	if !renderTo(&b, v, 0) {
+		out, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(out)
 	}
-	return string(b)
+	return b.String()
+}
+
+// renderTo writes the JSON text of the values SCIM resources hold without
+// reflection; false for anything else (the caller falls back to
+// encoding/json).
+func renderTo(b *strings.Builder, v any, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(strconv.Quote(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case float64:
+		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+	case json.Number:
+		b.WriteString(x.String())
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if !renderTo(b, e, depth+1) {
+				return false
+			}
+		}
+		b.WriteByte(']')
+	case []string:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Quote(e))
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Quote(k))
+			b.WriteByte(':')
+			if !renderTo(b, x[k], depth+1) {
+				return false
+			}
+		}
+		b.WriteByte('}')
+	default:
+		return false
+	}
+	return true
 }
 
 // redactedValue replaces secret values in plans and reports.
