@@ -13,20 +13,24 @@
 // responses after applying them and delays some requests; it must converge
 // within two cycles to exactly the desired state, with no user missing or
 // duplicated and no unmanaged user touched. Its size comes from the
-// -soak.users flag (or DRUVASCIM_SOAK_USERS); -soak runs 10,000 users.
+// -soak.users flag (or DRUVASCIM_SOAK_USERS); -soak runs 10,000 users (and
+// 40 cancellation seeds instead of 8). Flags go after the package:
 //
-//	go test ./internal/faulttest -run TestDruvaFaultsConverge -soak -v
+//	go test ./internal/faulttest -run TestDruvaFaultsConverge -v -soak
 //
 // The Graph fault tests (TestGraph*) inject throttling storms, pages without
 // "value", nextLinks to a foreign host and expired delta links, and check that
 // no cycle plans from a partial read. The process fault tests cancel cycles at
-// seeded points and make the state store fail. TestRevokedTokenQuarantines
+// seeded points and make the state store fail. TestLostDeprovisionResponses
+// loses the responses of disables and deletes. TestRevokedTokenQuarantines
 // counts the requests a revoked Druva token costs.
 //
 // # Bad input
 //
 // FuzzDruvaListUsers, FuzzDruvaGetUser and FuzzGraphRead serve fuzzed bodies
 // to the real clients (druva.Client and entra.Reader).
+// TestDruvaRejectsTrailingData and TestMappingConfigRejectsTrailingData keep
+// the trailing-data cases the fuzzing found.
 //
 // # Security
 //
