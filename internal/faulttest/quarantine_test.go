@@ -10,6 +10,7 @@ import (
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
 )
 
@@ -71,4 +72,31 @@ func TestRevokedTokenQuarantines(t *testing.T) {
 			t.Fatalf("a rejected token cost %d requests (%d answered 401, %d writes), want exactly 1", st.Requests, st.Unauthorized, writesTo(d))
 		}
 	})
+}
+
+// TestRevokedGraphCredential: a Graph credential that is rejected fails the
+// read at once (a 401 is not retried) and nothing is written to Druva.
+func TestRevokedGraphCredential(t *testing.T) {
+	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(300), entratest.WithSeed(12)))
+	defer g.Close()
+	d := druvatest.NewServer()
+	defer d.Close()
+	attrs := []string{"userPrincipalName", "mail", "displayName", "givenName", "surname", "mailNickname"}
+	r := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken("revoked-graph-token"), entra.WithServicePrincipalID(g.ServicePrincipalID),
+		entra.WithGraphURL(g.URL), entra.WithAttributes(attrs...), entra.WithRateLimit(0, 0), entra.WithWait(noWait)))
+	_, err := newSyncer(t, r, d.Client(), newFileStore(t)).Run(t.Context())
+	if !errors.Is(err, druvascim.ErrIncompleteSource) || !errors.Is(err, entra.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrIncompleteSource and entra.ErrUnauthorized", err)
+	}
+	// The first read (the service principal) is refused; at most the
+	// reads started beside it are refused too. None is retried.
+	if st := g.Stats(); st.Unauthorized == 0 || st.Unauthorized > 3 || st.Requests != st.Unauthorized {
+		t.Errorf("%d Graph requests answered 401 for one rejected credential", st.Unauthorized)
+	}
+	if writesTo(d) != 0 {
+		t.Fatal("wrote to Druva after the source read failed")
+	}
+	if strings.Contains(err.Error(), "revoked-graph-token") {
+		t.Fatal("the token is in the error")
+	}
 }

@@ -457,3 +457,28 @@ func TestStateFileOwnerOnly(t *testing.T) {
 		t.Errorf("temporary files left next to the state: %v", entries)
 	}
 }
+
+// TestRetryNeverPastDeadline: a Retry-After longer than what is left of the
+// context's deadline is not waited for; the caller gets the 429 at once.
+func TestRetryNeverPastDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	var w waits
+	c := must[*druva.Client](t)(druva.NewClient("t", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0), druva.WithWait(w.wait)))
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	_, err := c.GetUser(ctx, "u1")
+	if !errors.Is(err, druva.ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited", err)
+	}
+	if m := w.max(); m >= 10*time.Second {
+		t.Fatalf("waited %v with less than 10 s left", m)
+	}
+	var se *scim.Error
+	if !errors.As(err, &se) || se.Status != http.StatusTooManyRequests {
+		t.Fatalf("the error does not carry the last status: %v", err)
+	}
+}
