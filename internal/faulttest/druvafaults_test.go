@@ -29,7 +29,9 @@ func soakFaults(seed uint64) druvatest.Faults {
 // no unmanaged user touched, every desired user linked.
 func TestDruvaFaultsConverge(t *testing.T) {
 	n := soakSize(t)
-	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(n), entratest.WithGroups(max(8, n/100)), entratest.WithSeed(9)))
+	// Graph throttles too, now and then (retries absorb it).
+	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(n), entratest.WithGroups(max(8, n/100)), entratest.WithSeed(9),
+		entratest.WithFaults(entratest.Faults{Seed: 9, Throttle: 0.03, Unavailable: 0.02})))
 	defer g.Close()
 	var latency waits
 	d := druvatest.NewServer(druvatest.WithSleep(latency.wait), druvatest.WithFaults(soakFaults(42)))
@@ -86,8 +88,9 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	cs := c.Stats()
 	t.Logf("soak: %d Entra users, %d desired, %d unmanaged; Druva requests %d %v; client attempts %d retries %d throttled %d",
 		n, len(desired), len(unmanaged), stats.Requests, stats.ByMethod, cs.Requests, cs.Retries, cs.Throttled)
-	t.Logf("soak: faults injected: 5xx %d, 429 %d, lost responses %d, latency spikes %d (server waited %d times, longest client wait %v)",
-		stats.Injected5xx, stats.Injected429, stats.Lost, stats.Delayed, len(latency.all), clientWaits.max())
+	t.Logf("soak: faults injected: 5xx %d, 429 %d, lost responses %d, latency spikes %d (server waited %d times, longest client wait %v); Graph 429 %d, 503 %d of %d requests",
+		stats.Injected5xx, stats.Injected429, stats.Lost, stats.Delayed, len(latency.all), clientWaits.max(),
+		g.Stats().Throttled, g.Stats().Unavailable, g.Stats().Requests)
 	t.Logf("soak: objects lost %d, duplicated %d, wrong %d, unwanted %d", missing, duplicated, wrong, extra)
 	adopted := 0
 	for _, r := range results {
