@@ -307,6 +307,7 @@ type planRun struct {
 	state   *State
 	paths   map[string]*attrPath
 	ids     []string // per current user: its id
+	workers int      // goroutines for parallel phases
 	owner   []string // per current user: the source id linked to it (built when needed)
 	wanted  map[string]map[string]struct{}
 	indexes map[string]map[string]int32
@@ -359,26 +360,60 @@ func (r *planRun) index(p string) (map[string]int32, *attrPath, error) {
 	if full {
 		size = len(r.in.Current)
 	}
-	idx := make(map[string]int32, size)
-	for i, u := range r.in.Current {
-		v, ok := ap.getString(u)
-		if !ok || v == "" {
-			continue
-		}
-		k := ap.norm(v)
-		if !full {
-			if _, want := w[k]; !want {
-				continue
-			}
-		}
+	add := func(idx map[string]int32, k string, i int32) {
 		if _, dup := idx[k]; dup {
 			idx[k] = duplicateMatch
 		} else {
-			idx[k] = int32(i)
+			idx[k] = i
+		}
+	}
+	idx := make(map[string]int32, size)
+	if full {
+		for i, u := range r.in.Current {
+			if v, ok := ap.getString(u); ok && v != "" {
+				add(idx, ap.norm(v), int32(i))
+			}
+		}
+		r.indexes[p] = idx
+		return idx, ap, nil
+	}
+	// Few values wanted: scan the users in parallel chunks, each keeping
+	// only the wanted values, then merge (a value found twice is a
+	// duplicate, whichever chunks found it).
+	workers := r.workers
+	if len(r.in.Current) < 50_000 && r.cfg.workers == 0 {
+		workers = 1
+	}
+	parts := make([]map[string]int32, workers)
+	parallel(workers, len(r.in.Current), func(c, lo, hi int) {
+		m := map[string]int32{}
+		for i := lo; i < hi; i++ {
+			v, ok := ap.getString(r.in.Current[i])
+			if !ok || v == "" {
+				continue
+			}
+			if k := ap.norm(v); hasKey(w, k) {
+				add(m, k, int32(i))
+			}
+		}
+		parts[c] = m
+	})
+	for _, m := range parts {
+		for k, i := range m {
+			if _, dup := idx[k]; dup {
+				idx[k] = duplicateMatch
+			} else {
+				idx[k] = i
+			}
 		}
 	}
 	r.indexes[p] = idx
 	return idx, ap, nil
+}
+
+func hasKey(m map[string]struct{}, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // prepass is one chunk's share of the pre-pass.
@@ -492,6 +527,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	if r.cfg.workers > 0 {
 		workers = r.cfg.workers
 	}
+	r.workers = workers
 
 	// The target users' ids.
 	r.ids = make([]string, len(in.Current))
