@@ -11,9 +11,10 @@ import (
 // instead of probing maps of a million entries at random: every side (the
 // links, the source objects, the target users) is hashed once and
 // scattered into partitions of a few thousand entries, and each partition
-// is joined with a small map that stays in the processor's cache. The work
-// is linear in the number of objects and its memory traffic sequential, so
-// a million users cost ten times a hundred thousand, not twenty.
+// is joined with a small table that stays in the processor's cache. The
+// work is linear in the number of objects and its memory traffic mostly
+// sequential, so the cost grows close to linearly instead of with the cache
+// misses of ever larger maps.
 
 // partitions returns how many partitions to use for n entries (a power of
 // two) and the shift that maps a 64-bit hash to a partition.
