@@ -23,7 +23,8 @@
 // no cycle plans from a partial read. The process fault tests cancel cycles at
 // seeded points and make the state store fail. TestLostDeprovisionResponses
 // loses the responses of disables and deletes. TestRevokedTokenQuarantines
-// counts the requests a revoked Druva token costs.
+// and TestRevokedGraphCredential count the requests a rejected credential
+// costs.
 //
 // # Bad input
 //
@@ -34,7 +35,8 @@
 //
 // # Security
 //
-// TestTokensNeverLeak, TestFilterInjection, TestInsecureEndpointsRefused,
-// TestRetryAfterCapped, TestOversizedBodiesRefused, TestCredentialsStayOnHost
-// and TestStateFileOwnerOnly.
+// TestTokensNeverLeak, TestDemoPrintsNoTokens, TestFilterInjection,
+// TestInsecureEndpointsRefused, TestRetryAfterCapped, TestRetryNeverPastDeadline,
+// TestOversizedBodiesRefused, TestCredentialsStayOnHost and
+// TestStateFileOwnerOnly.
 package faulttest
