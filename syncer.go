@@ -264,33 +264,59 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 			break
 		}
 	}
+	// The source and the target are read at the same time; the source
+	// objects are mapped while the target listing goes on.
+	// A failure on either side stops the other.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	var current []scim.Resource
+	var listErr error
+	var listTime time.Duration
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		t := s.cfg.now()
+		current, listErr = s.readTarget(readCtx)
+		listTime = s.cfg.now().Sub(t)
+		if listErr != nil {
+			stopReading()
+		}
+	}()
+	abort := func(err error) (*Result, error) {
+		stopReading()
+		<-listed
+		if listErr != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+			return nil, listErr // the source read was stopped by the failed listing
+		}
+		return nil, err
+	}
+
 	t := s.cfg.now()
 	s.progress("read source", 0, 0)
-	objects, next, full, err := s.src.Fetch(ctx, delta)
+	objects, next, full, err := s.src.Fetch(readCtx, delta)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIncompleteSource, err)
+		return abort(fmt.Errorf("%w: %w", ErrIncompleteSource, err))
 	}
 	if delta == "" && !full {
-		return nil, fmt.Errorf("%w: a full read was asked for but the source returned a partial one", ErrIncompleteSource)
+		return abort(fmt.Errorf("%w: a full read was asked for but the source returned a partial one", ErrIncompleteSource))
 	}
 	sum.ReadSource, sum.Full, sum.SourceObjects = s.cfg.now().Sub(t), full, len(objects)
 	s.progress("read source", len(objects), len(objects))
 	s.logf("druvascim: source read", "objects", len(objects), "full", full)
 
 	t = s.cfg.now()
-	current, err := s.readTarget(ctx)
+	desired, err := Prepare(readCtx, s.set, objects, s.cfg.evalOpts...)
 	if err != nil {
-		return nil, err
-	}
-	sum.ReadTarget, sum.TargetUsers = s.cfg.now().Sub(t), len(current)
-
-	t = s.cfg.now()
-	desired, err := Prepare(ctx, s.set, objects, s.cfg.evalOpts...)
-	if err != nil {
-		return nil, err
+		return abort(err)
 	}
 	sum.Map = s.cfg.now().Sub(t)
 	s.progress("map", len(desired), len(desired))
+
+	<-listed
+	if listErr != nil {
+		return nil, listErr
+	}
+	sum.ReadTarget, sum.TargetUsers = listTime, len(current)
 
 	t = s.cfg.now()
 	plan, perr := s.plan.Plan(PlanInput{Desired: desired, Current: current, State: st, Full: full, Now: start})
