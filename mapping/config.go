@@ -178,7 +178,7 @@ func ParseSet(data []byte) (*Set, error) {
 		if err := dec.Decode(&f); err != nil {
 			return nil, fmt.Errorf("%w: %s", ErrConfig, describeJSONError(trimmed, err))
 		}
-		if dec.More() {
+		if _, err := dec.Token(); err != io.EOF { // Decoder.More misses a stray closing bracket
 			return nil, fmt.Errorf("%w: data after the JSON object", ErrConfig)
 		}
 	} else {

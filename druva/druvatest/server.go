@@ -403,7 +403,7 @@ func (s *Server) readObject(r *http.Request) (scim.Resource, *scim.Error) {
 	if err := d.Decode(&m); err != nil || m == nil {
 		return nil, scim.NewError(http.StatusBadRequest, "invalidSyntax", "the body is not a JSON object")
 	}
-	if d.More() {
+	if _, err := d.Token(); err != io.EOF { // Decoder.More misses a stray closing bracket
 		return nil, scim.NewError(http.StatusBadRequest, "invalidSyntax", "trailing data after the JSON object")
 	}
 	return scim.Resource(m), nil

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +49,9 @@ func TestTokensNeverLeak(t *testing.T) {
 		druvatest.WithFaults(druvatest.Faults{Seed: 7, ServerErrors: 0.1, TooManyRequests: 0.05, ResponseLost: 0.03}))
 	defer d.Close()
 
-	var logs bytes.Buffer
+	// Two handlers write to one buffer: each locks only itself, so the
+	// buffer needs its own lock.
+	var logs lockedBuffer
 	text := slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
 	logger := slog.New(text)
 	jsonLogger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -481,4 +484,24 @@ func TestRetryNeverPastDeadline(t *testing.T) {
 	if !errors.As(err, &se) || se.Status != http.StatusTooManyRequests {
 		t.Fatalf("the error does not carry the last status: %v", err)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *lockedBuffer) Len() int       { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Len() }
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
 }
