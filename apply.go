@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -496,7 +495,7 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 	r.calls.Add(1)
 	u, err := r.t.CreateUser(ctx, op.Resource)
 	if err == nil {
-		id := idOf(u)
+		id := u.ID()
 		if id == "" {
 			return changes, "", errors.New("druvascim: the target created the user but returned no id")
 		}
@@ -521,7 +520,7 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 				Detail: fmt.Sprintf("create met a conflict and %d target users have %s = %q", len(found), k.Path, k.Value)}
 		}
 		cur := found[0]
-		id := idOf(cur)
+		id := cur.ID()
 		if id == "" {
 			return changes, "", fmt.Errorf("create met a conflict; the user found by %s has no id", k.Path)
 		}
@@ -603,7 +602,7 @@ func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []Ass
 		if ap == nil {
 			continue
 		}
-		if ap.ext == "" && ap.sub == "" && ap.filterAttr == "" && strings.EqualFold(ap.attr, "active") {
+		if ap.active {
 			activeMapped = true
 		}
 		cv, ok := ap.get(cur)
@@ -622,7 +621,7 @@ func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []Ass
 		changes = append(changes, pc)
 	}
 	if !activeMapped {
-		if active, present := activeOf(cur); present && !active {
+		if active, present := cur.Active(); present && !active {
 			patch = append(patch, scim.PatchOperation{Op: "replace", Path: "active", Value: true})
 			changes = append(changes, PropertyChange{Path: "active", Old: "false", New: "true"})
 		}

@@ -302,7 +302,7 @@ func TestPlanApplyConverges(t *testing.T) {
 				u := cur(fmt.Sprintf("x%02d", i), uname, "Someone", fmt.Sprintf("other%d@x", i), rng.IntN(2) == 0)
 				users = append(users, u)
 				if rng.IntN(2) == 0 {
-					st.Links[src] = idOf(u)
+					st.Links[src] = u.ID()
 				}
 			}
 		}

@@ -73,7 +73,7 @@ type memTarget struct {
 func newMemTarget(users ...scim.Resource) *memTarget {
 	m := &memTarget{users: map[string]scim.Resource{}}
 	for _, u := range users {
-		m.users[idOf(u)] = cloneRes(u)
+		m.users[u.ID()] = cloneRes(u)
 	}
 	return m
 }
@@ -187,34 +187,9 @@ func (m *memTarget) PatchUser(ctx context.Context, id string, ops ...scim.PatchO
 	return nil
 }
 
-// setPath is the test fake's tiny PATCH applier for the paths used here.
+// setPath sets one attribute of the test fake's user, as a PATCH would.
 func setPath(u scim.Resource, path string, v any) error {
-	ap, err := compilePath(path)
-	if err != nil {
-		return err
-	}
-	if ap.ext != "" || (ap.sub != "" && ap.filterAttr == "") {
-		m, _ := u[ap.attr].(map[string]any)
-		if m == nil {
-			m = map[string]any{}
-			u[ap.attr] = m
-		}
-		m[ap.sub] = v
-		return nil
-	}
-	if ap.filterAttr == "" {
-		u[ap.attr] = v
-		return nil
-	}
-	list, _ := u[ap.attr].([]any)
-	for _, el := range list {
-		if em, ok := el.(map[string]any); ok && strings.EqualFold(fmt.Sprint(em[ap.filterAttr]), ap.filterVal) {
-			em[ap.sub] = v
-			return nil
-		}
-	}
-	u[ap.attr] = append(list, map[string]any{ap.filterAttr: ap.filterVal, ap.sub: v})
-	return nil
+	return u.Set(path, v)
 }
 
 func (m *memTarget) DisableUser(ctx context.Context, id string) error {

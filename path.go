@@ -12,141 +12,40 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
-// attrPath is a SCIM attribute path compiled once per plan, so that reading
-// the same attribute from a million users costs a few map lookups each. It
-// covers the forms attribute mappings produce: "attr", "attr.sub",
-// `attr[name eq "value"]`, `attr[name eq "value"].sub`, each optionally
-// prefixed by a schema URN ("urn:…:User:attr").
+// attrPath is a SCIM attribute path parsed once per plan (with
+// [scim.ParsePath]), so that reading the same attribute from a million users
+// costs a few map lookups each.
 type attrPath struct {
-	raw        string
-	ext        string // extension schema URN holding the attribute, or ""
-	attr       string
-	filterAttr string // value filter: filterAttr eq filterVal
-	filterVal  string
-	sub        string
+	raw string
+	p   scim.Path
 	// caseExact is true when SCIM compares the attribute's values
 	// case-sensitively (RFC 7643: id and externalId); userName, emails and
 	// the rest compare case-insensitively.
 	caseExact bool
+	// active is true for the core "active" attribute.
+	active bool
 }
 
-const coreUserPrefix = scim.UserSchema + ":"
-
-func compilePath(p string) (attrPath, error) {
-	ap := attrPath{raw: p}
-	rest := p
-	if len(rest) > len(coreUserPrefix) && strings.EqualFold(rest[:len(coreUserPrefix)], coreUserPrefix) {
-		rest = rest[len(coreUserPrefix):]
-	} else if len(rest) > 4 && strings.EqualFold(rest[:4], "urn:") {
-		// Extension: the attribute follows the last ':' before any '[' or '.'.
-		end := len(rest)
-		if i := strings.IndexByte(rest, '['); i >= 0 {
-			end = i
-		}
-		i := strings.LastIndexByte(rest[:end], ':')
-		if i < 0 {
-			return ap, fmt.Errorf("attribute path %q: no attribute after the schema URN", p)
-		}
-		ap.ext, rest = rest[:i], rest[i+1:]
+func compilePath(s string) (attrPath, error) {
+	p, err := scim.ParsePath(s)
+	if err != nil {
+		return attrPath{raw: s}, fmt.Errorf("attribute path %q: %w", s, err)
 	}
-	if i := strings.IndexByte(rest, '['); i >= 0 {
-		j := strings.LastIndexByte(rest, ']')
-		if j < i {
-			return ap, fmt.Errorf("attribute path %q: unbalanced '['", p)
-		}
-		ap.attr = rest[:i]
-		filter := strings.TrimSpace(rest[i+1 : j])
-		after := rest[j+1:]
-		fa, fv, ok := strings.Cut(filter, " ")
-		fv = strings.TrimSpace(fv)
-		op, val, ok2 := strings.Cut(fv, " ")
-		if !ok || !ok2 || !strings.EqualFold(op, "eq") {
-			return ap, fmt.Errorf("attribute path %q: only `attr eq \"value\"` value filters are supported", p)
-		}
-		val = strings.TrimSpace(val)
-		if uq, err := strconv.Unquote(val); err == nil {
-			val = uq
-		}
-		ap.filterAttr, ap.filterVal = fa, val
-		if after != "" {
-			if after[0] != '.' || len(after) < 2 {
-				return ap, fmt.Errorf("attribute path %q: expected .subAttribute after ']'", p)
-			}
-			ap.sub = after[1:]
-		}
-	} else if a, s, ok := strings.Cut(rest, "."); ok {
-		ap.attr, ap.sub = a, s
-	} else {
-		ap.attr = rest
-	}
-	if ap.attr == "" || strings.ContainsAny(ap.attr, " \"]") || strings.ContainsAny(ap.sub, " \"[]") {
-		return ap, fmt.Errorf("attribute path %q: bad attribute name", p)
-	}
-	ap.caseExact = ap.ext == "" && ap.sub == "" && (strings.EqualFold(ap.attr, "id") || strings.EqualFold(ap.attr, "externalId"))
-	return ap, nil
-}
-
-// getCI reads a map key case-insensitively, exact spelling first.
-func getCI(m map[string]any, k string) (any, bool) {
-	if v, ok := m[k]; ok {
-		return v, true
-	}
-	for kk, v := range m {
-		if strings.EqualFold(kk, k) {
-			return v, true
-		}
-	}
-	return nil, false
+	simple := p.URN() == "" && p.SubAttribute() == "" && p.Filter() == nil
+	attr := p.Attribute()
+	return attrPath{
+		raw:       s,
+		p:         p,
+		caseExact: simple && (strings.EqualFold(attr, "id") || strings.EqualFold(attr, "externalId")),
+		active:    simple && strings.EqualFold(attr, "active"),
+	}, nil
 }
 
 // get returns the value at the path; false when absent or null.
 func (p *attrPath) get(r scim.Resource) (any, bool) {
-	var m map[string]any = r
-	if p.ext != "" {
-		e, ok := getCI(m, p.ext)
-		if !ok {
-			return nil, false
-		}
-		if m, ok = e.(map[string]any); !ok {
-			return nil, false
-		}
-	}
-	v, ok := getCI(m, p.attr)
+	v, ok := r.GetPath(p.p)
 	if !ok || v == nil {
 		return nil, false
-	}
-	if p.filterAttr != "" {
-		list, ok := v.([]any)
-		if !ok {
-			return nil, false
-		}
-		v = nil
-		for _, el := range list {
-			em, ok := el.(map[string]any)
-			if !ok {
-				continue
-			}
-			fv, ok := getCI(em, p.filterAttr)
-			if !ok {
-				continue
-			}
-			if s, ok := fv.(string); ok && strings.EqualFold(s, p.filterVal) {
-				v = em
-				break
-			}
-		}
-		if v == nil {
-			return nil, false
-		}
-	}
-	if p.sub != "" {
-		sm, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = getCI(sm, p.sub); !ok || v == nil {
-			return nil, false
-		}
 	}
 	return v, true
 }
@@ -180,26 +79,6 @@ func scalarString(v any) (string, bool) {
 		return strconv.FormatInt(x, 10), true
 	}
 	return "", false
-}
-
-// activeOf reads a user's active attribute: bool or Entra's "True"/"False".
-func activeOf(r scim.Resource) (active, present bool) {
-	v, ok := getCI(r, "active")
-	if !ok || v == nil {
-		return false, false
-	}
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		if strings.EqualFold(x, "true") {
-			return true, true
-		}
-		if strings.EqualFold(x, "false") {
-			return false, true
-		}
-	}
-	return false, false
 }
 
 // equalValue compares a current target value with a desired one, tolerating
@@ -258,7 +137,7 @@ func equalValue(cur, want any) bool {
 			return false
 		}
 		for k, wv := range w {
-			cv, ok := getCI(cm, k)
+			cv, ok := scim.Resource(cm).Get(k)
 			if !ok || !equalValue(cv, wv) {
 				return false
 			}
@@ -351,13 +230,3 @@ func renderTo(b *strings.Builder, v any, depth int) bool {
 
 // redactedValue replaces secret values in plans and reports.
 const redactedValue = "[REDACTED]"
-
-// idOf returns a resource's id ("" when absent).
-func idOf(r scim.Resource) string {
-	if s, ok := r["id"].(string); ok {
-		return s
-	}
-	v, _ := getCI(r, "id")
-	s, _ := v.(string)
-	return s
-}

@@ -535,7 +535,7 @@ func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	idErrs := make([]error, workers)
 	parallel(workers, len(in.Current), func(w, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			id := idOf(in.Current[i])
+			id := in.Current[i].ID()
 			if id == "" {
 				idErrs[w] = fmt.Errorf("druvascim: plan: current target user #%d has no id", i)
 				return
@@ -955,7 +955,7 @@ func hasValue(v any) bool {
 	case []any:
 		for _, e := range x {
 			if m, ok := e.(map[string]any); ok {
-				if val, ok := getCI(m, "value"); ok {
+				if val, ok := scim.Resource(m).Get("value"); ok {
 					if hasValue(val) {
 						return true
 					}
@@ -991,7 +991,7 @@ func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource, pc *pa
 		op.Link = false
 		return op, nil
 	}
-	if active, present := activeOf(cur); present && !active {
+	if active, present := cur.Active(); present && !active {
 		op.Reason = ReasonReenable
 	}
 	op.Action, op.Patch, op.Changes = ActionUpdate, patch, changes
@@ -1043,14 +1043,10 @@ func (r *planRun) planOutOfScope(d *Desired, link int32, op Operation) (Operatio
 }
 
 func currentName(u scim.Resource) string {
-	if s, ok := getCI(u, "displayName"); ok {
-		if s, ok := s.(string); ok && s != "" {
-			return s
-		}
+	if s := u.DisplayName(); s != "" {
+		return s
 	}
-	s, _ := getCI(u, "userName")
-	str, _ := s.(string)
-	return str
+	return u.UserName()
 }
 
 func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur scim.Resource) (Operation, error) {
@@ -1069,7 +1065,7 @@ func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur sc
 		op.Detail = scope + "; out-of-scope deprovisioning is turned off"
 		return op, nil
 	}
-	if active, present := activeOf(cur); present && !active {
+	if active, present := cur.Active(); present && !active {
 		op.Action, op.Reason = ActionSkip, ReasonUnchanged
 		op.Detail = scope + "; already disabled"
 		return op, nil
@@ -1096,7 +1092,7 @@ func (r *planRun) planAbsent(src, tgt string, i int32) (Operation, bool) {
 		return op, true
 	}
 	cur := r.in.Current[i]
-	if active, present := activeOf(cur); present && !active {
+	if active, present := cur.Active(); present && !active {
 		return op, false // already disabled: nothing to say every cycle
 	}
 	op.DisplayName = currentName(cur)

@@ -485,7 +485,7 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, id string, dryRun bool) 
 				return fail(StepMatch, fmt.Errorf("druvascim: read linked user %s: %w", tgt, err))
 			}
 			for _, x := range u {
-				if idOf(x) == tgt {
+				if x.ID() == tgt {
 					current = append(current, x)
 					seen[tgt] = true
 				}
@@ -501,7 +501,7 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, id string, dryRun bool) 
 			}
 			matchNotes = append(matchNotes, fmt.Sprintf("%s = %q: %d user(s)", k.Path, k.Value, len(found)))
 			for _, u := range found {
-				if id := idOf(u); id != "" && !seen[id] {
+				if id := u.ID(); id != "" && !seen[id] {
 					seen[id] = true
 					current = append(current, u)
 				}
