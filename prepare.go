@@ -92,14 +92,8 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 	} else {
 		d.Resource = m.Resource
 		d.Missing = m.Missing
-		d.Update = make([]Assignment, len(m.Update))
-		for j, a := range m.Update {
-			d.Update[j] = Assignment(a)
-		}
-		d.Keys = make([]MatchKey, len(m.Keys))
-		for j, k := range m.Keys {
-			d.Keys[j] = MatchKey(k)
-		}
+		d.Update = m.Update
+		d.Keys = m.Keys
 	}
 	if s, ok := d.Resource["displayName"].(string); ok && s != "" {
 		d.DisplayName = s

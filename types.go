@@ -3,6 +3,7 @@ package druvascim
 import (
 	"errors"
 
+	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -106,24 +107,15 @@ const (
 	ReasonCanceled Reason = "Canceled"
 )
 
-// Assignment is one attribute value the mapping wants on every update; it has
-// the same fields as mapping.Assignment and converts to it directly.
-type Assignment struct {
-	// Path is a SCIM attribute path such as "name.givenName" or
-	// `emails[type eq "work"].value`.
-	Path string `json:"path"`
-	// Value is in SCIM JSON form: string, bool, float64, []any.
-	Value any `json:"value"`
-	// Redacted marks a secret value: it is masked in reports and plans.
-	Redacted bool `json:"redacted,omitempty"`
-}
+// Assignment is one attribute value the mapping wants on every update: a
+// SCIM path, the value in SCIM JSON form, and whether it is secret (masked in
+// reports and plans). It is mapping's type, so mapped output flows into a
+// plan without copying.
+type Assignment = mapping.Assignment
 
-// MatchKey is one matching attribute and the object's value for it; it has the
-// same fields as mapping.MatchKey.
-type MatchKey struct {
-	Path  string `json:"path"`
-	Value string `json:"value"`
-}
+// MatchKey is one matching attribute (a SCIM path such as "userName") and the
+// object's value for it.
+type MatchKey = mapping.MatchKey
 
 // Desired is one source object after scoping and mapping: what the target
 // should hold for it. [Prepare] builds it from source objects and a

@@ -103,15 +103,15 @@ type Mapped struct {
 
 // Assignment is one target value of an update.
 type Assignment struct {
-	Path     string // the mapping's target path
-	Value    any    // SCIM JSON form: string, bool, or []any of strings
-	Redacted bool   // the value came from Redact: print it as [RedactedText]
+	Path     string `json:"path"`               // the mapping's target path
+	Value    any    `json:"value"`              // SCIM JSON form: string, bool, or []any of strings
+	Redacted bool   `json:"redacted,omitempty"` // the value came from Redact: print it as [RedactedText]
 }
 
 // MatchKey is one matching key: a target path and the value to look for.
 type MatchKey struct {
-	Path  string // a SCIM path such as "userName"
-	Value string
+	Path  string `json:"path"` // a SCIM path such as "userName"
+	Value string `json:"value"`
 }
 
 // ErrInvalidSet matches a [*ValidationError] with errors.Is.
