@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -544,19 +542,11 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 }
 
 func createChanges(op *Operation) []PropertyChange {
-	redacted := map[string]bool{}
-	for _, a := range op.Update {
-		if a.Redacted {
-			redacted[a.Path] = true
-		}
-	}
+	secret := secretPaths(op)
 	var out []PropertyChange
-	for _, k := range slices.Sorted(maps.Keys(op.Resource)) {
-		if k == "schemas" {
-			continue
-		}
-		pc := PropertyChange{Path: k, Old: "(none)", New: render(op.Resource[k], true)}
-		if redacted[k] {
+	for _, l := range leaves(op.Resource) {
+		pc := PropertyChange{Path: l.path, Old: "(none)", New: render(l.value, true)}
+		if secret[canonicalPath(l.path)] {
 			pc.New, pc.Redacted = redactedValue, true
 		}
 		out = append(out, pc)

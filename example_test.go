@@ -70,7 +70,7 @@ func ExampleDefaultPlanner_Plan() {
 	//   + create  "Cy" (source src-cy)
 	//         active = true
 	//         displayName = "Cy"
-	//         emails = [{"type":"work","value":"cy@contoso.com"}]
+	//         emails[type eq "work"].value = "cy@contoso.com"
 	//         userName = "cy@contoso.com"
 	//     skip    "Eve" (source src-eve, target d-3) [NotManaged]
 	//         # source says unassigned, but target user matched by userName was never linked; left alone

@@ -230,3 +230,76 @@ func renderTo(b *strings.Builder, v any, depth int) bool {
 
 // redactedValue replaces secret values in plans and reports.
 const redactedValue = "[REDACTED]"
+
+// canonicalPath returns the canonical spelling of a SCIM path (as
+// scim.Path.String gives it), lower-cased, for comparing paths; a path that
+// does not parse is only lower-cased.
+func canonicalPath(p string) string {
+	if sp, err := scim.ParsePath(p); err == nil {
+		p = sp.String()
+	}
+	return strings.ToLower(p)
+}
+
+// leaf is one attribute value of a resource and the SCIM path that reaches it.
+type leaf struct {
+	path  string
+	value any
+}
+
+// leaves lists a resource's values by SCIM path, sorted: sub-attributes as
+// "name.givenName", extension attributes as "urn:…:User:department",
+// elements of a multi-valued attribute that carry a type as
+// `emails[type eq "work"].value`; other lists whole. "schemas" is left out.
+func leaves(r scim.Resource) []leaf {
+	var out []leaf
+	for _, k := range slices.Sorted(maps.Keys(r)) {
+		v := r[k]
+		switch x := v.(type) {
+		case map[string]any:
+			sep := "."
+			if strings.HasPrefix(strings.ToLower(k), "urn:") {
+				sep = ":"
+			}
+			for _, sk := range slices.Sorted(maps.Keys(x)) {
+				out = append(out, leaf{k + sep + sk, x[sk]})
+			}
+		case []any:
+			if typed, ok := typedElements(k, x); ok {
+				out = append(out, typed...)
+				continue
+			}
+			out = append(out, leaf{k, v})
+		default:
+			if k != "schemas" {
+				out = append(out, leaf{k, v})
+			}
+		}
+	}
+	return out
+}
+
+// typedElements flattens a multi-valued attribute whose elements are
+// objects with distinct string "type" values; false otherwise.
+func typedElements(k string, list []any) ([]leaf, bool) {
+	var out []leaf
+	seen := map[string]bool{}
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		t, ok := m["type"].(string)
+		if !ok || seen[t] {
+			return nil, false
+		}
+		seen[t] = true
+		for _, sk := range slices.Sorted(maps.Keys(m)) {
+			if sk == "type" {
+				continue
+			}
+			out = append(out, leaf{fmt.Sprintf("%s[type eq %s].%s", k, scim.Quote(t), sk), m[sk]})
+		}
+	}
+	return out, true
+}

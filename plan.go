@@ -1,6 +1,7 @@
 package druvascim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -46,6 +47,73 @@ type Operation struct {
 	// existing user when the create meets a conflict (409).
 	Keys   []MatchKey   `json:"keys,omitempty"`
 	Update []Assignment `json:"update,omitempty"`
+	// Redacted lists the paths of Resource whose values came from Redact
+	// (Create only): plans, reports and the JSON form mask them.
+	Redacted []string `json:"redacted,omitempty"`
+}
+
+// MarshalJSON encodes the operation with every value of a redacted mapping
+// masked (in Resource, Patch and Update), so that a printed or logged plan
+// never shows it. The JSON form is for reading: applying a plan decoded
+// from it would send the mask.
+func (o Operation) MarshalJSON() ([]byte, error) {
+	type plain Operation
+	secret := secretPaths(&o)
+	if len(secret) == 0 {
+		return json.Marshal(plain(o))
+	}
+	m := plain(o)
+	if m.Resource != nil {
+		m.Resource = m.Resource.Clone()
+		for _, p := range o.Redacted {
+			if err := m.Resource.Set(p, redactedValue); err != nil {
+				return nil, fmt.Errorf("druvascim: masking %s: %w", p, err)
+			}
+		}
+	}
+	if m.Update != nil {
+		m.Update = slices.Clone(m.Update)
+		for i := range m.Update {
+			if m.Update[i].Redacted {
+				m.Update[i].Value = redactedValue
+			}
+		}
+	}
+	if m.Patch != nil {
+		m.Patch = slices.Clone(m.Patch)
+		for i := range m.Patch {
+			if secret[canonicalPath(m.Patch[i].Path)] {
+				m.Patch[i].Value = redactedValue
+			}
+		}
+	}
+	return json.Marshal(m)
+}
+
+// secretPaths returns the canonical paths of o's redacted values, nil when
+// there are none.
+func secretPaths(o *Operation) map[string]bool {
+	var secret map[string]bool
+	add := func(p string) {
+		if secret == nil {
+			secret = map[string]bool{}
+		}
+		secret[canonicalPath(p)] = true
+	}
+	for _, p := range o.Redacted {
+		add(p)
+	}
+	for _, a := range o.Update {
+		if a.Redacted {
+			add(a.Path)
+		}
+	}
+	for _, c := range o.Changes {
+		if c.Redacted {
+			add(c.Path)
+		}
+	}
+	return secret
 }
 
 // IsWrite reports whether the operation changes the target.
@@ -939,6 +1007,7 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 	op.Resource = d.Resource
 	op.Keys = d.Keys
 	op.Update = d.Update
+	op.Redacted = d.Redacted
 	for _, k := range d.Keys {
 		op.Detail += fmt.Sprintf("no target user has %s = %q. ", k.Path, k.Value)
 	}
@@ -1141,11 +1210,8 @@ func (p *Plan) Format() string {
 		}
 		b.WriteByte('\n')
 		if op.Action == ActionCreate {
-			for _, k := range slices.Sorted(maps.Keys(op.Resource)) {
-				if k == "schemas" {
-					continue
-				}
-				fmt.Fprintf(&b, "        %s = %s\n", k, render(op.Resource[k], true))
+			for _, c := range createChanges(&op) {
+				fmt.Fprintf(&b, "        %s = %s\n", c.Path, c.New)
 			}
 		}
 		for _, c := range op.Changes {

@@ -145,6 +145,9 @@ type Desired struct {
 	// Missing lists required attributes the create form lacks
 	// (mapping.Mapped.Missing); such an object is never created.
 	Missing []string `json:"missing,omitempty"`
+	// Redacted lists the paths of Resource whose values came from Redact;
+	// plans and reports mask them.
+	Redacted []string `json:"redacted,omitempty"`
 	// MapError is set when the object's mappings failed to evaluate; an
 	// in-scope object with a MapError is skipped and reported.
 	MapError string `json:"mapError,omitempty"`

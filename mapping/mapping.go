@@ -99,6 +99,9 @@ type Mapped struct {
 	// for. An object with Missing paths must not be created: the planner
 	// reports it (Druva: "email is mandatory").
 	Missing []string
+	// Redacted lists the target paths whose value in Resource came from
+	// Redact (nil when none did): reports and plans must mask them.
+	Redacted []string
 }
 
 // Assignment is one target value of an update.
@@ -844,6 +847,9 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			jv = cm.target.json(cm.def)
 		}
 		if jv != nil {
+			if v.redacted {
+				out.Redacted = append(out.Redacted, cm.m.Target)
+			}
 			c.container(conts, cm.target.cid)[cm.target.leaf] = jv
 			if len(written) > 0 && jv != "" {
 				written[i] = true

@@ -184,6 +184,9 @@ func TestMapSemantics(t *testing.T) {
 			t.Error("Redact lost in Update")
 		}
 	}
+	if diff := cmp.Diff([]string{"displayName"}, m.Redacted); diff != "" {
+		t.Errorf("Redacted paths of the create form (-want +got):\n%s", diff)
+	}
 	wantPaths := []string{"externalId", "displayName", "name.givenName", `emails[type eq "work"].value`, `emails[type eq "work"].primary`,
 		`emails[type eq "other"].value`, `roles[primary eq "True"].value`, "urn:ietf:params:scim:schemas:extension:Druva:2.0:User:profile", "active"}
 	if diff := cmp.Diff(wantPaths, paths); diff != "" {

@@ -1,0 +1,85 @@
+package druvascim_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/mapping"
+	"github.com/druvascim/druvascim/scim"
+)
+
+// TestRedactedValuesMasked shows that values of Redact mappings, sent to the
+// target as they are, never appear in a plan's text or JSON, nor in the
+// report of a dry run, whether the mapping applies on create only or always.
+func TestRedactedValuesMasked(t *testing.T) {
+	const onCreate, always = "s3cret-on-create", "s3cret-always"
+	set := mapping.DruvaDefault().Clone()
+	set.Mappings = append(set.Mappings,
+		mapping.Mapping{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+			Type: mapping.TypeExpression, Source: "Redact([employeeId])", Apply: mapping.ApplyOnCreate},
+		mapping.Mapping{Target: "title", Type: mapping.TypeExpression, Source: "Redact([jobTitle])"},
+	)
+	obj := func(id, upn, title string) map[string]any {
+		return map[string]any{druvascim.KeyID: id, "userPrincipalName": upn, "mail": upn, "displayName": "User " + id,
+			"mailNickname": id, "employeeId": onCreate, "jobTitle": title, druvascim.KeySoftDeleted: false}
+	}
+	desired, err := druvascim.Prepare(t.Context(), set, []map[string]any{
+		obj("new", "new@contoso.example", always),
+		obj("old", "old@contoso.example", always),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := []scim.Resource{{"id": "d-1", "userName": "old@contoso.example", "displayName": "User old", "active": true,
+		"title": "public title", "externalId": "old",
+		"emails": []any{map[string]any{"type": "work", "value": "old@contoso.example"}}}}
+	planner, err := druvascim.NewPlanner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planner.Plan(druvascim.PlanInput{Desired: desired, Current: current, State: druvascim.NewState(), Full: true,
+		Now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := plan.Counts; c.Create != 1 || c.Update != 1 {
+		t.Fatalf("plan counts %+v, want one create and one update:\n%s", c, plan.Format())
+	}
+	// The values still go to the target.
+	for _, op := range plan.Operations {
+		if op.Action == druvascim.ActionCreate {
+			if v, _ := op.Resource.Get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"); v != onCreate {
+				t.Errorf("the create sends %v, want the real value", v)
+			}
+		}
+	}
+	js, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv, lines bytes.Buffer
+	rep := &druvascim.Report{}
+	for _, op := range plan.Operations {
+		rep.Entries = append(rep.Entries, druvascim.Entry{Action: op.Action, Modified: op.Changes})
+	}
+	if err := rep.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteJSONLines(&lines); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"Format": plan.Format(), "JSON": string(js), "CSV": csv.String(), "JSON lines": lines.String()} {
+		for _, secret := range []string{onCreate, always} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s shows a redacted value %q:\n%s", name, secret, out)
+			}
+		}
+	}
+	if !strings.Contains(plan.Format(), "employeeNumber = [REDACTED]") {
+		t.Errorf("Format does not show the masked create value:\n%s", plan.Format())
+	}
+}
