@@ -9,23 +9,26 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/mapping"
 )
 
 func exprCommand() command {
 	return command{
 		name:    "expr",
-		args:    "'EXPRESSION' [--attrs JSON] [--default-domain DOMAIN] [--json]",
+		args:    "'EXPRESSION' [--attrs JSON | --user UPN-or-object-id] [--default-domain DOMAIN] [--json]",
 		summary: "evaluate an Entra mapping expression, like Entra's expression builder",
 		help: `
 Evaluates EXPRESSION in Entra's attribute-mapping language against the
-attributes given as a JSON object, and prints the value as Entra would send
-it, or the error with the position of the fault.
+attributes given as a JSON object (or those of a real Entra user, read from
+Microsoft Graph with the same credentials and flags as sync), and prints the
+value as Entra would send it, or the error with the position of the fault.
 
 Examples:
   druvasync expr 'Join(".", [givenName], [surname])' --attrs '{"givenName":"Zoë","surname":"Ångström"}'
   druvasync expr 'NormalizeDiacritics(ToLower([displayName]))' --attrs '{"displayName":"Zoë Å"}'
-  druvasync expr 'Not([IsSoftDeleted])' --attrs '{"IsSoftDeleted":false}'`,
+  druvasync expr 'Not([IsSoftDeleted])' --attrs '{"IsSoftDeleted":false}'
+  GRAPH_TOKEN=… druvasync expr 'Join("@", [mailNickname], "contoso.com")' --user ada@contoso.com --service-principal-id 0f1c…`,
 		run: runExpr,
 	}
 }
@@ -36,6 +39,10 @@ func runExpr(ctx context.Context, env *environment, args []string) int {
 	attrsJSON := fs.String("attrs", "{}", "source attributes as a JSON object")
 	domain := fs.String("default-domain", "", "the tenant's default domain, for DefaultDomain()")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	user := fs.String("user", "", "evaluate against this Entra user (userPrincipalName or object id) instead of --attrs")
+	graphURL := fs.String("graph-url", entra.DefaultGraphURL, "Microsoft Graph `URL` (with --user)")
+	spID := fs.String("service-principal-id", "", "object `ID` of the Druva app's service principal (with --user)")
+	appID := fs.String("app-id", "", "application `ID` of the Druva app (with --user)")
 	// The expression comes first; flags may follow it.
 	var text string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -47,12 +54,17 @@ func runExpr(ctx context.Context, env *environment, args []string) int {
 	if text == "" {
 		return fail(env, c.name, exitBadInput, errors.New("no expression given; usage: druvasync expr 'EXPRESSION' [--attrs JSON]"))
 	}
-	attrs, err := decodeAttributes(*attrsJSON)
+	expr, err := mapping.ParseExpression(text)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	expr, err := mapping.ParseExpression(text)
-	if err != nil {
+	var attrs mapping.Attributes
+	if *user != "" {
+		f := syncFlags{graphURL: *graphURL, servicePrincipalID: *spID, appID: *appID}
+		if attrs, err = readUserAttributes(ctx, env, &f, expr, *user); err != nil {
+			return fail(env, c.name, exitStatusFor(err), err)
+		}
+	} else if attrs, err = decodeAttributes(*attrsJSON); err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
 	var opts []mapping.EvalOption
@@ -111,4 +123,21 @@ func decodeAttributes(text string) (mapping.Attributes, error) {
 		return nil, errors.New("--attrs must be a JSON object such as {\"givenName\":\"Ada\"}")
 	}
 	return mapping.Attributes(attrs), nil
+}
+
+// readUserAttributes reads the attributes expr needs of one Entra user.
+func readUserAttributes(ctx context.Context, env *environment, f *syncFlags, expr *mapping.Expression, user string) (mapping.Attributes, error) {
+	set := &mapping.Set{Mappings: []mapping.Mapping{{Target: "userName", Type: mapping.TypeExpression, Source: expr.String(), Match: 1}}}
+	reader, err := f.entraReader(env, set)
+	if err != nil {
+		return nil, err
+	}
+	u, err := reader.ReadUser(ctx, user)
+	if errors.Is(err, entra.ErrNotFound) {
+		return nil, badInput("no Entra user %q: %v", user, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u.Attributes, nil
 }

@@ -278,6 +278,16 @@ func TestSyncPlanProvisionInProcess(t *testing.T) {
 	if _, err := d.UserByName("ola@contoso.example"); err != nil {
 		t.Fatalf("provision did not create the user: %v", err)
 	}
+	// expr against the same real user, read from Graph.
+	graphFlags := []string{"--graph-url", g.URL, "--service-principal-id", g.ServicePrincipalID}
+	status, out, errOut = runCLI(t, vars, append([]string{"expr", `Join("/", [givenName], ToUpper([surname]))`, "--user", "ola@contoso.example"}, graphFlags...)...)
+	if status != 0 || out != "Ola/NORDMANN\n" {
+		t.Fatalf("expr --user: status %d, stdout %q, stderr %q", status, out, errOut)
+	}
+	status, _, errOut = runCLI(t, vars, append([]string{"expr", `[mail]`, "--user", "nobody@contoso.example"}, graphFlags...)...)
+	if status != exitBadInput || !strings.Contains(errOut, "nobody@contoso.example") {
+		t.Fatalf("expr --user of a missing user: status %d, %s", status, errOut)
+	}
 	status, _, errOut = runCLI(t, vars, append([]string{"provision", "--user", "nobody@contoso.example"}, flags...)...)
 	if status != exitBadInput || !strings.Contains(errOut, "nobody@contoso.example") {
 		t.Fatalf("provision of a missing user: status %d, %s", status, errOut)
