@@ -490,17 +490,29 @@ func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error)
 	}
 	before := effectiveRoles(cur.AU, cur.AG, cur.M)
 	now := effectiveRoles(au, ag, m)
-	for _, id := range slices.Sorted(maps.Keys(before)) {
-		if _, ok := changed[id]; !ok && !slices.Equal(before[id], now[id]) {
-			order = append(order, id)
-			changed[id] = nil
+	// Users whose roles changed, those known before first, each group in
+	// id order. Only the few that differ are sorted, not every user.
+	var diff []string
+	for id, roles := range before {
+		if _, ok := changed[id]; !ok && !slices.Equal(roles, now[id]) {
+			diff = append(diff, id)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(now)) {
-		if _, ok := changed[id]; !ok && !slices.Equal(before[id], now[id]) {
-			order = append(order, id)
-			changed[id] = nil
+	slices.Sort(diff)
+	for _, id := range diff {
+		order = append(order, id)
+		changed[id] = nil
+	}
+	diff = diff[:0]
+	for id, roles := range now {
+		if _, ok := changed[id]; !ok && !slices.Equal(before[id], roles) {
+			diff = append(diff, id)
 		}
+	}
+	slices.Sort(diff)
+	for _, id := range diff {
+		order = append(order, id)
+		changed[id] = nil
 	}
 	// Users whose attributes are incomplete are read again.
 	var need []string
