@@ -488,31 +488,37 @@ func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error)
 	if err := rd.readMembers(ctx, reread, m); err != nil {
 		return nil, err
 	}
-	before := effectiveRoles(cur.AU, cur.AG, cur.M)
 	now := effectiveRoles(au, ag, m)
-	// Users whose roles changed, those known before first, each group in
-	// id order. Only the few that differ are sorted, not every user.
-	var diff []string
-	for id, roles := range before {
-		if _, ok := changed[id]; !ok && !slices.Equal(roles, now[id]) {
-			diff = append(diff, id)
+	// With the same assignments and no group read again, every user has
+	// the roles of the last read (effectiveRoles reads m only for the
+	// groups of ag, all reused from cur.M): nothing to compare.
+	before := now
+	if len(reread) > 0 || !maps.EqualFunc(au, cur.AU, slices.Equal[[]string]) || !maps.EqualFunc(ag, cur.AG, slices.Equal[[]string]) {
+		before = effectiveRoles(cur.AU, cur.AG, cur.M)
+		// Users whose roles changed, those known before first, each group
+		// in id order. Only the few that differ are sorted, not every user.
+		var diff []string
+		for id, roles := range before {
+			if _, ok := changed[id]; !ok && !slices.Equal(roles, now[id]) {
+				diff = append(diff, id)
+			}
 		}
-	}
-	slices.Sort(diff)
-	for _, id := range diff {
-		order = append(order, id)
-		changed[id] = nil
-	}
-	diff = diff[:0]
-	for id, roles := range now {
-		if _, ok := changed[id]; !ok && !slices.Equal(before[id], roles) {
-			diff = append(diff, id)
+		slices.Sort(diff)
+		for _, id := range diff {
+			order = append(order, id)
+			changed[id] = nil
 		}
-	}
-	slices.Sort(diff)
-	for _, id := range diff {
-		order = append(order, id)
-		changed[id] = nil
+		diff = diff[:0]
+		for id, roles := range now {
+			if _, ok := changed[id]; !ok && !slices.Equal(before[id], roles) {
+				diff = append(diff, id)
+			}
+		}
+		slices.Sort(diff)
+		for _, id := range diff {
+			order = append(order, id)
+			changed[id] = nil
+		}
 	}
 	// Users whose attributes are incomplete are read again.
 	var need []string
