@@ -543,10 +543,11 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 
 func createChanges(op *Operation) []PropertyChange {
 	secret := secretPaths(op)
-	var out []PropertyChange
-	for _, l := range leaves(op.Resource) {
+	ls := leaves(op.Resource)
+	out := make([]PropertyChange, 0, len(ls))
+	for _, l := range ls {
 		pc := PropertyChange{Path: l.path, Old: "(none)", New: render(l.value, true)}
-		if secret[canonicalPath(l.path)] {
+		if secret != nil && secret[canonicalPath(l.path)] {
 			pc.New, pc.Redacted = redactedValue, true
 		}
 		out = append(out, pc)

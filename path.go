@@ -252,7 +252,7 @@ type leaf struct {
 // elements of a multi-valued attribute that carry a type as
 // `emails[type eq "work"].value`; other lists whole. "schemas" is left out.
 func leaves(r scim.Resource) []leaf {
-	var out []leaf
+	out := make([]leaf, 0, 2*len(r))
 	for _, k := range slices.Sorted(maps.Keys(r)) {
 		v := r[k]
 		switch x := v.(type) {
@@ -283,22 +283,25 @@ func leaves(r scim.Resource) []leaf {
 // objects with distinct string "type" values; false otherwise.
 func typedElements(k string, list []any) ([]leaf, bool) {
 	var out []leaf
-	seen := map[string]bool{}
-	for _, e := range list {
+	for i, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
 			return nil, false
 		}
 		t, ok := m["type"].(string)
-		if !ok || seen[t] {
+		if !ok {
 			return nil, false
 		}
-		seen[t] = true
+		for _, prev := range list[:i] {
+			if prev.(map[string]any)["type"] == t {
+				return nil, false // two elements of one type: no path tells them apart
+			}
+		}
 		for _, sk := range slices.Sorted(maps.Keys(m)) {
 			if sk == "type" {
 				continue
 			}
-			out = append(out, leaf{fmt.Sprintf("%s[type eq %s].%s", k, scim.Quote(t), sk), m[sk]})
+			out = append(out, leaf{k + "[type eq " + scim.Quote(t) + "]." + sk, m[sk]})
 		}
 	}
 	return out, true
