@@ -93,11 +93,12 @@ func BenchmarkPlan100k(b *testing.B) { benchmarkPlan(b, 100_000) }
 // BenchmarkPlan1M plans 1,000,000 users against 1,000,000 Druva users
 // (target: under 3 s and 2 GiB on 2 cores; 10x users at most 11x time).
 func BenchmarkPlan1M(b *testing.B) { benchmarkPlan(b, 1_000_000) }
+
 // BenchmarkCreateChanges measures the provisioning-log change list built
 // for every create (leaf paths, rendered values, secrets masked).
 func BenchmarkCreateChanges(b *testing.B) {
 	op := &Operation{Action: ActionCreate, Resource: map[string]any{
-		"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+		"schemas":  []any{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
 		"userName": "ada@contoso.example", "displayName": "Ada Lovelace", "active": true, "externalId": "ada",
 		"name":   map[string]any{"givenName": "Ada", "familyName": "Lovelace"},
 		"emails": []any{map[string]any{"type": "work", "value": "ada@contoso.example"}},
