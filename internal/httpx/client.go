@@ -322,13 +322,18 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &callState{c: c, method: method, url: redactURL(u)}
+	full := u.String()
+	shown := full // the URL for errors and logs: no user info or fragment
+	if u.User != nil || u.Fragment != "" || u.RawFragment != "" {
+		shown = redactURL(u)
+	}
+	st := &callState{c: c, method: method, url: shown}
 	ctx = context.WithValue(ctx, callKey{}, st)
 	var body any
 	if req.Body != nil {
 		body = req.Body
 	}
-	rr, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), body)
+	rr, err := retryablehttp.NewRequestWithContext(ctx, method, full, body)
 	if err != nil {
 		return nil, fmt.Errorf("httpx: %s %s: %w", method, st.url, err)
 	}
