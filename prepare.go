@@ -92,7 +92,7 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 	} else {
 		d.Resource = m.Resource
 		d.Missing = m.Missing
-		d.Redacted = m.Redacted
+		d.Created = m.Created
 		d.Update = m.Update
 		d.Keys = m.Keys
 	}

@@ -99,9 +99,10 @@ type Mapped struct {
 	// for. An object with Missing paths must not be created: the planner
 	// reports it (Druva: "email is mandatory").
 	Missing []string
-	// Redacted lists the target paths whose value in Resource came from
-	// Redact (nil when none did): reports and plans must mask them.
-	Redacted []string
+	// Created lists every value of the create form by its mapping's target
+	// path, in set order, defaults included: what a provisioning log shows
+	// for a create. Values marked Redacted must be masked there.
+	Created []Assignment
 }
 
 // Assignment is one target value of an update.
@@ -785,6 +786,7 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	var out Mapped
 	out.Resource = res
 	out.Update = make([]Assignment, 0, c.nUpdate)
+	out.Created = make([]Assignment, 0, len(c.mappings))
 	if len(c.keys) > 0 {
 		out.Keys = make([]MatchKey, 0, len(c.keys))
 	}
@@ -847,9 +849,7 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			jv = cm.target.json(cm.def)
 		}
 		if jv != nil {
-			if v.redacted {
-				out.Redacted = append(out.Redacted, cm.m.Target)
-			}
+			out.Created = append(out.Created, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted && !v.IsNull()})
 			c.container(conts, cm.target.cid)[cm.target.leaf] = jv
 			if len(written) > 0 && jv != "" {
 				written[i] = true

@@ -113,7 +113,7 @@ func TestExpr(t *testing.T) {
 	if status != exitBadInput || !strings.Contains(errOut, "column") {
 		t.Errorf("syntax error: status %d, stderr %q (want the position)", status, errOut)
 	}
-	status, _, errOut = runCLI(t, nil, "expr", `Upper([x])`, "--attrs", `[1]`)
+	status, _, errOut = runCLI(t, nil, "expr", `ToUpper([x])`, "--attrs", `[1]`)
 	if status != exitBadInput || !strings.Contains(errOut, "--attrs") {
 		t.Errorf("bad attrs: status %d, stderr %q", status, errOut)
 	}
