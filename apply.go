@@ -542,23 +542,6 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 }
 
 func createChanges(op *Operation) []PropertyChange {
-	if op.Created == nil {
-		return leafChanges(op)
-	}
-	out := make([]PropertyChange, len(op.Created))
-	for i, a := range op.Created {
-		out[i] = PropertyChange{Path: a.Path, Old: "(none)", New: render(a.Value, true)}
-		if a.Redacted {
-			out[i].New, out[i].Redacted = redactedValue, true
-		}
-	}
-	return out
-}
-
-// leafChanges lists a create's values by the leaf paths of its resource, for
-// operations that do not carry their mapped values (built by hand, or
-// decoded from JSON); secrets the operation knows of are masked.
-func leafChanges(op *Operation) []PropertyChange {
 	secret := secretPaths(op)
 	ls := leaves(op.Resource)
 	out := make([]PropertyChange, 0, len(ls))

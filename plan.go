@@ -47,10 +47,9 @@ type Operation struct {
 	// existing user when the create meets a conflict (409).
 	Keys   []MatchKey   `json:"keys,omitempty"`
 	Update []Assignment `json:"update,omitempty"`
-	// Created lists the values of Resource by mapping target path (Create
-	// only); those marked Redacted are masked in plans, reports and the JSON
-	// form.
-	Created []Assignment `json:"created,omitempty"`
+	// Redacted lists the paths of Resource whose values came from Redact
+	// (Create only): plans, reports and the JSON form mask them.
+	Redacted []string `json:"redacted,omitempty"`
 }
 
 // MarshalJSON encodes the operation with every value of a redacted mapping
@@ -66,16 +65,20 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 	m := plain(o)
 	if m.Resource != nil {
 		m.Resource = m.Resource.Clone()
-		for _, a := range o.Created {
-			if a.Redacted {
-				if err := m.Resource.Set(a.Path, redactedValue); err != nil {
-					return nil, fmt.Errorf("druvascim: masking %s: %w", a.Path, err)
-				}
+		for _, p := range o.Redacted {
+			if err := m.Resource.Set(p, redactedValue); err != nil {
+				return nil, fmt.Errorf("druvascim: masking %s: %w", p, err)
 			}
 		}
 	}
-	m.Created = maskAssignments(m.Created)
-	m.Update = maskAssignments(m.Update)
+	if m.Update != nil {
+		m.Update = slices.Clone(m.Update)
+		for i := range m.Update {
+			if m.Update[i].Redacted {
+				m.Update[i].Value = redactedValue
+			}
+		}
+	}
 	if m.Patch != nil {
 		m.Patch = slices.Clone(m.Patch)
 		for i := range m.Patch {
@@ -97,11 +100,12 @@ func secretPaths(o *Operation) map[string]bool {
 		}
 		secret[canonicalPath(p)] = true
 	}
-	for _, list := range [][]Assignment{o.Created, o.Update} {
-		for _, a := range list {
-			if a.Redacted {
-				add(a.Path)
-			}
+	for _, p := range o.Redacted {
+		add(p)
+	}
+	for _, a := range o.Update {
+		if a.Redacted {
+			add(a.Path)
 		}
 	}
 	for _, c := range o.Changes {
@@ -110,21 +114,6 @@ func secretPaths(o *Operation) map[string]bool {
 		}
 	}
 	return secret
-}
-
-// maskAssignments returns a copy of list with redacted values masked (list
-// itself when nothing is redacted).
-func maskAssignments(list []Assignment) []Assignment {
-	if !slices.ContainsFunc(list, func(a Assignment) bool { return a.Redacted }) {
-		return list
-	}
-	out := slices.Clone(list)
-	for i := range out {
-		if out[i].Redacted {
-			out[i].Value = redactedValue
-		}
-	}
-	return out
 }
 
 // IsWrite reports whether the operation changes the target.
@@ -1018,7 +1007,7 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 	op.Resource = d.Resource
 	op.Keys = d.Keys
 	op.Update = d.Update
-	op.Created = d.Created
+	op.Redacted = d.Redacted
 	for _, k := range d.Keys {
 		op.Detail += fmt.Sprintf("no target user has %s = %q. ", k.Path, k.Value)
 	}

@@ -92,7 +92,7 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 	} else {
 		d.Resource = m.Resource
 		d.Missing = m.Missing
-		d.Created = m.Created
+		d.Redacted = m.Redacted
 		d.Update = m.Update
 		d.Keys = m.Keys
 	}

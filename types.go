@@ -145,9 +145,9 @@ type Desired struct {
 	// Missing lists required attributes the create form lacks
 	// (mapping.Mapped.Missing); such an object is never created.
 	Missing []string `json:"missing,omitempty"`
-	// Created lists the values of Resource by mapping target path, secrets
-	// marked Redacted: what plans and reports show for a create.
-	Created []Assignment `json:"created,omitempty"`
+	// Redacted lists the paths of Resource whose values came from Redact;
+	// plans and reports mask them.
+	Redacted []string `json:"redacted,omitempty"`
 	// MapError is set when the object's mappings failed to evaluate; an
 	// in-scope object with a MapError is skipped and reported.
 	MapError string `json:"mapError,omitempty"`

@@ -99,10 +99,9 @@ type Mapped struct {
 	// for. An object with Missing paths must not be created: the planner
 	// reports it (Druva: "email is mandatory").
 	Missing []string
-	// Created lists every value of the create form by its mapping's target
-	// path, in set order, defaults included: what a provisioning log shows
-	// for a create. Values marked Redacted must be masked there.
-	Created []Assignment
+	// Redacted lists the target paths whose value in Resource came from
+	// Redact (nil when none did): reports and plans must mask them.
+	Redacted []string
 }
 
 // Assignment is one target value of an update.
@@ -786,7 +785,6 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	var out Mapped
 	out.Resource = res
 	out.Update = make([]Assignment, 0, c.nUpdate)
-	out.Created = make([]Assignment, 0, len(c.mappings))
 	if len(c.keys) > 0 {
 		out.Keys = make([]MatchKey, 0, len(c.keys))
 	}
@@ -849,7 +847,9 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			jv = cm.target.json(cm.def)
 		}
 		if jv != nil {
-			out.Created = append(out.Created, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted && !v.IsNull()})
+			if v.redacted {
+				out.Redacted = append(out.Redacted, cm.m.Target)
+			}
 			c.container(conts, cm.target.cid)[cm.target.leaf] = jv
 			if len(written) > 0 && jv != "" {
 				written[i] = true
