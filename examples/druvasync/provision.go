@@ -39,28 +39,11 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 	if *user == "" {
 		return fail(env, c.name, exitBadInput, errors.New("--user is required: give the user's userPrincipalName or object id"))
 	}
-	if err := f.load(fs); err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	if err := f.validate(); err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	set, err := f.mappingSet()
+	w, err := f.wire(env, fs)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	client, err := f.druvaClient(env)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	reader, err := f.entraReader(env, set)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	store, err := stateStore(f.state)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
+	set, client, reader, store := w.set, w.client, w.reader, w.store
 	syncer, err := druvascim.NewSyncer(onDemandSource{reader}, client, set, store,
 		druvascim.WithPlanOptions(f.planOptions()...))
 	if err != nil {

@@ -63,28 +63,11 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	if status, ok := parseFlags(env, c, fs, args); !ok {
 		return status
 	}
-	if err := f.load(fs); err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	if err := f.validate(); err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	set, err := f.mappingSet()
+	w, err := f.wire(env, fs)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	client, err := f.druvaClient(env)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	reader, err := f.entraReader(env, set)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
-	store, err := stateStore(f.state)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
-	}
+	set, client, reader, store := w.set, w.client, w.reader, w.store
 	bars := newPhaseProgress(env, !f.jsonOut)
 	defer bars.Done()
 	opts := []druvascim.SyncOption{

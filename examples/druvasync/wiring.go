@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -153,4 +154,39 @@ func (f *syncFlags) planOptions() []druvascim.PlanOption {
 		opts = append(opts, druvascim.WithApproval())
 	}
 	return opts
+}
+
+// wired are the building blocks of a cycle, made from the flags.
+type wired struct {
+	set    *mapping.Set
+	client *druva.Client
+	reader *entra.Reader
+	store  druvascim.StateStore
+}
+
+// wire loads the configuration file, checks the flags and builds the mapping
+// set, the Druva client, the Entra reader and the state store. Every error is
+// bad input or configuration.
+func (f *syncFlags) wire(env *environment, fs *flag.FlagSet) (*wired, error) {
+	if err := f.load(fs); err != nil {
+		return nil, err
+	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	var w wired
+	var err error
+	if w.set, err = f.mappingSet(); err != nil {
+		return nil, err
+	}
+	if w.client, err = f.druvaClient(env); err != nil {
+		return nil, err
+	}
+	if w.reader, err = f.entraReader(env, w.set); err != nil {
+		return nil, err
+	}
+	if w.store, err = stateStore(f.state); err != nil {
+		return nil, err
+	}
+	return &w, nil
 }
