@@ -41,6 +41,11 @@
 //	res, err := s.Run(ctx)        // or s.DryRun(ctx): the same path, stopped before applying
 //	res.Report.WriteJSONLines(os.Stdout)
 //
+// An incremental cycle that read few changed objects (at most one per 200
+// links) does not list the target: it reads each object's linked user by id,
+// or looks unlinked ones up by their matching keys, so a quiet cycle sends
+// the target no request at all. Full reads list every user.
+//
 // [Syncer.ProvisionOnDemand] walks the same steps (import, scope, match,
 // action) for one user, like Entra's "provision on demand".
 //

@@ -223,6 +223,83 @@ func (s *Syncer) logf(msg string, args ...any) {
 	}
 }
 
+// lookupsPerLink bounds when an incremental cycle looks its objects' target
+// users up one by one ([Syncer.lookup]) instead of listing every target
+// user: at most one object per lookupsPerLink links, so that the lookups
+// (one or two requests an object) cost fewer requests than a list pass
+// (Druva pages hold 100 users).
+const lookupsPerLink = 200
+
+// lookup finds the target users one desired object may match without
+// listing them all, as on-demand provisioning does: its linked user (by id),
+// or else the users holding its matching keys, in precedence order until one
+// key finds any. Users already in seen are not returned again. notes say
+// what each key lookup found.
+func (s *Syncer) lookup(ctx context.Context, st *State, d *Desired, seen map[string]bool) ([]scim.Resource, []string, error) {
+	var current []scim.Resource
+	if tgt, ok := st.Links[d.SourceID]; ok {
+		if g, ok := s.dst.(UserGetter); ok {
+			u, err := g.GetUser(ctx, tgt)
+			switch {
+			case err == nil:
+				if !seen[tgt] {
+					current = append(current, u)
+				}
+				seen[tgt] = true
+				return current, nil, nil
+			case statusOf(err) != 404:
+				return nil, nil, fmt.Errorf("druvascim: read linked user %s: %w", tgt, err)
+			}
+		} else {
+			u, err := s.dst.FindUsers(ctx, "id", tgt)
+			if err != nil {
+				return nil, nil, fmt.Errorf("druvascim: read linked user %s: %w", tgt, err)
+			}
+			for _, x := range u {
+				if x.ID() == tgt {
+					if !seen[tgt] {
+						current = append(current, x)
+					}
+					seen[tgt] = true
+					return current, nil, nil
+				}
+			}
+		}
+	}
+	var notes []string
+	for _, k := range d.Keys {
+		found, err := s.dst.FindUsers(ctx, k.Path, k.Value)
+		if err != nil {
+			return nil, nil, fmt.Errorf("druvascim: look up %s = %q: %w", k.Path, k.Value, err)
+		}
+		notes = append(notes, fmt.Sprintf("%s = %q: %d user(s)", k.Path, k.Value, len(found)))
+		for _, u := range found {
+			if id := u.ID(); id != "" && !seen[id] {
+				seen[id] = true
+				current = append(current, u)
+			}
+		}
+		if len(found) > 0 {
+			break
+		}
+	}
+	return current, notes, nil
+}
+
+// lookupAll looks up the target users of every desired object.
+func (s *Syncer) lookupAll(ctx context.Context, st *State, desired []Desired) ([]scim.Resource, error) {
+	var current []scim.Resource
+	seen := map[string]bool{}
+	for i := range desired {
+		users, _, err := s.lookup(ctx, st, &desired[i], seen)
+		if err != nil {
+			return nil, err
+		}
+		current = append(current, users...)
+	}
+	return current, nil
+}
+
 // readTarget lists every target user; any error aborts (a partial listing
 // would look like users gone).
 func (s *Syncer) readTarget(ctx context.Context) ([]scim.Resource, error) {
@@ -264,16 +341,18 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 			break
 		}
 	}
-	// The source and the target are read at the same time; the source
-	// objects are mapped while the target listing goes on.
-	// A failure on either side stops the other.
+	// On a full read the source and the target are read at the same time;
+	// the source objects are mapped while the target listing goes on. A
+	// failure on either side stops the other. An incremental read comes
+	// first: when it returns few objects, their target users are looked up
+	// one by one rather than listed.
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
 	var current []scim.Resource
 	var listErr error
 	var listTime time.Duration
 	listed := make(chan struct{})
-	go func() {
+	listTarget := func() {
 		defer close(listed)
 		t := s.cfg.now()
 		current, listErr = s.readTarget(readCtx)
@@ -281,7 +360,12 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		if listErr != nil {
 			stopReading()
 		}
-	}()
+	}
+	if delta == "" {
+		go listTarget()
+	} else {
+		close(listed) // nothing to wait for until the source is read
+	}
 	abort := func(err error) (*Result, error) {
 		stopReading()
 		<-listed
@@ -315,6 +399,23 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	<-listed
 	if listErr != nil {
 		return nil, listErr
+	}
+	if delta != "" {
+		t := s.cfg.now()
+		if !full && len(desired)*lookupsPerLink <= len(st.Links) {
+			current, err = s.lookupAll(ctx, st, desired)
+			if err != nil {
+				return nil, fmt.Errorf("druvascim: read target users: %w", err)
+			}
+			s.logf("druvascim: target users looked up", "objects", len(desired), "users", len(current))
+		} else {
+			listed = make(chan struct{})
+			listTarget()
+			if listErr != nil {
+				return nil, listErr
+			}
+		}
+		listTime = s.cfg.now().Sub(t)
 	}
 	sum.ReadTarget, sum.TargetUsers = listTime, len(current)
 
@@ -467,49 +568,9 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, id string, dryRun bool) 
 	res.Steps = append(res.Steps, Step{Name: StepScope, Status: scopeStatus, Detail: scope})
 
 	// Match without listing every user: the linked user, then each key.
-	var current []scim.Resource
-	seen := map[string]bool{}
-	if tgt, ok := st.Links[d.SourceID]; ok {
-		if g, ok := s.dst.(UserGetter); ok {
-			u, err := g.GetUser(ctx, tgt)
-			switch {
-			case err == nil:
-				current = append(current, u)
-				seen[tgt] = true
-			case statusOf(err) != 404:
-				return fail(StepMatch, fmt.Errorf("druvascim: read linked user %s: %w", tgt, err))
-			}
-		} else {
-			u, err := s.dst.FindUsers(ctx, "id", tgt)
-			if err != nil {
-				return fail(StepMatch, fmt.Errorf("druvascim: read linked user %s: %w", tgt, err))
-			}
-			for _, x := range u {
-				if x.ID() == tgt {
-					current = append(current, x)
-					seen[tgt] = true
-				}
-			}
-		}
-	}
-	var matchNotes []string
-	if len(current) == 0 {
-		for _, k := range d.Keys {
-			found, err := s.dst.FindUsers(ctx, k.Path, k.Value)
-			if err != nil {
-				return fail(StepMatch, fmt.Errorf("druvascim: look up %s = %q: %w", k.Path, k.Value, err))
-			}
-			matchNotes = append(matchNotes, fmt.Sprintf("%s = %q: %d user(s)", k.Path, k.Value, len(found)))
-			for _, u := range found {
-				if id := u.ID(); id != "" && !seen[id] {
-					seen[id] = true
-					current = append(current, u)
-				}
-			}
-			if len(found) > 0 {
-				break
-			}
-		}
+	current, matchNotes, err := s.lookup(ctx, st, &d, map[string]bool{})
+	if err != nil {
+		return fail(StepMatch, err)
 	}
 	plan, perr := s.plan.Plan(PlanInput{Desired: ds, Current: current, State: st, Now: s.cfg.now()})
 	if plan == nil {
