@@ -102,7 +102,7 @@ func TestIncrementalCycleLooksUsersUp(t *testing.T) {
 	for _, id := range many {
 		check(t, g.UpdateUser(id, map[string]any{"displayName": "Changed " + id}))
 	}
-	res = must[*druvascim.Result](t)(s.Run(ctx))
+	must[*druvascim.Result](t)(s.Run(ctx))
 	counts = map[string]int{}
 	for _, k := range requests() {
 		counts[k]++
