@@ -329,7 +329,7 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 	}
 	cfg := config{graph: DefaultGraphURL, attrs: DefaultAttributes(), outOfScope: true,
 		pageSize: DefaultPageSize, concurrency: DefaultConcurrency,
-		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: sleep}
+		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: httpx.Sleep}
 	for _, o := range opts {
 		if o == nil {
 			return nil, errors.New("entra: NewReader: nil Option")
@@ -379,18 +379,3 @@ func (r *Reader) String() string {
 
 // Attributes returns the user properties the reader selects.
 func (r *Reader) Attributes() []string { return slices.Clone(r.cfg.attrs) }
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

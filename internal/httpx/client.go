@@ -132,7 +132,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		cooldown:      DefaultThrottleCooldown,
 		maxBody:       DefaultMaxBody,
 		userAgent:     UserAgent(),
-		wait:          sleep,
+		wait:          Sleep,
 		now:           time.Now,
 		random:        rand.Float64,
 	}

@@ -122,8 +122,9 @@ func (c *Client) waitLimiter(ctx context.Context) error {
 	return nil
 }
 
-// sleep is the default WaitFunc.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep is the default WaitFunc: it waits for d, or until ctx ends and
+// returns its error.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

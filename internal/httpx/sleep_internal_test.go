@@ -11,10 +11,10 @@ import (
 func TestDefaultSleepHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("sleep on a canceled context = %v", err)
 	}
-	if err := sleep(t.Context(), 0); err != nil {
-		t.Errorf("sleep(0) = %v", err)
+	if err := Sleep(t.Context(), 0); err != nil {
+		t.Errorf("Sleep(0) = %v", err)
 	}
 }
