@@ -439,3 +439,67 @@ func startFake(t *testing.T, bin string, args ...string) map[string]string {
 	go io.Copy(io.Discard, stdout)
 	return vals
 }
+
+// TestConfigFile drives plan from a configuration file that carries the
+// Druva URL, the service principal, a policy and a mapping set inline.
+func TestConfigFile(t *testing.T) {
+	g, d, vars, _ := fakePair(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "druvasync.yaml")
+	text := "druvaURL: " + d.URL + "\n" +
+		"graphURL: " + g.URL + "\n" +
+		"servicePrincipalId: " + g.ServicePrincipalID + "\n" +
+		"rate: 0\n" +
+		"maxDeletes: 7\n" +
+		"mappings:\n" +
+		"  name: backup accounts\n" +
+		"  required: [userName, displayName, 'emails[type eq \"work\"].value']\n" +
+		"  mappings:\n" +
+		"    - target: userName\n" +
+		"      expression: 'Join(\"@\", [mailNickname], \"backup.example\")'\n" +
+		"      match: 1\n" +
+		"    - target: displayName\n" +
+		"      direct: displayName\n" +
+		"    - target: emails[type eq \"work\"].value\n" +
+		"      direct: mail\n" +
+		"    - target: active\n" +
+		"      expression: Not([IsSoftDeleted])\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut := runCLI(t, vars, "plan", "--config", cfg, "--json")
+	if status != 0 {
+		t.Fatalf("plan --config: status %d\n%s\n%s", status, out, errOut)
+	}
+	var res struct {
+		Plan struct {
+			Operations []struct {
+				Action   string         `json:"action"`
+				Resource map[string]any `json:"resource"`
+			} `json:"operations"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("plan --json: %v\n%s", err, out)
+	}
+	creates := 0
+	for _, op := range res.Plan.Operations {
+		if op.Action != "Create" {
+			continue
+		}
+		creates++
+		name, _ := op.Resource["userName"].(string)
+		if !strings.HasSuffix(name, "@backup.example") {
+			t.Errorf("create with userName %q: the config's mapping was not used", name)
+		}
+		if _, ok := op.Resource["name"]; ok {
+			t.Errorf("create carries name, which the config's set does not map: %v", op.Resource)
+		}
+	}
+	if creates == 0 {
+		t.Fatalf("the plan creates nobody:\n%s", out)
+	}
+	if d.Len() != 0 {
+		t.Fatal("plan wrote to Druva")
+	}
+}
