@@ -254,6 +254,9 @@ type leaf struct {
 func leaves(r scim.Resource) []leaf {
 	out := make([]leaf, 0, 2*len(r))
 	for _, k := range slices.Sorted(maps.Keys(r)) {
+		if k == "schemas" {
+			continue
+		}
 		v := r[k]
 		switch x := v.(type) {
 		case map[string]any:
@@ -271,9 +274,7 @@ func leaves(r scim.Resource) []leaf {
 			}
 			out = append(out, leaf{k, v})
 		default:
-			if k != "schemas" {
-				out = append(out, leaf{k, v})
-			}
+			out = append(out, leaf{k, v})
 		}
 	}
 	return out

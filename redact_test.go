@@ -79,6 +79,9 @@ func TestRedactedValuesMasked(t *testing.T) {
 			}
 		}
 	}
+	if strings.Contains(plan.Format(), "schemas = ") {
+		t.Errorf("Format lists the schemas attribute as a property of the create:\n%s", plan.Format())
+	}
 	if !strings.Contains(plan.Format(), "employeeNumber = [REDACTED]") {
 		t.Errorf("Format does not show the masked create value:\n%s", plan.Format())
 	}
