@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,56 +80,20 @@ func scalarString(v any) (string, bool) {
 	return "", false
 }
 
-// equalValue compares a current target value with a desired one, tolerating
-// the encodings SCIM services use: booleans as "True"/"False", numbers as
-// strings or json.Number, []string against []any.
+// equalValue compares a current target value with a desired one: equal
+// when [scim.Equal] says so (numbers numerically, booleans against Entra's
+// "True"/"False", multi-valued attributes as sets), and with two tolerances
+// for what SCIM services send back: a desired string equals a number the
+// target renders as that string, and a desired object equals a current one
+// that holds at least its attributes.
 func equalValue(cur, want any) bool {
+	if scim.Equal(cur, want) {
+		return true
+	}
 	switch w := want.(type) {
 	case string:
-		if c, ok := cur.(string); ok {
-			return c == w
-		}
-		if c, ok := cur.(bool); ok {
-			return strings.EqualFold(w, strconv.FormatBool(c))
-		}
-		if c, ok := scalarString(cur); ok {
-			return c == w
-		}
-		return false
-	case bool:
-		switch c := cur.(type) {
-		case bool:
-			return c == w
-		case string:
-			return strings.EqualFold(c, strconv.FormatBool(w))
-		}
-		return false
-	case float64, json.Number, int, int64:
-		ws, _ := scalarString(w)
-		cs, ok := scalarString(cur)
-		return ok && cs == ws
-	case []string:
-		cl, ok := cur.([]any)
-		if !ok || len(cl) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !equalValue(cl[i], w[i]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		cl, ok := cur.([]any)
-		if !ok || len(cl) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !equalValue(cl[i], w[i]) {
-				return false
-			}
-		}
-		return true
+		c, ok := scalarString(cur)
+		return ok && c == w
 	case map[string]any:
 		cm, ok := cur.(map[string]any)
 		if !ok {
@@ -144,7 +107,7 @@ func equalValue(cur, want any) bool {
 		}
 		return true
 	}
-	return reflect.DeepEqual(cur, want)
+	return false
 }
 
 // render shows a value in plans and reports: JSON text, object keys sorted.
