@@ -194,14 +194,3 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 		return nil
 	}
 }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

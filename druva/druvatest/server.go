@@ -25,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/druvascim/druvascim/druva"
+	"github.com/druvascim/druvascim/internal/httpx"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -88,7 +89,7 @@ func NewServer(opts ...Option) *Server {
 
 // New starts a fake Druva and returns it, or an error for a bad option.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{maxPage: DefaultMaxPageSize, discovery: true, now: time.Now, sleep: sleep, maxBodySize: 1 << 20}
+	cfg := config{maxPage: DefaultMaxPageSize, discovery: true, now: time.Now, sleep: httpx.Sleep, maxBodySize: 1 << 20}
 	for _, o := range opts {
 		if o == nil {
 			return nil, errors.New("druvatest: nil option")
