@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva/druvatest"
 	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
@@ -34,9 +35,14 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	current := []scim.Resource{{"id": "d-1", "userName": "old@contoso.example", "displayName": "User old", "active": true,
+	srv := druvatest.NewServer()
+	defer srv.Close()
+	current, err := srv.SeedUsers(scim.Resource{"userName": "old@contoso.example", "displayName": "User old", "active": true,
 		"title": "public title", "externalId": "old",
-		"emails": []any{map[string]any{"type": "work", "value": "old@contoso.example"}}}}
+		"emails": []any{map[string]any{"type": "work", "value": "old@contoso.example"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	planner, err := druvascim.NewPlanner()
 	if err != nil {
 		t.Fatal(err)
@@ -61,11 +67,28 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var csv, lines bytes.Buffer
-	rep := &druvascim.Report{}
-	for _, op := range plan.Operations {
-		rep.Entries = append(rep.Entries, druvascim.Entry{Action: op.Action, Modified: op.Changes})
+	// Apply it to a fake Druva: the provisioning log of the real run.
+	state := druvascim.NewState()
+	rep, err := druvascim.Apply(t.Context(), srv.Client(), plan, state)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if n := len(rep.Failed()); n != 0 || rep.Summary.Statuses[druvascim.StatusSuccess] != 2 {
+		t.Fatalf("apply: %d failures, summary %+v", n, rep.Summary)
+	}
+	for _, e := range rep.Entries {
+		if e.Action == druvascim.ActionCreate && len(e.Modified) == 0 {
+			t.Fatalf("the create's log entry lists no properties: %+v", e)
+		}
+	}
+	created, err := srv.UserByName("new@contoso.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := created.Get("title"); v != always {
+		t.Errorf("Druva holds title %v, want the real value", v)
+	}
+	var csv, lines bytes.Buffer
 	if err := rep.WriteCSV(&csv); err != nil {
 		t.Fatal(err)
 	}
