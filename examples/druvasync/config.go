@@ -22,7 +22,8 @@ import (
 const maxConfigSize = 4 << 20
 
 // fileConfig is the optional configuration file of sync, plan and provision,
-// in YAML or JSON. Flags given on the command line win over the file.
+// in YAML or JSON (read by the YAML decoder, JSON being YAML). Flags given on
+// the command line win over the file.
 //
 //	druvaURL: https://apis.druva.com/insync/scim
 //	graphURL: https://graph.microsoft.com
@@ -38,20 +39,20 @@ const maxConfigSize = 4 << 20
 //	state: druvasync-state.json
 //	log: provisioning.jsonl
 type fileConfig struct {
-	DruvaURL             string    `yaml:"druvaURL" json:"druvaURL"`
-	GraphURL             string    `yaml:"graphURL" json:"graphURL"`
-	ServicePrincipalID   string    `yaml:"servicePrincipalId" json:"servicePrincipalId"`
-	AppID                string    `yaml:"appId" json:"appId"`
-	IncludeDefaultAccess bool      `yaml:"includeDefaultAccess" json:"includeDefaultAccess"`
-	ExpandNestedGroups   bool      `yaml:"expandNestedGroups" json:"expandNestedGroups"`
-	Mappings             yaml.Node `yaml:"mappings" json:"-"`
-	MaxDeletes           *int      `yaml:"maxDeletes" json:"maxDeletes"`
-	AllowDeletes         bool      `yaml:"allowDeletes" json:"allowDeletes"`
-	MaxSourceShrink      *float64  `yaml:"maxSourceShrink" json:"maxSourceShrink"`
-	Concurrency          *int      `yaml:"concurrency" json:"concurrency"`
-	Rate                 *float64  `yaml:"rate" json:"rate"`
-	State                string    `yaml:"state" json:"state"`
-	Log                  string    `yaml:"log" json:"log"`
+	DruvaURL             string    `yaml:"druvaURL"`
+	GraphURL             string    `yaml:"graphURL"`
+	ServicePrincipalID   string    `yaml:"servicePrincipalId"`
+	AppID                string    `yaml:"appId"`
+	IncludeDefaultAccess bool      `yaml:"includeDefaultAccess"`
+	ExpandNestedGroups   bool      `yaml:"expandNestedGroups"`
+	Mappings             yaml.Node `yaml:"mappings"`
+	MaxDeletes           *int      `yaml:"maxDeletes"`
+	AllowDeletes         bool      `yaml:"allowDeletes"`
+	MaxSourceShrink      *float64  `yaml:"maxSourceShrink"`
+	Concurrency          *int      `yaml:"concurrency"`
+	Rate                 *float64  `yaml:"rate"`
+	State                string    `yaml:"state"`
+	Log                  string    `yaml:"log"`
 }
 
 // syncFlags are the inputs shared by sync, plan, provision and

@@ -502,4 +502,18 @@ func TestConfigFile(t *testing.T) {
 	if d.Len() != 0 {
 		t.Fatal("plan wrote to Druva")
 	}
+
+	// The same file as JSON, without mappings: the Druva default set.
+	jsonCfg := filepath.Join(dir, "druvasync.json")
+	body, err := json.Marshal(map[string]any{"druvaURL": d.URL, "graphURL": g.URL, "servicePrincipalId": g.ServicePrincipalID, "rate": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jsonCfg, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut = runCLI(t, vars, "plan", "--config", jsonCfg)
+	if status != 0 || !strings.Contains(out, "+ create") || strings.Contains(out, "@backup.example") {
+		t.Fatalf("plan --config JSON: status %d\n%s\n%s", status, out, errOut)
+	}
 }
