@@ -591,6 +591,19 @@ func (s *Server) deltaStart(w http.ResponseWriter, r *http.Request, kind string,
 	return t, sel, false, true
 }
 
+// deltaPage answers one page of a delta round: with a nextLink that resumes
+// at position p while p < total, else with the deltaLink that starts the
+// next round from now.
+func (s *Server) deltaPage(w http.ResponseWriter, r *http.Request, items []map[string]any, t pageToken, p, total int) {
+	if p < total {
+		t.P = p
+		s.page(w, r, items, &t, nil)
+		return
+	}
+	t.S, t.P = t.U, 0
+	s.page(w, r, items, nil, &t)
+}
+
 func (s *Server) getUsersDelta(w http.ResponseWriter, r *http.Request) {
 	t, sel, latest, ok := s.deltaStart(w, r, "ud", isUserProp, "user")
 	if !ok {
@@ -599,9 +612,7 @@ func (s *Server) getUsersDelta(w http.ResponseWriter, r *http.Request) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if latest {
-		d := t
-		d.S, d.P = t.U, 0
-		s.page(w, r, nil, nil, &d)
+		s.deltaPage(w, r, nil, t, 0, 0)
 		return
 	}
 	sels := sel
@@ -638,14 +649,7 @@ func (s *Server) getUsersDelta(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if p < len(s.users) {
-		t.P = p
-		s.page(w, r, items, &t, nil)
-		return
-	}
-	d := t
-	d.S, d.P = t.U, 0
-	s.page(w, r, items, nil, &d)
+	s.deltaPage(w, r, items, t, p, len(s.users))
 }
 
 func (s *Server) getGroupsDelta(w http.ResponseWriter, r *http.Request) {
@@ -656,9 +660,7 @@ func (s *Server) getGroupsDelta(w http.ResponseWriter, r *http.Request) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if latest {
-		d := t
-		d.S, d.P = t.U, 0
-		s.page(w, r, nil, nil, &d)
+		s.deltaPage(w, r, nil, t, 0, 0)
 		return
 	}
 	sels := sel
@@ -730,14 +732,7 @@ func (s *Server) getGroupsDelta(w http.ResponseWriter, r *http.Request) {
 			items = append(items, out)
 		}
 	}
-	if p < len(s.groups) {
-		t.P = p
-		s.page(w, r, items, &t, nil)
-		return
-	}
-	d := t
-	d.S, d.P = t.U, 0
-	s.page(w, r, items, nil, &d)
+	s.deltaPage(w, r, items, t, p, len(s.groups))
 }
 
 func (s *Server) memberLive(m member) bool {
