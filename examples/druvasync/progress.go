@@ -20,10 +20,10 @@ type progress struct {
 	bar *progressbar.ProgressBar
 }
 
-// newProgress starts a bar of total steps described by what. It draws only
-// when enabled (stdout is a terminal and output is not JSON).
-func newProgress(w io.Writer, enabled bool, total int, what string) *progress {
-	if !enabled || total <= 0 {
+// newProgress starts a bar of total steps described by what; with an
+// unknown total (0) it draws nothing.
+func newProgress(w io.Writer, total int, what string) *progress {
+	if total <= 0 {
 		return &progress{}
 	}
 	bar := progressbar.NewOptions(total,
@@ -82,7 +82,7 @@ func (p *phaseProgress) Update(pr druvascim.Progress) {
 			p.bar.Done()
 		}
 		p.phase, p.done = pr.Phase, 0
-		p.bar = newProgress(p.w, true, pr.Total, pr.Phase)
+		p.bar = newProgress(p.w, pr.Total, pr.Phase)
 	}
 	if pr.Done > p.done {
 		p.bar.Add(pr.Done - p.done)
