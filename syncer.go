@@ -352,17 +352,16 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	var listErr error
 	var listTime time.Duration
 	listed := make(chan struct{})
-	listTarget := func() {
-		defer close(listed)
-		t := s.cfg.now()
-		current, listErr = s.readTarget(readCtx)
-		listTime = s.cfg.now().Sub(t)
-		if listErr != nil {
-			stopReading()
-		}
-	}
 	if delta == "" {
-		go listTarget()
+		go func() {
+			defer close(listed)
+			t := s.cfg.now()
+			current, listErr = s.readTarget(readCtx)
+			listTime = s.cfg.now().Sub(t)
+			if listErr != nil {
+				stopReading()
+			}
+		}()
 	} else {
 		close(listed) // nothing to wait for until the source is read
 	}
@@ -405,15 +404,14 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		if !full && len(desired)*lookupsPerLink <= len(st.Links) {
 			current, err = s.lookupAll(ctx, st, desired)
 			if err != nil {
-				return nil, fmt.Errorf("druvascim: read target users: %w", err)
+				err = fmt.Errorf("druvascim: read target users: %w", err)
 			}
 			s.logf("druvascim: target users looked up", "objects", len(desired), "users", len(current))
 		} else {
-			listed = make(chan struct{})
-			listTarget()
-			if listErr != nil {
-				return nil, listErr
-			}
+			current, err = s.readTarget(ctx)
+		}
+		if err != nil {
+			return nil, err
 		}
 		listTime = s.cfg.now().Sub(t)
 	}
