@@ -541,20 +541,6 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 	return changes, "", err
 }
 
-func createChanges(op *Operation) []PropertyChange {
-	secret := secretPaths(op)
-	ls := leaves(op.Resource)
-	out := make([]PropertyChange, 0, len(ls))
-	for _, l := range ls {
-		pc := PropertyChange{Path: l.path, Old: "(none)", New: render(l.value, true)}
-		if secret != nil && secret[canonicalPath(l.path)] {
-			pc.New, pc.Redacted = redactedValue, true
-		}
-		out = append(out, pc)
-	}
-	return out
-}
-
 // diffUpdate is the update rule shared by the planner's adoption path: the
 // assignments whose current value differs, plus re-enabling.
 func diffUpdate(paths map[string]*attrPath, update []Assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {

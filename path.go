@@ -121,74 +121,81 @@ func render(v any, present bool) string {
 	case bool:
 		return strconv.FormatBool(x)
 	}
-	var b strings.Builder
-	if !renderTo(&b, v, 0) {
-		out, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Sprint(v)
-		}
-		return string(out)
-	}
-	return b.String()
+	return string(appendRender(nil, v))
 }
 
-// renderTo writes the JSON text of the values SCIM resources hold without
-// reflection; false for anything else (the caller falls back to
-// encoding/json).
-func renderTo(b *strings.Builder, v any, depth int) bool {
-	if depth > 32 {
-		return false
+// appendRender appends render's text of a present value to dst.
+func appendRender(dst []byte, v any) []byte {
+	n := len(dst)
+	if out, ok := appendJSONText(dst, v, 0); ok {
+		return out
 	}
+	dst = dst[:n]
+	out, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Append(dst, v)
+	}
+	return append(dst, out...)
+}
+
+// appendJSONText appends the JSON text of the values SCIM resources hold
+// without reflection; false for anything else (the caller falls back to
+// encoding/json).
+func appendJSONText(b []byte, v any, depth int) ([]byte, bool) {
+	if depth > 32 {
+		return b, false
+	}
+	ok := true
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("null")
+		b = append(b, "null"...)
 	case string:
-		b.WriteString(strconv.Quote(x))
+		b = strconv.AppendQuote(b, x)
 	case bool:
-		b.WriteString(strconv.FormatBool(x))
+		b = strconv.AppendBool(b, x)
 	case float64:
-		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+		b = strconv.AppendFloat(b, x, 'g', -1, 64)
 	case json.Number:
-		b.WriteString(x.String())
+		b = append(b, x...)
 	case int:
-		b.WriteString(strconv.Itoa(x))
+		b = strconv.AppendInt(b, int64(x), 10)
 	case []any:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			if !renderTo(b, e, depth+1) {
-				return false
+			if b, ok = appendJSONText(b, e, depth+1); !ok {
+				return b, false
 			}
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	case []string:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(strconv.Quote(e))
+			b = strconv.AppendQuote(b, e)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	case map[string]any:
-		b.WriteByte('{')
+		b = append(b, '{')
 		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(strconv.Quote(k))
-			b.WriteByte(':')
-			if !renderTo(b, x[k], depth+1) {
-				return false
+			b = strconv.AppendQuote(b, k)
+			b = append(b, ':')
+			if b, ok = appendJSONText(b, x[k], depth+1); !ok {
+				return b, false
 			}
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	default:
-		return false
+		return b, false
 	}
-	return true
+	return b, true
 }
 
 // redactedValue replaces secret values in plans and reports.
@@ -204,69 +211,121 @@ func canonicalPath(p string) string {
 	return strings.ToLower(p)
 }
 
-// leaf is one attribute value of a resource and the SCIM path that reaches it.
-type leaf struct {
-	path  string
-	value any
-}
-
-// leaves lists a resource's values by SCIM path, sorted: sub-attributes as
-// "name.givenName", extension attributes as "urn:…:User:department",
-// elements of a multi-valued attribute that carry a type as
-// `emails[type eq "work"].value`; other lists whole. "schemas" is left out.
-func leaves(r scim.Resource) []leaf {
-	out := make([]leaf, 0, 2*len(r))
-	for _, k := range slices.Sorted(maps.Keys(r)) {
-		if k == "schemas" {
-			continue
-		}
+// createChanges lists a create's properties for the provisioning log, each
+// "(none)" → its value, secrets masked. The properties are the resource's
+// values by SCIM path, sorted: sub-attributes as "name.givenName",
+// extension attributes as "urn:…:User:department", elements of a
+// multi-valued attribute that carry distinct types as
+// `emails[type eq "work"].value`, other lists whole; "schemas" is left out.
+//
+// Every create of a sync builds one, so all paths and values are written
+// into one buffer and cut out of one string: a handful of allocations per
+// create instead of two per property.
+func createChanges(op *Operation) []PropertyChange {
+	r := op.Resource
+	var keys [32]string
+	t := changeText{buf: make([]byte, 0, 512), spans: make([]changeSpan, 0, 2*len(r)), secret: secretPaths(op)}
+	for _, k := range sortedKeys(r, "schemas", keys[:0]) {
 		v := r[k]
 		switch x := v.(type) {
 		case map[string]any:
 			sep := "."
-			if strings.HasPrefix(strings.ToLower(k), "urn:") {
+			if len(k) >= 4 && strings.EqualFold(k[:4], "urn:") {
 				sep = ":"
 			}
-			for _, sk := range slices.Sorted(maps.Keys(x)) {
-				out = append(out, leaf{k + sep + sk, x[sk]})
+			var sub [16]string
+			for _, sk := range sortedKeys(x, "", sub[:0]) {
+				t.add(x[sk], k, sep, sk)
 			}
 		case []any:
-			if typed, ok := typedElements(k, x); ok {
-				out = append(out, typed...)
+			if !distinctTypes(x) {
+				t.add(v, k)
 				continue
 			}
-			out = append(out, leaf{k, v})
+			for _, e := range x {
+				m := e.(map[string]any)
+				typ := scim.Quote(m["type"].(string))
+				var sub [16]string
+				for _, sk := range sortedKeys(m, "type", sub[:0]) {
+					t.add(m[sk], k, "[type eq ", typ, "].", sk)
+				}
+			}
 		default:
-			out = append(out, leaf{k, v})
+			t.add(v, k)
+		}
+	}
+	text := string(t.buf)
+	out := make([]PropertyChange, len(t.spans))
+	for i, sp := range t.spans {
+		out[i] = PropertyChange{Path: text[sp.path0:sp.path1], Old: "(none)", New: text[sp.path1:sp.end]}
+		if sp.redacted {
+			out[i].New, out[i].Redacted = redactedValue, true
 		}
 	}
 	return out
 }
 
-// typedElements flattens a multi-valued attribute whose elements are
-// objects with distinct string "type" values; false otherwise.
-func typedElements(k string, list []any) ([]leaf, bool) {
-	var out []leaf
+// changeText collects the paths and rendered values of createChanges in one
+// buffer: span i is buf[path0:path1] (the path) then buf[path1:end] (the
+// value, empty for a secret, which is never rendered).
+type changeText struct {
+	buf    []byte
+	spans  []changeSpan
+	secret map[string]bool // canonical paths of redacted values
+}
+
+type changeSpan struct {
+	path0, path1, end int
+	redacted          bool
+}
+
+// add appends the path made of parts and the rendering of v.
+func (t *changeText) add(v any, parts ...string) {
+	p0 := len(t.buf)
+	for _, s := range parts {
+		t.buf = append(t.buf, s...)
+	}
+	p1 := len(t.buf)
+	if t.secret != nil && t.secret[canonicalPath(string(t.buf[p0:p1]))] {
+		t.spans = append(t.spans, changeSpan{p0, p1, p1, true})
+		return
+	}
+	t.buf = appendRender(t.buf, v)
+	t.spans = append(t.spans, changeSpan{p0, p1, len(t.buf), false})
+}
+
+// sortedKeys appends m's keys except skip to dst and sorts them.
+func sortedKeys(m map[string]any, skip string, dst []string) []string {
+	for k := range m {
+		if k != skip {
+			dst = append(dst, k)
+		}
+	}
+	slices.Sort(dst)
+	return dst
+}
+
+// distinctTypes reports whether every element of a multi-valued attribute
+// is an object with a string "type" no other element has, so that a path
+// such as `emails[type eq "work"].value` names each value.
+func distinctTypes(list []any) bool {
+	if len(list) == 0 {
+		return false
+	}
 	for i, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, false
+			return false
 		}
 		t, ok := m["type"].(string)
 		if !ok {
-			return nil, false
+			return false
 		}
 		for _, prev := range list[:i] {
 			if prev.(map[string]any)["type"] == t {
-				return nil, false // two elements of one type: no path tells them apart
+				return false // two elements of one type: no path tells them apart
 			}
-		}
-		for _, sk := range slices.Sorted(maps.Keys(m)) {
-			if sk == "type" {
-				continue
-			}
-			out = append(out, leaf{k + "[type eq " + scim.Quote(t) + "]." + sk, m[sk]})
 		}
 	}
-	return out, true
+	return true
 }
