@@ -23,6 +23,7 @@ import (
 // found).
 type Client struct {
 	h        *httpx.Client
+	accept   http.Header // the Accept header of every request; never modified
 	pageSize int
 	groups   *bool
 	now      func() time.Time
@@ -61,7 +62,8 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("druva: %w", err)
 	}
-	return &Client{h: h, pageSize: o.pageSize, groups: o.groups, now: o.now}, nil
+	return &Client{h: h, accept: http.Header{"Accept": {scimJSON + ", application/json"}},
+		pageSize: o.pageSize, groups: o.groups, now: o.now}, nil
 }
 
 // BaseURL returns the SCIM base URL the client talks to.
@@ -104,7 +106,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		Query:       query,
 		Body:        raw,
 		ContentType: scimJSON,
-		Header:      http.Header{"Accept": {scimJSON + ", application/json"}},
+		Header:      c.accept,
 	})
 	if err != nil {
 		if errors.Is(err, httpx.ErrRateLimitWait) {

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,11 +63,12 @@ func UserAgent() string { return "druvascim/" + Version() }
 // client-side rate limit, retries with capped backoff, bounded bodies. It is
 // safe for concurrent use and immutable after [New].
 type Client struct {
-	cfg   config
-	base  *url.URL
-	lim   *limiter
-	rc    *retryablehttp.Client
-	stats counters
+	cfg     config
+	base    *url.URL
+	baseStr string // base.String() when simple paths may be appended to it
+	lim     *limiter
+	rc      *retryablehttp.Client
+	stats   counters
 }
 
 type counters struct {
@@ -92,8 +92,9 @@ type Request struct {
 	Path string
 	// Query is added to Path's own query.
 	Query url.Values
-	// Header holds extra headers. Authorization and User-Agent are set by
-	// the Client.
+	// Header holds extra headers, read and never modified (one map may
+	// serve every request). Authorization and User-Agent are set by the
+	// Client.
 	Header http.Header
 	// Body is sent as is on every attempt (nil: no body).
 	Body []byte
@@ -145,6 +146,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		}
 	}
 	c := &Client{cfg: cfg, base: u, lim: newLimiter(cfg.rate, cfg.burst, cfg.cooldown)}
+	if u.RawPath == "" && u.User == nil {
+		// The base path needs no escaping, so a simple path appended to the
+		// base's text is the URL Resolve would build.
+		c.baseStr = u.String()
+	}
 
 	hc := cfg.httpClient
 	if hc == nil {
@@ -289,6 +295,32 @@ func (c *Client) Resolve(path string, query url.Values) (*url.URL, error) {
 	return u, nil
 }
 
+// simplePath reports whether path is a plain relative path ("Users",
+// "/Groups/abc-1") that [Client.Resolve] would only append to the base path,
+// and returns it without its leading slash. Such paths, the common case, skip
+// URL parsing.
+func (c *Client) simplePath(path string) (string, bool) {
+	if c.baseStr == "" {
+		return "", false
+	}
+	path = strings.TrimPrefix(path, "/")
+	if path == "" {
+		return "", false
+	}
+	prev := byte('/') // so a second leading slash (a scheme-relative URL) is refused
+	for i := 0; i < len(path); i++ {
+		b := path[i]
+		switch {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '_', b == '~':
+		case b == '/' && prev != '/':
+		default:
+			return "", false // dots, escapes, queries, schemes, empty segments: Resolve decides
+		}
+		prev = b
+	}
+	return path, true
+}
+
 // callState is one logical request's bookkeeping, reached by checkRetry
 // through the request context.
 type callState struct {
@@ -318,15 +350,17 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	u, err := c.Resolve(req.Path, req.Query)
-	if err != nil {
-		return nil, err
+	var full string
+	if p, ok := c.simplePath(req.Path); ok && len(req.Query) == 0 {
+		full = c.baseStr + p
+	} else {
+		u, err := c.Resolve(req.Path, req.Query)
+		if err != nil {
+			return nil, err
+		}
+		full = u.String() // Resolve leaves no user info or fragment
 	}
-	full := u.String()
-	shown := full // the URL for errors and logs: no user info or fragment
-	if u.User != nil || u.Fragment != "" || u.RawFragment != "" {
-		shown = redactURL(u)
-	}
+	shown := full // the URL for errors and logs
 	st := &callState{c: c, method: method, url: shown}
 	ctx = context.WithValue(ctx, callKey{}, st)
 	var body any
@@ -381,8 +415,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Method: method, URL: st.url, Attempts: st.attempts}
 	if st.bodyRead {
-		out.Body = st.body
-		drain(resp.Body)
+		out.Body = st.body // resp.Body is http.NoBody: read and closed already
 	} else {
 		b, err := c.readBody(resp)
 		if err != nil {
@@ -445,8 +478,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			}
 			err = rerr // a body cut short is a transport failure
 		} else {
+			// The bytes are kept in st; retryablehttp only drains and
+			// closes the body it sees.
 			st.body, st.bodyRead = b, true
-			resp.Body = io.NopCloser(bytes.NewReader(b))
+			resp.Body = http.NoBody
 		}
 	}
 	var retryAfter time.Duration
