@@ -14,8 +14,9 @@ import (
 // concurrency) from a generated tenant of 10,000 or 100,000 users into an
 // empty fake Druva, client limiters off. Beside it, in the same iteration,
 // a bare net/http loop POSTs the very bodies the Syncer sent (derived from
-// the plan; TestPerfSmoke checks them against the wire) with the same concurrency into another empty fake Druva, once
-// before and once after the cycle; its throughput is the mean of both.
+// the plan; TestPerfSmoke checks them against the wire) with the same
+// concurrency into another empty fake Druva, twice after the cycle (the
+// bodies come from its plan); its throughput is the mean of both.
 //
 // Metrics: users/s of the whole cycle, of its apply phase and of the bare
 // loop; the ratios apply/bare and cycle/bare (target: >= 0.8); Graph and
