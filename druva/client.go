@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/internal/jsonx"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -95,8 +95,11 @@ const scimJSON = "application/scim+json"
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
 	var raw []byte
 	if body != nil {
+		if r, ok := body.(scim.Resource); ok {
+			body = map[string]any(r) // the generic form jsonx encodes without reflection
+		}
 		var err error
-		if raw, err = json.Marshal(body); err != nil {
+		if raw, err = jsonx.Marshal(body); err != nil {
 			return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
 		}
 	}
@@ -134,7 +137,8 @@ func decodeResource(resp *httpx.Response) (scim.Resource, error) {
 	return r, nil
 }
 
-// decodeObject decodes a JSON object, numbers kept as json.Number.
+// decodeObject decodes a JSON object, numbers kept as json.Number; data
+// after the object is refused.
 func decodeObject(b []byte) (scim.Resource, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
@@ -143,44 +147,11 @@ func decodeObject(b []byte) (scim.Resource, error) {
 	if b[0] != '{' {
 		return nil, fmt.Errorf("body is not a JSON object: %q", printable(b, 80))
 	}
-	var m map[string]any
-	if !hasNumber(b) {
-		// No number to keep exact: the cheaper decoder gives the same result.
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("decoding JSON: %w", err)
-		}
-		return scim.Resource(m), nil
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&m); err != nil {
+	m, err := jsonx.DecodeObject(b)
+	if err != nil {
 		return nil, fmt.Errorf("decoding JSON: %w", err)
 	}
-	if d.InputOffset() != int64(len(b)) {
-		// b is trimmed, so anything after the object is trailing data
-		// (Decoder.More misses a stray closing bracket).
-		return nil, errors.New("trailing data after the JSON object")
-	}
 	return scim.Resource(m), nil
-}
-
-// hasNumber reports whether JSON text b holds a number literal outside
-// strings (a minus sign or digit outside quotes).
-func hasNumber(b []byte) bool {
-	in, esc := false, false
-	for _, c := range b {
-		switch {
-		case esc:
-			esc = false
-		case in && c == '\\':
-			esc = true
-		case c == '"':
-			in = !in
-		case !in && (c == '-' || (c >= '0' && c <= '9')):
-			return true
-		}
-	}
-	return false
 }
 
 // resourcePath returns "<kind>/<escaped id>", refusing ids that cannot name

@@ -1,6 +1,10 @@
 package druva
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/druvascim/druvascim/internal/httpx"
@@ -36,10 +40,11 @@ func FuzzDecodePage(f *testing.F) {
 	})
 }
 
-// FuzzDecodeObject: the fast path and the exact-number path agree on
-// whether a body is a JSON object.
+// FuzzDecodeObject: decodeObject accepts exactly the bodies encoding/json
+// reads as one JSON object (nothing after it), with the same value,
+// numbers kept exact.
 func FuzzDecodeObject(f *testing.F) {
-	for _, s := range []string{`{"id":"a","n":1}`, `{"a":"\"-1"}`, `{"a":"\\"}`, `{} {}`, `[1]`, `{"a":-0.5e3}`} {
+	for _, s := range []string{`{"id":"a","n":1}`, `{"a":"\"-1"}`, `{"a":"\\"}`, `{} {}`, `[1]`, `{"a":-0.5e3}`, `{"a":1}]`, ` {"a":[{}]} `} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -47,12 +52,20 @@ func FuzzDecodeObject(f *testing.F) {
 		if err == nil && r == nil {
 			t.Fatal("nil resource without error")
 		}
-		if err == nil && !hasNumber(b) {
-			for _, v := range r {
-				if _, isFloat := v.(float64); isFloat {
-					t.Fatalf("number decoded on the fast path: %q", b)
-				}
+		var want map[string]any
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		werr := d.Decode(&want)
+		if werr == nil {
+			if rest := bytes.TrimSpace(b[d.InputOffset():]); len(rest) > 0 || want == nil {
+				werr = errors.New("not exactly one object")
 			}
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("decodeObject(%q): error %v, encoding/json: %v", b, err, werr)
+		}
+		if err == nil && !reflect.DeepEqual(map[string]any(r), want) {
+			t.Fatalf("decodeObject(%q) = %#v, encoding/json %#v", b, r, want)
 		}
 	})
 }
