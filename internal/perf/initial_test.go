@@ -15,11 +15,15 @@ import (
 // empty fake Druva, client limiters off. Beside it, in the same iteration,
 // a bare net/http loop POSTs the very bodies the Syncer sent (derived from
 // the plan; TestPerfSmoke checks them against the wire) with the same
-// concurrency into another empty fake Druva, twice after the cycle (the
-// bodies come from its plan); its throughput is the mean of both.
+// concurrency into another empty fake Druva, after the cycle (the bodies come
+// from its plan). It runs four times, alternating two kinds: "bare" decodes
+// each answer with encoding/json, as a client that uses the created user
+// must; "bare-raw" only reads the answer and checks its status, the least a
+// client can do. Each kind's throughput is the mean of its two runs.
 //
-// Metrics: users/s of the whole cycle, of its apply phase and of the bare
-// loop; the ratios apply/bare and cycle/bare (target: >= 0.8); Graph and
+// Metrics: users/s of the whole cycle, of its apply phase and of both bare
+// loops; the ratios apply/bare, apply/bare-raw and cycle/bare (target:
+// >= 0.8); Graph and
 // Druva requests by kind; the peak sampled HeapInuse, the HeapInuse before
 // the cycle (the fakes' data: peak minus base is the cycle's own) and the
 // bytes allocated by the cycle (whole process, so both fakes' work is
@@ -37,8 +41,8 @@ func benchInitial(b *testing.B, users int) {
 	var last cycle
 	var peak uint64
 	var alloc uint64
-	var bareFirst, bareLast time.Duration
-	var applyCPU, bareCPU, cycleCPU time.Duration
+	var bareFirst, bareLast, rawWall time.Duration
+	var applyCPU, bareCPU, rawCPU, cycleCPU time.Duration
 	for range b.N {
 		b.StopTimer()
 		r := newRig(b, rigConfig{users: users})
@@ -56,9 +60,13 @@ func benchInitial(b *testing.B, users int) {
 		}
 		r.graph.Close()
 		r.druva.Close()
-		bare1, cpu1 := bare(b, bodies, druvascim.DefaultConcurrency)
-		bare2, cpu2 := bare(b, bodies, druvascim.DefaultConcurrency)
+		bare1, cpu1 := bare(b, bodies, druvascim.DefaultConcurrency, true)
+		raw1, rcpu1 := bare(b, bodies, druvascim.DefaultConcurrency, false)
+		bare2, cpu2 := bare(b, bodies, druvascim.DefaultConcurrency, true)
+		raw2, rcpu2 := bare(b, bodies, druvascim.DefaultConcurrency, false)
 		bareCPU += (cpu1 + cpu2) / 2
+		rawCPU += (rcpu1 + rcpu2) / 2
+		rawWall += (raw1 + raw2) / 2
 		applyCPU += c.applyCPU
 		cycleCPU += c.cpu
 		b.StartTimer()
@@ -81,7 +89,10 @@ func benchInitial(b *testing.B, users int) {
 	b.ReportMetric(bareRate, "bare-users/s")
 	b.ReportMetric(float64(creates)/bareFirst.Seconds(), "bare1-users/s")
 	b.ReportMetric(float64(creates)/bareLast.Seconds(), "bare2-users/s")
+	rawRate := float64(creates) / rawWall.Seconds()
+	b.ReportMetric(rawRate, "bare-raw-users/s")
 	b.ReportMetric(applyRate/bareRate, "apply/bare")
+	b.ReportMetric(applyRate/rawRate, "apply/bare-raw")
 	b.ReportMetric(cycleRate/bareRate, "cycle/bare")
 	if applyCPU > 0 && bareCPU > 0 {
 		perUser := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(creates) }
@@ -90,7 +101,9 @@ func benchInitial(b *testing.B, users int) {
 		b.ReportMetric(perUser(bareCPU), "bare-cpu-µs/user")
 		// CPU-bound on loopback, throughput goes as the inverse of the CPU
 		// per user; this ratio suffers less from other load on the machine.
+		b.ReportMetric(perUser(rawCPU), "bare-raw-cpu-µs/user")
 		b.ReportMetric(float64(bareCPU)/float64(applyCPU), "bare-cpu/apply-cpu")
+		b.ReportMetric(float64(rawCPU)/float64(applyCPU), "bare-raw-cpu/apply-cpu")
 	}
 	b.ReportMetric(float64(last.res.Plan.Counts.Create), "creates")
 	b.ReportMetric(float64(last.graph), "graph-req")
