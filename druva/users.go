@@ -52,8 +52,9 @@ func (c *Client) ReplaceUser(ctx context.Context, id string, u scim.Resource) (s
 	return decodeResource(resp)
 }
 
-// checkUser applies Druva's documented rules and returns a shallow copy of
-// u with the core User schema in "schemas".
+// checkUser applies Druva's documented rules and returns u when its
+// "schemas" already lists the core User schema (as mapped users do), else a
+// shallow copy of u with the schema added; u itself is never modified.
 func checkUser(op string, u scim.Resource) (scim.Resource, error) {
 	if u == nil {
 		return nil, &ValidationError{Op: op, Attribute: "user", Reason: "nil resource"}
@@ -67,34 +68,44 @@ func checkUser(op string, u scim.Resource) (scim.Resource, error) {
 	if strings.TrimSpace(u.Email()) == "" {
 		return nil, &ValidationError{Op: op, Attribute: "emails", Reason: "Druva requires an email address and none was given"}
 	}
+	schemasKey := ""
+	if _, ok := u["schemas"]; ok {
+		schemasKey = "schemas"
+	} else {
+		for k := range u {
+			if strings.EqualFold(k, "schemas") {
+				schemasKey = k
+				break
+			}
+		}
+	}
+	var list []any
+	if schemasKey != "" {
+		switch v := u[schemasKey].(type) {
+		case []any:
+			list = v
+		case []string:
+			for _, s := range v {
+				list = append(list, s)
+			}
+		default:
+			return nil, &ValidationError{Op: op, Attribute: "schemas", Reason: fmt.Sprintf("must be a list of URNs, not %T", v)}
+		}
+		for _, s := range list {
+			if str, _ := s.(string); strings.EqualFold(str, scim.UserSchema) {
+				return u, nil
+			}
+		}
+	}
 	out := make(scim.Resource, len(u)+1)
-	var schemasKey string
 	for k, v := range u {
 		out[k] = v
-		if strings.EqualFold(k, "schemas") {
-			schemasKey = k
-		}
 	}
 	if schemasKey == "" {
 		out["schemas"] = []any{scim.UserSchema}
-		return out, nil
+	} else {
+		out[schemasKey] = append([]any{scim.UserSchema}, list...)
 	}
-	list, ok := out[schemasKey].([]any)
-	if !ok {
-		if ss, isStrings := out[schemasKey].([]string); isStrings {
-			for _, s := range ss {
-				list = append(list, s)
-			}
-		} else {
-			return nil, &ValidationError{Op: op, Attribute: "schemas", Reason: fmt.Sprintf("must be a list of URNs, not %T", out[schemasKey])}
-		}
-	}
-	for _, s := range list {
-		if str, _ := s.(string); strings.EqualFold(str, scim.UserSchema) {
-			return out, nil
-		}
-	}
-	out[schemasKey] = append([]any{scim.UserSchema}, list...)
 	return out, nil
 }
 
