@@ -20,7 +20,7 @@ func BenchmarkDecodeObject(b *testing.B) {
 			}
 		}
 	})
-	// What the client does today.
+	// What the druva client used before jsonx.
 	b.Run("encoding/json", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))

@@ -163,7 +163,7 @@ func (d *decoder) value(stack []keyValue) (any, []keyValue, error) {
 			if d.i >= len(d.data) || d.data[d.i] != '"' {
 				return nil, stack, d.errUnexpected(d.i, "looking for beginning of object key string")
 			}
-			key, err := d.str()
+			key, err := d.key()
 			if err != nil {
 				return nil, stack, err
 			}
@@ -335,6 +335,99 @@ func (d *decoder) str() (string, error) {
 		}
 	}
 	return "", d.errUnexpected(len(data), "in string literal")
+}
+
+// key parses an object member name like str, but a plain name that SCIM
+// resources and Graph objects use (see internKey) is returned without
+// allocating: every decoded user shares one copy of "userName".
+func (d *decoder) key() (string, error) {
+	data := d.data
+	start := d.i + 1
+	for i := start; i < len(data) && i-start <= maxInternedKey; i++ {
+		c := data[i]
+		if c == '"' {
+			if k, ok := internKey(data[start:i]); ok {
+				d.i = i + 1
+				return k, nil
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	return d.str()
+}
+
+// maxInternedKey is the length of the longest name internKey knows.
+const maxInternedKey = len("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+
+// internKey returns the shared string for a common member name.
+func internKey(b []byte) (string, bool) {
+	// The compiler compares string(b) with each case without converting.
+	switch string(b) {
+	case "schemas":
+		return "schemas", true
+	case "id":
+		return "id", true
+	case "externalId":
+		return "externalId", true
+	case "userName":
+		return "userName", true
+	case "displayName":
+		return "displayName", true
+	case "name":
+		return "name", true
+	case "givenName":
+		return "givenName", true
+	case "familyName":
+		return "familyName", true
+	case "formatted":
+		return "formatted", true
+	case "emails":
+		return "emails", true
+	case "value":
+		return "value", true
+	case "type":
+		return "type", true
+	case "primary":
+		return "primary", true
+	case "active":
+		return "active", true
+	case "title":
+		return "title", true
+	case "meta":
+		return "meta", true
+	case "resourceType":
+		return "resourceType", true
+	case "created":
+		return "created", true
+	case "lastModified":
+		return "lastModified", true
+	case "location":
+		return "location", true
+	case "version":
+		return "version", true
+	case "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+		return "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", true
+	case "department":
+		return "department", true
+	case "employeeNumber":
+		return "employeeNumber", true
+	case "organization":
+		return "organization", true
+	case "manager":
+		return "manager", true
+	case "totalResults":
+		return "totalResults", true
+	case "startIndex":
+		return "startIndex", true
+	case "itemsPerPage":
+		return "itemsPerPage", true
+	case "Resources":
+		return "Resources", true
+	}
+	return "", false
 }
 
 // Constants for looking at eight bytes at once.

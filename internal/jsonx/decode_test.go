@@ -302,3 +302,23 @@ func TestDecodeObjectDoesNotRetainInput(t *testing.T) {
 		t.Errorf("decoded map changed with its input (-want +got):\n%s", diff)
 	}
 }
+
+// TestDecodeObjectInternedKeys: member names decoded from the shared set
+// and from escapes or near misses are the same names, with encoding/json's
+// last-wins rule across spellings of one name.
+func TestDecodeObjectInternedKeys(t *testing.T) {
+	for _, in := range []string{
+		`{"userName":1,"user\u004eame":2}`,
+		`{"user\u004eame":1,"userName":2}`,
+		`{"id":"a","ID":"b","Id":"c","idx":"d","i":"e"}`,
+		`{"Resources":[{"id":"1","meta":{"version":"W/\"1\""}}],"resources":null,"totalResults":1}`,
+		`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m"}},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:Userx":1}`,
+		`{"userNam":1,"userNamee":2,"":3}`,
+	} {
+		checkDecode(t, []byte(in))
+	}
+	m, err := DecodeObject([]byte(`{"userName":1,"user\u004eame":2}`))
+	if err != nil || len(m) != 1 || m["userName"] != json.Number("2") {
+		t.Errorf("decoded %v, %v; want only userName = 2", m, err)
+	}
+}
