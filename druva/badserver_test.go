@@ -76,8 +76,12 @@ func TestListUsersRefusesBadServers(t *testing.T) {
 		"resource without id": {func(start, count int) string {
 			return `{"totalResults":1,"Resources":[{"userName":"x"}]}`
 		}, `no "id"`},
-		"resource not an object": {func(start, count int) string { return `{"totalResults":1,"Resources":["x"]}` }, "decoding the ListResponse"},
-		"resource null":          {func(start, count int) string { return `{"totalResults":1,"Resources":[null]}` }, "Resources[0]"},
+		"resource not an object": {func(start, count int) string { return `{"totalResults":1,"Resources":["x"]}` }, "Resources[0] is a string, not an object"},
+		"Resources spelt twice": {func(start, count int) string {
+			return `{"totalResults":1,"Resources":[{"id":"u1"}],"resources":[]}`
+		}, `both "Resources" and "resources"`},
+		"Resources an object": {func(start, count int) string { return `{"totalResults":1,"Resources":{"id":"u1"}}` }, "Resources is an object, not a list"},
+		"resource null":       {func(start, count int) string { return `{"totalResults":1,"Resources":[null]}` }, "Resources[0]"},
 		"trailing data": {func(start, count int) string {
 			return `{"totalResults":1,"Resources":[{"id":"u1"}]} {"totalResults":5}`
 		}, "trailing"},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/internal/jsonx"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -22,48 +24,68 @@ type page struct {
 	resources []scim.Resource
 }
 
-// listResponse is the wire form; encoding/json matches member names without
-// regard to case, so "Resources" and "resources" (both occur in the wild)
-// decode alike.
-type listResponse struct {
-	TotalResults json.RawMessage
-	StartIndex   json.RawMessage
-	Resources    []map[string]any
-}
-
 // decodePage decodes a SCIM ListResponse in one pass, numbers kept exact.
+// Member names are matched without regard to case ("Resources" and
+// "resources" both occur in the wild); a page that spells one member two
+// ways is refused, since nothing says which one to believe.
 func decodePage(resp *httpx.Response) (*page, error) {
 	b := bytes.TrimSpace(resp.Body)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, badResponse(resp.Method, resp.URL, "not a JSON ListResponse: %q", printable(b, 80))
 	}
-	var raw listResponse
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&raw); err != nil {
+	m, err := jsonx.DecodeObject(b)
+	if err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: %v", err)
 	}
-	if d.InputOffset() != int64(len(b)) { // b is trimmed: anything left is trailing data
-		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: trailing data")
+	var total, start, resources any
+	var totalKey, startKey, resourcesKey string
+	for k, v := range m {
+		var slot *any
+		var key *string
+		switch {
+		case strings.EqualFold(k, "totalResults"):
+			slot, key = &total, &totalKey
+		case strings.EqualFold(k, "startIndex"):
+			slot, key = &start, &startKey
+		case strings.EqualFold(k, "Resources"):
+			slot, key = &resources, &resourcesKey
+		default:
+			continue
+		}
+		if *key != "" {
+			return nil, badResponse(resp.Method, resp.URL, "the ListResponse has both %q and %q", min(*key, k), max(*key, k))
+		}
+		*slot, *key = v, k
 	}
-	if len(raw.TotalResults) == 0 || string(raw.TotalResults) == "null" {
+	if total == nil {
 		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has no totalResults")
 	}
 	p := &page{}
-	n, err := jsonInt(raw.TotalResults)
+	n, err := count(total)
 	if err != nil || n < 0 {
-		return nil, badResponse(resp.Method, resp.URL, "totalResults %s is not a count", printable(raw.TotalResults, 40))
+		return nil, badResponse(resp.Method, resp.URL, "totalResults %s is not a count", printable([]byte(fmt.Sprint(total)), 40))
 	}
 	p.total = n
-	if len(raw.StartIndex) > 0 && string(raw.StartIndex) != "null" {
-		if p.start, err = jsonInt(raw.StartIndex); err != nil {
-			return nil, badResponse(resp.Method, resp.URL, "startIndex %s is not a number", printable(raw.StartIndex, 40))
+	if start != nil {
+		if p.start, err = count(start); err != nil {
+			return nil, badResponse(resp.Method, resp.URL, "startIndex %s is not a number", printable([]byte(fmt.Sprint(start)), 40))
 		}
 	}
-	p.resources = make([]scim.Resource, len(raw.Resources))
-	for i, m := range raw.Resources {
-		r := scim.Resource(m)
-		if r.ID() == "" {
+	var list []any
+	switch v := resources.(type) {
+	case nil:
+	case []any:
+		list = v
+	default:
+		return nil, badResponse(resp.Method, resp.URL, "Resources is %s, not a list", jsonKind(v))
+	}
+	p.resources = make([]scim.Resource, len(list))
+	for i, e := range list {
+		r, ok := e.(map[string]any)
+		if e != nil && !ok {
+			return nil, badResponse(resp.Method, resp.URL, "Resources[%d] is %s, not an object", i, jsonKind(e))
+		}
+		if scim.Resource(r).ID() == "" {
 			return nil, badResponse(resp.Method, resp.URL, "Resources[%d] has no \"id\"", i)
 		}
 		p.resources[i] = r
@@ -71,19 +93,42 @@ func decodePage(resp *httpx.Response) (*page, error) {
 	return p, nil
 }
 
-// jsonInt decodes an integer that may be sent as a number or a string.
-func jsonInt(v json.RawMessage) (int, error) {
-	s := strings.TrimSpace(string(v))
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(v, &s); err != nil {
-			return 0, err
-		}
+// count decodes an integer sent as a JSON number or as a string holding one.
+func count(v any) (int, error) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case string:
+		s = strings.TrimSpace(x)
+	default:
+		return 0, errors.New("not an integer")
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(s))
+	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, errors.New("not an integer")
 	}
 	return n, nil
+}
+
+// jsonKind names the JSON type of a decoded value for error messages ("a
+// string", "an object").
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("a %T", v)
 }
 
 // list pages through kind with startIndex/count (plus extra query values)

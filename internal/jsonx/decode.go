@@ -65,7 +65,7 @@ func DecodeObject(b []byte) (map[string]any, error) {
 	m := v.(map[string]any)
 	d.skipSpace()
 	if d.i < len(b) {
-		return nil, d.errAt(d.i, "invalid character "+quoteChar(b[d.i])+" after top-level object")
+		return nil, d.errAt(d.i, "trailing data: invalid character "+quoteChar(b[d.i])+" after top-level object")
 	}
 	return m, nil
 }

@@ -252,7 +252,7 @@ func TestDecodeObjectErrors(t *testing.T) {
 		{" \n", 2, "unexpected end of JSON input looking for beginning of object"},
 		{`  [1]`, 2, "top-level value is not an object: found '['"},
 		{`null`, 0, "top-level value is not an object: found 'n'"},
-		{`{} }`, 3, "invalid character '}' after top-level object"},
+		{`{} }`, 3, "trailing data: invalid character '}' after top-level object"},
 		{`{"a":1,}`, 7, "invalid character '}' looking for beginning of object key string"},
 		{`{"a" 1}`, 5, "invalid character '1' after object key"},
 		{`{"a":1 "b":2}`, 7, `invalid character '"' after object key:value pair`},

@@ -20,7 +20,7 @@ func ExampleDecodeObject() {
 	// Output:
 	// json.Number 1.50
 	// bjensen true b@example.com
-	// jsonx: invalid character '}' after top-level object at offset 7
+	// jsonx: trailing data: invalid character '}' after top-level object at offset 7
 }
 
 func ExampleMarshal() {
