@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/internal/jsonx"
 )
 
 // Errors of the reader, matched with errors.Is.
@@ -171,47 +171,58 @@ type page struct {
 }
 
 // decodePage parses a Graph collection page. Anything but a JSON object
-// with a "value" array of objects is an error wrapping ErrMalformed.
+// with a "value" array of objects is an error wrapping ErrMalformed. Member
+// names are matched without regard to case, as encoding/json would; a page
+// that spells one of them two ways is refused.
 func decodePage(body []byte) (page, error) {
-	var raw struct {
-		Value *[]map[string]any `json:"value"`
-		Next  *string           `json:"@odata.nextLink"`
-		Delta *string           `json:"@odata.deltaLink"`
-	}
 	t := bytes.TrimSpace(body)
 	if len(t) == 0 || t[0] != '{' {
 		return page{}, fmt.Errorf("%w: not a JSON object: %s", ErrMalformed, snippet(body))
 	}
-	dec := json.NewDecoder(bytes.NewReader(t))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
+	m, err := jsonx.DecodeObject(t)
+	if err != nil {
 		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	// dec.More is false before a stray '}' or ']', so ask for the next
-	// token: only the end of the input is acceptable.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return page{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	var value, next, delta any
+	var valueKey, nextKey, deltaKey string
+	for k, v := range m {
+		var slot *any
+		var key *string
+		switch {
+		case strings.EqualFold(k, "value"):
+			slot, key = &value, &valueKey
+		case strings.EqualFold(k, "@odata.nextLink"):
+			slot, key = &next, &nextKey
+		case strings.EqualFold(k, "@odata.deltaLink"):
+			slot, key = &delta, &deltaKey
+		default:
+			continue
+		}
+		if *key != "" {
+			return page{}, fmt.Errorf("%w: page has both %q and %q", ErrMalformed, min(*key, k), max(*key, k))
+		}
+		*slot, *key = v, k
 	}
-	if raw.Value == nil {
-		return page{}, fmt.Errorf("%w: page without \"value\"", ErrMalformed)
+	list, ok := value.([]any)
+	if !ok {
+		if value == nil {
+			return page{}, fmt.Errorf("%w: page without \"value\"", ErrMalformed)
+		}
+		return page{}, fmt.Errorf("%w: \"value\" is not a list", ErrMalformed)
 	}
-	for i, v := range *raw.Value {
-		if v == nil {
+	p := page{Value: make([]map[string]any, len(list))}
+	for i, e := range list {
+		obj, ok := e.(map[string]any)
+		if !ok {
 			return page{}, fmt.Errorf("%w: value[%d] is not an object", ErrMalformed, i)
 		}
+		p.Value[i] = obj
 	}
-	p := page{Value: *raw.Value}
-	if raw.Next != nil {
-		if *raw.Next == "" {
-			return page{}, fmt.Errorf("%w: empty @odata.nextLink", ErrMalformed)
-		}
-		p.NextLink = *raw.Next
+	if p.NextLink, err = link(next, nextKey); err != nil {
+		return page{}, err
 	}
-	if raw.Delta != nil {
-		if *raw.Delta == "" {
-			return page{}, fmt.Errorf("%w: empty @odata.deltaLink", ErrMalformed)
-		}
-		p.DeltaLink = *raw.Delta
+	if p.DeltaLink, err = link(delta, deltaKey); err != nil {
+		return page{}, err
 	}
 	if p.NextLink != "" && p.DeltaLink != "" {
 		return page{}, fmt.Errorf("%w: page has both @odata.nextLink and @odata.deltaLink", ErrMalformed)
@@ -219,17 +230,32 @@ func decodePage(body []byte) (page, error) {
 	return p, nil
 }
 
+// link returns the URL of an @odata link member: absent or null is no link,
+// anything but a non-empty string is malformed.
+func link(v any, key string) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: %s is not a string", ErrMalformed, key)
+	}
+	if s == "" {
+		return "", fmt.Errorf("%w: empty %s", ErrMalformed, key)
+	}
+	return s, nil
+}
+
 // decodeObject decodes one item of a page into a map, numbers as
 // json.Number, and checks its id.
 func decodeObject(raw json.RawMessage) (map[string]any, string, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, "", fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if m == nil {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || t[0] != '{' {
 		return nil, "", fmt.Errorf("%w: not an object: %s", ErrMalformed, snippet(raw))
+	}
+	m, err := jsonx.DecodeObject(t)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	id, err := objectID(m)
 	return m, id, err

@@ -338,8 +338,8 @@ func (d *decoder) str() (string, error) {
 }
 
 // key parses an object member name like str, but a plain name that SCIM
-// resources and Graph objects use (see internKey) is returned without
-// allocating: every decoded user shares one copy of "userName".
+// resources and Microsoft Graph objects use (see internKey) is returned
+// without allocating: every decoded user shares one copy of "userName".
 func (d *decoder) key() (string, error) {
 	data := d.data
 	start := d.i + 1
@@ -426,6 +426,39 @@ func internKey(b []byte) (string, bool) {
 		return "itemsPerPage", true
 	case "Resources":
 		return "Resources", true
+	// Microsoft Graph users, groups and app role assignments.
+	case "userPrincipalName":
+		return "userPrincipalName", true
+	case "mail":
+		return "mail", true
+	case "mailNickname":
+		return "mailNickname", true
+	case "surname":
+		return "surname", true
+	case "jobTitle":
+		return "jobTitle", true
+	case "accountEnabled":
+		return "accountEnabled", true
+	case "employeeId":
+		return "employeeId", true
+	case "companyName":
+		return "companyName", true
+	case "@removed":
+		return "@removed", true
+	case "reason":
+		return "reason", true
+	case "appRoleId":
+		return "appRoleId", true
+	case "principalId":
+		return "principalId", true
+	case "principalType":
+		return "principalType", true
+	case "@odata.type":
+		return "@odata.type", true
+	case "@odata.nextLink":
+		return "@odata.nextLink", true
+	case "@odata.deltaLink":
+		return "@odata.deltaLink", true
 	}
 	return "", false
 }
