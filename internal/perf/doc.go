@@ -9,11 +9,13 @@
 // # Benchmarks
 //
 //   - BenchmarkInitialSync: one full cycle into an empty fake Druva for
-//     tenants of 10,000 and 100,000 users, client limiters off, beside a bare
-//     net/http loop making the same POSTs at the same concurrency. Reports
-//     users/s of the cycle, of its apply phase and of the bare loop, their
-//     ratios, requests by kind, and heap figures; fails when the Druva
-//     request budget (creates + list pages + 1) is broken.
+//     tenants of 10,000 and 100,000 users, client limiters off, beside bare
+//     net/http loops making the same POSTs at the same concurrency: one that
+//     decodes each answer with encoding/json and one that only reads it.
+//     Reports users/s of the cycle, of its apply phase and of both bare
+//     loops, their ratios, CPU per create, requests by kind, and heap
+//     figures; fails when the Druva request budget (creates + list pages + 1)
+//     is broken.
 //   - BenchmarkRateLimited: the same cycle against a fake Druva limiting to
 //     R requests/s (R = 25 and 100), the client limited to R. Reports
 //     sustained writes/s, its share of R and the share of 429 answers. The
@@ -25,7 +27,7 @@
 //     list pass.
 //
 // The script .ci/bench runs them with the planner's and the mapper's growth
-// benchmarks.
+// benchmarks and the client stack's own (druva, httpx, jsonx).
 //
 // # Smoke test
 //
