@@ -191,11 +191,11 @@ func (rd *read) directMembers(ctx context.Context, groups []string, nested bool)
 				return itemError(a, urls[j])
 			}
 			g := part[j]
-			rd.c.pages.Add(1)
 			p, err := decodePage(a.Body)
 			if err != nil {
 				return fmt.Errorf("entra: $batch members of group %s: %w", g, err)
 			}
+			rd.c.page(len(p.Value))
 			var d direct
 			add := func(items []map[string]any) error {
 				for _, it := range items {

@@ -86,6 +86,17 @@ func isSyncStateCode(code string) bool {
 type counters struct {
 	requests, attempts, pages atomic.Int64
 	throttled, retries        atomic.Int64 // items of $batch answers
+	items                     atomic.Int64 // objects on the pages read
+	progress                  func(Progress)
+}
+
+// page counts one decoded page of n objects and reports progress.
+func (c *counters) page(n int) {
+	pages := c.pages.Add(1)
+	items := c.items.Add(int64(n))
+	if c.progress != nil {
+		c.progress(Progress{Pages: pages, Items: items})
+	}
 }
 
 // get sends one GET and returns the body of a 200 answer; other statuses
@@ -281,11 +292,11 @@ func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Valu
 		if err != nil {
 			return "", err
 		}
-		c.pages.Add(1)
 		p, err := decodePage(body)
 		if err != nil {
 			return "", fmt.Errorf("entra: GET %s: %w", redactPath(path), err)
 		}
+		c.page(len(p.Value))
 		if err := fn(p.Value); err != nil {
 			return "", err
 		}

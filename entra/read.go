@@ -106,7 +106,7 @@ func (r *Reader) Fetch(ctx context.Context, deltaLink string) ([]map[string]any,
 // the whole read.
 func (r *Reader) Read(ctx context.Context, deltaLink string) (*Snapshot, error) {
 	before := r.client.Stats()
-	rd := &read{r: r, c: &counters{}}
+	rd := &read{r: r, c: &counters{progress: r.cfg.progress}}
 	var snap *Snapshot
 	var err error
 	if deltaLink == "" {

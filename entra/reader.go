@@ -83,6 +83,7 @@ type config struct {
 	retries       int
 	maxRetryAfter time.Duration
 	wait          func(ctx context.Context, d time.Duration) error
+	progress      func(Progress)
 }
 
 // Option configures a [Reader]; options validate their arguments and
@@ -282,6 +283,29 @@ func WithLogger(l *slog.Logger) Option {
 		}
 		c.logger = l
 		c.http = append(c.http, httpx.WithLogger(l))
+		return nil
+	}
+}
+
+// Progress reports how far a [Reader.Read] or [Reader.Fetch] has got.
+type Progress struct {
+	// Pages counts the collection pages decoded so far ($batch answers
+	// included).
+	Pages int64
+	// Items counts the objects those pages held: users, groups, members
+	// and app-role assignments. A read's total is unknown until it ends.
+	Items int64
+}
+
+// WithProgress calls f after every page a read decodes. It is called from
+// the goroutines doing the reading, possibly several at once, so it must be
+// quick and safe for concurrent use.
+func WithProgress(f func(Progress)) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("entra: WithProgress: nil function")
+		}
+		c.progress = f
 		return nil
 	}
 }

@@ -847,3 +847,32 @@ func TestNestedGroupCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestProgress: WithProgress hears of every decoded page, from however many
+// goroutines read them, and its counts end at the read's own: every page,
+// and at least every user and assignment the pages held.
+func TestProgress(t *testing.T) {
+	s := newFake(t, entratest.WithUsers(700), entratest.WithSeed(4))
+	var mu sync.Mutex
+	var calls int
+	var last entra.Progress
+	r := newReader(t, s, entra.WithPageSize(50), entra.WithProgress(func(p entra.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		last.Pages, last.Items = max(last.Pages, p.Pages), max(last.Items, p.Items)
+	}))
+	snap := read(t, r, "")
+	if int64(calls) != snap.Stats.Pages || last.Pages != snap.Stats.Pages {
+		t.Errorf("%d progress calls reaching %d pages, read %d pages", calls, last.Pages, snap.Stats.Pages)
+	}
+	if want := int64(len(snap.Users) + snap.Stats.Assignments); last.Items < want {
+		t.Errorf("progress reached %d items, want at least %d users and assignments", last.Items, want)
+	}
+	if snap.Stats.Pages < 20 {
+		t.Fatalf("%d pages: paging not exercised", snap.Stats.Pages)
+	}
+	if _, err := entra.NewReader(entra.StaticToken("t"), entra.WithServicePrincipalID(s.ServicePrincipalID), entra.WithProgress(nil)); err == nil {
+		t.Error("WithProgress(nil) accepted")
+	}
+}

@@ -20,7 +20,7 @@ func (r *Reader) ReadUser(ctx context.Context, idOrUPN string) (*User, error) {
 	if idOrUPN == "" || len(idOrUPN) > 1024 || strings.ContainsAny(idOrUPN, "/?#\\") {
 		return nil, fmt.Errorf("entra: ReadUser(%q): want an object id or a userPrincipalName", idOrUPN)
 	}
-	rd := &read{r: r, c: &counters{}}
+	rd := &read{r: r, c: &counters{progress: r.cfg.progress}}
 	body, err := r.get(ctx, rd.c, "users/"+url.PathEscape(idOrUPN), rd.selectQuery(), nil)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
