@@ -100,17 +100,17 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
+	bars := newPhaseProgress(env, !*asJSON)
+	defer bars.Done()
 	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
 		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithAttributes(readerAttributes(attrs)...),
-		entra.WithRateLimit(0, 0))
+		entra.WithRateLimit(0, 0), entra.WithProgress(bars.Entra))
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
 	store := &druvascim.MemoryStore{}
-	bars := newPhaseProgress(env, !*asJSON)
-	defer bars.Done()
 	syncer, err := druvascim.NewSyncer(reader, client, set, store,
-		druvascim.WithApplyOptions(druvascim.WithProgress(bars.Update)),
+		druvascim.WithSyncProgress(bars.Update),
 		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)

@@ -4,4 +4,9 @@
 //
 // Run "druvasync help" for the commands, or "druvasync demo" to see a full
 // cycle on embedded fakes with no credentials.
+//
+// On a terminal, sync and demo draw their progress on stderr: a spinner with
+// the objects read from Entra and the users listed from Druva so far (both
+// totals are unknown until the reads end), then a bar for the apply phase.
+// Nothing is drawn when stdout is not a terminal or with --json.
 package main

@@ -517,3 +517,33 @@ func TestConfigFile(t *testing.T) {
 		t.Fatalf("plan --config JSON: status %d\n%s\n%s", status, out, errOut)
 	}
 }
+
+// TestProgressOnTerminal: on a terminal, sync shows a spinner with the
+// running counts while it reads Entra and Druva, then a bar for the apply
+// phase, all on stderr and cleared at the end; with --json nothing is drawn.
+func TestProgressOnTerminal(t *testing.T) {
+	_, _, vars, flags := fakePair(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	sync := func(extra ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := &environment{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }, isTerminal: true}
+		status := run(t.Context(), env, append(append([]string{"sync", "--state", state}, flags...), extra...))
+		return status, out.String(), errb.String()
+	}
+	status, out, errOut := sync()
+	if status != 0 {
+		t.Fatalf("sync: status %d\n%s\n%s", status, out, errOut)
+	}
+	for _, want := range []string{"reading  Entra: ", " objects  Druva: ", "apply"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%q", want, errOut)
+		}
+	}
+	if strings.Contains(out, "reading  Entra") {
+		t.Errorf("progress drawn on stdout:\n%s", out)
+	}
+	status, out, errOut = sync("--json")
+	if status != 0 || errOut != "" {
+		t.Fatalf("sync --json: status %d, stderr %q\n%s", status, errOut, out)
+	}
+}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/entra"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -52,8 +54,11 @@ func (p *progress) Done() {
 	}
 }
 
-// phaseProgress shows one bar per phase of a cycle, fed by the Syncer's
-// progress callbacks (which may come from several goroutines).
+// phaseProgress shows what a cycle is doing on a terminal: while it reads
+// (Entra and Druva at once, totals unknown) a spinner with running counts,
+// then a bar for each phase with a known total. It is fed by the Syncer's
+// progress callbacks and the Entra reader's, which may come from several
+// goroutines.
 type phaseProgress struct {
 	w       io.Writer
 	enabled bool
@@ -62,6 +67,11 @@ type phaseProgress struct {
 	phase string
 	done  int
 	bar   *progress
+
+	spin        *progressbar.ProgressBar // while reading
+	entraItems  int64                    // objects on the Graph pages read so far
+	druvaUsers  int                      // Druva users listed so far
+	readingDone bool                     // both reads have ended
 }
 
 // newPhaseProgress returns a progress display that draws only on a terminal
@@ -70,13 +80,32 @@ func newPhaseProgress(env *environment, enabled bool) *phaseProgress {
 	return &phaseProgress{w: env.stderr, enabled: enabled && env.isTerminal}
 }
 
-// Update records how far a phase has got.
+// Update records how far a phase of the Syncer has got.
 func (p *phaseProgress) Update(pr druvascim.Progress) {
 	if !p.enabled {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	switch pr.Phase {
+	case "read source":
+		if pr.Done == 0 && pr.Total == 0 {
+			// A cycle starts: drop what the last one drew and counted. (Its
+			// objects are counted by Entra, whose unit is finer.)
+			if p.bar != nil {
+				p.bar.Done()
+				p.bar, p.phase = nil, ""
+			}
+			p.entraItems, p.druvaUsers, p.readingDone = 0, 0, false
+		}
+		p.reading()
+		return
+	case "read target":
+		p.druvaUsers = max(p.druvaUsers, pr.Done)
+		p.reading()
+		return
+	}
+	p.stopReading()
 	if pr.Phase != p.phase {
 		if p.bar != nil {
 			p.bar.Done()
@@ -90,10 +119,51 @@ func (p *phaseProgress) Update(pr druvascim.Progress) {
 	}
 }
 
-// Done clears the current bar.
+// Entra records how far the Entra reader has got.
+func (p *phaseProgress) Entra(pr entra.Progress) {
+	if !p.enabled {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.entraItems = max(p.entraItems, pr.Items)
+	p.reading()
+}
+
+// reading draws the spinner with the counts so far; p.mu is held.
+func (p *phaseProgress) reading() {
+	if p.readingDone {
+		return
+	}
+	desc := fmt.Sprintf("reading  Entra: %d objects  Druva: %d users", p.entraItems, p.druvaUsers)
+	if p.spin == nil {
+		p.spin = progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(desc),
+			progressbar.OptionSpinnerType(14),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		_ = p.spin.RenderBlank()
+		return
+	}
+	p.spin.Describe(desc)
+}
+
+// stopReading clears the spinner once a later phase starts; p.mu is held.
+func (p *phaseProgress) stopReading() {
+	if p.spin != nil {
+		_ = p.spin.Finish()
+		p.spin = nil
+	}
+	p.readingDone = true
+}
+
+// Done clears whatever is drawn.
 func (p *phaseProgress) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stopReading()
 	if p.bar != nil {
 		p.bar.Done()
 		p.bar = nil

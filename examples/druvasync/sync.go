@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/entra"
 )
 
 func syncCommand() command {
@@ -63,16 +64,17 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	if status, ok := parseFlags(env, c, fs, args); !ok {
 		return status
 	}
-	w, err := f.wire(env, fs)
+	bars := newPhaseProgress(env, !f.jsonOut)
+	defer bars.Done()
+	w, err := f.wire(env, fs, entra.WithProgress(bars.Entra))
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
 	set, client, reader, store := w.set, w.client, w.reader, w.store
-	bars := newPhaseProgress(env, !f.jsonOut)
-	defer bars.Done()
 	opts := []druvascim.SyncOption{
 		druvascim.WithPlanOptions(f.planOptions()...),
-		druvascim.WithApplyOptions(druvascim.WithConcurrency(f.concurrency), druvascim.WithProgress(bars.Update)),
+		druvascim.WithApplyOptions(druvascim.WithConcurrency(f.concurrency)),
+		druvascim.WithSyncProgress(bars.Update),
 		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }),
 	}
 	if f.fullRead {

@@ -82,7 +82,7 @@ func azureCredentialVars() []string {
 }
 
 // entraReader builds the Entra reader for set.
-func (f *syncFlags) entraReader(env *environment, set *mapping.Set) (*entra.Reader, error) {
+func (f *syncFlags) entraReader(env *environment, set *mapping.Set, extra ...entra.Option) (*entra.Reader, error) {
 	if f.servicePrincipalID == "" && f.appID == "" {
 		return nil, badInput("say which Entra app to read with --service-principal-id or --app-id")
 	}
@@ -105,7 +105,7 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set) (*entra.Read
 	} else {
 		opts = append(opts, entra.WithAppID(f.appID))
 	}
-	r, err := entra.NewReader(cred, opts...)
+	r, err := entra.NewReader(cred, append(opts, extra...)...)
 	if err != nil {
 		return nil, badInput("%v", err)
 	}
@@ -167,7 +167,7 @@ type wired struct {
 // wire loads the configuration file, checks the flags and builds the mapping
 // set, the Druva client, the Entra reader and the state store. Every error is
 // bad input or configuration.
-func (f *syncFlags) wire(env *environment, fs *flag.FlagSet) (*wired, error) {
+func (f *syncFlags) wire(env *environment, fs *flag.FlagSet, readerOpts ...entra.Option) (*wired, error) {
 	if err := f.load(fs); err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (f *syncFlags) wire(env *environment, fs *flag.FlagSet) (*wired, error) {
 	if w.client, err = f.druvaClient(env); err != nil {
 		return nil, err
 	}
-	if w.reader, err = f.entraReader(env, w.set); err != nil {
+	if w.reader, err = f.entraReader(env, w.set, readerOpts...); err != nil {
 		return nil, err
 	}
 	if w.store, err = stateStore(f.state); err != nil {
