@@ -8,6 +8,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/druvascim/druvascim/mapping"
@@ -128,9 +129,14 @@ func WithFullRead() SyncOption {
 
 // Syncer runs provisioning cycles: read the source (fully, or incrementally
 // through the stored delta link), read the target, map, plan, apply, save
-// the state. Create it with [NewSyncer]; it holds no per-cycle data and is
-// safe for concurrent use, but two cycles must not share one state store
-// at the same time.
+// the state. Create it with [NewSyncer]; it is safe for concurrent use, but
+// two cycles must not share one state store at the same time.
+//
+// When the store refuses to save a cycle's state, the Syncer keeps that
+// state and starts its next cycle (or provisioning on demand) from it, not
+// from the older one in the store, and saves again at the end: a process
+// that keeps running loses no link to a failed save. Only a process that
+// stops before a save succeeds does.
 type Syncer struct {
 	src   Source
 	dst   Target
@@ -139,6 +145,9 @@ type Syncer struct {
 	cfg   syncConfig
 	plan  Planner
 	exec  *Executor
+
+	mu      sync.Mutex
+	unsaved *State // the newest state, when the store refused to save it
 }
 
 // NewSyncer returns a Syncer reading src, writing dst, mapping with set and
@@ -317,9 +326,36 @@ func (s *Syncer) readTarget(ctx context.Context) ([]scim.Resource, error) {
 	return users, nil
 }
 
+// loadState returns the state a cycle starts from: a copy of the one a
+// failed save left, else the store's.
+func (s *Syncer) loadState(ctx context.Context) (*State, error) {
+	s.mu.Lock()
+	unsaved := s.unsaved
+	s.mu.Unlock()
+	if unsaved != nil {
+		return unsaved.Clone(), nil
+	}
+	return s.store.Load(ctx)
+}
+
+// saveState saves st even when ctx is canceled (links of users already
+// created must not be lost); when the store refuses, st is kept for the
+// next cycle.
+func (s *Syncer) saveState(ctx context.Context, st *State) error {
+	err := s.store.Save(context.WithoutCancel(ctx), st)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.unsaved = st.Clone()
+		return err
+	}
+	s.unsaved = nil
+	return nil
+}
+
 func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	start := s.cfg.now()
-	st, err := s.store.Load(ctx)
+	st, err := s.loadState(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -470,8 +506,8 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		st.LastCycle.Quarantined = errors.Is(aerr, ErrQuarantined)
 	}
 	// Save even when canceled: links of users already created must not be
-	// lost. context.WithoutCancel keeps the save from being refused.
-	if err := s.store.Save(context.WithoutCancel(ctx), st); err != nil {
+	// lost.
+	if err := s.saveState(ctx, st); err != nil {
 		return &Result{Plan: plan, Report: rep}, errors.Join(aerr, err)
 	}
 	return &Result{Plan: plan, Report: rep}, aerr
@@ -538,7 +574,7 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, id string, dryRun bool) 
 	if strings.TrimSpace(id) == "" {
 		return fail(StepImport, errors.New("druvascim: provision on demand: empty id"))
 	}
-	st, err := s.store.Load(ctx)
+	st, err := s.loadState(ctx)
 	if err != nil {
 		return fail(StepImport, err)
 	}
@@ -612,7 +648,7 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, id string, dryRun bool) 
 		}
 		res.Steps = append(res.Steps, Step{Name: StepAction, Status: e.Status, Detail: detail})
 	}
-	if err := s.store.Save(context.WithoutCancel(ctx), st); err != nil {
+	if err := s.saveState(ctx, st); err != nil {
 		return res, errors.Join(aerr, err)
 	}
 	return res, aerr

@@ -200,3 +200,58 @@ func TestStateSaveFails(t *testing.T) {
 }
 
 func d2(d *druvatest.Server) int { return d.RequestCount("POST") }
+
+// TestStateSaveFailsSyncerKeepsLinks: a Syncer whose state save failed
+// keeps that state. Users it created in the failed cycle and that are
+// unassigned before the next one are still known as ours and disabled, which
+// a restarted process (TestStateSaveFails) cannot do; the next save holds
+// every link.
+func TestStateSaveFailsSyncerKeepsLinks(t *testing.T) {
+	f := newProcessFixture(t, 5)
+	fs := &failingStore{FileStore: f.file}
+	f.store = fs
+	desired := desiredState(t, f.g)
+	s := f.syncer(t)
+	fs.fail.Store(true)
+	res, err := s.Run(t.Context())
+	if !errors.Is(err, errDiskFull) || res == nil || res.Plan.Counts.Create == 0 {
+		t.Fatalf("first cycle: err = %v; want creates and the store's error", err)
+	}
+	fs.fail.Store(false)
+	if st := must[*druvascim.State](t)(f.file.Load(t.Context())); len(st.Links) != 0 {
+		t.Fatalf("the store holds %d links after the failed save", len(st.Links))
+	}
+	// Unassign directly assigned users created in the failed cycle.
+	unassigned := 0
+	for _, a := range f.g.Assignments() {
+		if a.PrincipalType != "User" || unassigned == 3 {
+			continue
+		}
+		check(t, f.g.RemoveAssignment(a.ID))
+		unassigned++
+	}
+	after := desiredState(t, f.g)
+	gone := 0 // created in the failed cycle, now out of scope
+	for name, w := range desired {
+		if _, ok := after[name]; !ok {
+			w.active = false
+			after[name] = w
+			gone++
+		}
+	}
+	if gone == 0 {
+		t.Fatal("no created user left the scope: the test proves nothing")
+	}
+	res, err = s.Run(t.Context())
+	if err != nil {
+		t.Fatalf("second cycle: %v", err)
+	}
+	if res.Plan.Counts.Disable != gone {
+		t.Errorf("second cycle disabled %d users, want the %d that left the scope:\n%s", res.Plan.Counts.Disable, gone, res.Plan.Format())
+	}
+	if res.Plan.Counts.Create != 0 {
+		t.Errorf("second cycle created %d users again", res.Plan.Counts.Create)
+	}
+	checkConverged(t, f.d, after, f.unmanaged)
+	checkLinks(t, f.d, must[*druvascim.State](t)(f.file.Load(t.Context())), after)
+}
