@@ -37,26 +37,11 @@ func decodePage(resp *httpx.Response) (*page, error) {
 	if err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: %v", err)
 	}
-	var total, start, resources any
-	var totalKey, startKey, resourcesKey string
-	for k, v := range m {
-		var slot *any
-		var key *string
-		switch {
-		case strings.EqualFold(k, "totalResults"):
-			slot, key = &total, &totalKey
-		case strings.EqualFold(k, "startIndex"):
-			slot, key = &start, &startKey
-		case strings.EqualFold(k, "Resources"):
-			slot, key = &resources, &resourcesKey
-		default:
-			continue
-		}
-		if *key != "" {
-			return nil, badResponse(resp.Method, resp.URL, "the ListResponse has both %q and %q", min(*key, k), max(*key, k))
-		}
-		*slot, *key = v, k
+	f, err := jsonx.Fields(m, "totalResults", "startIndex", "Resources")
+	if err != nil {
+		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has %v", err)
 	}
+	total, start, resources := f[0], f[1], f[2]
 	if total == nil {
 		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has no totalResults")
 	}

@@ -194,26 +194,11 @@ func decodePage(body []byte) (page, error) {
 	if err != nil {
 		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	var value, next, delta any
-	var valueKey, nextKey, deltaKey string
-	for k, v := range m {
-		var slot *any
-		var key *string
-		switch {
-		case strings.EqualFold(k, "value"):
-			slot, key = &value, &valueKey
-		case strings.EqualFold(k, "@odata.nextLink"):
-			slot, key = &next, &nextKey
-		case strings.EqualFold(k, "@odata.deltaLink"):
-			slot, key = &delta, &deltaKey
-		default:
-			continue
-		}
-		if *key != "" {
-			return page{}, fmt.Errorf("%w: page has both %q and %q", ErrMalformed, min(*key, k), max(*key, k))
-		}
-		*slot, *key = v, k
+	f, err := jsonx.Fields(m, "value", "@odata.nextLink", "@odata.deltaLink")
+	if err != nil {
+		return page{}, fmt.Errorf("%w: page has %v", ErrMalformed, err)
 	}
+	value, next, delta := f[0], f[1], f[2]
 	list, ok := value.([]any)
 	if !ok {
 		if value == nil {
@@ -229,10 +214,10 @@ func decodePage(body []byte) (page, error) {
 		}
 		p.Value[i] = obj
 	}
-	if p.NextLink, err = link(next, nextKey); err != nil {
+	if p.NextLink, err = link(next, "@odata.nextLink"); err != nil {
 		return page{}, err
 	}
-	if p.DeltaLink, err = link(delta, deltaKey); err != nil {
+	if p.DeltaLink, err = link(delta, "@odata.deltaLink"); err != nil {
 		return page{}, err
 	}
 	if p.NextLink != "" && p.DeltaLink != "" {
@@ -241,18 +226,18 @@ func decodePage(body []byte) (page, error) {
 	return p, nil
 }
 
-// link returns the URL of an @odata link member: absent or null is no link,
-// anything but a non-empty string is malformed.
-func link(v any, key string) (string, error) {
+// link returns the URL of the @odata link member name: absent or null is no
+// link, anything but a non-empty string is malformed.
+func link(v any, name string) (string, error) {
 	if v == nil {
 		return "", nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%w: %s is not a string", ErrMalformed, key)
+		return "", fmt.Errorf("%w: %s is not a string", ErrMalformed, name)
 	}
 	if s == "" {
-		return "", fmt.Errorf("%w: empty %s", ErrMalformed, key)
+		return "", fmt.Errorf("%w: empty %s", ErrMalformed, name)
 	}
 	return s, nil
 }
