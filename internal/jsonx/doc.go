@@ -19,6 +19,9 @@
 //     \ufffd, floats formatted like encoding/json. Values of other types
 //     (structs, types with MarshalJSON, named map types, ...) are handed to
 //     json.Marshal, so they stay correct, only slower.
+//   - [Fields] finds the members a struct would receive from encoding/json
+//     (names matched without regard to case) in a decoded object, and
+//     refuses an object that spells one name two ways.
 //
 // A minimal round trip:
 //
