@@ -80,7 +80,7 @@ func TestListUsersRefusesBadServers(t *testing.T) {
 		"Resources spelt twice": {func(start, count int) string {
 			return `{"totalResults":1,"Resources":[{"id":"u1"}],"resources":[]}`
 		}, `both "Resources" and "resources"`},
-		"Resources an object": {func(start, count int) string { return `{"totalResults":1,"Resources":{"id":"u1"}}` }, "Resources is an object, not a list"},
+		"Resources an object": {func(start, count int) string { return `{"totalResults":1,"Resources":{"id":"u1"}}` }, "Resources is an object, not an array"},
 		"resource null":       {func(start, count int) string { return `{"totalResults":1,"Resources":[null]}` }, "Resources[0]"},
 		"trailing data": {func(start, count int) string {
 			return `{"totalResults":1,"Resources":[{"id":"u1"}]} {"totalResults":5}`

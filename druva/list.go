@@ -62,13 +62,13 @@ func decodePage(resp *httpx.Response) (*page, error) {
 	case []any:
 		list = v
 	default:
-		return nil, badResponse(resp.Method, resp.URL, "Resources is %s, not a list", jsonKind(v))
+		return nil, badResponse(resp.Method, resp.URL, "Resources is %s, not an array", scim.JSONKind(v))
 	}
 	p.resources = make([]scim.Resource, len(list))
 	for i, e := range list {
 		r, ok := e.(map[string]any)
 		if e != nil && !ok {
-			return nil, badResponse(resp.Method, resp.URL, "Resources[%d] is %s, not an object", i, jsonKind(e))
+			return nil, badResponse(resp.Method, resp.URL, "Resources[%d] is %s, not an object", i, scim.JSONKind(e))
 		}
 		if scim.Resource(r).ID() == "" {
 			return nil, badResponse(resp.Method, resp.URL, "Resources[%d] has no \"id\"", i)
@@ -94,26 +94,6 @@ func count(v any) (int, error) {
 		return 0, errors.New("not an integer")
 	}
 	return n, nil
-}
-
-// jsonKind names the JSON type of a decoded value for error messages ("a
-// string", "an object").
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("a %T", v)
 }
 
 // list pages through kind with startIndex/count (plus extra query values)

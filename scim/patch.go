@@ -81,7 +81,7 @@ func applyOp(r Resource, i int, op PatchOperation) error {
 		}
 		m, ok := asMap(value)
 		if !ok {
-			return patchError(i, op, ScimTypeInvalidValue, "%s without a path needs an object value, not a %s", name, kindOf(value))
+			return patchError(i, op, ScimTypeInvalidValue, "%s without a path needs an object value, not %s", name, JSONKind(value))
 		}
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -467,7 +467,7 @@ func (req PatchRequest) Validate() error {
 		case name != "remove" && op.Path == "":
 			m, ok := asMap(op.Value)
 			if !ok {
-				return patchError(i, op, ScimTypeInvalidValue, "%s without a path needs an object value, not a %s", name, kindOf(op.Value))
+				return patchError(i, op, ScimTypeInvalidValue, "%s without a path needs an object value, not %s", name, JSONKind(op.Value))
 			}
 			for k, v := range m {
 				if v == nil {

@@ -329,7 +329,7 @@ func (r Resource) setPath(p Path, value any, mode setMode) error {
 		m, ok := asMap(ext)
 		if !ok {
 			if exists && ext != nil {
-				return fmt.Errorf("scim: %s is a %s, not an object", p.urn, kindOf(ext))
+				return fmt.Errorf("scim: %s is %s, not an object", p.urn, JSONKind(ext))
 			}
 			m = map[string]any{}
 			obj[k] = m
@@ -382,7 +382,7 @@ func setIn(obj map[string]any, p Path, value any, mode setMode) error {
 	if arr, ok := asSlice(cur); ok {
 		for i, e := range arr {
 			if _, ok := asMap(e); !ok {
-				return fmt.Errorf("scim: element %d of %s is a %s, not an object", i, p.attr, kindOf(e))
+				return fmt.Errorf("scim: element %d of %s is %s, not an object", i, p.attr, JSONKind(e))
 			}
 		}
 		arr = ownSlice(obj, k, cur, arr)
@@ -392,7 +392,7 @@ func setIn(obj map[string]any, p Path, value any, mode setMode) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("scim: %s is a %s, not an object, so it has no sub-attribute %s", p.attr, kindOf(cur), p.sub)
+	return fmt.Errorf("scim: %s is %s, not an object, so it has no sub-attribute %s", p.attr, JSONKind(cur), p.sub)
 }
 
 // setSub writes a sub-attribute; in add mode a multi-valued sub-attribute
@@ -424,7 +424,7 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 	if cur != nil {
 		a, ok := asSlice(cur)
 		if !ok {
-			return fmt.Errorf("scim: %s is a %s, not multi-valued, so it cannot take a value filter", p.attr, kindOf(cur))
+			return fmt.Errorf("scim: %s is %s, not multi-valued, so it cannot take a value filter", p.attr, JSONKind(cur))
 		}
 		arr = ownSlice(obj, k, cur, a)
 	}
@@ -432,7 +432,7 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 	if p.sub == "" {
 		m, ok := asMap(value)
 		if !ok {
-			return fmt.Errorf("scim: the value for %s must be an object, not a %s", p.String(), kindOf(value))
+			return fmt.Errorf("scim: the value for %s must be an object, not %s", p.String(), JSONKind(value))
 		}
 		vm = m
 	}
@@ -440,7 +440,7 @@ func setFiltered(obj map[string]any, k string, p Path, value any, mode setMode) 
 		// Check every match first, so a failed Set changes nothing.
 		for i, e := range arr {
 			if _, ok := asMap(e); !ok && p.filter.matchElement(e) {
-				return fmt.Errorf("scim: element %d of %s is a %s, not an object", i, p.attr, kindOf(e))
+				return fmt.Errorf("scim: element %d of %s is %s, not an object", i, p.attr, JSONKind(e))
 			}
 		}
 	}
@@ -909,28 +909,30 @@ func (r Resource) Meta() Meta {
 	}
 }
 
-// kindOf names the JSON kind of a value for error messages.
-func kindOf(v any) string {
+// JSONKind names the JSON kind of a value for error messages, with its
+// article: "null", "a string", "a boolean", "a number", "an object", "an
+// array"; a Go type that is none of them is named by its type.
+func JSONKind(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
 	case string:
-		return "string"
+		return "a string"
 	case bool:
-		return "boolean"
+		return "a boolean"
 	case json.Number:
-		return "number"
+		return "a number"
 	}
 	if _, ok := toFloat(v); ok {
-		return "number"
+		return "a number"
 	}
 	if _, ok := asMap(v); ok {
-		return "object"
+		return "an object"
 	}
 	if _, ok := asSlice(v); ok {
-		return "array"
+		return "an array"
 	}
-	return fmt.Sprintf("%T", v)
+	return fmt.Sprintf("a %T", v)
 }
 
 // noTargetError says a filtered path matched nothing and nothing could be

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -470,5 +471,27 @@ func TestConcurrentReaders(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestJSONKind: kinds carry their article, so messages read "is an array",
+// not "is a array".
+func TestJSONKind(t *testing.T) {
+	for v, want := range map[any]string{"x": "a string", true: "a boolean", 1.5: "a number", 3: "a number", json.Number("2"): "a number"} {
+		if got := JSONKind(v); got != want {
+			t.Errorf("JSONKind(%#v) = %q, want %q", v, got, want)
+		}
+	}
+	for _, c := range []struct {
+		v    any
+		want string
+	}{{nil, "null"}, {map[string]any{}, "an object"}, {[]any{}, "an array"}, {[]string{"a"}, "an array"}, {struct{}{}, "a struct {}"}} {
+		if got := JSONKind(c.v); got != c.want {
+			t.Errorf("JSONKind(%#v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+	_, err := ApplyPatch(Resource{"userName": "a"}, PatchOperation{Op: "replace", Value: []any{"x"}})
+	if err == nil || !strings.Contains(err.Error(), "needs an object value, not an array") {
+		t.Errorf("path-less replace with an array: %v", err)
 	}
 }
