@@ -263,49 +263,61 @@ func (d *decoder) literal(lit string) error {
 	return nil
 }
 
-// number consumes a number literal (JSON grammar: optional '-', no leading
-// zeros, optional fraction with at least one digit, optional exponent with
-// at least one digit) and returns its text as a json.Number.
+// number consumes the number literal at d.i and returns its text as a
+// json.Number.
 func (d *decoder) number() (any, error) {
-	data := d.data
-	start, i := d.i, d.i
-	if data[i] == '-' {
+	end, bad := scanNumber(d.data, d.i)
+	if bad != "" {
+		return nil, d.errUnexpected(end, bad)
+	}
+	n := json.Number(d.data[d.i:end])
+	d.i = end
+	return n, nil
+}
+
+// scanNumber reads the JSON number literal starting at s[i] (RFC 8259
+// section 6: optional '-', no leading zeros, optional fraction with at
+// least one digit, optional exponent with at least one digit) and returns
+// the offset just after it. When s[i:] does not start with one, it returns
+// the offset of the byte that breaks the grammar and what was being read
+// there, for the error message. The decoder and the encoder's check of a
+// json.Number share it.
+func scanNumber[T string | []byte](s T, i int) (end int, bad string) {
+	digits := func(i int) int {
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	if i < len(s) && s[i] == '-' {
 		i++
 	}
 	switch {
-	case i < len(data) && data[i] == '0':
+	case i < len(s) && s[i] == '0':
 		i++
-	case i < len(data) && '1' <= data[i] && data[i] <= '9':
-		i++
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-		}
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		i = digits(i + 1)
 	default:
-		return nil, d.errUnexpected(i, "in numeric literal")
+		return i, "in numeric literal"
 	}
-	if i < len(data) && data[i] == '.' {
+	if i < len(s) && s[i] == '.' {
 		i++
-		if i >= len(data) || data[i] < '0' || data[i] > '9' {
-			return nil, d.errUnexpected(i, "after decimal point in numeric literal")
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return i, "after decimal point in numeric literal"
 		}
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-		}
+		i = digits(i)
 	}
-	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
-		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		if i >= len(data) || data[i] < '0' || data[i] > '9' {
-			return nil, d.errUnexpected(i, "in exponent of numeric literal")
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return i, "in exponent of numeric literal"
 		}
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-		}
+		i = digits(i)
 	}
-	d.i = i
-	return json.Number(data[start:i]), nil
+	return i, ""
 }
 
 // enter counts one more open object or array, refusing to go deeper than
