@@ -148,18 +148,15 @@ func (d *decoder) value(stack []keyValue) (any, []keyValue, error) {
 		}
 		return s, stack, nil
 	case '{':
-		if err := d.enter(); err != nil {
+		empty, err := d.open('}')
+		if err != nil {
 			return nil, stack, err
 		}
-		d.i++
-		d.skipSpace()
-		if d.i < len(d.data) && d.data[d.i] == '}' {
-			d.i++
-			d.depth--
+		if empty {
 			return map[string]any{}, stack, nil
 		}
 		base := len(stack)
-		for {
+		for more := true; more; {
 			if d.i >= len(d.data) || d.data[d.i] != '"' {
 				return nil, stack, d.errUnexpected(d.i, "looking for beginning of object key string")
 			}
@@ -178,64 +175,40 @@ func (d *decoder) value(stack []keyValue) (any, []keyValue, error) {
 				return nil, stack, err
 			}
 			stack = append(stack, keyValue{key, val})
-			d.skipSpace()
-			if d.i < len(d.data) {
-				if c := d.data[d.i]; c == ',' {
-					d.i++
-					d.skipSpace()
-					continue
-				} else if c == '}' {
-					d.i++
-					break
-				}
+			if more, err = d.next('}', "after object key:value pair"); err != nil {
+				return nil, stack, err
 			}
-			return nil, stack, d.errUnexpected(d.i, "after object key:value pair")
 		}
 		members := stack[base:]
 		m := make(map[string]any, len(members))
 		for _, kv := range members {
 			m[kv.key] = kv.val
 		}
-		d.depth--
 		return m, stack[:base], nil
 	case '[':
-		if err := d.enter(); err != nil {
+		empty, err := d.open(']')
+		if err != nil {
 			return nil, stack, err
 		}
-		d.i++
-		d.skipSpace()
-		if d.i < len(d.data) && d.data[d.i] == ']' {
-			d.i++
-			d.depth--
+		if empty {
 			return []any{}, stack, nil
 		}
 		base := len(stack)
-		for {
+		for more := true; more; {
 			var v any
-			var err error
 			if v, stack, err = d.value(stack); err != nil {
 				return nil, stack, err
 			}
 			stack = append(stack, keyValue{val: v})
-			d.skipSpace()
-			if d.i < len(d.data) {
-				if c := d.data[d.i]; c == ',' {
-					d.i++
-					d.skipSpace()
-					continue
-				} else if c == ']' {
-					d.i++
-					break
-				}
+			if more, err = d.next(']', "after array element"); err != nil {
+				return nil, stack, err
 			}
-			return nil, stack, d.errUnexpected(d.i, "after array element")
 		}
 		elems := stack[base:]
 		a := make([]any, len(elems))
 		for k, e := range elems {
 			a[k] = e.val
 		}
-		d.depth--
 		return a, stack[:base], nil
 	case 't':
 		return true, stack, d.literal("true")
@@ -320,14 +293,42 @@ func scanNumber[T string | []byte](s T, i int) (end int, bad string) {
 	return i, ""
 }
 
-// enter counts one more open object or array, refusing to go deeper than
-// encoding/json does.
-func (d *decoder) enter() error {
+// open consumes the '{' or '[' at d.i, counting one more open object or
+// array (refusing to go deeper than encoding/json does), and then the
+// closer when the object or array is empty.
+func (d *decoder) open(closer byte) (empty bool, err error) {
 	d.depth++
 	if d.depth > maxNestingDepth {
-		return d.errAt(d.i, "exceeded max nesting depth of "+strconv.Itoa(maxNestingDepth))
+		return false, d.errAt(d.i, "exceeded max nesting depth of "+strconv.Itoa(maxNestingDepth))
 	}
-	return nil
+	d.i++
+	d.skipSpace()
+	if d.i < len(d.data) && d.data[d.i] == closer {
+		d.i++
+		d.depth--
+		return true, nil
+	}
+	return false, nil
+}
+
+// next consumes what follows a member or element: a ',' and the space
+// after it (more is true), or the closer, which ends the object or array.
+// context names the place for the error.
+func (d *decoder) next(closer byte, context string) (more bool, err error) {
+	d.skipSpace()
+	if d.i < len(d.data) {
+		switch d.data[d.i] {
+		case ',':
+			d.i++
+			d.skipSpace()
+			return true, nil
+		case closer:
+			d.i++
+			d.depth--
+			return false, nil
+		}
+	}
+	return false, d.errUnexpected(d.i, context)
 }
 
 // str parses the string literal whose opening quote is at d.i and returns
