@@ -142,7 +142,7 @@ func (d *decoder) value(stack []keyValue) (any, []keyValue, error) {
 	}
 	switch c := d.data[d.i]; c {
 	case '"':
-		s, err := d.str()
+		s, err := d.str(false)
 		if err != nil {
 			return nil, stack, err
 		}
@@ -160,7 +160,7 @@ func (d *decoder) value(stack []keyValue) (any, []keyValue, error) {
 			if d.i >= len(d.data) || d.data[d.i] != '"' {
 				return nil, stack, d.errUnexpected(d.i, "looking for beginning of object key string")
 			}
-			key, err := d.key()
+			key, err := d.str(true)
 			if err != nil {
 				return nil, stack, err
 			}
@@ -332,8 +332,11 @@ func (d *decoder) next(closer byte, context string) (more bool, err error) {
 }
 
 // str parses the string literal whose opening quote is at d.i and returns
-// its unescaped value.
-func (d *decoder) str() (string, error) {
+// its unescaped value. With intern, a plain string that is a member name
+// SCIM resources and Microsoft Graph objects use (see internKey) is
+// returned without allocating: every decoded user shares one copy of
+// "userName".
+func (d *decoder) str(intern bool) (string, error) {
 	data := d.data
 	start := d.i + 1
 	// Fast path: printable ASCII without escapes is copied as it is.
@@ -341,6 +344,11 @@ func (d *decoder) str() (string, error) {
 		c := data[i]
 		if c == '"' {
 			d.i = i + 1
+			if intern && i-start <= maxInternedKey {
+				if k, ok := internKey(data[start:i]); ok {
+					return k, nil
+				}
+			}
 			return string(data[start:i]), nil
 		}
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
@@ -348,28 +356,6 @@ func (d *decoder) str() (string, error) {
 		}
 	}
 	return "", d.errUnexpected(len(data), "in string literal")
-}
-
-// key parses an object member name like str, but a plain name that SCIM
-// resources and Microsoft Graph objects use (see internKey) is returned
-// without allocating: every decoded user shares one copy of "userName".
-func (d *decoder) key() (string, error) {
-	data := d.data
-	start := d.i + 1
-	for i := start; i < len(data) && i-start <= maxInternedKey; i++ {
-		c := data[i]
-		if c == '"' {
-			if k, ok := internKey(data[start:i]); ok {
-				d.i = i + 1
-				return k, nil
-			}
-			break
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
-	}
-	return d.str()
 }
 
 // maxInternedKey is the length of the longest name internKey knows.
