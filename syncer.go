@@ -340,13 +340,14 @@ func (s *Syncer) loadState(ctx context.Context) (*State, error) {
 
 // saveState saves st even when ctx is canceled (links of users already
 // created must not be lost); when the store refuses, st is kept for the
-// next cycle.
+// next cycle. The cycle that saves st owns it and drops it after this, so
+// it is kept without a copy (loadState hands out copies).
 func (s *Syncer) saveState(ctx context.Context, st *State) error {
 	err := s.store.Save(context.WithoutCancel(ctx), st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
-		s.unsaved = st.Clone()
+		s.unsaved = st
 		return err
 	}
 	s.unsaved = nil
