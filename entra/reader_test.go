@@ -20,20 +20,12 @@ import (
 
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/internal/fakeclock"
 )
 
-// waits records the waits the reader asked for, without sleeping.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) wait(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
+// newWaits returns a clock whose Wait records the waits the reader asked
+// for, without sleeping.
+func newWaits() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)) }
 
 func newFake(t testing.TB, opts ...entratest.Option) *entratest.Server {
 	t.Helper()
@@ -47,11 +39,11 @@ func newFake(t testing.TB, opts ...entratest.Option) *entratest.Server {
 
 func newReader(t testing.TB, s *entratest.Server, opts ...entra.Option) *entra.Reader {
 	t.Helper()
-	w := &waits{}
+	w := newWaits()
 	base := []entra.Option{
 		entra.WithServicePrincipalID(s.ServicePrincipalID),
 		entra.WithGraphURL(s.URL),
-		entra.WithWait(w.wait),
+		entra.WithWait(w.Wait),
 	}
 	r, err := entra.NewReader(entra.StaticToken(s.Token), append(base, opts...)...)
 	if err != nil {
@@ -496,8 +488,8 @@ func TestFullReadMatchesTenant(t *testing.T) {
 
 func TestAppIDResolvedOnce(t *testing.T) {
 	tt := newTenant(t)
-	w := &waits{}
-	r, err := entra.NewReader(entra.StaticToken(tt.s.Token), entra.WithAppID(tt.s.AppID), entra.WithGraphURL(tt.s.URL+"/v1.0/"), entra.WithWait(w.wait))
+	w := newWaits()
+	r, err := entra.NewReader(entra.StaticToken(tt.s.Token), entra.WithAppID(tt.s.AppID), entra.WithGraphURL(tt.s.URL+"/v1.0/"), entra.WithWait(w.Wait))
 	check(t, err)
 	snap := read(t, r, "")
 	read(t, r, snap.DeltaLink)
@@ -510,7 +502,7 @@ func TestAppIDResolvedOnce(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("appId resolved %d times", n)
 	}
-	r2, err := entra.NewReader(entra.StaticToken(tt.s.Token), entra.WithAppID("00000000-1111-2222-3333-444444444444"), entra.WithGraphURL(tt.s.URL), entra.WithWait(w.wait))
+	r2, err := entra.NewReader(entra.StaticToken(tt.s.Token), entra.WithAppID("00000000-1111-2222-3333-444444444444"), entra.WithGraphURL(tt.s.URL), entra.WithWait(w.Wait))
 	check(t, err)
 	if _, err := r2.Read(t.Context(), ""); !errors.Is(err, entra.ErrNotFound) {
 		t.Fatalf("unknown appId: %v", err)
@@ -521,8 +513,8 @@ func TestFaultsRetried(t *testing.T) {
 	for _, f := range []entratest.Fault{entratest.Throttle, entratest.Unavailable} {
 		t.Run(f.String(), func(t *testing.T) {
 			tt := newTenant(t, entratest.WithFaults(entratest.Faults{RetryAfter: 7 * time.Second}))
-			w := &waits{}
-			r := newReader(t, tt.s, entra.WithWait(w.wait), entra.WithRateLimit(0, 0))
+			w := newWaits()
+			r := newReader(t, tt.s, entra.WithWait(w.Wait), entra.WithRateLimit(0, 0))
 			want := rows(read(t, r, ""))
 			check(t, tt.s.Inject(f, 3))
 			snap := read(t, r, "")
@@ -535,8 +527,8 @@ func TestFaultsRetried(t *testing.T) {
 			if f == entratest.Throttle && snap.Stats.Throttled != 3 {
 				t.Fatalf("throttled %d", snap.Stats.Throttled)
 			}
-			if !slices.Contains(w.d, 7*time.Second) {
-				t.Fatalf("Retry-After not honoured: waits %v", w.d)
+			if !slices.Contains(w.Waits(), 7*time.Second) {
+				t.Fatalf("Retry-After not honoured: waits %v", w.Waits())
 			}
 		})
 	}
@@ -738,8 +730,8 @@ func TestReadUser(t *testing.T) {
 
 func TestConcurrentReads(t *testing.T) {
 	s := newFake(t, entratest.WithUsers(300))
-	w := &waits{}
-	r, err := entra.NewReader(entra.StaticToken(s.Token), entra.WithAppID(s.AppID), entra.WithGraphURL(s.URL), entra.WithWait(w.wait))
+	w := newWaits()
+	r, err := entra.NewReader(entra.StaticToken(s.Token), entra.WithAppID(s.AppID), entra.WithGraphURL(s.URL), entra.WithWait(w.Wait))
 	check(t, err)
 	results := make([]map[string]row, 4)
 	errs := make([]error, 4)
@@ -781,8 +773,8 @@ func (c *credential) GetToken(_ context.Context, o policy.TokenRequestOptions) (
 func TestTokenCredential(t *testing.T) {
 	tt := newTenant(t)
 	cred := &credential{token: tt.s.Token}
-	w := &waits{}
-	r, err := entra.NewReader(cred, entra.WithServicePrincipalID(tt.s.ServicePrincipalID), entra.WithGraphURL(tt.s.URL), entra.WithWait(w.wait))
+	w := newWaits()
+	r, err := entra.NewReader(cred, entra.WithServicePrincipalID(tt.s.ServicePrincipalID), entra.WithGraphURL(tt.s.URL), entra.WithWait(w.Wait))
 	check(t, err)
 	snap := read(t, r, "")
 	if got := cred.calls.Load(); got != snap.Stats.Attempts {
@@ -795,14 +787,14 @@ func TestTokenCredential(t *testing.T) {
 
 func TestHugeRetryAfterIsCapped(t *testing.T) {
 	tt := newTenant(t, entratest.WithFaults(entratest.Faults{RetryAfter: 7 * 24 * time.Hour}))
-	w := &waits{}
-	r := newReader(t, tt.s, entra.WithWait(w.wait), entra.WithRateLimit(0, 0), entra.WithRetries(3, 30*time.Second))
+	w := newWaits()
+	r := newReader(t, tt.s, entra.WithWait(w.Wait), entra.WithRateLimit(0, 0), entra.WithRetries(3, 30*time.Second))
 	check(t, tt.s.Inject(entratest.Throttle, 2))
 	read(t, r, "")
-	if len(w.d) < 2 {
-		t.Fatalf("waits %v", w.d)
+	if len(w.Waits()) < 2 {
+		t.Fatalf("waits %v", w.Waits())
 	}
-	for _, d := range w.d {
+	for _, d := range w.Waits() {
 		if d > 30*time.Second {
 			t.Fatalf("waited %v, cap is 30s", d)
 		}

@@ -1,7 +1,6 @@
 package druvatest_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,39 +12,16 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/internal/fakeclock"
 	"github.com/druvascim/druvascim/scim"
 )
 
-type fakeTime struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (f *fakeTime) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
-	f.mu.Lock()
-	f.sleeps = append(f.sleeps, d)
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-	return ctx.Err()
-}
-
-func (f *fakeTime) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
-
-func start(t *testing.T, opts ...druvatest.Option) (*druvatest.Server, *fakeTime) {
+// start runs a fake Druva on a fake clock: its latency sleeps advance the
+// clock instead of sleeping.
+func start(t *testing.T, opts ...druvatest.Option) (*druvatest.Server, *fakeclock.Clock) {
 	t.Helper()
-	ft := &fakeTime{now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
-	srv, err := druvatest.New(append([]druvatest.Option{druvatest.WithClock(ft.Now), druvatest.WithSleep(ft.Sleep)}, opts...)...)
+	ft := fakeclock.New(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))
+	srv, err := druvatest.New(append([]druvatest.Option{druvatest.WithClock(ft.Now), druvatest.WithSleep(ft.Wait)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,8 +368,8 @@ func TestInjected429And5xxAndLatency(t *testing.T) {
 	if code != 429 || hdr.Get("Retry-After") != "2" || body["status"] != "429" {
 		t.Errorf("injected 429: %d %v %v", code, hdr, body)
 	}
-	if len(ft.sleeps) != 1 || ft.sleeps[0] != time.Second {
-		t.Errorf("latency sleeps %v", ft.sleeps)
+	if sleeps := ft.Waits(); len(sleeps) != 1 || sleeps[0] != time.Second {
+		t.Errorf("latency sleeps %v", sleeps)
 	}
 	if err := srv.SetFaults(druvatest.Faults{ServerErrors: 1}); err != nil {
 		t.Fatal(err)

@@ -33,8 +33,8 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(n), entratest.WithGroups(max(8, n/100)), entratest.WithSeed(9),
 		entratest.WithFaults(entratest.Faults{Seed: 9, Throttle: 0.03, Unavailable: 0.02})))
 	defer g.Close()
-	var latency waits
-	d := druvatest.NewServer(druvatest.WithSleep(latency.wait), druvatest.WithFaults(soakFaults(42)))
+	latency := newWaits()
+	d := druvatest.NewServer(druvatest.WithSleep(latency.Wait), druvatest.WithFaults(soakFaults(42)))
 	defer d.Close()
 	unmanaged := unmanagedUsers(t, d, 25)
 	desired := desiredState(t, g)
@@ -43,8 +43,8 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	// "not active", but they were never created or matched by this sync, so
 	// they must stay exactly as they are.
 	unmanaged = append(unmanaged, outOfScopeTwins(t, g, d, desired, 20)...)
-	var clientWaits waits
-	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(clientWaits.wait)))
+	clientWaits := newWaits()
+	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(clientWaits.Wait)))
 	store := newFileStore(t)
 	s := newSyncer(t, graphReader(t, g), c, store,
 		druvascim.WithRequestCounter(func() int64 { return c.Stats().Requests }))
@@ -89,7 +89,7 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	t.Logf("soak: %d Entra users, %d desired, %d unmanaged; Druva requests %d %v; client attempts %d retries %d throttled %d",
 		n, len(desired), len(unmanaged), stats.Requests, stats.ByMethod, cs.Requests, cs.Retries, cs.Throttled)
 	t.Logf("soak: faults injected: 5xx %d, 429 %d, lost responses %d, latency spikes %d (server waited %d times, longest client wait %v); Graph 429 %d, 503 %d of %d requests",
-		stats.Injected5xx, stats.Injected429, stats.Lost, stats.Delayed, len(latency.all), clientWaits.max(),
+		stats.Injected5xx, stats.Injected429, stats.Lost, stats.Delayed, len(latency.Waits()), clientWaits.MaxWait(),
 		g.Stats().Throttled, g.Stats().Unavailable, g.Stats().Requests)
 	t.Logf("soak: objects lost %d, duplicated %d, wrong %d, unwanted %d", missing, duplicated, wrong, extra)
 	adopted := 0

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/druvascim/druvascim/druva/druvatest"
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/internal/fakeclock"
 	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
@@ -68,28 +68,9 @@ func check(t testing.TB, err error) {
 // noWait is the injected wait of clients and fakes: it never sleeps.
 func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
-// waits records every wait a client asked for, without sleeping.
-type waits struct {
-	mu  sync.Mutex
-	all []time.Duration
-}
-
-func (w *waits) wait(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.all = append(w.all, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
-
-func (w *waits) max() time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var m time.Duration
-	for _, d := range w.all {
-		m = max(m, d)
-	}
-	return m
-}
+// newWaits returns a clock whose Wait records every wait a client asked
+// for, without sleeping.
+func newWaits() *fakeclock.Clock { return fakeclock.New(fixedClock()) }
 
 // fixedClock is a clock that never moves.
 func fixedClock() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }

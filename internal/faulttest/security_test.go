@@ -282,22 +282,22 @@ func TestRetryAfterCapped(t *testing.T) {
 				_, _ = w.Write([]byte(`{"id":"u1","userName":"a@x"}`))
 			}))
 			defer srv.Close()
-			var w waits
-			c := must[*druva.Client](t)(druva.NewClient("t", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0), druva.WithWait(w.wait)))
+			w := newWaits()
+			c := must[*druva.Client](t)(druva.NewClient("t", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0), druva.WithWait(w.Wait)))
 			if _, err := c.GetUser(t.Context(), "u1"); err != nil {
 				t.Fatal(err)
 			}
-			if m := w.max(); m == 0 || m > time.Minute {
+			if m := w.MaxWait(); m == 0 || m > time.Minute {
 				t.Fatalf("longest wait %v, want (0, 60s]", m)
 			}
-			w2 := waits{}
+			w2 := newWaits()
 			c2 := must[*druva.Client](t)(druva.NewClient("t", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0),
-				druva.WithWait(w2.wait), druva.WithMaxRetryAfter(5*time.Second)))
+				druva.WithWait(w2.Wait), druva.WithMaxRetryAfter(5*time.Second)))
 			n = 0
 			if _, err := c2.GetUser(t.Context(), "u1"); err != nil {
 				t.Fatal(err)
 			}
-			if m := w2.max(); m == 0 || m > 5*time.Second {
+			if m := w2.MaxWait(); m == 0 || m > 5*time.Second {
 				t.Fatalf("longest wait %v with a 5 s cap", m)
 			}
 		})
@@ -310,14 +310,14 @@ func TestRetryAfterCapped(t *testing.T) {
 		// random ones hit $batch items too (the reader's own retries).
 		check(t, g.Inject(entratest.Throttle, 2))
 		check(t, g.Inject(entratest.Unavailable, 1))
-		var w waits
-		if _, err := graphReader(t, g, entra.WithWait(w.wait), entra.WithRetries(20, time.Minute)).Read(t.Context(), ""); err != nil {
+		w := newWaits()
+		if _, err := graphReader(t, g, entra.WithWait(w.Wait), entra.WithRetries(20, time.Minute)).Read(t.Context(), ""); err != nil {
 			t.Fatal(err)
 		}
 		if g.Stats().Throttled+g.Stats().Unavailable == 0 {
 			t.Fatal("no Retry-After was sent")
 		}
-		if m := w.max(); m == 0 || m > time.Minute {
+		if m := w.MaxWait(); m == 0 || m > time.Minute {
 			t.Fatalf("longest wait %v, want (0, 60s]", m)
 		}
 	})
@@ -469,15 +469,15 @@ func TestRetryNeverPastDeadline(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	defer srv.Close()
-	var w waits
-	c := must[*druva.Client](t)(druva.NewClient("t", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0), druva.WithWait(w.wait)))
+	w := newWaits()
+	c := must[*druva.Client](t)(druva.NewClient("t", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0), druva.WithWait(w.Wait)))
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	_, err := c.GetUser(ctx, "u1")
 	if !errors.Is(err, druva.ErrRateLimited) {
 		t.Fatalf("err = %v, want ErrRateLimited", err)
 	}
-	if m := w.max(); m >= 10*time.Second {
+	if m := w.MaxWait(); m >= 10*time.Second {
 		t.Fatalf("waited %v with less than 10 s left", m)
 	}
 	var se *scim.Error

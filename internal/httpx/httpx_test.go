@@ -15,49 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/druvascim/druvascim/internal/fakeclock"
 	"github.com/druvascim/druvascim/internal/httpx"
 )
 
 const token = "s3cr3t-t0ken-value"
 
-// clock is a fake clock; its wait advances it instead of sleeping.
-type clock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Wait(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *clock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
-}
+// newClock returns the fake clock the tests inject: waiting advances it.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // newClient returns a client on srv with the fake clock, no limiter, and
 // jitter fixed at its maximum.
-func newClient(t *testing.T, srv *httptest.Server, clk *clock, opts ...httpx.Option) *httpx.Client {
+func newClient(t *testing.T, srv *httptest.Server, clk *fakeclock.Clock, opts ...httpx.Option) *httpx.Client {
 	t.Helper()
 	base := []httpx.Option{
 		httpx.WithToken(token),
