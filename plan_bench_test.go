@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/druvascim/druvascim/internal/cputime"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -67,7 +68,7 @@ func benchmarkPlan(b *testing.B, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var p *Plan
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		p, err = pl.Plan(in)
 		if err != nil {
@@ -78,7 +79,7 @@ func benchmarkPlan(b *testing.B, n int) {
 	// CPU time of the whole process (all threads, GC included) per plan: a
 	// figure that other load on a shared machine inflates less than wall
 	// time.
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(cputime.Used()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 	c := p.Counts
 	if c.Create != n/200 || c.Update != n/100 || c.Disable != n/200+n/1000 {
 		b.Fatalf("unexpected counts %+v", c)

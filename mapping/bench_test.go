@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/druvascim/druvascim/internal/cputime"
 )
 
 // BenchmarkMapDruvaDefault measures the per-user cost of mapping one
@@ -18,13 +20,13 @@ func BenchmarkMapDruvaDefault(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu0, ok := processCPU()
+	cpu0, ok := cputime.Process()
 	for b.Loop() {
 		if _, err := set.Map(ctx, u); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if cpu1, ok2 := processCPU(); ok && ok2 {
+	if cpu1, ok2 := cputime.Process(); ok && ok2 {
 		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
@@ -74,7 +76,7 @@ func BenchmarkMap1MUsers(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, workers int) {
 		b.ReportAllocs()
-		cpu0, ok := processCPU()
+		cpu0, ok := cputime.Process()
 		for b.Loop() {
 			var wg sync.WaitGroup
 			per := n / workers
@@ -91,7 +93,7 @@ func BenchmarkMap1MUsers(b *testing.B) {
 			wg.Wait()
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/user")
-		if cpu1, ok2 := processCPU(); ok && ok2 {
+		if cpu1, ok2 := cputime.Process(); ok && ok2 {
 			b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N)/n, "cpu-ns/user")
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/internal/cputime"
 	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
@@ -96,11 +97,11 @@ func best(reps int, f func()) (wall, cpu time.Duration, alloc uint64) {
 		runtime.GC()
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
-		c := cpuTime()
+		c := cputime.Used()
 		t := time.Now()
 		f()
 		d := time.Since(t)
-		c = cpuTime() - c
+		c = cputime.Used() - c
 		runtime.ReadMemStats(&m1)
 		if i == 0 || d < wall {
 			wall, cpu, alloc = d, c, m1.TotalAlloc-m0.TotalAlloc

@@ -23,6 +23,7 @@ import (
 	"github.com/druvascim/druvascim/druva/druvatest"
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/internal/cputime"
 	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
@@ -119,7 +120,7 @@ func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.SyncOption) *druvascim.
 		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(0)),
 		druvascim.WithSyncProgress(func(p druvascim.Progress) {
 			if p.Phase == "plan" {
-				r.planned.Store(int64(cpuTime()))
+				r.planned.Store(int64(cputime.Used()))
 			}
 		}),
 	}
@@ -185,11 +186,11 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 		stop = sampleHeap()
 	}
 	r.planned.Store(0)
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	start := time.Now()
 	res, err := s.Run(tb.Context())
 	wall := time.Since(start)
-	cpu1 := cpuTime()
+	cpu1 := cputime.Used()
 	peak := stop()
 	var ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms1)
@@ -406,7 +407,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	start := time.Now()
 	for range workers {
 		wg.Go(func() {
@@ -429,7 +430,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 		})
 	}
 	wg.Wait()
-	wall, cpu = time.Since(start), cpuTime()-cpu0
+	wall, cpu = time.Since(start), cputime.Used()-cpu0
 	if first != nil {
 		tb.Fatal(first)
 	}
