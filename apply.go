@@ -1,12 +1,12 @@
 package druvascim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,14 +14,10 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
-// RetrySchedule returns how long after its attempts-th failure an escrowed
-// operation waits before the next try.
-type RetrySchedule func(attempts int) time.Duration
-
-// EntraRetrySchedule is Entra's escrow schedule: 6 h after the first
-// failure, 12 h after the second, 24 h after the third and every 24 h after
-// that.
-func EntraRetrySchedule(attempts int) time.Duration {
+// entraRetrySchedule is Entra's escrow schedule, the default of
+// [WithRetrySchedule]: 6 h after the first failure, 12 h after the second,
+// 24 h after the third and every 24 h after that.
+func entraRetrySchedule(attempts int) time.Duration {
 	switch {
 	case attempts <= 1:
 		return 6 * time.Hour
@@ -32,19 +28,18 @@ func EntraRetrySchedule(attempts int) time.Duration {
 	}
 }
 
-// DefaultConcurrency is the default number of operations Apply runs at once.
-const DefaultConcurrency = 8
+// The defaults of [WithQuarantine]: Entra quarantines when more than 40 %
+// of at least 20 finished operations failed.
+const (
+	defaultQuarantineShare   = 0.4
+	defaultQuarantineMinimum = 20
+)
 
-// DefaultQuarantineShare is the default share of failed operations above
-// which Apply stops early (Entra: 40 %).
-const DefaultQuarantineShare = 0.4
-
-// DefaultQuarantineMinimum is the default number of finished operations
-// before the failure share is judged.
-const DefaultQuarantineMinimum = 20
-
-// ApplyOption configures an [Executor].
-type ApplyOption func(*execConfig) error
+// inFlightGrace bounds how long operations already sent may take to finish
+// once the context is canceled. Their answers decide links and escrows, so
+// they are not cut off at once; an operation still unanswered after it is
+// reported with an unknown outcome.
+const inFlightGrace = 10 * time.Second
 
 type execConfig struct {
 	concurrency int
@@ -53,122 +48,46 @@ type execConfig struct {
 	share       float64
 	minimum     int
 	logger      *slog.Logger
-	progress    ProgressFunc
+	progress    func(Progress)
 	cycleID     string
+	grace       time.Duration // tests shorten it
 }
 
-// WithConcurrency sets how many operations run at once (default
-// [DefaultConcurrency]).
-func WithConcurrency(n int) ApplyOption {
-	return func(c *execConfig) error {
-		if n < 1 || n > 1024 {
-			return fmt.Errorf("druvascim: concurrency %d: must be between 1 and 1024", n)
-		}
-		c.concurrency = n
-		return nil
-	}
-}
-
-// WithClock injects the clock used for escrow times and report timestamps
-// (default time.Now).
-func WithClock(now func() time.Time) ApplyOption {
-	return func(c *execConfig) error {
-		if now == nil {
-			return errors.New("druvascim: nil clock")
-		}
-		c.now = now
-		return nil
-	}
-}
-
-// WithRetrySchedule sets the escrow schedule for failures the target
-// refused (default [EntraRetrySchedule]). Transient failures (429, 5xx,
-// network) are retried in the next cycle.
-func WithRetrySchedule(s RetrySchedule) ApplyOption {
-	return func(c *execConfig) error {
-		if s == nil {
-			return errors.New("druvascim: nil retry schedule")
-		}
-		c.schedule = s
-		return nil
-	}
-}
-
-// WithQuarantine stops Apply early when more than share of at least minimum
-// finished operations failed (defaults [DefaultQuarantineShare] and
-// [DefaultQuarantineMinimum]). share 1 turns the rule off. A rejected token
-// (401/403) always stops the cycle.
-func WithQuarantine(share float64, minimum int) ApplyOption {
-	return func(c *execConfig) error {
-		if !(share > 0 && share <= 1) || minimum < 1 {
-			return fmt.Errorf("druvascim: quarantine share %v / minimum %d: share must be in (0, 1], minimum at least 1", share, minimum)
-		}
-		c.share, c.minimum = share, minimum
-		return nil
-	}
-}
-
-// WithLogger logs each operation at debug level and failures at warn level.
-func WithLogger(l *slog.Logger) ApplyOption {
-	return func(c *execConfig) error {
-		if l == nil {
-			return errors.New("druvascim: nil logger")
-		}
-		c.logger = l
-		return nil
-	}
-}
-
-// WithProgress reports progress of the apply phase.
-func WithProgress(f ProgressFunc) ApplyOption {
-	return func(c *execConfig) error {
-		if f == nil {
-			return errors.New("druvascim: nil progress function")
-		}
-		c.progress = f
-		return nil
-	}
-}
-
-// WithCycleID names the cycle in the report (default: derived from the clock).
-func WithCycleID(id string) ApplyOption {
-	return func(c *execConfig) error {
-		if id == "" {
-			return errors.New("druvascim: empty cycle id")
-		}
-		c.cycleID = id
-		return nil
-	}
-}
-
-// Executor applies plans to a [Target]. Create it with [NewExecutor]; it is
-// immutable and safe for concurrent use (on different states).
-type Executor struct {
+// executor applies plans to a [Target]; it is immutable and safe for
+// concurrent use (on different states).
+type executor struct {
 	cfg execConfig
 }
 
-// NewExecutor returns an executor configured by opts.
-func NewExecutor(opts ...ApplyOption) (*Executor, error) {
-	c := execConfig{concurrency: DefaultConcurrency, now: time.Now, schedule: EntraRetrySchedule,
-		share: DefaultQuarantineShare, minimum: DefaultQuarantineMinimum}
-	for _, o := range opts {
-		if o == nil {
-			return nil, errors.New("druvascim: nil apply option")
-		}
-		if err := o(&c); err != nil {
-			return nil, err
-		}
+// newExecutor returns an executor configured by the applying options.
+func newExecutor(who string, opts []Option) (*executor, error) {
+	c := execConfig{concurrency: DefaultConcurrency, now: time.Now, schedule: entraRetrySchedule,
+		share: defaultQuarantineShare, minimum: defaultQuarantineMinimum, grace: inFlightGrace}
+	if err := configure(who, opts, func(o Option) func(*execConfig) error { return o.exec }, &c); err != nil {
+		return nil, err
 	}
-	return &Executor{cfg: c}, nil
+	return &executor{cfg: c}, nil
 }
 
-// Apply runs p against t with a default [Executor] configured by opts.
-func Apply(ctx context.Context, t Target, p *Plan, st *State, opts ...ApplyOption) (*Report, error) {
-	e, err := NewExecutor(opts...)
+// Apply runs the plan's write operations against t and records links and
+// escrows in st. Creates and updates run first, then disables and deletes,
+// each with bounded concurrency ([WithConcurrency]). It returns the
+// provisioning report of every operation. The error is non-nil when the
+// plan is held ([ErrPlanHeld]), when the cycle was quarantined
+// ([*QuarantineError]) or canceled (the context's error); the report and st
+// are consistent in every case.
+//
+// Canceling ctx starts no new operation; the operations already sent get up
+// to 10 seconds to finish, so their links and escrows are recorded. One
+// still unanswered then is reported with [ReasonOutcomeUnknown] and retried
+// next cycle, which adopts the user if the write did reach the target.
+// The applying options configure it; any other option is an error.
+func Apply(ctx context.Context, t Target, p *Plan, st *State, opts ...Option) (*Report, error) {
+	e, err := newExecutor("Apply", opts)
 	if err != nil {
 		return nil, err
 	}
-	return e.Apply(ctx, t, p, st)
+	return e.apply(ctx, t, p, st, e.cfg.cycleID)
 }
 
 // QuarantineError says why Apply stopped early; it matches [ErrQuarantined].
@@ -195,34 +114,27 @@ func (q *QuarantineError) Is(target error) bool { return target == ErrQuarantine
 // Unwrap returns the cause.
 func (q *QuarantineError) Unwrap() error { return q.Cause }
 
+// applyRun is the working memory of one Apply call.
 type applyRun struct {
 	unchanged []Step // shared by the entries of unchanged linked objects
-	e         *Executor
+	e         *executor
 	t         Target
 	p         *Plan
 	st        *State
 	report    *Report
-	mu        sync.Mutex // guards st, failed, finished, quarantine
 	paths     map[string]*attrPath
+	opCtx     context.Context // the operations' context: outlives a cancellation by the grace period
 	calls     atomic.Int64
-	stop      atomic.Bool
-	failed    int
-	done      int
-	quar      *QuarantineError
-	started   int
+	stop      atomic.Bool // set with quar: start no further operation
+
+	mu      sync.Mutex // guards st (links, escrows), failed, done, quar and started
+	failed  int
+	done    int
+	quar    *QuarantineError
+	started int
 }
 
-// Apply runs the plan's write operations against t and records links and
-// escrows in st. Creates and updates run first, then disables and deletes,
-// each with bounded concurrency. It returns the provisioning report of every
-// operation. The error is non-nil when the plan is held ([ErrPlanHeld]),
-// when the cycle was quarantined ([*QuarantineError]) or canceled (the
-// context's error); the report and st are consistent in every case.
-func (e *Executor) Apply(ctx context.Context, t Target, p *Plan, st *State) (*Report, error) {
-	return e.apply(ctx, t, p, st, e.cfg.cycleID)
-}
-
-func (e *Executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycle string) (*Report, error) {
+func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycle string) (*Report, error) {
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
@@ -236,35 +148,25 @@ func (e *Executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		st.Escrows = map[string]Escrow{}
 	}
 	start := e.cfg.now()
-	if cycle == "" {
-		cycle = start.UTC().Format("20060102T150405.000Z")
-	}
+	cycle = cmp.Or(cycle, cycleIDAt(start))
 	r := &applyRun{e: e, t: t, p: p, st: st, paths: map[string]*attrPath{},
 		report: &Report{Summary: Summary{CycleID: cycle, Started: start, Full: p.Full}, Entries: make([]Entry, len(p.Operations))}}
+	if err := r.compilePaths(); err != nil {
+		return nil, err
+	}
+	opCtx, stopOps := graceContext(ctx, e.cfg.grace)
+	defer stopOps()
+	r.opCtx = opCtx
 
 	var phases [2][]int
 	for i := range p.Operations {
 		op := &p.Operations[i]
-		ent := &r.report.Entries[i]
-		*ent = Entry{ChangeID: cycle + "-" + strconv.Itoa(i+1), CycleID: cycle, SourceID: op.SourceID, TargetID: op.TargetID,
-			DisplayName: op.DisplayName, Action: op.Action, Reason: op.Reason}
+		r.report.Entries[i] = newEntry(cycle, i, op)
 		if !op.IsWrite() {
-			r.skip(op, ent)
+			r.skip(op, &r.report.Entries[i])
 			continue
 		}
 		phases[phaseOf(op.Action)] = append(phases[phaseOf(op.Action)], i)
-	}
-	// Compile the paths the workers need before they start.
-	for _, op := range p.Operations {
-		for _, a := range op.Update {
-			if _, ok := r.paths[a.Path]; !ok {
-				ap, err := compilePath(a.Path)
-				if err != nil {
-					return nil, fmt.Errorf("druvascim: apply: %w", err)
-				}
-				r.paths[a.Path] = &ap
-			}
-		}
 	}
 	total := len(phases[0]) + len(phases[1])
 	for _, ph := range phases {
@@ -286,9 +188,48 @@ func (e *Executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	return r.report, nil
 }
 
+// graceContext returns the context operations run with: not canceled with
+// ctx, but grace after ctx ends (and when stop is called).
+func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	opCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stopAfter := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, cancel)
+	})
+	return opCtx, func() {
+		stopAfter()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// compilePaths compiles the update paths the workers need before they start.
+func (r *applyRun) compilePaths() error {
+	for _, op := range r.p.Operations {
+		for _, a := range op.Update {
+			if _, ok := r.paths[a.Path]; !ok {
+				ap, err := compilePath(a.Path)
+				if err != nil {
+					return fmt.Errorf("druvascim: apply: %w", err)
+				}
+				r.paths[a.Path] = &ap
+			}
+		}
+	}
+	return nil
+}
+
+// skip records an operation that is not a write, and its link and escrow
+// bookkeeping.
 func (r *applyRun) skip(op *Operation, ent *Entry) {
 	ent.Time = r.e.cfg.now()
-	ent.Status = StatusSkipped
 	if op.Reason == ReasonUnchanged && op.MatchedBy == "link" && op.Detail == "" {
 		// The common case of a steady state: one shared, read-only slice
 		// instead of a million identical ones.
@@ -296,16 +237,11 @@ func (r *applyRun) skip(op *Operation, ent *Entry) {
 			r.unchanged = []Step{{Name: StepImport, Status: StatusSuccess}, {Name: StepScope, Status: StatusSuccess, Detail: "in scope"},
 				{Name: StepMatch, Status: StatusSuccess, Detail: "linked user"}, {Name: StepAction, Status: StatusSkipped, Detail: "unchanged"}}
 		}
+		ent.Status = StatusSkipped
 		ent.Steps = r.unchanged
 	} else {
-		ent.Steps = stepsFor(op, StatusSkipped, op.Detail)
+		notRun(ent, op, op.Detail)
 	}
-	ent.Modified = op.Changes
-	if op.Reason != ReasonUnchanged && op.Reason != ReasonOutOfScope {
-		ent.ErrorCode = op.Reason
-		ent.Message = advice(op.Reason)
-	}
-	ent.Detail = op.Detail
 	if op.DropLink {
 		delete(r.st.Links, op.SourceID)
 	}
@@ -344,8 +280,7 @@ func (r *applyRun) runPhase(ctx context.Context, idx []int, total int) {
 	}
 	work := make(chan int)
 	var wg sync.WaitGroup
-	n := min(r.e.cfg.concurrency, len(idx))
-	for range n {
+	for range min(r.e.cfg.concurrency, len(idx)) {
 		wg.Go(func() {
 			for i := range work {
 				r.runOne(ctx, i)
@@ -354,7 +289,7 @@ func (r *applyRun) runPhase(ctx context.Context, idx []int, total int) {
 					r.started++
 					d := r.started
 					r.mu.Unlock()
-					r.e.cfg.progress(Progress{Phase: "apply", Done: d, Total: total})
+					r.e.cfg.progress(Progress{Phase: PhaseApply, Done: d, Total: total})
 				}
 			}
 		})
@@ -366,89 +301,111 @@ func (r *applyRun) runPhase(ctx context.Context, idx []int, total int) {
 	wg.Wait()
 }
 
+// runOne runs one write operation, unless the cycle was canceled or
+// quarantined before it started, and records its outcome.
 func (r *applyRun) runOne(ctx context.Context, i int) {
 	op := &r.p.Operations[i]
 	ent := &r.report.Entries[i]
 	if r.stop.Load() || ctx.Err() != nil {
-		code := ReasonCanceled
-		ent.Time, ent.Status, ent.ErrorCode = r.e.cfg.now(), StatusSkipped, code
-		ent.Message = advice(code)
+		notRun(ent, op, "not run")
+		ent.Time, ent.Status, ent.ErrorCode, ent.Message = r.e.cfg.now(), StatusSkipped, ReasonCanceled, advice(ReasonCanceled)
 		if r.stop.Load() {
 			ent.Message = "The cycle was quarantined before this operation ran; it runs in the next cycle."
 		}
-		ent.Steps = stepsFor(op, StatusSkipped, "not run")
 		return
 	}
-	var err error
-	var warn Reason
-	var changes []PropertyChange
-	detail := op.Detail
-	switch op.Action {
-	case ActionCreate:
-		changes, detail, err = r.create(ctx, op, ent)
-	case ActionUpdate:
-		r.calls.Add(1)
-		err = r.t.PatchUser(ctx, op.TargetID, op.Patch...)
-		changes = op.Changes
-	case ActionDisable:
-		r.calls.Add(1)
-		err = r.t.DisableUser(ctx, op.TargetID)
-		changes = op.Changes
-	case ActionDelete:
-		r.calls.Add(1)
-		err = r.t.DeleteUser(ctx, op.TargetID)
-	}
-	status := statusOf(err)
-	if op.Action != ActionCreate && status == http.StatusNotFound {
-		// The linked user vanished: forget the link and match again next cycle.
-		warn, err = ReasonInvalidAnchor, nil
-	}
+	changes, detail, err := r.write(op, ent)
 	ent.Time = r.e.cfg.now()
 	ent.Modified = changes
-	if ent.TargetID == "" {
-		ent.TargetID = op.TargetID
-	}
-
+	ent.TargetID = cmp.Or(ent.TargetID, op.TargetID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done++
+	status := statusOf(err)
 	switch {
-	case err == nil && warn != "":
+	case err != nil && r.opCtx.Err() != nil:
+		r.unknown(op, ent, err)
+	case op.Action != ActionCreate && status == http.StatusNotFound:
+		// The linked user vanished: forget the link and match again next cycle.
 		delete(r.st.Links, op.SourceID)
 		delete(r.st.Escrows, op.SourceID)
-		ent.Status, ent.ErrorCode, ent.Message = StatusWarning, warn, advice(warn)
+		ent.Status, ent.ErrorCode, ent.Message = StatusWarning, ReasonInvalidAnchor, advice(ReasonInvalidAnchor)
 		ent.Steps = stepsFor(op, StatusWarning, "target user not found")
 	case err == nil:
-		if op.DropLink || op.Action == ActionDelete {
-			delete(r.st.Links, op.SourceID)
-		}
-		if (op.Link || op.Action == ActionCreate) && ent.TargetID != "" {
-			r.st.Links[op.SourceID] = ent.TargetID
-		}
-		delete(r.st.Escrows, op.SourceID)
-		ent.Status = StatusSuccess
-		ent.Steps = stepsFor(op, StatusSuccess, detail)
-		r.log(slog.LevelDebug, op, ent, nil)
+		r.succeeded(op, ent, detail)
 	default:
-		if op.DropLink {
-			delete(r.st.Links, op.SourceID)
-		}
-		code := reasonOf(err, status)
-		ent.Status, ent.ErrorCode, ent.Message = StatusFailure, code, advice(code)
-		ent.Detail = err.Error()
-		ent.Steps = stepsFor(op, StatusFailure, detail)
-		r.failed++
-		r.log(slog.LevelWarn, op, ent, err)
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			ent.ErrorCode, ent.Message = ReasonCanceled, advice(ReasonCanceled)
-			break
-		}
-		r.escrow(op, code, err, status)
-		if code == ReasonUnauthorized && r.quar == nil {
-			r.quar = &QuarantineError{Reason: string(ReasonUnauthorized), Cause: err}
-			r.stop.Store(true)
-		}
+		r.failure(op, ent, detail, err, status)
 	}
+	r.judge()
+}
+
+// write sends one operation with the operations' context.
+func (r *applyRun) write(op *Operation, ent *Entry) ([]PropertyChange, string, error) {
+	ctx := r.opCtx
+	r.calls.Add(1)
+	switch op.Action {
+	case ActionCreate:
+		return r.create(ctx, op, ent)
+	case ActionUpdate:
+		return op.Changes, op.Detail, r.t.PatchUser(ctx, op.TargetID, op.Patch...)
+	case ActionDisable:
+		return op.Changes, op.Detail, r.t.DisableUser(ctx, op.TargetID)
+	case ActionDelete:
+		return nil, op.Detail, r.t.DeleteUser(ctx, op.TargetID)
+	}
+	return nil, "", fmt.Errorf("druvascim: apply: %s is not a write", op.Action)
+}
+
+// succeeded records a successful write: links follow it, the escrow goes.
+// r.mu is held.
+func (r *applyRun) succeeded(op *Operation, ent *Entry, detail string) {
+	if op.DropLink || op.Action == ActionDelete {
+		delete(r.st.Links, op.SourceID)
+	}
+	if (op.Link || op.Action == ActionCreate) && ent.TargetID != "" {
+		r.st.Links[op.SourceID] = ent.TargetID
+	}
+	delete(r.st.Escrows, op.SourceID)
+	ent.Status = StatusSuccess
+	ent.Steps = stepsFor(op, StatusSuccess, detail)
+	r.log(slog.LevelDebug, op, ent, nil)
+}
+
+// failure records a refused or failed write and escrows it; a rejected
+// token quarantines the cycle. r.mu is held.
+func (r *applyRun) failure(op *Operation, ent *Entry, detail string, err error, status int) {
+	if op.DropLink {
+		delete(r.st.Links, op.SourceID)
+	}
+	code := reasonOf(err, status)
+	ent.Status, ent.ErrorCode, ent.Message = StatusFailure, code, advice(code)
+	ent.Detail = err.Error()
+	ent.Steps = stepsFor(op, StatusFailure, detail)
+	r.failed++
+	r.log(slog.LevelWarn, op, ent, err)
+	r.escrow(op, code, err, status)
+	if code == ReasonUnauthorized && r.quar == nil {
+		r.quar = &QuarantineError{Reason: string(ReasonUnauthorized), Cause: err}
+		r.stop.Store(true)
+	}
+}
+
+// unknown records a write that was sent but not answered before the grace
+// period after a cancellation ended: it may or may not have reached the
+// target. It is escrowed for the next cycle, which reads the whole source
+// and the target and adopts the user if it exists (by link or matching
+// keys, or through a 409 on create). r.mu is held.
+func (r *applyRun) unknown(op *Operation, ent *Entry, err error) {
+	ent.Status, ent.ErrorCode, ent.Message = StatusWarning, ReasonOutcomeUnknown, advice(ReasonOutcomeUnknown)
+	ent.Detail = err.Error()
+	ent.Steps = stepsFor(op, StatusWarning, "sent; no answer before the cycle stopped")
+	r.log(slog.LevelWarn, op, ent, err)
+	r.escrow(op, ReasonOutcomeUnknown, err, 0)
+}
+
+// judge quarantines the cycle when too large a share of the finished
+// operations failed. r.mu is held.
+func (r *applyRun) judge() {
 	if r.quar == nil && r.done >= r.e.cfg.minimum && r.e.cfg.share < 1 && float64(r.failed) > r.e.cfg.share*float64(r.done) {
 		r.quar = &QuarantineError{Reason: "EscrowProportionThreshold", Failed: r.failed, Finished: r.done}
 		r.stop.Store(true)
@@ -490,7 +447,6 @@ func (r *applyRun) escrow(op *Operation, code Reason, err error, status int) {
 // attribute and adopts it (link, then the minimal update).
 func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]PropertyChange, string, error) {
 	changes := createChanges(op)
-	r.calls.Add(1)
 	u, err := r.t.CreateUser(ctx, op.Resource)
 	if err == nil {
 		id := u.ID()

@@ -18,13 +18,13 @@ import (
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-func planAndApply(t *testing.T, tgt *memTarget, ds []Desired, st *State, full bool, now time.Time, opts ...ApplyOption) (*Plan, *Report, error) {
+func planAndApply(t *testing.T, tgt *memTarget, ds []Desired, st *State, full bool, now time.Time, opts ...Option) (*Plan, *Report, error) {
 	t.Helper()
 	p, err := mustPlanner(t, WithDeletes(true)).Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: now})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	opts = append([]ApplyOption{WithClock(fixedClock(now)), WithConcurrency(1)}, opts...)
+	opts = append([]Option{WithClock(fixedClock(now)), WithConcurrency(1)}, opts...)
 	rep, err := Apply(t.Context(), tgt, p, st, opts...)
 	return p, rep, err
 }
@@ -34,7 +34,7 @@ func TestApplyOrderLinksAndReport(t *testing.T) {
 		cur("d2", "bob@contoso.com", "Bob", "bob@contoso.com", true))
 	st := stateWith(map[string]string{"s-old": "d1"})
 	ds := []Desired{
-		softDeleted(want("s-old", "old@contoso.com", "Old", "old@contoso.com"), "not assigned"),
+		softDeleted(want("s-old", "old@contoso.com", "Old", "old@contoso.com"), ReasonNotAssigned),
 		want("s-bob", "bob@contoso.com", "Robert", "bob@contoso.com"),
 		want("s-new", "new@contoso.com", "New", "new@contoso.com"),
 	}
@@ -79,7 +79,7 @@ func TestApplyOrderLinksAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&cb).ReadAll()
-	if err != nil || len(recs) != 4 || !slices.Equal(recs[0], CSVHeader()) {
+	if err != nil || len(recs) != 4 || !slices.Equal(recs[0], csvHeader()) {
 		t.Fatalf("csv: %v %v", err, recs)
 	}
 	var sb strings.Builder
@@ -252,12 +252,12 @@ func TestApplyCancellation(t *testing.T) {
 }
 
 func TestExecutorOptions(t *testing.T) {
-	for name, opt := range map[string]ApplyOption{
+	for name, opt := range map[string]Option{
 		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil), "nil schedule": WithRetrySchedule(nil),
 		"share 0": WithQuarantine(0, 1), "minimum 0": WithQuarantine(0.5, 0), "nil logger": WithLogger(nil),
 		"nil progress": WithProgress(nil), "empty cycle": WithCycleID(""),
 	} {
-		if _, err := NewExecutor(opt); err == nil {
+		if _, err := newExecutor("test", []Option{opt}); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
@@ -285,7 +285,7 @@ func TestPlanApplyConverges(t *testing.T) {
 			d := want(src, name, fmt.Sprintf("User %d v%d", i, rng.IntN(3)), email)
 			switch rng.IntN(8) {
 			case 0:
-				d = softDeleted(d, "not assigned")
+				d = softDeleted(d, ReasonNotAssigned)
 			case 1:
 				d.OutOfScope = true
 			case 2:

@@ -77,7 +77,7 @@ type fixture struct {
 	store *druvascim.FileStore
 }
 
-func newFixture(t *testing.T, opts ...druvascim.SyncOption) *fixture {
+func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
 	t.Helper()
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(0), entratest.WithGroups(0)))
 	t.Cleanup(g.Close)
@@ -124,9 +124,9 @@ func newFixture(t *testing.T, opts ...druvascim.SyncOption) *fixture {
 		entra.WithWait(func(context.Context, time.Duration) error { return nil })))
 	f.store = must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	base := []druvascim.SyncOption{
-		druvascim.WithSyncClock(func() time.Time { return now }),
-		druvascim.WithPlanOptions(druvascim.WithDeletes(true)),
+	base := []druvascim.Option{
+		druvascim.WithClock(func() time.Time { return now }),
+		druvascim.WithDeletes(true),
 	}
 	f.sync = must[*druvascim.Syncer](t)(druvascim.NewSyncer(reader, d.Client(), set, f.store, append(base, opts...)...))
 	return f
@@ -232,7 +232,7 @@ func TestTwoCyclesEndInDesiredState(t *testing.T) {
 	}
 	// A full re-read converges too.
 	full := must[*druvascim.Syncer](t)(druvascim.NewSyncer(mustReader(t, g), f.druva.Client(), fixtureSet(), f.store,
-		druvascim.WithFullRead(), druvascim.WithPlanOptions(druvascim.WithDeletes(true))))
+		druvascim.WithFullRead(), druvascim.WithDeletes(true)))
 	res, err = full.Run(ctx)
 	if err != nil || res.Plan.Writes() != 0 || !res.Report.Summary.Full {
 		t.Fatalf("full re-read: %v\n%s", err, res.Plan.Format())
@@ -277,7 +277,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 func TestDeletionThresholdHoldsCycle(t *testing.T) {
-	f := newFixture(t, druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(2)))
+	f := newFixture(t, druvascim.WithDeletionThreshold(2))
 	if _, err := f.sync.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -438,8 +438,8 @@ func TestProvisionOnDemand(t *testing.T) {
 
 func TestProgressAndSummary(t *testing.T) {
 	var mu sync.Mutex
-	phases := map[string]int{}
-	f := newFixture(t, druvascim.WithSyncProgress(func(p druvascim.Progress) {
+	phases := map[druvascim.Phase]int{}
+	f := newFixture(t, druvascim.WithProgress(func(p druvascim.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		phases[p.Phase]++
@@ -449,7 +449,7 @@ func TestProgressAndSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	for _, p := range []string{"read source", "read target", "map", "plan", "apply"} {
+	for _, p := range []druvascim.Phase{"read source", "read target", "map", "plan", "apply"} {
 		if phases[p] == 0 {
 			t.Errorf("no progress for %q: %v", p, phases)
 		}
@@ -475,11 +475,11 @@ type badSource struct {
 	partial bool
 }
 
-func (b badSource) Fetch(ctx context.Context, deltaLink string) ([]map[string]any, string, bool, error) {
+func (b badSource) Fetch(ctx context.Context, deltaLink string) (druvascim.Batch, error) {
 	if b.err != nil {
-		return nil, "", false, b.err
+		return druvascim.Batch{}, b.err
 	}
-	return []map[string]any{{druvascim.KeyID: "x"}}, "d", !b.partial, nil
+	return druvascim.Batch{Objects: []druvascim.Object{{ID: "x"}}, DeltaLink: "d", Full: !b.partial}, nil
 }
 
 func TestSyncerRefusesIncompleteSource(t *testing.T) {
@@ -488,7 +488,7 @@ func TestSyncerRefusesIncompleteSource(t *testing.T) {
 	for name, src := range map[string]druvascim.Source{
 		"read failed":  badSource{err: errors.New("graph: 503 after retries")},
 		"partial read": badSource{partial: true},
-		"no object id": staticSource{{"userPrincipalName": "a@x"}},
+		"no object id": staticSource{{Attributes: map[string]any{"userPrincipalName": "a@x"}}},
 	} {
 		var store druvascim.MemoryStore
 		s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, d.Client(), mapping.DruvaDefault(), &store))
@@ -507,18 +507,18 @@ type oneObject struct {
 	calls *int
 }
 
-func (o oneObject) FetchObject(ctx context.Context, id string) (map[string]any, error) {
+func (o oneObject) FetchObject(ctx context.Context, id string) (druvascim.Object, error) {
 	*o.calls++
-	objs, _, _, err := o.Fetch(ctx, "")
+	b, err := o.Fetch(ctx, "")
 	if err != nil {
-		return nil, err
+		return druvascim.Object{}, err
 	}
-	for _, obj := range objs {
-		if obj[druvascim.KeyID] == id || obj["userPrincipalName"] == id {
+	for _, obj := range b.Objects {
+		if obj.ID == id || obj.Attributes["userPrincipalName"] == id {
 			return obj, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %s", druvascim.ErrNotFound, id)
+	return druvascim.Object{}, fmt.Errorf("%w: %s", druvascim.ErrNotFound, id)
 }
 
 func TestProvisionOnDemandUsesObjectFetcher(t *testing.T) {

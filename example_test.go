@@ -118,7 +118,7 @@ func ExampleSyncer() {
 		log.Fatal(err)
 	}
 	syncer, err := druvascim.NewSyncer(reader, druvaFake.Client(), mapping.DruvaDefault(), store,
-		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(100)))
+		druvascim.WithDeletionThreshold(100))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func want(src, userName, display, email string) Desired {
 	return Desired{SourceID: src, DisplayName: display, Resource: res, Update: upd, Keys: keys}
 }
 
-func softDeleted(d Desired, why string) Desired {
+func softDeleted(d Desired, why Reason) Desired {
 	d.SoftDeleted, d.ScopeReason = true, why
 	d.Update = slices.Clone(d.Update)
 	for i := range d.Update {
@@ -224,4 +224,16 @@ func (m *memTarget) DeleteUser(ctx context.Context, id string) error {
 	}
 	u["active"] = false // Druva preserves
 	return nil
+}
+
+// GetUser reads one user; it records the call as a lookup by id.
+func (m *memTarget) GetUser(ctx context.Context, id string) (scim.Resource, error) {
+	m.mu.Lock()
+	m.record("find id=" + id)
+	u, ok := m.users[id]
+	m.mu.Unlock()
+	if !ok {
+		return nil, scim.NewError(404, "", "no such user")
+	}
+	return cloneRes(u), nil
 }

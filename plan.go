@@ -235,9 +235,6 @@ type Planner interface {
 // Delete of a user that is not linked.
 type Hook func(op Operation) (Operation, bool)
 
-// PlanOption configures [NewPlanner].
-type PlanOption func(*planConfig) error
-
 type planConfig struct {
 	threshold         int
 	maxShrink         float64
@@ -252,98 +249,12 @@ type planConfig struct {
 	workers           int // tests: force the number of workers (0 = automatic)
 }
 
-// DefaultDeletionThreshold is the default number of disables plus deletes a
-// single cycle may make before the plan is held.
-const DefaultDeletionThreshold = 500
-
-// DefaultMaxSourceShrink is the default fraction by which the in-scope
-// source may shrink between full cycles before the plan is held.
-const DefaultMaxSourceShrink = 0.5
+// defaultMaxSourceShrink is the default of [WithMaxSourceShrink].
+const defaultMaxSourceShrink = 0.5
 
 // DefaultRequiredAttributes returns the attributes Druva needs to create a
 // user: userName, displayName and an email.
 func DefaultRequiredAttributes() []string { return []string{"userName", "displayName", "emails"} }
-
-// WithDeletionThreshold holds a plan that would disable plus delete more than
-// n users (default [DefaultDeletionThreshold]; 0 = no limit).
-func WithDeletionThreshold(n int) PlanOption {
-	return func(c *planConfig) error {
-		if n < 0 {
-			return fmt.Errorf("druvascim: deletion threshold %d: must be 0 (no limit) or positive", n)
-		}
-		c.threshold = n
-		return nil
-	}
-}
-
-// WithMaxSourceShrink holds a full-read plan when the number of in-scope
-// source objects fell by more than fraction since the last full cycle
-// (default [DefaultMaxSourceShrink]; 0 = no limit).
-func WithMaxSourceShrink(fraction float64) PlanOption {
-	return func(c *planConfig) error {
-		if !(fraction >= 0 && fraction < 1) {
-			return fmt.Errorf("druvascim: max source shrink %v: must be in [0, 1)", fraction)
-		}
-		c.maxShrink = fraction
-		return nil
-	}
-}
-
-// WithDeletes lets the planner DELETE linked users that were hard-deleted in
-// the source. Without it (the default) they are disabled instead.
-func WithDeletes(allowed bool) PlanOption {
-	return func(c *planConfig) error { c.deletes = allowed; return nil }
-}
-
-// WithoutCreates turns creation off (Entra: the Create target action
-// unchecked); objects that would be created are skipped.
-func WithoutCreates() PlanOption {
-	return func(c *planConfig) error { c.noCreate = true; return nil }
-}
-
-// WithoutUpdates turns updates (including re-enabling) off.
-func WithoutUpdates() PlanOption {
-	return func(c *planConfig) error { c.noUpdate = true; return nil }
-}
-
-// WithSkipOutOfScopeDeletions leaves linked users alone when they go out of
-// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard deletes
-// still apply when [WithDeletes] allows them.
-func WithSkipOutOfScopeDeletions() PlanOption {
-	return func(c *planConfig) error { c.skipOutOfScope = true; return nil }
-}
-
-// WithRequiredAttributes sets the attributes a user must have to be created
-// (default [DefaultRequiredAttributes]); none at all is allowed.
-func WithRequiredAttributes(paths ...string) PlanOption {
-	return func(c *planConfig) error {
-		for _, p := range paths {
-			if _, err := compilePath(p); err != nil {
-				return fmt.Errorf("druvascim: required attribute: %w", err)
-			}
-		}
-		c.required = slices.Clone(paths)
-		c.defaultRequiredOK = true
-		return nil
-	}
-}
-
-// WithHook installs a hook that may veto or rewrite single write operations.
-func WithHook(h Hook) PlanOption {
-	return func(c *planConfig) error {
-		if h == nil {
-			return errors.New("druvascim: nil hook")
-		}
-		c.hook = h
-		return nil
-	}
-}
-
-// WithApproval approves in advance any hold of the plans made (the
-// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
-func WithApproval() PlanOption {
-	return func(c *planConfig) error { c.approve = true; return nil }
-}
 
 // DefaultPlanner is the standard [Planner]. Create it with [NewPlanner]; it
 // is immutable and safe for concurrent use.
@@ -351,16 +262,12 @@ type DefaultPlanner struct {
 	cfg planConfig
 }
 
-// NewPlanner returns the default planner configured by opts.
-func NewPlanner(opts ...PlanOption) (*DefaultPlanner, error) {
-	c := planConfig{threshold: DefaultDeletionThreshold, maxShrink: DefaultMaxSourceShrink}
-	for _, o := range opts {
-		if o == nil {
-			return nil, errors.New("druvascim: nil plan option")
-		}
-		if err := o(&c); err != nil {
-			return nil, err
-		}
+// NewPlanner returns the default planner configured by opts, the planning
+// options (such as [WithDeletionThreshold]); any other option is an error.
+func NewPlanner(opts ...Option) (*DefaultPlanner, error) {
+	c := planConfig{threshold: DefaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}
+	if err := configure("NewPlanner", opts, func(o Option) func(*planConfig) error { return o.plan }, &c); err != nil {
+		return nil, err
 	}
 	if !c.defaultRequiredOK {
 		c.required = DefaultRequiredAttributes()
@@ -534,7 +441,7 @@ func (r *planRun) prepassCheck(c *prepass, order []int32, lo, hi int) {
 		di := order[n]
 		d := &in.Desired[di]
 		if d.SourceID == "" {
-			c.err = fmt.Errorf("druvascim: plan: source object #%d has no id (%s)", di, KeyID)
+			c.err = fmt.Errorf("druvascim: plan: source object #%d has no id", di)
 			return
 		}
 		if n > 0 && in.Desired[order[n-1]].SourceID == d.SourceID {
@@ -1078,7 +985,7 @@ func (r *planRun) planOutOfScope(d *Desired, link int32, op Operation) (Operatio
 	case d.OutOfScope && !d.SoftDeleted:
 		why = ReasonScopingFilter
 	}
-	scope := d.ScopeReason
+	scope := scopeText(d.ScopeReason)
 	if scope == "" {
 		scope = strings.ToLower(string(why))
 	}

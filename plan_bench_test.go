@@ -39,7 +39,7 @@ func benchInput(n int) PlanInput {
 		case 2, 3: // renamed
 			d.Update[1].Value = display + " (renamed)"
 		case 4: // unassigned
-			d.SoftDeleted, d.ScopeReason = true, "not assigned"
+			d.SoftDeleted, d.ScopeReason = true, ReasonNotAssigned
 			d.Update[3].Value = false
 		}
 		u := scim.Resource{"id": id, "userName": name, "displayName": display, "active": true,

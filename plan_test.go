@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func mustPlanner(t *testing.T, opts ...PlanOption) *DefaultPlanner {
+func mustPlanner(t *testing.T, opts ...Option) *DefaultPlanner {
 	t.Helper()
 	p, err := NewPlanner(opts...)
 	if err != nil {
@@ -47,7 +47,7 @@ func TestPlanActions(t *testing.T) {
 	noMail := want("s-nomail", "nomail@contoso.com", "No Mail", "")
 	noKeys := want("s-nokeys", "", "No Keys", "nokeys@contoso.com")
 	escrowed := want("s-esc", "esc@contoso.com", "Esc", "esc@contoso.com")
-	disabledInSource := softDeleted(want("s-dis", "dis@contoso.com", "Dis", "dis@contoso.com"), "account disabled")
+	disabledInSource := softDeleted(want("s-dis", "dis@contoso.com", "Dis", "dis@contoso.com"), ReasonAccountDisabled)
 
 	tests := []struct {
 		name     string
@@ -55,7 +55,7 @@ func TestPlanActions(t *testing.T) {
 		current  []scim.Resource
 		links    map[string]string
 		escrows  map[string]Escrow
-		opts     []PlanOption
+		opts     []Option
 		full     bool
 		src      string
 		action   Action
@@ -103,7 +103,7 @@ func TestPlanActions(t *testing.T) {
 			return u
 		}()}, src: "s-x", action: ActionCreate},
 		{name: "disable a linked user unassigned in the source",
-			desired: []Desired{softDeleted(alice, "not assigned")},
+			desired: []Desired{softDeleted(alice, ReasonNotAssigned)},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionDisable, reason: ReasonUnassigned, target: "d1"},
 		{name: "disable a linked user out of the scoping filter", desired: []Desired{outOfScope},
@@ -112,16 +112,16 @@ func TestPlanActions(t *testing.T) {
 		{name: "already disabled: unchanged", desired: []Desired{disabledInSource},
 			current: []scim.Resource{cur("d3", "dis@contoso.com", "Dis", "dis@contoso.com", false)},
 			links:   map[string]string{"s-dis": "d3"}, src: "s-dis", action: ActionSkip, reason: ReasonUnchanged, target: "d3"},
-		{name: "hard delete with deletes allowed", desired: []Desired{hard}, opts: []PlanOption{WithDeletes(true)},
+		{name: "hard delete with deletes allowed", desired: []Desired{hard}, opts: []Option{WithDeletes(true)},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			links:   map[string]string{"s-hard": "d4"}, src: "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d4", dropLink: true},
 		{name: "hard delete without the delete policy disables", desired: []Desired{hard},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			links:   map[string]string{"s-hard": "d4"}, src: "s-hard", action: ActionDisable, reason: ReasonHardDeleted, target: "d4"},
-		{name: "never disable an unlinked user", desired: []Desired{softDeleted(alice, "not assigned")},
+		{name: "never disable an unlinked user", desired: []Desired{softDeleted(alice, ReasonNotAssigned)},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			src:     "s-alice", action: ActionSkip, reason: ReasonNotManaged, target: "d1"},
-		{name: "never delete an unlinked user", desired: []Desired{hard}, opts: []PlanOption{WithDeletes(true)},
+		{name: "never delete an unlinked user", desired: []Desired{hard}, opts: []Option{WithDeletes(true)},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			src:     "s-hard", action: ActionSkip, reason: ReasonNotManaged, target: "d4"},
 		{name: "disabled in source and never provisioned", desired: []Desired{disabledInSource},
@@ -158,25 +158,25 @@ func TestPlanActions(t *testing.T) {
 			links:   map[string]string{"s-bob": "d8"}, src: "s-bob", action: ActionDisable, reason: ReasonUnassigned, target: "d8"},
 		{name: "full read: missing object whose user is gone: link dropped", desired: []Desired{alice}, full: true,
 			links: map[string]string{"s-bob": "gone"}, src: "s-bob", action: ActionSkip, reason: ReasonOutOfScope, target: "gone", dropLink: true},
-		{name: "creates turned off", desired: []Desired{alice}, opts: []PlanOption{WithoutCreates()},
+		{name: "creates turned off", desired: []Desired{alice}, opts: []Option{WithoutCreates()},
 			src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed},
-		{name: "updates turned off", desired: []Desired{alice}, opts: []PlanOption{WithoutUpdates()},
+		{name: "updates turned off", desired: []Desired{alice}, opts: []Option{WithoutUpdates()},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed, target: "d1"},
-		{name: "SkipOutOfScopeDeletions", desired: []Desired{softDeleted(alice, "not assigned")}, opts: []PlanOption{WithSkipOutOfScopeDeletions()},
+		{name: "SkipOutOfScopeDeletions", desired: []Desired{softDeleted(alice, ReasonNotAssigned)}, opts: []Option{WithSkipOutOfScopeDeletions()},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed, target: "d1"},
-		{name: "hook veto", desired: []Desired{alice}, opts: []PlanOption{WithHook(func(op Operation) (Operation, bool) { return op, false })},
+		{name: "hook veto", desired: []Desired{alice}, opts: []Option{WithHook(func(op Operation) (Operation, bool) { return op, false })},
 			src: "s-alice", action: ActionSkip, reason: ReasonVetoed},
 		{name: "hook cannot disable an unlinked user", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
-			opts: []PlanOption{WithHook(func(op Operation) (Operation, bool) {
+			opts: []Option{WithHook(func(op Operation) (Operation, bool) {
 				op.Action = ActionDisable
 				return op, true
 			})},
 			src: "s-alice", action: ActionSkip, reason: ReasonNotManaged, target: "d1"},
 		{name: "hook rewrite that cannot run is skipped", desired: []Desired{alice},
-			opts: []PlanOption{WithHook(func(op Operation) (Operation, bool) {
+			opts: []Option{WithHook(func(op Operation) (Operation, bool) {
 				op.Resource = nil
 				return op, true
 			})},
@@ -184,7 +184,7 @@ func TestPlanActions(t *testing.T) {
 		{name: "hook rewrites an update", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"},
-			opts: []PlanOption{WithHook(func(op Operation) (Operation, bool) {
+			opts: []Option{WithHook(func(op Operation) (Operation, bool) {
 				op.Patch = append(op.Patch, scim.PatchOperation{Op: "replace", Path: "title", Value: "hooked"})
 				return op, true
 			})},
@@ -253,7 +253,7 @@ func itoa(i int) string { return fmt.Sprintf("%06d", i) }
 func TestDeletionThreshold(t *testing.T) {
 	ds, cs, st := manyLinked(5, true)
 	for i := range ds {
-		ds[i] = softDeleted(ds[i], "not assigned")
+		ds[i] = softDeleted(ds[i], ReasonNotAssigned)
 	}
 	in := PlanInput{Desired: ds, Current: cs, State: st, Now: t0}
 
@@ -282,7 +282,7 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 
 	// Exactly at the threshold: not held. 0 = no limit.
-	for _, opt := range []PlanOption{WithDeletionThreshold(5), WithDeletionThreshold(0)} {
+	for _, opt := range []Option{WithDeletionThreshold(5), WithDeletionThreshold(0)} {
 		if _, err := mustPlanner(t, opt).Plan(in); err != nil {
 			t.Errorf("not over the threshold: %v", err)
 		}

@@ -2,8 +2,11 @@ package druvascim
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/druvascim/druvascim/mapping"
@@ -11,18 +14,32 @@ import (
 
 // Prepare scopes and maps source objects through set, in parallel for large
 // inputs: one [Desired] per object, in the order given. Each object must
-// carry its id under [KeyID]; [KeySoftDeleted], [KeyHardDeleted] and
-// [KeyScopeReason] give the source's verdict. The scoping filter of set
-// decides OutOfScope. An object whose mappings fail to evaluate is kept,
-// with the failure in Desired.MapError, so that the planner reports it (and
-// can still disable it if it left the scope); a malformed object (no id, a
-// verdict of the wrong type) or an invalid set is an error.
-func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, opts ...mapping.EvalOption) ([]Desired, error) {
+// have an ID; its SoftDeleted, HardDeleted and Reason give the source's
+// verdict, and the scoping filter of set decides OutOfScope. Expressions
+// that read Entra's IsSoftDeleted see the object's SoftDeleted, and objectId
+// is the object's ID unless the attributes hold it. An object whose mappings
+// fail to evaluate is kept, with the failure in Desired.MapError, so that
+// the planner reports it as a failure (and can still disable it if it left
+// the scope); an object without an ID or an invalid set is an error.
+func Prepare(ctx context.Context, set *mapping.Set, objects []Object, opts ...mapping.EvalOption) ([]Desired, error) {
 	if set == nil {
-		return nil, fmt.Errorf("druvascim: prepare: nil mapping set")
+		return nil, errors.New("druvascim: prepare: nil mapping set")
 	}
 	if err := set.Validate(); err != nil {
 		return nil, fmt.Errorf("druvascim: prepare: %w", err)
+	}
+	reads, err := set.SourceAttributes()
+	if err != nil {
+		return nil, fmt.Errorf("druvascim: prepare: %w", err)
+	}
+	var facts factKeys
+	for _, a := range reads {
+		switch {
+		case strings.EqualFold(a, attrSoftDeleted):
+			facts.softDeleted = true
+		case strings.EqualFold(a, attrObjectID):
+			facts.objectID = true
+		}
 	}
 	out := make([]Desired, len(objects))
 	workers := 1
@@ -34,6 +51,7 @@ func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, op
 	for w := range workers {
 		lo, hi := w*len(objects)/workers, (w+1)*len(objects)/workers
 		wg.Go(func() {
+			var scratch mapping.Attributes
 			for i := lo; i < hi; i++ {
 				if i%4096 == 0 {
 					if err := ctx.Err(); err != nil {
@@ -41,7 +59,7 @@ func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, op
 						return
 					}
 				}
-				d, err := prepareOne(ctx, set, i, objects[i], opts)
+				d, err := prepareOne(ctx, set, i, &objects[i], facts, &scratch, opts)
 				if err != nil {
 					errs[w] = err
 					return
@@ -59,31 +77,53 @@ func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, op
 	return out, nil
 }
 
-func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any, opts []mapping.EvalOption) (Desired, error) {
-	var d Desired
-	id, ok := obj[KeyID].(string)
-	if !ok || id == "" {
-		return d, fmt.Errorf("druvascim: prepare: source object #%d has no %s (%w)", i, KeyID, ErrIncompleteSource)
+// The expression attributes Prepare supplies from an [Object]'s fields.
+const (
+	attrSoftDeleted = "IsSoftDeleted"
+	attrObjectID    = "objectId"
+)
+
+// factKeys says which of the supplied attributes the mapping set reads.
+type factKeys struct{ softDeleted, objectID bool }
+
+// attributes returns what the expressions read for obj: its attributes,
+// plus the supplied ones the set reads. It copies into scratch (reused by
+// one worker) only when something must be added.
+func (f factKeys) attributes(obj *Object, scratch *mapping.Attributes) mapping.Attributes {
+	attrs := mapping.Attributes(obj.Attributes)
+	addSoft := f.softDeleted
+	if v, ok := attrs[attrSoftDeleted].(bool); ok && v == obj.SoftDeleted {
+		addSoft = false
 	}
-	d.SourceID = id
-	var err error
-	if d.SoftDeleted, err = boolKey(obj, id, KeySoftDeleted); err != nil {
-		return d, err
+	_, hasID := attrs[attrObjectID]
+	addID := f.objectID && !hasID
+	if !addSoft && !addID {
+		return attrs
 	}
-	if d.HardDeleted, err = boolKey(obj, id, KeyHardDeleted); err != nil {
-		return d, err
+	if *scratch == nil {
+		*scratch = make(mapping.Attributes, len(attrs)+2)
 	}
-	if v, present := obj[KeyScopeReason]; present && v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return d, fmt.Errorf("druvascim: prepare: source object %s: %s is %T, want string", id, KeyScopeReason, v)
-		}
-		d.ScopeReason = s
+	s := *scratch
+	clear(s)
+	maps.Copy(s, attrs)
+	if addSoft {
+		s[attrSoftDeleted] = obj.SoftDeleted
 	}
-	attrs := mapping.Attributes(obj)
+	if addID {
+		s[attrObjectID] = obj.ID
+	}
+	return s
+}
+
+func prepareOne(ctx context.Context, set *mapping.Set, i int, obj *Object, facts factKeys, scratch *mapping.Attributes, opts []mapping.EvalOption) (Desired, error) {
+	if obj.ID == "" {
+		return Desired{}, fmt.Errorf("druvascim: prepare: source object #%d has no id (%w)", i, ErrIncompleteSource)
+	}
+	d := Desired{SourceID: obj.ID, SoftDeleted: obj.SoftDeleted, HardDeleted: obj.HardDeleted, ScopeReason: obj.Reason}
+	attrs := facts.attributes(obj, scratch)
 	in, err := set.InScope(attrs)
 	if err != nil {
-		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", id, err)
+		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", obj.ID, err)
 	}
 	d.OutOfScope = !in
 	m, err := set.Map(ctx, attrs, opts...)
@@ -98,20 +138,8 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 	}
 	if s, ok := d.Resource["displayName"].(string); ok && s != "" {
 		d.DisplayName = s
-	} else if s, ok := obj["displayName"].(string); ok {
+	} else if s, ok := obj.Attributes["displayName"].(string); ok {
 		d.DisplayName = s
 	}
 	return d, nil
-}
-
-func boolKey(obj map[string]any, id, key string) (bool, error) {
-	v, present := obj[key]
-	if !present || v == nil {
-		return false, nil
-	}
-	b, ok := v.(bool)
-	if !ok {
-		return false, fmt.Errorf("druvascim: prepare: source object %s: %s is %T, want bool", id, key, v)
-	}
-	return b, nil
 }

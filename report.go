@@ -19,21 +19,63 @@ type Step struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// Step names.
-const (
-	StepImport = "Import"
-	StepScope  = "Scope"
-	StepMatch  = "Match"
-	StepAction = "Action"
-)
-
-// PropertyChange is one modified property: its old and new values as
-// rendered text. Values of redacted mappings are masked.
+// PropertyChange is one modified property: its old and new values as JSON
+// text ("(none)" when there is no value), for people to read. JSON output
+// holds them as JSON values (null for none). Values of redacted mappings
+// are masked as "[REDACTED]".
 type PropertyChange struct {
-	Path     string `json:"path"`
-	Old      string `json:"old"`
-	New      string `json:"new"`
-	Redacted bool   `json:"redacted,omitempty"`
+	Path     string
+	Old      string
+	New      string
+	Redacted bool
+}
+
+// propertyChangeJSON is the JSON form of a PropertyChange.
+type propertyChangeJSON struct {
+	Path     string          `json:"path"`
+	Old      json.RawMessage `json:"old"`
+	New      json.RawMessage `json:"new"`
+	Redacted bool            `json:"redacted,omitempty"`
+}
+
+// noValue is the text of a missing value.
+const noValue = "(none)"
+
+// MarshalJSON writes Old and New as JSON values: null for none, the value
+// itself otherwise.
+func (c PropertyChange) MarshalJSON() ([]byte, error) {
+	return json.Marshal(propertyChangeJSON{Path: c.Path, Old: valueJSON(c.Old), New: valueJSON(c.New), Redacted: c.Redacted})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *PropertyChange) UnmarshalJSON(data []byte) error {
+	var j propertyChangeJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*c = PropertyChange{Path: j.Path, Old: valueText(j.Old), New: valueText(j.New), Redacted: j.Redacted}
+	return nil
+}
+
+func valueJSON(text string) json.RawMessage {
+	switch {
+	case text == noValue || text == "":
+		return json.RawMessage("null")
+	case json.Valid([]byte(text)):
+		return json.RawMessage(text)
+	}
+	b, _ := json.Marshal(text) // the redaction mask, or text that is not JSON
+	return b
+}
+
+func valueText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return noValue
+	}
+	if string(raw) == `"`+redactedValue+`"` {
+		return redactedValue
+	}
+	return string(raw)
 }
 
 // Entry is one provisioning-log entry: one object in one cycle.
@@ -135,17 +177,19 @@ func (r *Report) WriteJSONLines(w io.Writer) error {
 	return nil
 }
 
-// CSVHeader returns the header row [Report.WriteCSV] writes.
-func CSVHeader() []string {
+// csvHeader returns the header row [Report.WriteCSV] writes.
+func csvHeader() []string {
 	return []string{"changeId", "cycleId", "time", "sourceId", "targetId", "displayName",
 		"action", "status", "reason", "steps", "modified", "errorCode", "message", "detail"}
 }
 
-// WriteCSV writes the entries as CSV with the [CSVHeader] columns; steps and
-// modified properties are joined into one cell each.
+// WriteCSV writes the entries as CSV, one row per entry after a header row:
+// changeId, cycleId, time, sourceId, targetId, displayName, action, status,
+// reason, steps, modified, errorCode, message, detail. Steps and modified
+// properties are joined into one cell each.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader()); err != nil {
+	if err := cw.Write(csvHeader()); err != nil {
 		return fmt.Errorf("druvascim: write report: %w", err)
 	}
 	for _, e := range r.Entries {
@@ -230,18 +274,60 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	return err
 }
 
-// Progress reports how far a long phase has got.
+// Phase names a phase of a cycle in [Progress].
+type Phase string
+
+// The phases of a cycle, in order; on a full read the source and the target
+// are read at the same time.
+const (
+	PhaseReadSource Phase = "read source"
+	PhaseReadTarget Phase = "read target"
+	PhaseMap        Phase = "map"
+	PhasePlan       Phase = "plan"
+	PhaseApply      Phase = "apply"
+)
+
+// Progress reports how far a long phase has got (see [WithProgress]).
 type Progress struct {
-	// Phase is "read source", "read target", "map", "plan" or "apply".
-	Phase string
+	// Phase is the phase reporting.
+	Phase Phase
 	// Done counts the items handled so far; Total is 0 when unknown.
 	Done, Total int
 }
 
-// ProgressFunc receives progress reports. It is called from the goroutine
-// doing the work (possibly several), so it must be quick and safe for
-// concurrent use.
-type ProgressFunc func(Progress)
+// cycleIDAt is the id of a cycle that started at t.
+func cycleIDAt(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
+
+// changeID is the id of the entry of a cycle's i-th operation (from 0): the
+// cycle id and a sequence number from 1.
+func changeID(cycle string, i int) string { return cycle + "-" + strconv.Itoa(i+1) }
+
+// newEntry starts the provisioning-log entry of a cycle's i-th operation.
+func newEntry(cycle string, i int, op *Operation) Entry {
+	return Entry{ChangeID: changeID(cycle, i), CycleID: cycle, SourceID: op.SourceID, TargetID: op.TargetID,
+		DisplayName: op.DisplayName, Action: op.Action, Reason: op.Reason}
+}
+
+// notRun fills the entry of an operation that is not run (not a write, a
+// dry run, a held plan, or a cycle that stopped first): status Skipped, or
+// Failure for a mapping that failed to evaluate (the object cannot be
+// provisioned until it is fixed); the changes it would make; the code and
+// advice of a skip's reason; the steps, the last with detail.
+func notRun(ent *Entry, op *Operation, detail string) {
+	ent.Status = StatusSkipped
+	if op.Reason == ReasonMappingFailed {
+		ent.Status = StatusFailure
+	}
+	ent.Modified = op.Changes
+	if op.Action == ActionCreate {
+		ent.Modified = createChanges(op)
+	}
+	if !op.IsWrite() && op.Reason != "" && op.Reason != ReasonUnchanged && op.Reason != ReasonOutOfScope {
+		ent.ErrorCode, ent.Message = op.Reason, advice(op.Reason)
+	}
+	ent.Detail = op.Detail
+	ent.Steps = stepsFor(op, ent.Status, detail)
+}
 
 // advice is the sentence a person can act on, per error code.
 func advice(code Reason) string {
@@ -274,6 +360,8 @@ func advice(code Reason) string {
 		return "Druva refused the request as invalid: check the mapped values (and Druva's SCIM mappings, which decide the profile on create)."
 	case ReasonCanceled:
 		return "The cycle was stopped before this operation ran; it runs next cycle."
+	case ReasonOutcomeUnknown:
+		return "The cycle stopped while this operation was in flight, so whether it reached Druva is unknown; the next cycle checks the user and adopts or retries it."
 	case ReasonHeld:
 		return "A safety rule held this cycle: review the plan, then approve it or fix the source."
 	}

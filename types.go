@@ -2,7 +2,9 @@ package druvascim
 
 import (
 	"errors"
+	"strings"
 
+	"github.com/druvascim/druvascim/internal/source"
 	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
@@ -41,9 +43,28 @@ const (
 )
 
 // Reason is a machine-readable code saying why an operation is a Skip, why a
-// user is disabled, or why an operation failed. Codes follow Entra's
-// provisioning-log error codes where Entra has one.
-type Reason string
+// user is disabled, why an operation failed, or (from the source) why an
+// object is not active. Codes follow Entra's provisioning-log error codes
+// where Entra has one. It is the source's reason type, so a source's scope
+// reasons and the planner's reasons share one set of values.
+type Reason = source.Reason
+
+// The source's scope reasons ([Object].Reason), declared once in the source
+// contract and re-exported here.
+const (
+	// ReasonNotAssigned: the object is not assigned to the application.
+	ReasonNotAssigned = source.ReasonNotAssigned
+	// ReasonDefaultAccessOnly: the only assignment is the Default Access role.
+	ReasonDefaultAccessOnly = source.ReasonDefaultAccessOnly
+	// ReasonAccountDisabled: the account is disabled in the source.
+	ReasonAccountDisabled = source.ReasonAccountDisabled
+	// ReasonSoftDeleted: the object was deleted in the source and can still
+	// be restored.
+	ReasonSoftDeleted = source.ReasonSoftDeleted
+	// ReasonHardDeleted: the object was permanently deleted in the source;
+	// also the reason a linked user is disabled for it.
+	ReasonHardDeleted = source.ReasonHardDeleted
+)
 
 // Reasons used by the planner and the executor.
 const (
@@ -84,8 +105,6 @@ const (
 	ReasonUnassigned Reason = "Unassigned"
 	// ReasonScopingFilter: a linked user no longer passes the scoping filter.
 	ReasonScopingFilter Reason = "ScopingFilter"
-	// ReasonHardDeleted: a linked user was permanently deleted in the source.
-	ReasonHardDeleted Reason = "HardDeleted"
 	// ReasonReenable: a matched user that is disabled is back in scope.
 	ReasonReenable Reason = "Reenable"
 
@@ -105,6 +124,9 @@ const (
 	ReasonBadRequest Reason = "BadRequest"
 	// ReasonCanceled: the cycle was canceled before the operation ran.
 	ReasonCanceled Reason = "Canceled"
+	// ReasonOutcomeUnknown: the operation was sent, but the cycle was
+	// canceled before its answer came; the next cycle adopts or retries it.
+	ReasonOutcomeUnknown Reason = "OutcomeUnknown"
 )
 
 // Assignment is one attribute value the mapping wants on every update: a
@@ -126,14 +148,14 @@ type Desired struct {
 	// DisplayName names the object in plans and reports.
 	DisplayName string `json:"displayName,omitempty"`
 	// SoftDeleted is the source's verdict: unassigned, disabled or
-	// soft-deleted ([KeySoftDeleted]).
+	// soft-deleted ([Object].SoftDeleted).
 	SoftDeleted bool `json:"softDeleted,omitempty"`
-	// HardDeleted: permanently deleted in the source ([KeyHardDeleted]).
+	// HardDeleted: permanently deleted in the source ([Object].HardDeleted).
 	HardDeleted bool `json:"hardDeleted,omitempty"`
 	// OutOfScope: the mapping set's scoping filter rejected the object.
 	OutOfScope bool `json:"outOfScope,omitempty"`
-	// ScopeReason is the source's explanation ([KeyScopeReason]).
-	ScopeReason string `json:"scopeReason,omitempty"`
+	// ScopeReason is the source's explanation ([Object].Reason).
+	ScopeReason Reason `json:"scopeReason,omitempty"`
 	// Resource is the create form (mappings applied on create, defaults
 	// filled). Needed only when the object may be created.
 	Resource scim.Resource `json:"resource,omitempty"`
@@ -173,5 +195,25 @@ var (
 	// rejected or too many operations failed.
 	ErrQuarantined = errors.New("druvascim: provisioning quarantined")
 	// ErrNotFound: on-demand provisioning could not find the source object.
-	ErrNotFound = errors.New("druvascim: object not found")
+	// It is the source contract's error, so a source's "not found" matches
+	// it without importing this package.
+	ErrNotFound = source.ErrNotFound
 )
+
+// scopeText is a source scope reason as words for plans and reports ("not
+// assigned"); empty for no reason.
+func scopeText(r Reason) string {
+	switch r {
+	case ReasonNotAssigned:
+		return "not assigned"
+	case ReasonDefaultAccessOnly:
+		return "default access only"
+	case ReasonAccountDisabled:
+		return "account disabled"
+	case ReasonSoftDeleted:
+		return "soft-deleted"
+	case ReasonHardDeleted:
+		return "hard-deleted"
+	}
+	return strings.ToLower(string(r))
+}

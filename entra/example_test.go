@@ -82,12 +82,13 @@ func ExampleReader_Fetch() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	objects, deltaLink, full, err := r.Fetch(ctx, "")
+	b, err := r.Fetch(ctx, "")
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(len(objects), "objects, full:", full, "delta link stored:", deltaLink != "")
-	fmt.Println("first:", objects[0]["userPrincipalName"], objects[0]["appRoleAssignments"], objects[0]["IsSoftDeleted"])
+	fmt.Println(len(b.Objects), "objects, full:", b.Full, "delta link stored:", b.DeltaLink != "")
+	first := b.Objects[0]
+	fmt.Println("first:", first.Attributes["userPrincipalName"], first.Attributes["appRoleAssignments"], first.SoftDeleted)
 	// Output:
 	// 38 objects, full: true delta link stored: true
 	// first: fatima.dasilva0@contoso.example [Admin User] false

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/druvascim/druvascim/internal/source"
 )
 
 // Snapshot is the result of one read.
@@ -87,16 +89,19 @@ func (s *Snapshot) Objects() []map[string]any {
 }
 
 // Fetch reads the source objects: a full read when deltaLink is empty,
-// else the objects changed since deltaLink. It returns each user's
-// attributes (with objectId, IsSoftDeleted, IsHardDeleted and scopeReason),
-// the delta link to store, and full = true when every object was read. It
-// makes *Reader satisfy druvascim.Source.
-func (r *Reader) Fetch(ctx context.Context, deltaLink string) ([]map[string]any, string, bool, error) {
+// else the objects changed since deltaLink, as typed source objects (the
+// scope facts in their fields, not in the attributes). It makes *Reader
+// satisfy druvascim.Source.
+func (r *Reader) Fetch(ctx context.Context, deltaLink string) (source.Batch, error) {
 	s, err := r.Read(ctx, deltaLink)
 	if err != nil {
-		return nil, "", false, err
+		return source.Batch{}, err
 	}
-	return s.Objects(), s.DeltaLink, s.Full, nil
+	b := source.Batch{Objects: make([]source.Object, len(s.Users)), DeltaLink: s.DeltaLink, Full: s.Full, FullReason: s.FullReason}
+	for i := range s.Users {
+		b.Objects[i] = s.Users[i].object()
+	}
+	return b, nil
 }
 
 // Read reads the tenant: in full when deltaLink is empty, incrementally

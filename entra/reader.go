@@ -401,5 +401,8 @@ func (r *Reader) String() string {
 	return fmt.Sprintf("entra.Reader{%s, graph %s, attributes %v}", sp, r.cfg.graph, r.cfg.attrs)
 }
 
-// Attributes returns the user properties the reader selects.
-func (r *Reader) Attributes() []string { return slices.Clone(r.cfg.attrs) }
+// Attributes returns the attributes every object the reader delivers
+// carries: the user properties it selects, objectId and appRoleAssignments.
+func (r *Reader) Attributes() []string {
+	return append(slices.Clone(r.cfg.attrs), KeyObjectID, KeyAppRoleAssignments)
+}

@@ -104,13 +104,13 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	defer bars.Done()
 	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
 		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithAttributes(readerAttributes(attrs)...),
-		entra.WithRateLimit(0, 0), entra.WithProgress(bars.Entra))
+		entra.WithRateLimit(0, 0), entraProgress(bars.Update))
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
 	store := &druvascim.MemoryStore{}
 	syncer, err := druvascim.NewSyncer(reader, client, set, store,
-		druvascim.WithSyncProgress(bars.Update),
+		druvascim.WithProgress(bars.Update),
 		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)

@@ -64,7 +64,7 @@ type phaseProgress struct {
 	enabled bool
 
 	mu    sync.Mutex
-	phase string
+	phase druvascim.Phase
 	done  int
 	bar   *progress
 
@@ -88,7 +88,7 @@ func (p *phaseProgress) Update(pr druvascim.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch pr.Phase {
-	case "read source":
+	case druvascim.PhaseReadSource:
 		if pr.Done == 0 && pr.Total == 0 {
 			// A cycle starts: drop what the last one drew and counted. (Its
 			// objects are counted by Entra, whose unit is finer.)
@@ -98,9 +98,10 @@ func (p *phaseProgress) Update(pr druvascim.Progress) {
 			}
 			p.entraItems, p.druvaUsers, p.readingDone = 0, 0, false
 		}
+		p.entraItems = max(p.entraItems, int64(pr.Done))
 		p.reading()
 		return
-	case "read target":
+	case druvascim.PhaseReadTarget:
 		p.druvaUsers = max(p.druvaUsers, pr.Done)
 		p.reading()
 		return
@@ -111,7 +112,7 @@ func (p *phaseProgress) Update(pr druvascim.Progress) {
 			p.bar.Done()
 		}
 		p.phase, p.done = pr.Phase, 0
-		p.bar = newProgress(p.w, pr.Total, pr.Phase)
+		p.bar = newProgress(p.w, pr.Total, string(pr.Phase))
 	}
 	if pr.Done > p.done {
 		p.bar.Add(pr.Done - p.done)
@@ -119,15 +120,12 @@ func (p *phaseProgress) Update(pr druvascim.Progress) {
 	}
 }
 
-// Entra records how far the Entra reader has got.
-func (p *phaseProgress) Entra(pr entra.Progress) {
-	if !p.enabled {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.entraItems = max(p.entraItems, pr.Items)
-	p.reading()
+// entraProgress forwards the Entra reader's progress into f as the
+// Syncer's read-source phase, so that one stream shows the whole cycle.
+func entraProgress(f func(druvascim.Progress)) entra.Option {
+	return entra.WithProgress(func(pr entra.Progress) {
+		f(druvascim.Progress{Phase: druvascim.PhaseReadSource, Done: int(pr.Items)})
+	})
 }
 
 // reading draws the spinner with the counts so far; p.mu is held.

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
-	"github.com/druvascim/druvascim/entra"
 )
 
 func syncCommand() command {
@@ -66,17 +65,15 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	}
 	bars := newPhaseProgress(env, !f.jsonOut)
 	defer bars.Done()
-	w, err := f.wire(env, fs, entra.WithProgress(bars.Entra))
+	w, err := f.wire(env, fs, entraProgress(bars.Update))
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
 	set, client, reader, store := w.set, w.client, w.reader, w.store
-	opts := []druvascim.SyncOption{
-		druvascim.WithPlanOptions(f.planOptions()...),
-		druvascim.WithApplyOptions(druvascim.WithConcurrency(f.concurrency)),
-		druvascim.WithSyncProgress(bars.Update),
-		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }),
-	}
+	opts := append(f.planOptions(),
+		druvascim.WithConcurrency(f.concurrency),
+		druvascim.WithProgress(bars.Update),
+		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
 	if f.fullRead {
 		opts = append(opts, druvascim.WithFullRead())
 	}

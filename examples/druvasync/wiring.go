@@ -142,8 +142,8 @@ func stateStore(path string) (druvascim.StateStore, error) {
 }
 
 // planOptions are the planner policies the flags ask for.
-func (f *syncFlags) planOptions() []druvascim.PlanOption {
-	opts := []druvascim.PlanOption{
+func (f *syncFlags) planOptions() []druvascim.Option {
+	opts := []druvascim.Option{
 		druvascim.WithDeletionThreshold(f.maxDeletes),
 		druvascim.WithDeletes(f.allowDeletes),
 	}

@@ -72,7 +72,7 @@ func newGraphFixture(t *testing.T) *graphFixture {
 }
 
 func (f *graphFixture) syncer(t *testing.T, full bool) *druvascim.Syncer {
-	var opts []druvascim.SyncOption
+	var opts []druvascim.Option
 	if full {
 		opts = append(opts, druvascim.WithFullRead())
 	}

@@ -86,9 +86,9 @@ func graphReader(t testing.TB, g *entratest.Server, opts ...entra.Option) *entra
 }
 
 // newSyncer composes one cycle the way examples/druvasync does.
-func newSyncer(t testing.TB, src druvascim.Source, dst druvascim.Target, store druvascim.StateStore, opts ...druvascim.SyncOption) *druvascim.Syncer {
+func newSyncer(t testing.TB, src druvascim.Source, dst druvascim.Target, store druvascim.StateStore, opts ...druvascim.Option) *druvascim.Syncer {
 	t.Helper()
-	base := []druvascim.SyncOption{druvascim.WithSyncClock(fixedClock)}
+	base := []druvascim.Option{druvascim.WithClock(fixedClock)}
 	return must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, dst, mapping.DruvaDefault(), store, append(base, opts...)...))
 }
 

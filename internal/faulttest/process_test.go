@@ -44,7 +44,7 @@ func (f *processFixture) syncer(t *testing.T) *druvascim.Syncer {
 	hc := &http.Client{Transport: f.ct}
 	c := must[*druva.Client](t)(f.d.NewClient(druva.WithHTTPClient(hc), druva.WithWait(noWait)))
 	r := graphReader(t, f.g, entra.WithHTTPClient(hc))
-	return newSyncer(t, r, c, f.store, druvascim.WithApplyOptions(druvascim.WithConcurrency(4)))
+	return newSyncer(t, r, c, f.store, druvascim.WithConcurrency(4))
 }
 
 // change makes new hires, unassignments and renames in the tenant and

@@ -59,8 +59,8 @@ func TestTokensNeverLeak(t *testing.T) {
 	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(noWait), druva.WithLogger(logger)))
 	r := graphReader(t, g, entra.WithLogger(jsonLogger), entra.WithPageSize(50))
 	store := newFileStore(t)
-	s := newSyncer(t, r, c, store, druvascim.WithSyncLogger(logger),
-		druvascim.WithApplyOptions(druvascim.WithLogger(jsonLogger)))
+	s := newSyncer(t, r, c, store, druvascim.WithLogger(logger),
+		druvascim.WithLogger(jsonLogger))
 
 	var out bytes.Buffer // every other output
 	dump := func(res *druvascim.Result, err error) {
@@ -101,11 +101,11 @@ func TestTokensNeverLeak(t *testing.T) {
 	// A revoked Druva token and a broken Graph page: error paths.
 	revoked := must[*druva.Client](t)(druva.NewClient(revokedSecret, druva.WithBaseURL(d.URL), druva.WithRateLimit(0, 0),
 		druva.WithWait(noWait), druva.WithLogger(logger)))
-	dump(newSyncer(t, r, revoked, store, druvascim.WithSyncLogger(logger)).Run(t.Context()))
+	dump(newSyncer(t, r, revoked, store, druvascim.WithLogger(logger)).Run(t.Context()))
 	_, err = revoked.GetUser(t.Context(), "x")
 	dump(nil, err)
 	check(t, g.Inject(entratest.MissingValue, 1))
-	dump(newSyncer(t, r, c, store, druvascim.WithSyncLogger(logger), druvascim.WithFullRead()).Run(t.Context()))
+	dump(newSyncer(t, r, c, store, druvascim.WithLogger(logger), druvascim.WithFullRead()).Run(t.Context()))
 	badGraph := graphReader(t, g, entra.WithLogger(logger))
 	_, err = entra.NewReader(entra.StaticToken(graphSecret), entra.WithServicePrincipalID("nope"), entra.WithGraphURL("http://graph.example.com"))
 	dump(nil, err)

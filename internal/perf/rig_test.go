@@ -59,7 +59,7 @@ type rigConfig struct {
 	users       int
 	druvaOpts   []druvatest.Option
 	clientOpts  []druva.Option
-	syncOpts    []druvascim.SyncOption
+	syncOpts    []druvascim.Option
 	recordPOSTs bool
 }
 
@@ -110,15 +110,15 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 }
 
 // newSyncer returns a Syncer over the rig's reader, client and store.
-func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.SyncOption) *druvascim.Syncer {
+func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.Option) *druvascim.Syncer {
 	tb.Helper()
-	base := []druvascim.SyncOption{
+	base := []druvascim.Option{
 		druvascim.WithRequestCounter(func() int64 { return r.client.Stats().Requests }),
 		// Benchmarks change more users than the default threshold allows
 		// to disable; nothing here disables, but a safety hold must not
 		// turn a measurement into a skipped cycle.
-		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(0)),
-		druvascim.WithSyncProgress(func(p druvascim.Progress) {
+		druvascim.WithDeletionThreshold(0),
+		druvascim.WithProgress(func(p druvascim.Progress) {
 			if p.Phase == "plan" {
 				r.planned.Store(int64(cputime.Used()))
 			}

@@ -1,0 +1,168 @@
+package druvascim
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Step names of the provisioning log and of [OnDemandResult], as in Entra.
+const (
+	StepImport = "Import"
+	StepScope  = "Scope"
+	StepMatch  = "Match"
+	StepAction = "Action"
+)
+
+// OnDemandResult is the outcome of provisioning one object on demand: the
+// steps taken (Import, Scope, Match, Action), the planned operation and, when
+// it was applied, its provisioning-log entry.
+type OnDemandResult struct {
+	SourceID    string     `json:"sourceId"`
+	DisplayName string     `json:"displayName,omitempty"`
+	Steps       []Step     `json:"steps"`
+	Operation   *Operation `json:"operation,omitempty"`
+	Entry       *Entry     `json:"entry,omitempty"`
+}
+
+// ProvisionOnDemand provisions one source object now, like Entra's
+// "provision on demand": it reads the object (by object id or user
+// principal name; through [ObjectFetcher] when the source has it, else from
+// a full read), evaluates scope, matches it against the target by its link
+// or its matching attributes (no full listing), plans and applies the
+// single operation, and saves links and escrows. Each step is reported,
+// also when it stops the run. With dryRun the action is planned only. An
+// object the source does not have is an error matching [ErrNotFound].
+func (s *Syncer) ProvisionOnDemand(ctx context.Context, idOrUPN string, dryRun bool) (*OnDemandResult, error) {
+	res := &OnDemandResult{SourceID: idOrUPN}
+	fail := func(step string, err error) (*OnDemandResult, error) {
+		res.Steps = append(res.Steps, Step{Name: step, Status: StatusFailure, Detail: err.Error()})
+		return res, err
+	}
+	if strings.TrimSpace(idOrUPN) == "" {
+		return fail(StepImport, errors.New("druvascim: provision on demand: empty id"))
+	}
+	st, err := s.loadState(ctx)
+	if err != nil {
+		return fail(StepImport, err)
+	}
+	ds, err := s.importOne(ctx, idOrUPN)
+	if err != nil {
+		return fail(StepImport, err)
+	}
+	d := &ds[0]
+	res.SourceID, res.DisplayName = d.SourceID, d.DisplayName
+	res.Steps = append(res.Steps, Step{Name: StepImport, Status: StatusSuccess, Detail: "read source object " + d.SourceID}, scopeStep(d))
+
+	// Match without listing every user: the linked user, then each key.
+	current, notes, _, err := s.lookup(ctx, st, d, map[string]bool{})
+	if err != nil {
+		return fail(StepMatch, fmt.Errorf("druvascim: provision on demand: %w", err))
+	}
+	plan, perr := s.plan.Plan(PlanInput{Desired: ds, Current: current, State: st, Now: s.cfg.now()})
+	if plan == nil {
+		return fail(StepMatch, perr)
+	}
+	op := plan.Operations[0]
+	res.Operation = &op
+	res.Steps = append(res.Steps, matchStep(&op, notes))
+	if dryRun || plan.Held() {
+		detail := fmt.Sprintf("would %s (dry run)", strings.ToLower(string(op.Action)))
+		if plan.Held() {
+			detail = "held: " + plan.Hold.Message
+		}
+		res.Steps = append(res.Steps, Step{Name: StepAction, Status: StatusSkipped, Detail: detail})
+		if plan.Held() {
+			return res, perr
+		}
+		return res, nil
+	}
+	rep, aerr := s.exec.apply(ctx, s.dst, plan, st, "")
+	if rep != nil && len(rep.Entries) == 1 {
+		e := rep.Entries[0]
+		res.Entry = &e
+		res.Steps = append(res.Steps, actionStep(&op, &e))
+	}
+	if err := s.saveState(ctx, st); err != nil {
+		return res, errors.Join(aerr, err)
+	}
+	return res, aerr
+}
+
+// importOne reads one object and maps it.
+func (s *Syncer) importOne(ctx context.Context, idOrUPN string) ([]Desired, error) {
+	obj, err := s.fetchOne(ctx, idOrUPN)
+	if err != nil {
+		return nil, err
+	}
+	return Prepare(ctx, s.set, []Object{obj}, s.cfg.evalOpts...)
+}
+
+// fetchOne reads one object: through [ObjectFetcher] when the source has it,
+// else from a full read, by object id or user principal name.
+func (s *Syncer) fetchOne(ctx context.Context, idOrUPN string) (Object, error) {
+	if f, ok := s.src.(ObjectFetcher); ok {
+		return f.FetchObject(ctx, idOrUPN)
+	}
+	b, err := s.src.Fetch(ctx, "")
+	if err != nil {
+		return Object{}, fmt.Errorf("%w: %w", ErrIncompleteSource, err)
+	}
+	if !b.Full {
+		return Object{}, fmt.Errorf("%w: a full read was asked for but the source returned a partial one", ErrIncompleteSource)
+	}
+	for _, o := range b.Objects {
+		if o.ID == idOrUPN {
+			return o, nil
+		}
+	}
+	for _, o := range b.Objects {
+		if upn, _ := o.Attributes["userPrincipalName"].(string); upn != "" && strings.EqualFold(upn, idOrUPN) {
+			return o, nil
+		}
+	}
+	return Object{}, fmt.Errorf("%w: no source object with id or userPrincipalName %q", ErrNotFound, idOrUPN)
+}
+
+// scopeStep says whether the object is in scope.
+func scopeStep(d *Desired) Step {
+	switch {
+	case d.HardDeleted:
+		return Step{Name: StepScope, Status: StatusSkipped, Detail: "out of scope: deleted in the source"}
+	case d.SoftDeleted:
+		return Step{Name: StepScope, Status: StatusSkipped, Detail: "out of scope: " + cmp.Or(scopeText(d.ScopeReason), "soft-deleted")}
+	case d.OutOfScope:
+		return Step{Name: StepScope, Status: StatusSkipped, Detail: "out of scope: the scoping filter rejects the object"}
+	}
+	return Step{Name: StepScope, Status: StatusSuccess, Detail: "in scope: assigned, active and passing the scoping filter"}
+}
+
+// matchStep says which target user the operation matched, and how.
+func matchStep(op *Operation, notes []string) Step {
+	detail := "no matching user"
+	switch {
+	case op.MatchedBy == "link":
+		detail = "linked user " + op.TargetID
+	case op.MatchedBy != "":
+		detail = "matched user " + op.TargetID + " by " + op.MatchedBy
+	case op.Reason == ReasonDuplicateTargetEntries || op.Reason == ReasonMissingMatchingValue:
+		detail = string(op.Reason) + ": " + op.Detail
+	}
+	if len(notes) > 0 {
+		detail += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return Step{Name: StepMatch, Status: StatusSuccess, Detail: detail}
+}
+
+// actionStep says what was done, from the applied entry.
+func actionStep(op *Operation, e *Entry) Step {
+	detail := string(op.Action)
+	if e.ErrorCode != "" {
+		detail += ": " + string(e.ErrorCode) + " — " + e.Message
+	} else if op.Reason != "" {
+		detail += " (" + string(op.Reason) + ")"
+	}
+	return Step{Name: StepAction, Status: e.Status, Detail: detail}
+}

@@ -1,0 +1,298 @@
+package druvascim
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/druvascim/druvascim/mapping"
+)
+
+// Option configures [NewPlanner], [Apply] or [NewSyncer]. Each option says
+// which of them it applies to; a constructor given an option that does not
+// apply to it returns an error naming the option. [NewSyncer] takes every
+// option: the planning ones configure its default planner, the applying ones
+// its executor, and the clock, logger and progress options both.
+type Option struct {
+	name string
+	plan func(*planConfig) error
+	exec func(*execConfig) error
+	sync func(*syncConfig) error
+}
+
+// String returns the option's name, as errors name it.
+func (o Option) String() string { return o.name }
+
+// configure runs each option's part for one constructor: plan, exec or sync
+// picks that part. An option without one is an error naming it and the
+// constructor.
+func configure[C any](who string, opts []Option, part func(Option) func(*C) error, c *C) error {
+	for _, o := range opts {
+		f := part(o)
+		if o.name == "" {
+			return fmt.Errorf("druvascim: %s: zero Option; build options with the With functions", who)
+		}
+		if f == nil {
+			return fmt.Errorf("druvascim: %s: option %s does not apply here (%s)", who, o.name, o.appliesTo())
+		}
+		if err := f(c); err != nil {
+			return fmt.Errorf("druvascim: %s: %s: %w", who, o.name, err)
+		}
+	}
+	return nil
+}
+
+// appliesTo lists the constructors the option applies to.
+func (o Option) appliesTo() string {
+	var to []string
+	if o.plan != nil {
+		to = append(to, "NewPlanner")
+	}
+	if o.exec != nil {
+		to = append(to, "Apply")
+	}
+	to = append(to, "NewSyncer")
+	return "it applies to " + strings.Join(to, ", ")
+}
+
+func planOpt(name string, f func(*planConfig) error) Option { return Option{name: name, plan: f} }
+func execOpt(name string, f func(*execConfig) error) Option { return Option{name: name, exec: f} }
+func syncOpt(name string, f func(*syncConfig) error) Option { return Option{name: name, sync: f} }
+
+// Planning options.
+
+// DefaultDeletionThreshold is the default number of disables plus deletes a
+// single cycle may make before the plan is held.
+const DefaultDeletionThreshold = 500
+
+// WithDeletionThreshold holds a plan that would disable plus delete more than
+// n users (default [DefaultDeletionThreshold]; 0 = no limit).
+func WithDeletionThreshold(n int) Option {
+	return planOpt("WithDeletionThreshold", func(c *planConfig) error {
+		if n < 0 {
+			return fmt.Errorf("threshold %d: must be 0 (no limit) or positive", n)
+		}
+		c.threshold = n
+		return nil
+	})
+}
+
+// WithMaxSourceShrink holds a full-read plan when the number of in-scope
+// source objects fell by more than fraction since the last full cycle
+// (default 0.5; 0 = no limit).
+func WithMaxSourceShrink(fraction float64) Option {
+	return planOpt("WithMaxSourceShrink", func(c *planConfig) error {
+		if !(fraction >= 0 && fraction < 1) {
+			return fmt.Errorf("fraction %v: must be in [0, 1)", fraction)
+		}
+		c.maxShrink = fraction
+		return nil
+	})
+}
+
+// WithDeletes lets the planner DELETE linked users that were hard-deleted in
+// the source. Without it (the default) they are disabled instead.
+func WithDeletes(allowed bool) Option {
+	return planOpt("WithDeletes", func(c *planConfig) error { c.deletes = allowed; return nil })
+}
+
+// WithoutCreates turns creation off (Entra: the Create target action
+// unchecked); objects that would be created are skipped.
+func WithoutCreates() Option {
+	return planOpt("WithoutCreates", func(c *planConfig) error { c.noCreate = true; return nil })
+}
+
+// WithoutUpdates turns updates (including re-enabling) off.
+func WithoutUpdates() Option {
+	return planOpt("WithoutUpdates", func(c *planConfig) error { c.noUpdate = true; return nil })
+}
+
+// WithSkipOutOfScopeDeletions leaves linked users alone when they go out of
+// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard deletes
+// still apply when [WithDeletes] allows them.
+func WithSkipOutOfScopeDeletions() Option {
+	return planOpt("WithSkipOutOfScopeDeletions", func(c *planConfig) error { c.skipOutOfScope = true; return nil })
+}
+
+// WithRequiredAttributes sets the attributes a user must have to be created
+// (default userName, displayName and emails, what Druva needs); none at all
+// is allowed.
+func WithRequiredAttributes(paths ...string) Option {
+	return planOpt("WithRequiredAttributes", func(c *planConfig) error {
+		for _, p := range paths {
+			if _, err := compilePath(p); err != nil {
+				return err
+			}
+		}
+		c.required = slices.Clone(paths)
+		c.defaultRequiredOK = true
+		return nil
+	})
+}
+
+// WithHook installs a hook that may veto or rewrite single write operations.
+func WithHook(h Hook) Option {
+	return planOpt("WithHook", func(c *planConfig) error {
+		if h == nil {
+			return errors.New("nil hook")
+		}
+		c.hook = h
+		return nil
+	})
+}
+
+// WithApproval approves in advance any hold of the plans made (the
+// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
+func WithApproval() Option {
+	return planOpt("WithApproval", func(c *planConfig) error { c.approve = true; return nil })
+}
+
+// Applying options.
+
+// DefaultConcurrency is the default number of operations [Apply] runs at
+// once.
+const DefaultConcurrency = 8
+
+// WithConcurrency sets how many operations run at once (default
+// [DefaultConcurrency]).
+func WithConcurrency(n int) Option {
+	return execOpt("WithConcurrency", func(c *execConfig) error {
+		if n < 1 || n > 1024 {
+			return fmt.Errorf("%d: must be between 1 and 1024", n)
+		}
+		c.concurrency = n
+		return nil
+	})
+}
+
+// RetrySchedule returns how long after its attempts-th failure an escrowed
+// operation waits before the next try.
+type RetrySchedule func(attempts int) time.Duration
+
+// WithRetrySchedule sets the escrow schedule for failures the target
+// refused. The default is Entra's: 6 h after the first failure, 12 h after
+// the second, 24 h after the third and every 24 h after that. Transient
+// failures (429, 5xx, network) are retried in the next cycle.
+func WithRetrySchedule(s RetrySchedule) Option {
+	return execOpt("WithRetrySchedule", func(c *execConfig) error {
+		if s == nil {
+			return errors.New("nil retry schedule")
+		}
+		c.schedule = s
+		return nil
+	})
+}
+
+// WithQuarantine stops applying early when more than share of at least
+// minimum finished operations failed (defaults 0.4 and 20, as Entra). share
+// 1 turns the rule off. A rejected token (401/403) always stops the cycle.
+func WithQuarantine(share float64, minimum int) Option {
+	return execOpt("WithQuarantine", func(c *execConfig) error {
+		if !(share > 0 && share <= 1) || minimum < 1 {
+			return fmt.Errorf("share %v / minimum %d: share must be in (0, 1], minimum at least 1", share, minimum)
+		}
+		c.share, c.minimum = share, minimum
+		return nil
+	})
+}
+
+// WithCycleID names the cycle in the report of [Apply] (default: derived
+// from the clock). A [Syncer] names its cycles itself.
+func WithCycleID(id string) Option {
+	o := execOpt("WithCycleID", func(c *execConfig) error {
+		if id == "" {
+			return errors.New("empty cycle id")
+		}
+		c.cycleID = id
+		return nil
+	})
+	return o
+}
+
+// Options of applying and of cycles.
+
+// WithClock injects the clock for escrow times, report times and (in a
+// [Syncer]) planning. Default time.Now.
+func WithClock(now func() time.Time) Option {
+	check := func() error {
+		if now == nil {
+			return errors.New("nil clock")
+		}
+		return nil
+	}
+	return Option{name: "WithClock",
+		exec: func(c *execConfig) error { c.now = now; return check() },
+		sync: func(c *syncConfig) error { c.now = now; return check() }}
+}
+
+// WithLogger logs each operation at debug level and failures at warn level;
+// a [Syncer] also logs the phases of each cycle at info level.
+func WithLogger(l *slog.Logger) Option {
+	check := func() error {
+		if l == nil {
+			return errors.New("nil logger")
+		}
+		return nil
+	}
+	return Option{name: "WithLogger",
+		exec: func(c *execConfig) error { c.logger = l; return check() },
+		sync: func(c *syncConfig) error { c.logger = l; return check() }}
+}
+
+// WithProgress reports how far each phase has got (see [Progress]). f is
+// called from the goroutines doing the work, so it must be quick and safe
+// for concurrent use.
+func WithProgress(f func(Progress)) Option {
+	check := func() error {
+		if f == nil {
+			return errors.New("nil progress function")
+		}
+		return nil
+	}
+	return Option{name: "WithProgress",
+		exec: func(c *execConfig) error { c.progress = f; return check() },
+		sync: func(c *syncConfig) error { c.progress = f; return check() }}
+}
+
+// Cycle options (NewSyncer only).
+
+// WithPlanner replaces the default planner. The planning options (such as
+// [WithDeletionThreshold]) configure the default planner, so NewSyncer
+// refuses them together with WithPlanner.
+func WithPlanner(p Planner) Option {
+	return syncOpt("WithPlanner", func(c *syncConfig) error {
+		if p == nil {
+			return errors.New("nil planner")
+		}
+		c.planner = p
+		return nil
+	})
+}
+
+// WithEvalOptions passes options to the mapping expressions (such as
+// mapping.WithDefaultDomain).
+func WithEvalOptions(opts ...mapping.EvalOption) Option {
+	return syncOpt("WithEvalOptions", func(c *syncConfig) error { c.evalOpts = append(c.evalOpts, opts...); return nil })
+}
+
+// WithRequestCounter gives the cycle a way to read the cumulative HTTP
+// request count of the target client; the cycle's share is reported in
+// Summary.Requests.
+func WithRequestCounter(count func() int64) Option {
+	return syncOpt("WithRequestCounter", func(c *syncConfig) error {
+		if count == nil {
+			return errors.New("nil request counter")
+		}
+		c.requests = count
+		return nil
+	})
+}
+
+// WithFullRead makes every cycle read the whole source, ignoring the stored
+// delta link (Entra's "restart provisioning").
+func WithFullRead() Option {
+	return syncOpt("WithFullRead", func(c *syncConfig) error { c.fullRead = true; return nil })
+}
