@@ -125,7 +125,7 @@ func TestCancelUnansweredWriteIsUnknown(t *testing.T) {
 type attrSource struct{ attrs []string }
 
 func (attrSource) Fetch(context.Context, string) (Batch, error) { return Batch{Full: true}, nil }
-func (a attrSource) Attributes() []string                      { return a.attrs }
+func (a attrSource) Attributes() []string                       { return a.attrs }
 
 type nopTarget struct{ Target }
 
