@@ -44,12 +44,11 @@ const inFlightGrace = 10 * time.Second
 type execConfig struct {
 	concurrency int
 	now         func() time.Time
-	schedule    RetrySchedule
+	schedule    func(attempts int) time.Duration
 	share       float64
 	minimum     int
 	logger      *slog.Logger
 	progress    func(Progress)
-	cycleID     string
 	grace       time.Duration // tests shorten it
 }
 
@@ -87,7 +86,7 @@ func Apply(ctx context.Context, t Target, p *Plan, st *State, opts ...Option) (*
 	if err != nil {
 		return nil, err
 	}
-	return e.apply(ctx, t, p, st, e.cfg.cycleID)
+	return e.apply(ctx, t, p, st, "")
 }
 
 // QuarantineError says why Apply stopped early; it matches [ErrQuarantined].
@@ -234,8 +233,8 @@ func (r *applyRun) skip(op *Operation, ent *Entry) {
 		// The common case of a steady state: one shared, read-only slice
 		// instead of a million identical ones.
 		if r.unchanged == nil {
-			r.unchanged = []Step{{Name: StepImport, Status: StatusSuccess}, {Name: StepScope, Status: StatusSuccess, Detail: "in scope"},
-				{Name: StepMatch, Status: StatusSuccess, Detail: "linked user"}, {Name: StepAction, Status: StatusSkipped, Detail: "unchanged"}}
+			r.unchanged = []Step{{Name: stepImport, Status: StatusSuccess}, {Name: stepScope, Status: StatusSuccess, Detail: "in scope"},
+				{Name: stepMatch, Status: StatusSuccess, Detail: "linked user"}, {Name: stepAction, Status: StatusSkipped, Detail: "unchanged"}}
 		}
 		ent.Status = StatusSkipped
 		ent.Steps = r.unchanged
@@ -254,24 +253,24 @@ func (r *applyRun) skip(op *Operation, ent *Entry) {
 }
 
 func stepsFor(op *Operation, status Status, detail string) []Step {
-	steps := []Step{{Name: StepImport, Status: StatusSuccess}}
+	steps := []Step{{Name: stepImport, Status: StatusSuccess}}
 	switch op.Reason {
 	case ReasonUnassigned, ReasonScopingFilter, ReasonHardDeleted, ReasonOutOfScope:
-		steps = append(steps, Step{Name: StepScope, Status: StatusSkipped, Detail: string(op.Reason)})
+		steps = append(steps, Step{Name: stepScope, Status: StatusSkipped, Detail: string(op.Reason)})
 	default:
-		steps = append(steps, Step{Name: StepScope, Status: StatusSuccess, Detail: "in scope"})
+		steps = append(steps, Step{Name: stepScope, Status: StatusSuccess, Detail: "in scope"})
 	}
 	switch {
 	case op.MatchedBy == "link":
-		steps = append(steps, Step{Name: StepMatch, Status: StatusSuccess, Detail: "linked user " + op.TargetID})
+		steps = append(steps, Step{Name: stepMatch, Status: StatusSuccess, Detail: "linked user " + op.TargetID})
 	case op.MatchedBy != "":
-		steps = append(steps, Step{Name: StepMatch, Status: StatusSuccess, Detail: "matched user " + op.TargetID + " by " + op.MatchedBy})
+		steps = append(steps, Step{Name: stepMatch, Status: StatusSuccess, Detail: "matched user " + op.TargetID + " by " + op.MatchedBy})
 	case op.Reason == ReasonDuplicateTargetEntries || op.Reason == ReasonMissingMatchingValue:
-		steps = append(steps, Step{Name: StepMatch, Status: StatusFailure, Detail: string(op.Reason)})
+		steps = append(steps, Step{Name: stepMatch, Status: StatusFailure, Detail: string(op.Reason)})
 	default:
-		steps = append(steps, Step{Name: StepMatch, Status: StatusSuccess, Detail: "no match"})
+		steps = append(steps, Step{Name: stepMatch, Status: StatusSuccess, Detail: "no match"})
 	}
-	return append(steps, Step{Name: StepAction, Status: status, Detail: detail})
+	return append(steps, Step{Name: stepAction, Status: status, Detail: detail})
 }
 
 func (r *applyRun) runPhase(ctx context.Context, idx []int, total int) {
@@ -499,7 +498,7 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 
 // diffUpdate is the update rule shared by the planner's adoption path: the
 // assignments whose current value differs, plus re-enabling.
-func diffUpdate(paths map[string]*attrPath, update []Assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
+func diffUpdate(paths map[string]*attrPath, update []assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
 	return diffUpdateCached(paths, nil, update, cur)
 }
 
@@ -526,7 +525,7 @@ func (c *pathCache) get(paths map[string]*attrPath, j int, path string) *attrPat
 	return ap
 }
 
-func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []Assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
+func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
 	var patch []scim.PatchOperation
 	var changes []PropertyChange
 	activeMapped := false

@@ -54,7 +54,7 @@ func TestApplyOrderLinksAndReport(t *testing.T) {
 		t.Fatalf("summary %+v", rep.Summary)
 	}
 	for _, e := range rep.Entries {
-		if e.ChangeID == "" || e.Time.IsZero() || len(e.Steps) != 4 || e.Steps[3].Name != StepAction {
+		if e.ChangeID == "" || e.Time.IsZero() || len(e.Steps) != 4 || e.Steps[3].Name != stepAction {
 			t.Errorf("entry incomplete: %+v", e)
 		}
 		if e.Action == ActionUpdate && (len(e.Modified) != 1 || e.Modified[0].Old != `"Bob"` || e.Modified[0].New != `"Robert"`) {
@@ -255,7 +255,7 @@ func TestExecutorOptions(t *testing.T) {
 	for name, opt := range map[string]Option{
 		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil), "nil schedule": WithRetrySchedule(nil),
 		"share 0": WithQuarantine(0, 1), "minimum 0": WithQuarantine(0.5, 0), "nil logger": WithLogger(nil),
-		"nil progress": WithProgress(nil), "empty cycle": WithCycleID(""),
+		"nil progress": WithProgress(nil),
 	} {
 		if _, err := newExecutor("test", []Option{opt}); err == nil {
 			t.Errorf("%s accepted", name)

@@ -25,8 +25,8 @@ func ExampleDefaultPlanner_Plan() {
 		return druvascim.Desired{
 			SourceID: id, DisplayName: name, SoftDeleted: !assigned,
 			Resource: scim.Resource{"userName": upn, "displayName": name, "emails": email(upn), "active": true},
-			Update:   []druvascim.Assignment{{Path: "userName", Value: upn}, {Path: "displayName", Value: name}},
-			Keys:     []druvascim.MatchKey{{Path: "userName", Value: upn}},
+			Update:   []mapping.Assignment{{Path: "userName", Value: upn}, {Path: "displayName", Value: name}},
+			Keys:     []mapping.MatchKey{{Path: "userName", Value: upn}},
 		}
 	}
 	current := []scim.Resource{

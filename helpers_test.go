@@ -3,6 +3,7 @@ package druvascim
 import (
 	"context"
 	"fmt"
+	"github.com/druvascim/druvascim/mapping"
 	"iter"
 	"maps"
 	"slices"
@@ -29,15 +30,15 @@ func cur(id, userName, display, email string, active bool) scim.Resource {
 // want builds a desired object the way the Druva default mapping set would.
 func want(src, userName, display, email string) Desired {
 	res := scim.Resource{"schemas": []any{scim.UserSchema}, "userName": userName, "displayName": display, "active": true}
-	upd := []Assignment{{Path: "userName", Value: userName}, {Path: "displayName", Value: display}}
+	upd := []mapping.Assignment{{Path: "userName", Value: userName}, {Path: "displayName", Value: display}}
 	if email != "" {
 		res["emails"] = []any{map[string]any{"type": "work", "value": email, "primary": true}}
-		upd = append(upd, Assignment{Path: workEmail, Value: email})
+		upd = append(upd, assignment{Path: workEmail, Value: email})
 	}
-	upd = append(upd, Assignment{Path: "active", Value: true})
-	var keys []MatchKey
+	upd = append(upd, assignment{Path: "active", Value: true})
+	var keys []mapping.MatchKey
 	if userName != "" {
-		keys = []MatchKey{{Path: "userName", Value: userName}}
+		keys = []mapping.MatchKey{{Path: "userName", Value: userName}}
 	}
 	return Desired{SourceID: src, DisplayName: display, Resource: res, Update: upd, Keys: keys}
 }

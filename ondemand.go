@@ -8,12 +8,12 @@ import (
 	"strings"
 )
 
-// Step names of the provisioning log and of [OnDemandResult], as in Entra.
+// The names of a [Step], as in Entra's provisioning log.
 const (
-	StepImport = "Import"
-	StepScope  = "Scope"
-	StepMatch  = "Match"
-	StepAction = "Action"
+	stepImport = "Import"
+	stepScope  = "Scope"
+	stepMatch  = "Match"
+	stepAction = "Action"
 )
 
 // OnDemandResult is the outcome of provisioning one object on demand: the
@@ -42,28 +42,28 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, idOrUPN string, dryRun b
 		return res, err
 	}
 	if strings.TrimSpace(idOrUPN) == "" {
-		return fail(StepImport, errors.New("druvascim: provision on demand: empty id"))
+		return fail(stepImport, errors.New("druvascim: provision on demand: empty id"))
 	}
 	st, err := s.loadState(ctx)
 	if err != nil {
-		return fail(StepImport, err)
+		return fail(stepImport, err)
 	}
 	ds, err := s.importOne(ctx, idOrUPN)
 	if err != nil {
-		return fail(StepImport, err)
+		return fail(stepImport, err)
 	}
 	d := &ds[0]
 	res.SourceID, res.DisplayName = d.SourceID, d.DisplayName
-	res.Steps = append(res.Steps, Step{Name: StepImport, Status: StatusSuccess, Detail: "read source object " + d.SourceID}, scopeStep(d))
+	res.Steps = append(res.Steps, Step{Name: stepImport, Status: StatusSuccess, Detail: "read source object " + d.SourceID}, scopeStep(d))
 
 	// Match without listing every user: the linked user, then each key.
 	current, notes, _, err := s.lookup(ctx, st, d, map[string]bool{})
 	if err != nil {
-		return fail(StepMatch, fmt.Errorf("druvascim: provision on demand: %w", err))
+		return fail(stepMatch, fmt.Errorf("druvascim: provision on demand: %w", err))
 	}
 	plan, perr := s.plan.Plan(PlanInput{Desired: ds, Current: current, State: st, Now: s.cfg.now()})
 	if plan == nil {
-		return fail(StepMatch, perr)
+		return fail(stepMatch, perr)
 	}
 	op := plan.Operations[0]
 	res.Operation = &op
@@ -73,7 +73,7 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, idOrUPN string, dryRun b
 		if plan.Held() {
 			detail = "held: " + plan.Hold.Message
 		}
-		res.Steps = append(res.Steps, Step{Name: StepAction, Status: StatusSkipped, Detail: detail})
+		res.Steps = append(res.Steps, Step{Name: stepAction, Status: StatusSkipped, Detail: detail})
 		if plan.Held() {
 			return res, perr
 		}
@@ -130,13 +130,13 @@ func (s *Syncer) fetchOne(ctx context.Context, idOrUPN string) (Object, error) {
 func scopeStep(d *Desired) Step {
 	switch {
 	case d.HardDeleted:
-		return Step{Name: StepScope, Status: StatusSkipped, Detail: "out of scope: deleted in the source"}
+		return Step{Name: stepScope, Status: StatusSkipped, Detail: "out of scope: deleted in the source"}
 	case d.SoftDeleted:
-		return Step{Name: StepScope, Status: StatusSkipped, Detail: "out of scope: " + cmp.Or(scopeText(d.ScopeReason), "soft-deleted")}
+		return Step{Name: stepScope, Status: StatusSkipped, Detail: "out of scope: " + cmp.Or(scopeText(d.ScopeReason), "soft-deleted")}
 	case d.OutOfScope:
-		return Step{Name: StepScope, Status: StatusSkipped, Detail: "out of scope: the scoping filter rejects the object"}
+		return Step{Name: stepScope, Status: StatusSkipped, Detail: "out of scope: the scoping filter rejects the object"}
 	}
-	return Step{Name: StepScope, Status: StatusSuccess, Detail: "in scope: assigned, active and passing the scoping filter"}
+	return Step{Name: stepScope, Status: StatusSuccess, Detail: "in scope: assigned, active and passing the scoping filter"}
 }
 
 // matchStep says which target user the operation matched, and how.
@@ -153,7 +153,7 @@ func matchStep(op *Operation, notes []string) Step {
 	if len(notes) > 0 {
 		detail += " (" + strings.Join(notes, "; ") + ")"
 	}
-	return Step{Name: StepMatch, Status: StatusSuccess, Detail: detail}
+	return Step{Name: stepMatch, Status: StatusSuccess, Detail: detail}
 }
 
 // actionStep says what was done, from the applied entry.
@@ -164,5 +164,5 @@ func actionStep(op *Operation, e *Entry) Step {
 	} else if op.Reason != "" {
 		detail += " (" + string(op.Reason) + ")"
 	}
-	return Step{Name: StepAction, Status: e.Status, Detail: detail}
+	return Step{Name: stepAction, Status: e.Status, Detail: detail}
 }

@@ -23,9 +23,6 @@ type Option struct {
 	sync func(*syncConfig) error
 }
 
-// String returns the option's name, as errors name it.
-func (o Option) String() string { return o.name }
-
 // configure runs each option's part for one constructor: plan, exec or sync
 // picks that part. An option without one is an error naming it and the
 // constructor.
@@ -64,12 +61,11 @@ func syncOpt(name string, f func(*syncConfig) error) Option { return Option{name
 
 // Planning options.
 
-// DefaultDeletionThreshold is the default number of disables plus deletes a
-// single cycle may make before the plan is held.
-const DefaultDeletionThreshold = 500
+// defaultDeletionThreshold is the default of [WithDeletionThreshold].
+const defaultDeletionThreshold = 500
 
 // WithDeletionThreshold holds a plan that would disable plus delete more than
-// n users (default [DefaultDeletionThreshold]; 0 = no limit).
+// n users (default 500; 0 = no limit).
 func WithDeletionThreshold(n int) Option {
 	return planOpt("WithDeletionThreshold", func(c *planConfig) error {
 		if n < 0 {
@@ -168,15 +164,12 @@ func WithConcurrency(n int) Option {
 	})
 }
 
-// RetrySchedule returns how long after its attempts-th failure an escrowed
-// operation waits before the next try.
-type RetrySchedule func(attempts int) time.Duration
-
 // WithRetrySchedule sets the escrow schedule for failures the target
-// refused. The default is Entra's: 6 h after the first failure, 12 h after
+// refused: how long after its attempts-th failure an escrowed operation waits
+// before the next try. The default is Entra's: 6 h after the first failure, 12 h after
 // the second, 24 h after the third and every 24 h after that. Transient
 // failures (429, 5xx, network) are retried in the next cycle.
-func WithRetrySchedule(s RetrySchedule) Option {
+func WithRetrySchedule(s func(attempts int) time.Duration) Option {
 	return execOpt("WithRetrySchedule", func(c *execConfig) error {
 		if s == nil {
 			return errors.New("nil retry schedule")
@@ -197,19 +190,6 @@ func WithQuarantine(share float64, minimum int) Option {
 		c.share, c.minimum = share, minimum
 		return nil
 	})
-}
-
-// WithCycleID names the cycle in the report of [Apply] (default: derived
-// from the clock). A [Syncer] names its cycles itself.
-func WithCycleID(id string) Option {
-	o := execOpt("WithCycleID", func(c *execConfig) error {
-		if id == "" {
-			return errors.New("empty cycle id")
-		}
-		c.cycleID = id
-		return nil
-	})
-	return o
 }
 
 // Options of applying and of cycles.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -45,8 +46,8 @@ type Operation struct {
 	Changes []PropertyChange `json:"changes,omitempty"`
 	// Keys and Update travel with a Create so that Apply can adopt an
 	// existing user when the create meets a conflict (409).
-	Keys   []MatchKey   `json:"keys,omitempty"`
-	Update []Assignment `json:"update,omitempty"`
+	Keys   []mapping.MatchKey   `json:"keys,omitempty"`
+	Update []mapping.Assignment `json:"update,omitempty"`
 	// Redacted lists the paths of Resource whose values came from Redact
 	// (Create only): plans, reports and the JSON form mask them.
 	Redacted []string `json:"redacted,omitempty"`
@@ -265,7 +266,7 @@ type DefaultPlanner struct {
 // NewPlanner returns the default planner configured by opts, the planning
 // options (such as [WithDeletionThreshold]); any other option is an error.
 func NewPlanner(opts ...Option) (*DefaultPlanner, error) {
-	c := planConfig{threshold: DefaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}
+	c := planConfig{threshold: defaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}
 	if err := configure("NewPlanner", opts, func(o Option) func(*planConfig) error { return o.plan }, &c); err != nil {
 		return nil, err
 	}
@@ -436,7 +437,7 @@ func (r *planRun) prepassCheck(c *prepass, order []int32, lo, hi int) {
 	in := r.in
 	c.paths = map[string]*attrPath{}
 	c.wanted = map[string]map[string]struct{}{}
-	var prev []Assignment
+	var prev []assignment
 	for n := lo; n < hi; n++ {
 		di := order[n]
 		d := &in.Desired[di]

@@ -2,6 +2,7 @@ package druvascim
 
 import (
 	"fmt"
+	"github.com/druvascim/druvascim/mapping"
 	"runtime"
 	"testing"
 
@@ -27,9 +28,9 @@ func benchInput(n int) PlanInput {
 		name := fmt.Sprintf("user%07d@contoso.com", i)
 		display := fmt.Sprintf("User %07d", i)
 		d := Desired{SourceID: src, DisplayName: display,
-			Update: []Assignment{{Path: "userName", Value: name}, {Path: "displayName", Value: display},
+			Update: []mapping.Assignment{{Path: "userName", Value: name}, {Path: "displayName", Value: display},
 				{Path: workEmail, Value: name}, {Path: "active", Value: true}},
-			Keys: []MatchKey{{Path: "userName", Value: name}}}
+			Keys: []mapping.MatchKey{{Path: "userName", Value: name}}}
 		switch i % 200 {
 		case 1: // new hire
 			d.Resource = scim.Resource{"userName": name, "displayName": display, "active": true,
@@ -104,7 +105,7 @@ func BenchmarkCreateChanges(b *testing.B) {
 		"name":   map[string]any{"givenName": "Ada", "familyName": "Lovelace"},
 		"emails": []any{map[string]any{"type": "work", "value": "ada@contoso.example"}},
 		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"department": "R&D", "organization": "Contoso"},
-	}, Update: []Assignment{{Path: "userName", Value: "x"}, {Path: "active", Value: true}, {Path: "displayName", Value: "x"}}}
+	}, Update: []mapping.Assignment{{Path: "userName", Value: "x"}, {Path: "active", Value: true}, {Path: "displayName", Value: "x"}}}
 	b.ReportAllocs()
 	for b.Loop() {
 		createChanges(op)

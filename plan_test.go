@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/druvascim/druvascim/mapping"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestPlanActions(t *testing.T) {
 	hard := want("s-hard", "hard@contoso.com", "Hard", "hard@contoso.com")
 	hard.HardDeleted, hard.SoftDeleted = true, true
 	twoKeys := want("s-two", "two@contoso.com", "Two", "two@contoso.com")
-	twoKeys.Keys = []MatchKey{{Path: "externalId", Value: "two"}, {Path: workEmail, Value: "TWO@contoso.com"}}
+	twoKeys.Keys = []mapping.MatchKey{{Path: "externalId", Value: "two"}, {Path: workEmail, Value: "TWO@contoso.com"}}
 	noMail := want("s-nomail", "nomail@contoso.com", "No Mail", "")
 	noKeys := want("s-nokeys", "", "No Keys", "nokeys@contoso.com")
 	escrowed := want("s-esc", "esc@contoso.com", "Esc", "esc@contoso.com")
@@ -95,7 +96,7 @@ func TestPlanActions(t *testing.T) {
 			patch: []scim.PatchOperation{{Op: "replace", Path: "userName", Value: "two@contoso.com"}}},
 		{name: "externalId is case-exact", desired: []Desired{func() Desired {
 			d := want("s-x", "x@contoso.com", "X", "x@contoso.com")
-			d.Keys = []MatchKey{{Path: "externalId", Value: "ABC"}}
+			d.Keys = []mapping.MatchKey{{Path: "externalId", Value: "ABC"}}
 			return d
 		}()}, current: []scim.Resource{func() scim.Resource {
 			u := cur("d1", "x-old@contoso.com", "X", "x@contoso.com", true)
@@ -376,7 +377,7 @@ func TestPlanDeterministicAndJSON(t *testing.T) {
 
 func TestPlanRedactsSecrets(t *testing.T) {
 	d := want("s1", "a@x", "A", "a@x")
-	d.Update = append(d.Update, Assignment{Path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", Value: "s3cret", Redacted: true})
+	d.Update = append(d.Update, assignment{Path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", Value: "s3cret", Redacted: true})
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: []scim.Resource{cur("d1", "a@x", "A", "a@x", true)}, State: stateWith(map[string]string{"s1": "d1"}), Now: t0})
 	if err != nil {
 		t.Fatal(err)

@@ -11,11 +11,15 @@ import (
 	"time"
 )
 
-// Step is one stage of provisioning an object, as in Entra's provisioning log
-// ("Import", "Scope", "Match", "Action").
+// Step is one stage of provisioning an object, as in Entra's provisioning
+// log: Import (read the source object), Scope, Match (find the target user)
+// and Action, in that order.
 type Step struct {
-	Name   string `json:"name"`
+	// Name is "Import", "Scope", "Match" or "Action".
+	Name string `json:"name"`
+	// Status is the stage's outcome.
 	Status Status `json:"status"`
+	// Detail says what happened, for people.
 	Detail string `json:"detail,omitempty"`
 }
 

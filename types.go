@@ -129,15 +129,8 @@ const (
 	ReasonOutcomeUnknown Reason = "OutcomeUnknown"
 )
 
-// Assignment is one attribute value the mapping wants on every update: a
-// SCIM path, the value in SCIM JSON form, and whether it is secret (masked in
-// reports and plans). It is mapping's type, so mapped output flows into a
-// plan without copying.
-type Assignment = mapping.Assignment
-
-// MatchKey is one matching attribute (a SCIM path such as "userName") and the
-// object's value for it.
-type MatchKey = mapping.MatchKey
+// assignment is one attribute value the mapping wants on every update.
+type assignment = mapping.Assignment
 
 // Desired is one source object after scoping and mapping: what the target
 // should hold for it. [Prepare] builds it from source objects and a
@@ -161,9 +154,9 @@ type Desired struct {
 	Resource scim.Resource `json:"resource,omitempty"`
 	// Update holds the mappings applied Always with a non-NULL value, in set
 	// order; an update never touches any other attribute.
-	Update []Assignment `json:"update,omitempty"`
+	Update []mapping.Assignment `json:"update,omitempty"`
 	// Keys are the matching attributes in precedence order.
-	Keys []MatchKey `json:"keys,omitempty"`
+	Keys []mapping.MatchKey `json:"keys,omitempty"`
 	// Missing lists required attributes the create form lacks
 	// (mapping.Mapped.Missing); such an object is never created.
 	Missing []string `json:"missing,omitempty"`
