@@ -8,7 +8,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/druva/druvatest"
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
@@ -136,4 +139,43 @@ func ExampleSyncer() {
 	// cycle 1: full=true created=3 unchanged=0 failed=0
 	// cycle 2: full=false created=0 unchanged=0 failed=0
 	// users in Druva: 3
+}
+
+// The wiring of the README's "Using the SDK": the Entra reader, the Druva
+// client, a file store and the Syncer. (It needs a real tenant, so it is
+// compiled but not run; ExampleSyncer runs the same wiring against the
+// fakes.)
+func Example_usingTheSDK() {
+	ctx := context.Background()
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	spID := os.Getenv("DRUVA_SERVICE_PRINCIPAL_ID") // the Druva app's service principal in Entra
+	reader, err := entra.NewReader(cred, entra.WithServicePrincipalID(spID))
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := druva.NewClient(os.Getenv("DRUVA_TOKEN"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := druvascim.NewFileStore("druva-state.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	syncer, err := druvascim.NewSyncer(reader, client, mapping.DruvaDefault(), store)
+	if err != nil {
+		log.Fatal(err)
+	}
+	result, err := syncer.Run(ctx) // or DryRun, or ProvisionOnDemand
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := result.Report.WriteSummary(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+	if len(result.Report.Failed()) > 0 {
+		os.Exit(1)
+	}
 }

@@ -115,8 +115,9 @@ func TestCancelAtRandomPoint(t *testing.T) {
 				}
 				return r
 			}
-			_, err := f.syncer(t).Run(ctx)
+			canceled, err := f.syncer(t).Run(ctx)
 			f.ct.before = nil
+			logNotable(t, "canceled cycle", canceled)
 			if !fired.Load() {
 				t.Fatalf("the cycle made fewer than %d requests: the cancel never fired", at)
 			}
@@ -129,12 +130,33 @@ func TestCancelAtRandomPoint(t *testing.T) {
 			if err != nil {
 				t.Fatalf("cycle after the cancellation: %v", err)
 			}
+			logNotable(t, "next cycle", res)
 			if n := len(res.Report.Failed()); n != 0 {
 				t.Fatalf("%d failures after the cancellation: %+v", n, res.Report.Failed())
 			}
 			checkConverged(t, f.d, desired, f.unmanaged)
 			checkLinks(t, f.d, must[*druvascim.State](t)(f.store.Load(t.Context())), desired)
 		})
+	}
+}
+
+// logNotable logs what a cycle did other than leave users unchanged: each
+// write and each entry that is not a plain success, with its change id,
+// source, target, status, code and detail, so that a failure of a later
+// check can be traced to the entries that led to it.
+func logNotable(t *testing.T, what string, res *druvascim.Result) {
+	t.Helper()
+	if res == nil || res.Report == nil {
+		t.Logf("%s: no report", what)
+		return
+	}
+	s := res.Report.Summary
+	t.Logf("%s: full %v, canceled %v, actions %v, statuses %v, target calls %d", what, s.Full, s.Canceled, s.Actions, s.Statuses, s.TargetCalls)
+	for _, e := range res.Report.Entries {
+		if e.Action == druvascim.ActionSkip && e.Status == druvascim.StatusSkipped && e.ErrorCode == "" {
+			continue
+		}
+		t.Logf("  %s %s %s→%s %s/%s %s %s", e.ChangeID, e.Action, e.SourceID, e.TargetID, e.Status, e.ErrorCode, e.Reason, e.Detail)
 	}
 }
 
