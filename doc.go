@@ -24,22 +24,29 @@
 //
 // The root package never imports entra or druva: it declares the small
 // interfaces it needs ([Source], [Target], [StateStore]) and those packages
-// satisfy them. The reference command-line tool, examples/druvasync, composes
-// everything.
+// satisfy them. A source delivers typed [Object] values in a [Batch]: the
+// id, the attributes the mappings read, and the scope facts (assigned,
+// soft-deleted, hard-deleted, and the [Reason]). The reference command-line
+// tool, examples/druvasync, composes everything.
 //
 // # Running cycles
 //
 // A [Syncer] composes one cycle: load the [State] from a [StateStore] (the
 // default is a [FileStore]), read the [Source] (incrementally through the
 // stored delta link, or fully), list the [Target]'s users, scope and map the
-// source objects ([Prepare]), plan ([Planner]), apply ([Executor]) and save
+// source objects ([Prepare]), plan ([Planner]), apply ([Apply]) and save
 // the state:
 //
 //	store, err := druvascim.NewFileStore("druvascim.state")
 //	s, err := druvascim.NewSyncer(reader, druvaClient, mapping.DruvaDefault(), store,
-//		druvascim.WithPlanOptions(druvascim.WithDeletionThreshold(50)))
+//		druvascim.WithDeletionThreshold(50), druvascim.WithConcurrency(4))
 //	res, err := s.Run(ctx)        // or s.DryRun(ctx): the same path, stopped before applying
 //	res.Report.WriteJSONLines(os.Stdout)
+//
+// Every constructor takes the one [Option] type. Each option applies to
+// some of [NewPlanner], [Apply] and [NewSyncer] (which takes them all); a
+// constructor given one that does not apply says so. NewSyncer refuses a
+// mapping set that reads attributes the source says it does not deliver.
 //
 // An incremental cycle that read few changed objects (at most one per 200
 // links) does not list the target: it reads each object's linked user by id,
@@ -47,7 +54,8 @@
 // the target no request at all. Full reads list every user.
 //
 // [Syncer.ProvisionOnDemand] walks the same steps (import, scope, match,
-// action) for one user, like Entra's "provision on demand".
+// action) for one user, like Entra's "provision on demand"; it reads that
+// one object when the source is an [ObjectFetcher] (entra.Reader is).
 //
 // # Planning
 //
@@ -65,13 +73,13 @@
 // linked objects the source no longer returns are disabled; on an
 // incremental read only the objects read are planned. A [Plan] is plain
 // data: JSON-serialisable, printable with [Plan.Format] like `terraform
-// plan`. Policies are [PlanOption] values; a [Hook] may veto or rewrite
-// single operations.
+// plan`. Policies are options such as [WithDeletes]; a [Hook] may veto or
+// rewrite single operations.
 //
 // # Safety
 //
 // A plan that would disable plus delete more users than the threshold
-// ([WithDeletionThreshold], default [DefaultDeletionThreshold]) is held
+// ([WithDeletionThreshold], default 500) is held
 // with [ErrDeletionThreshold]; a full read whose in-scope count fell by more
 // than [WithMaxSourceShrink] since the last full cycle is held with
 // [ErrSourceShrank]. A held plan still lists everything it would do (its
@@ -82,22 +90,26 @@
 //
 // # Applying
 //
-// [Executor.Apply] runs the write operations with bounded concurrency
+// [Apply] runs the write operations with bounded concurrency
 // ([WithConcurrency], default 8), creates and updates before disables and
 // deletes. A 409 on create looks the user up by its matching attributes and
 // adopts it (link, then update); a 404 drops the link
 // ([ReasonInvalidAnchor]) so the object is matched again next cycle.
-// Failures are escrowed in the state and retried on a [RetrySchedule]
-// ([EntraRetrySchedule]: 6 h, 12 h, 24 h, then daily; throttling and server
-// errors next cycle). A rejected token, or more than a share of failed
+// Failures are escrowed in the state and retried on a schedule
+// ([WithRetrySchedule]; Entra's by default: 6 h, 12 h, 24 h, then daily;
+// throttling and server errors next cycle). A rejected token, or more than a share of failed
 // operations ([WithQuarantine]), stops the cycle early with a
-// [*QuarantineError] ([ErrQuarantined]). Canceling the context lets the
-// operations in flight finish; links and escrows stay consistent.
+// [*QuarantineError] ([ErrQuarantined]). Canceling the context starts no
+// new operation and lets the operations in flight finish (for up to 10
+// seconds); one still unanswered then is reported with
+// [ReasonOutcomeUnknown] and escrowed, so the next cycle reads everything
+// and adopts the user if the write did reach the target. Links and escrows
+// stay consistent.
 //
 // # Errors
 //
 // Target errors are read with errors.As into a *scim.Error and its Status.
-// Bad input (a source object without [KeyID], a duplicate id, a target user
+// Bad input (a source object without an id, a duplicate id, a target user
 // without id, an unsupported attribute path) is an error naming what is
 // wrong; nothing panics.
 //
@@ -108,7 +120,9 @@
 // steps, modified properties with old and new values and Redacted values
 // masked, an error code with a sentence to act on), and a [Summary] with
 // counts, durations and request counts. [Report.WriteJSONLines] and
-// [Report.WriteCSV] write it; a [ProgressFunc] follows long cycles. The
+// [Report.WriteCSV] write it; [WithProgress] follows long cycles phase by
+// phase ([Phase]). A mapping that fails to evaluate is a Failure of its
+// object ([ReasonMappingFailed]), listed by [Report.Failed]. The
 // [State] holds links, the delta link, escrows and the last cycle's counts;
 // [FileStore] replaces its file atomically (temporary file, fsync, rename;
 // mode 0600) and loads a million links in about half a second.

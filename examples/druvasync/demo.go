@@ -51,161 +51,206 @@ type demoCycle struct {
 	Skips         map[druvascim.Reason]int `json:"skipReasons,omitempty"`
 }
 
-func runDemo(ctx context.Context, env *environment, args []string) int {
-	c := demoCommand()
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	users := fs.Int("users", 2000, "users in the fake tenant")
-	groups := fs.Int("groups", 50, "groups in the fake tenant")
-	faults := fs.Float64("faults", 0, "share of Druva requests that fail (429, 5xx, lost responses), 0..0.5")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if status, ok := parseFlags(env, c, fs, args); !ok {
-		return status
-	}
-	switch {
-	case *users < 10 || *users > 1_000_000:
-		return fail(env, c.name, exitBadInput, fmt.Errorf("--users must be between 10 and 1000000, not %d", *users))
-	case *groups < 0 || *groups > *users:
-		return fail(env, c.name, exitBadInput, fmt.Errorf("--groups must be between 0 and --users, not %d", *groups))
-	case *faults < 0 || *faults > 0.5:
-		return fail(env, c.name, exitBadInput, fmt.Errorf("--faults must be between 0 and 0.5, not %g", *faults))
-	}
-	out := env.stdout
-	say := func(format string, a ...any) {
-		if !*asJSON {
-			fmt.Fprintf(out, format, a...)
-		}
-	}
+// demoFlags are the demo's flags.
+type demoFlags struct {
+	users, groups int
+	faults        float64
+	asJSON        bool
+}
 
-	started := time.Now()
-	graph, err := entratest.NewServer(entratest.WithUsers(*users), entratest.WithGroups(*groups), entratest.WithSeed(1))
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
+// parseDemoFlags parses and checks the demo's flags.
+func parseDemoFlags(env *environment, c command, args []string) (demoFlags, int, bool) {
+	var f demoFlags
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.IntVar(&f.users, "users", 2000, "users in the fake tenant")
+	fs.IntVar(&f.groups, "groups", 50, "groups in the fake tenant")
+	fs.Float64Var(&f.faults, "faults", 0, "share of Druva requests that fail (429, 5xx, lost responses), 0..0.5")
+	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	if status, ok := parseFlags(env, c, fs, args); !ok {
+		return f, status, false
 	}
-	defer graph.Close()
-	dopts, err := fakeDruvaOptions("127.0.0.1:0", "", 0, *faults, 1)
-	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
+	var err error
+	switch {
+	case f.users < 10 || f.users > 1_000_000:
+		err = fmt.Errorf("--users must be between 10 and 1000000, not %d", f.users)
+	case f.groups < 0 || f.groups > f.users:
+		err = fmt.Errorf("--groups must be between 0 and --users, not %d", f.groups)
+	case f.faults < 0 || f.faults > 0.5:
+		err = fmt.Errorf("--faults must be between 0 and 0.5, not %g", f.faults)
 	}
-	dv, err := druvatest.New(dopts...)
 	if err != nil {
-		return fail(env, c.name, exitBadInput, err)
+		return f, fail(env, c.name, exitBadInput, err), false
 	}
-	defer dv.Close()
-	client, err := dv.NewClient(druva.WithRateLimit(0, 0), druva.WithBackoff(50*time.Millisecond, 2*time.Second))
+	return f, 0, true
+}
+
+// demoRig is the demo's world: a fake tenant, a fake Druva, and a Syncer
+// between them keeping its state in memory.
+type demoRig struct {
+	graph  *entratest.Server
+	dv     *druvatest.Server
+	store  *druvascim.MemoryStore
+	syncer *druvascim.Syncer
+	bars   *phaseProgress
+	cycles []demoCycle
+}
+
+// newDemoRig starts the fakes and wires the Syncer; Close stops them. The
+// error's exit status is in status.
+func newDemoRig(env *environment, f demoFlags) (r *demoRig, status int, err error) {
+	r = &demoRig{store: &druvascim.MemoryStore{}, bars: newPhaseProgress(env, !f.asJSON)}
+	if r.graph, err = entratest.NewServer(entratest.WithUsers(f.users), entratest.WithGroups(f.groups), entratest.WithSeed(1)); err != nil {
+		return nil, exitBadInput, err
+	}
+	dopts, err := fakeDruvaOptions("127.0.0.1:0", "", 0, f.faults, 1)
+	if err == nil {
+		r.dv, err = druvatest.New(dopts...)
+	}
 	if err != nil {
-		return fail(env, c.name, exitFailures, err)
+		r.graph.Close()
+		return nil, exitBadInput, err
+	}
+	if err := r.wire(); err != nil {
+		r.Close()
+		return nil, exitFailures, err
+	}
+	return r, 0, nil
+}
+
+// wire builds the Druva client, the Entra reader and the Syncer.
+func (r *demoRig) wire() error {
+	client, err := r.dv.NewClient(druva.WithRateLimit(0, 0), druva.WithBackoff(50*time.Millisecond, 2*time.Second))
+	if err != nil {
+		return err
 	}
 	set := mapping.DruvaDefault()
 	attrs, err := set.SourceAttributes()
 	if err != nil {
-		return fail(env, c.name, exitFailures, err)
+		return err
 	}
-	bars := newPhaseProgress(env, !*asJSON)
-	defer bars.Done()
-	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
-		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithAttributes(readerAttributes(attrs)...),
-		entra.WithRateLimit(0, 0), entraProgress(bars.Update))
+	reader, err := entra.NewReader(entra.StaticToken(r.graph.Token), entra.WithGraphURL(r.graph.URL),
+		entra.WithServicePrincipalID(r.graph.ServicePrincipalID), entra.WithAttributes(readerAttributes(attrs)...),
+		entra.WithRateLimit(0, 0), entraProgress(r.bars.Update))
 	if err != nil {
-		return fail(env, c.name, exitFailures, err)
+		return err
 	}
-	store := &druvascim.MemoryStore{}
-	syncer, err := druvascim.NewSyncer(reader, client, set, store,
-		druvascim.WithProgress(bars.Update),
+	r.syncer, err = druvascim.NewSyncer(reader, client, set, r.store,
+		druvascim.WithProgress(r.bars.Update),
 		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
-	if err != nil {
-		return fail(env, c.name, exitFailures, err)
+	return err
+}
+
+// Close stops the fakes and clears the progress display.
+func (r *demoRig) Close() {
+	r.bars.Done()
+	r.dv.Close()
+	r.graph.Close()
+}
+
+func runDemo(ctx context.Context, env *environment, args []string) int {
+	c := demoCommand()
+	f, status, ok := parseDemoFlags(env, c, args)
+	if !ok {
+		return status
 	}
-	say("druvascim demo: a fake Entra tenant with %d users and %d groups, a fake Druva", *users, *groups)
-	if *faults > 0 {
-		say(" failing %.0f %% of requests", *faults*100)
+	say := func(format string, a ...any) {
+		if !f.asJSON {
+			fmt.Fprintf(env.stdout, format, a...)
+		}
+	}
+	started := time.Now()
+	r, status, err := newDemoRig(env, f)
+	if err != nil {
+		return fail(env, c.name, status, err)
+	}
+	defer r.Close()
+	say("druvascim demo: a fake Entra tenant with %d users and %d groups, a fake Druva", f.users, f.groups)
+	if f.faults > 0 {
+		say(" failing %.0f %% of requests", f.faults*100)
 	}
 	say(", both on loopback (set up in %s).\n\n", time.Since(started).Round(time.Millisecond))
 
-	var cycles []demoCycle
-	runCycle := func(name string, dry bool) (*druvascim.Result, error) {
-		before := dv.Stats()
-		graphBefore := graph.Stats().Requests
-		t := time.Now()
-		var res *druvascim.Result
-		var err error
-		if dry {
-			res, err = syncer.DryRun(ctx)
-		} else {
-			res, err = syncer.Run(ctx)
-		}
-		bars.Done()
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", name, err)
-		}
-		after := dv.Stats()
-		dc := demoCycle{Name: name, Summary: res.Report.Summary, Wall: time.Since(t),
-			DruvaRequests: map[string]int{}, GraphRequests: graph.Stats().Requests - graphBefore,
-			Skips: map[druvascim.Reason]int{}}
-		for m, n := range after.ByMethod {
-			if d := n - before.ByMethod[m]; d > 0 {
-				dc.DruvaRequests[m] = d
-			}
-		}
-		for _, e := range res.Report.Entries {
-			if e.Action == druvascim.ActionSkip && e.Reason != druvascim.ReasonUnchanged {
-				dc.Skips[e.Reason]++
-			}
-			// The initial cycle's creates are counted, not listed.
-			if e.Status == druvascim.StatusFailure || (e.Action != druvascim.ActionSkip && (e.Action != druvascim.ActionCreate || name != "initial")) {
-				dc.Notable = append(dc.Notable, e)
-			}
-		}
-		cycles = append(cycles, dc)
-		return res, nil
-	}
-
-	// Cycle 1: the initial, full cycle.
-	res1, err := runCycle("initial", false)
+	// Cycle 1: the initial, full cycle. Then real life happens in Entra;
+	// cycle 2 reads it incrementally, from the stored delta link; a third
+	// plan must have nothing left to do.
+	res1, err := r.runCycle(ctx, "initial", false)
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
-
-	// Real life happens in Entra.
-	changes, err := changeTenant(graph, res1.Report)
+	changes, err := changeTenant(r.graph, res1.Report)
 	if err != nil {
 		return fail(env, c.name, exitFailures, fmt.Errorf("changing the tenant: %w", err))
 	}
-
-	// Cycle 2: incremental, from the stored delta link.
-	if _, err := runCycle("incremental", false); err != nil {
+	if _, err := r.runCycle(ctx, "incremental", false); err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
-	// Check: a third plan must have nothing left to do.
-	res3, err := runCycle("check (dry run)", true)
+	res3, err := r.runCycle(ctx, "check (dry run)", true)
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
 	pending := res3.Plan.Writes()
-	converged := pending == 0
 	escrowed := 0
-	if st, err := store.Load(ctx); err == nil {
+	if st, err := r.store.Load(ctx); err == nil {
 		escrowed = len(st.Escrows)
 	}
-
-	if *asJSON {
+	if f.asJSON {
 		env.stdout.Write(jsonIndent(map[string]any{
-			"users": *users, "groups": *groups, "faults": *faults,
-			"changes": changes, "cycles": cycles,
-			"converged": converged, "pendingWrites": pending, "escrowed": escrowed,
-			"druvaUsers": dv.Len(), "druvaServer": dv.Stats(),
+			"users": f.users, "groups": f.groups, "faults": f.faults,
+			"changes": changes, "cycles": r.cycles,
+			"converged": pending == 0, "pendingWrites": pending, "escrowed": escrowed,
+			"druvaUsers": r.dv.Len(), "druvaServer": r.dv.Stats(),
 		}))
 	} else {
-		printDemo(out, cycles, changes, *users)
-		if converged {
-			say("\nConverged: a third plan has nothing left to write; Druva holds %d users.\n", dv.Len())
+		printDemo(env.stdout, r.cycles, changes, f.users)
+		if pending == 0 {
+			say("\nConverged: a third plan has nothing left to write; Druva holds %d users.\n", r.dv.Len())
 		} else {
 			say("\nNot converged yet: %d writes remain (%d objects escrowed for a later cycle, as Entra escrows failures).\n", pending, escrowed)
 		}
 	}
-	if !converged {
+	if pending != 0 {
 		return exitFailures
 	}
 	return exitConverged
+}
+
+// runCycle runs one cycle (or a dry run) and keeps what the demo shows of
+// it.
+func (r *demoRig) runCycle(ctx context.Context, name string, dry bool) (*druvascim.Result, error) {
+	before := r.dv.Stats()
+	graphBefore := r.graph.Stats().Requests
+	t := time.Now()
+	var res *druvascim.Result
+	var err error
+	if dry {
+		res, err = r.syncer.DryRun(ctx)
+	} else {
+		res, err = r.syncer.Run(ctx)
+	}
+	r.bars.Done()
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	after := r.dv.Stats()
+	dc := demoCycle{Name: name, Summary: res.Report.Summary, Wall: time.Since(t),
+		DruvaRequests: map[string]int{}, GraphRequests: r.graph.Stats().Requests - graphBefore,
+		Skips: map[druvascim.Reason]int{}}
+	for m, n := range after.ByMethod {
+		if d := n - before.ByMethod[m]; d > 0 {
+			dc.DruvaRequests[m] = d
+		}
+	}
+	for _, e := range res.Report.Entries {
+		if e.Action == druvascim.ActionSkip && e.Reason != druvascim.ReasonUnchanged {
+			dc.Skips[e.Reason]++
+		}
+		// The initial cycle's creates are counted, not listed.
+		if e.Status == druvascim.StatusFailure || (e.Action != druvascim.ActionSkip && (e.Action != druvascim.ActionCreate || name != "initial")) {
+			dc.Notable = append(dc.Notable, e)
+		}
+	}
+	r.cycles = append(r.cycles, dc)
+	return res, nil
 }
 
 // changeTenant makes the changes of an ordinary day in Entra and describes
@@ -218,9 +263,66 @@ func changeTenant(g *entratest.Server, rep *druvascim.Report) ([]string, error) 
 			created[e.SourceID] = e.DisplayName
 		}
 	}
-	// Users assigned only directly (not also through an assigned group), so
-	// that removing their assignments really unassigns them.
-	direct := map[string][]string{} // user id → its direct assignments
+	direct, err := directOnly(g)
+	if err != nil {
+		return nil, err
+	}
+	ids := slices.Sorted(maps.Keys(created))
+	pick := func(needDirect bool) (string, error) {
+		for i, id := range ids {
+			if _, ok := direct[id]; ok || !needDirect {
+				ids = slices.Delete(ids, i, i+1)
+				return id, nil
+			}
+		}
+		return "", errors.New("the tenant is too small for the demo's changes")
+	}
+	steps := []struct {
+		direct bool
+		do     func(id string) (string, error)
+	}{
+		{true, func(id string) (string, error) {
+			for _, a := range direct[id] {
+				if err := g.RemoveAssignment(a); err != nil {
+					return "", err
+				}
+			}
+			return "unassigned from the Druva app: " + created[id], nil
+		}},
+		{false, func(id string) (string, error) {
+			renamed := created[id] + " (Renamed)"
+			return fmt.Sprintf("renamed: %s → %s", created[id], renamed), g.UpdateUser(id, map[string]any{"displayName": renamed})
+		}},
+		{false, func(id string) (string, error) {
+			return "account disabled: " + created[id], g.UpdateUser(id, map[string]any{"accountEnabled": false})
+		}},
+		{false, func(id string) (string, error) {
+			return "deleted (soft, recoverable for 30 days): " + created[id], g.DeleteUser(id)
+		}},
+	}
+	var did []string
+	for _, st := range steps {
+		id, err := pick(st.direct)
+		if err != nil {
+			return nil, err
+		}
+		what, err := st.do(id)
+		if err != nil {
+			return nil, err
+		}
+		did = append(did, what)
+	}
+	if err := newHire(g); err != nil {
+		return nil, err
+	}
+	return append(did, "new hire, assigned to the Druva app: Nina Newhire"), nil
+}
+
+// directOnly returns the users assigned only directly (not also through an
+// assigned group), with their direct assignments, so that removing those
+// really unassigns them.
+func directOnly(g *entratest.Server) (map[string][]string, error) {
+	direct := map[string][]string{}
 	viaGroup := map[string]bool{}
 	for _, a := range g.Assignments() {
 		switch a.PrincipalType {
@@ -239,68 +341,20 @@ func changeTenant(g *entratest.Server, rep *druvascim.Report) ([]string, error) 
 	for u := range viaGroup {
 		delete(direct, u)
 	}
-	ids := slices.Sorted(maps.Keys(created))
-	pick := func(needDirect bool) (string, error) {
-		for i, id := range ids {
-			if _, ok := direct[id]; ok || !needDirect {
-				ids = slices.Delete(ids, i, i+1)
-				return id, nil
-			}
-		}
-		return "", errors.New("the tenant is too small for the demo's changes")
-	}
-	var did []string
-	id, err := pick(true)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range direct[id] {
-		if err := g.RemoveAssignment(a); err != nil {
-			return nil, err
-		}
-	}
-	did = append(did, "unassigned from the Druva app: "+created[id])
+	return direct, nil
+}
 
-	id, err = pick(false)
-	if err != nil {
-		return nil, err
-	}
-	renamed := created[id] + " (Renamed)"
-	if err := g.UpdateUser(id, map[string]any{"displayName": renamed}); err != nil {
-		return nil, err
-	}
-	did = append(did, fmt.Sprintf("renamed: %s → %s", created[id], renamed))
-
-	id, err = pick(false)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.UpdateUser(id, map[string]any{"accountEnabled": false}); err != nil {
-		return nil, err
-	}
-	did = append(did, "account disabled: "+created[id])
-
-	id, err = pick(false)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.DeleteUser(id); err != nil {
-		return nil, err
-	}
-	did = append(did, "deleted (soft, recoverable for 30 days): "+created[id])
-
+// newHire creates Nina Newhire and assigns her to the app.
+func newHire(g *entratest.Server) error {
 	hire, err := g.CreateUser(map[string]any{"userPrincipalName": "nina.newhire@contoso.example",
 		"displayName": "Nina Newhire", "givenName": "Nina", "surname": "Newhire",
 		"mail": "nina.newhire@contoso.example", "mailNickname": "nina.newhire",
 		"department": "Sales", "accountEnabled": true})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := g.AddAssignment(hire, g.AppRoles()[0].ID); err != nil {
-		return nil, err
-	}
-	did = append(did, "new hire, assigned to the Druva app: Nina Newhire")
-	return did, nil
+	_, err = g.AddAssignment(hire, g.AppRoles()[0].ID)
+	return err
 }
 
 func printDemo(w io.Writer, cycles []demoCycle, changes []string, users int) {
