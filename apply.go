@@ -107,11 +107,14 @@ func (q *QuarantineError) Error() string {
 	return fmt.Sprintf("druvascim: quarantined: %d of %d operations failed; cycle stopped early", q.Failed, q.Finished)
 }
 
-// Is matches [ErrQuarantined].
-func (q *QuarantineError) Is(target error) bool { return target == ErrQuarantined }
-
-// Unwrap returns the cause.
-func (q *QuarantineError) Unwrap() error { return q.Cause }
+// Unwrap returns [ErrQuarantined], so that errors.Is matches it, and the
+// cause when there is one.
+func (q *QuarantineError) Unwrap() []error {
+	if q.Cause == nil {
+		return []error{ErrQuarantined}
+	}
+	return []error{ErrQuarantined, q.Cause}
+}
 
 // applyRun is the working memory of one Apply call.
 type applyRun struct {
