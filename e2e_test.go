@@ -22,8 +22,9 @@ import (
 )
 
 var (
-	_ druvascim.Source = (*entra.Reader)(nil)
-	_ druvascim.Target = (*druva.Client)(nil)
+	_ druvascim.Source        = (*entra.Reader)(nil)
+	_ druvascim.ObjectFetcher = (*entra.Reader)(nil)
+	_ druvascim.Target        = (*druva.Client)(nil)
 )
 
 func must[T any](t *testing.T) func(T, error) T {
@@ -532,5 +533,21 @@ func TestProvisionOnDemandUsesObjectFetcher(t *testing.T) {
 	}
 	if last := res.Steps[len(res.Steps)-1]; last.Status != druvascim.StatusSkipped || !strings.Contains(last.Detail, "dry run") {
 		t.Fatalf("last step %+v", last)
+	}
+}
+
+// On-demand provisioning through the Entra reader reads the one user, not
+// the tenant's users: no request lists /users or reads users/delta.
+func TestProvisionOnDemandReadsOneUser(t *testing.T) {
+	f := newFixture(t)
+	before := len(f.graph.RequestLog())
+	res, err := f.sync.ProvisionOnDemand(t.Context(), "bob@contoso.example", true)
+	if err != nil || res.Operation == nil || res.Operation.Action != druvascim.ActionCreate {
+		t.Fatalf("on demand: %v %+v", err, res)
+	}
+	for _, r := range f.graph.RequestLog()[before:] {
+		if strings.HasSuffix(r.Path, "/users") || strings.HasSuffix(r.Path, "/users/delta") {
+			t.Errorf("on-demand provisioning read the tenant: %s %s", r.Method, r.Path)
+		}
 	}
 }
