@@ -547,3 +547,37 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Fatalf("sync --json: status %d, stderr %q\n%s", status, errOut, out)
 	}
 }
+
+// A mapping that fails to evaluate for the users is a failure: the sync
+// exits 1 and says how many objects failed, rather than exit 0 with almost
+// nobody provisioned.
+func TestMappingFailureExitsOne(t *testing.T) {
+	g, d, vars, _ := fakePair(t)
+	cfg := filepath.Join(t.TempDir(), "druvasync.yaml")
+	text := "druvaURL: " + d.URL + "\n" +
+		"graphURL: " + g.URL + "\n" +
+		"servicePrincipalId: " + g.ServicePrincipalID + "\n" +
+		"rate: 0\n" +
+		"mappings:\n" +
+		"  name: broken title\n" +
+		"  mappings:\n" +
+		"    - target: userName\n" +
+		"      direct: userPrincipalName\n" +
+		"      match: 1\n" +
+		"    - target: displayName\n" +
+		"      direct: displayName\n" +
+		"    - target: emails[type eq \"work\"].value\n" +
+		"      direct: mail\n" +
+		"    - target: title\n" +
+		"      expression: 'FormatDateTime([displayName], , \"yyyyMMddHHmmss.fZ\", \"yyyy-MM-dd\")'\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut := runCLI(t, vars, "sync", "--config", cfg)
+	if status != exitFailures || !strings.Contains(errOut, "objects failed") {
+		t.Fatalf("sync with a failing mapping: status %d, want %d\n%s\n%s", status, exitFailures, out, errOut)
+	}
+	if d.Len() != 0 {
+		t.Fatalf("created %d users with a failing mapping", d.Len())
+	}
+}
