@@ -186,3 +186,27 @@ func TestOptionsOneShape(t *testing.T) {
 type oneSource struct{}
 
 func (oneSource) Fetch(context.Context, string) (Batch, error) { return Batch{Full: true}, nil }
+
+// Prepare supplies IsSoftDeleted from the object's field, and an attribute
+// of one object never leaks into the next one's evaluation.
+func TestPrepareSuppliesSoftDeletedWithoutLeaks(t *testing.T) {
+	set := mapping.DruvaDefault().Clone()
+	set.Mappings = append(set.Mappings, mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle"})
+	objs := []Object{
+		{ID: "a", Attributes: map[string]any{"userPrincipalName": "a@x", "displayName": "A", "mail": "a@x", "jobTitle": "Boss"}},
+		{ID: "b", SoftDeleted: true, Reason: ReasonNotAssigned, Attributes: map[string]any{"userPrincipalName": "b@x", "displayName": "B", "mail": "b@x"}},
+	}
+	ds, err := Prepare(t.Context(), set, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds[0].Resource["active"] != true || ds[1].Resource["active"] != false {
+		t.Fatalf("active: %v, %v", ds[0].Resource["active"], ds[1].Resource["active"])
+	}
+	if _, ok := ds[1].Resource["title"]; ok {
+		t.Fatalf("the first object's jobTitle leaked into the second: %v", ds[1].Resource)
+	}
+	if _, ok := objs[1].Attributes["IsSoftDeleted"]; ok {
+		t.Fatal("Prepare changed the caller's attributes")
+	}
+}

@@ -104,13 +104,29 @@ func (f factKeys) attributes(obj *Object, scratch *mapping.Attributes) mapping.A
 		*scratch = make(mapping.Attributes, len(attrs)+2)
 	}
 	s := *scratch
-	clear(s)
-	maps.Copy(s, attrs)
-	if addSoft {
-		s[attrSoftDeleted] = obj.SoftDeleted
+	fill := func() {
+		maps.Copy(s, attrs)
+		if addSoft {
+			s[attrSoftDeleted] = obj.SoftDeleted
+		}
+		if addID {
+			s[attrObjectID] = obj.ID
+		}
+	}
+	// Objects of one read mostly share their attribute names: overwrite the
+	// last object's values, and start afresh only when a name of it is left
+	// over (then s holds more names than attrs plus the added ones).
+	fill()
+	want := len(attrs)
+	if _, ok := attrs[attrSoftDeleted]; addSoft && !ok {
+		want++
 	}
 	if addID {
-		s[attrObjectID] = obj.ID
+		want++
+	}
+	if len(s) != want {
+		clear(s)
+		fill()
 	}
 	return s
 }
