@@ -72,7 +72,7 @@ const (
 	// attribute (Entra: ImportSkipped).
 	ReasonMissingMatchingValue Reason = "ImportSkipped"
 	// ReasonMappingFailed: an attribute mapping failed to evaluate for the
-	// object (see Desired.MapError).
+	// object (see Desired.MapError); its entry's status is Failure.
 	ReasonMappingFailed Reason = "MappingFailed"
 	// ReasonMandatoryFieldsMissing: a required attribute (Druva: userName,
 	// displayName, email) has no value.
@@ -164,7 +164,8 @@ type Desired struct {
 	// plans and reports mask them.
 	Redacted []string `json:"redacted,omitempty"`
 	// MapError is set when the object's mappings failed to evaluate; an
-	// in-scope object with a MapError is skipped and reported.
+	// in-scope object with a MapError is not written and is reported as a
+	// failure ([ReasonMappingFailed], status Failure).
 	MapError string `json:"mapError,omitempty"`
 }
 
