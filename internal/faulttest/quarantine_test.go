@@ -12,6 +12,7 @@ import (
 	"github.com/druvascim/druvascim/druva/druvatest"
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
+	"github.com/druvascim/druvascim/mapping"
 )
 
 // TestRevokedTokenQuarantines: a Druva token revoked while a cycle runs
@@ -81,7 +82,7 @@ func TestRevokedGraphCredential(t *testing.T) {
 	defer g.Close()
 	d := druvatest.NewServer()
 	defer d.Close()
-	attrs := []string{"userPrincipalName", "mail", "displayName", "givenName", "surname", "mailNickname"}
+	attrs := must[[]string](t)(mapping.DruvaDefault().SourceAttributes())
 	r := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken("revoked-graph-token"), entra.WithServicePrincipalID(g.ServicePrincipalID),
 		entra.WithGraphURL(g.URL), entra.WithAttributes(attrs...), entra.WithRateLimit(0, 0), entra.WithWait(noWait)))
 	_, err := newSyncer(t, r, d.Client(), newFileStore(t)).Run(t.Context())
