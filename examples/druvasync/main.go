@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Exit statuses, as DESIGN §2 fixes them.
+// Exit statuses, as the README documents them for scripts.
 const (
 	exitConverged = 0 // everything converged
 	exitFailures  = 1 // some objects failed; the report says which

@@ -15,7 +15,7 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
-// soakFaults are the Druva faults of issue 9: 10 % 5xx, 5 % 429 with
+// soakFaults are the Druva faults of the soak run: 10 % 5xx, 5 % 429 with
 // Retry-After, 2 % of write responses lost after the write, and latency
 // spikes (waited for through the injected sleep, so nothing sleeps).
 func soakFaults(seed uint64) druvatest.Faults {
