@@ -16,6 +16,15 @@ import (
 // apply to it returns an error naming the option. [NewSyncer] takes every
 // option: the planning ones configure its default planner, the applying ones
 // its executor, and the clock, logger and progress options both.
+//
+// The planning options ([WithDeletionThreshold], [WithMaxSourceShrink],
+// [WithDeletes], [WithoutCreates], [WithoutUpdates],
+// [WithSkipOutOfScopeDeletions], [WithRequiredAttributes], [WithHook],
+// [WithApproval]) apply to NewPlanner and NewSyncer; the applying options
+// ([WithConcurrency], [WithRetrySchedule], [WithQuarantine]) to Apply and
+// NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
+// NewSyncer; [WithPlanner], [WithEvalOptions], [WithRequestCounter] and
+// [WithFullRead] to NewSyncer only. The zero Option is invalid.
 type Option struct {
 	name string
 	plan func(*planConfig) error
