@@ -123,7 +123,7 @@ func (s *Syncer) fetchOne(ctx context.Context, idOrUPN string) (Object, error) {
 			return o, nil
 		}
 	}
-	return Object{}, fmt.Errorf("%w: no source object with id or userPrincipalName %q", ErrNotFound, idOrUPN)
+	return Object{}, fmt.Errorf("%w: %q is neither the id nor the userPrincipalName of a source object", ErrNotFound, idOrUPN)
 }
 
 // scopeStep says whether the object is in scope.
