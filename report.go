@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -242,14 +243,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "cycle %s (%s): %d source objects, %d target users\n", s.CycleID, kind, s.SourceObjects, s.TargetUsers)
-	actions := slices.Sorted(func(yield func(Action) bool) {
-		for a := range s.Actions {
-			if !yield(a) {
-				return
-			}
-		}
-	})
-	for _, a := range actions {
+	for _, a := range slices.Sorted(maps.Keys(s.Actions)) {
 		fmt.Fprintf(&b, "  %-13s %d\n", a, s.Actions[a])
 	}
 	for _, st := range []Status{StatusSuccess, StatusFailure, StatusSkipped, StatusWarning} {
