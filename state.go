@@ -179,7 +179,13 @@ func NewFileStore(path string) (*FileStore, error) {
 // Path returns the state file's path.
 func (f *FileStore) Path() string { return f.path }
 
-const stateMagic = "druvascim-state v1"
+// stateMagicPrefix starts the first line of every state file; the version
+// follows it. This release reads and writes version 1.
+const (
+	stateMagicPrefix = "druvascim-state v"
+	stateVersion     = 1
+	stateMagic       = "druvascim-state v1"
+)
 
 type stateHeader struct {
 	DeltaLink string            `json:"deltaLink,omitempty"`
@@ -211,8 +217,8 @@ func (f *FileStore) Load(ctx context.Context) (*State, error) {
 
 func decodeState(text string) (*State, error) {
 	line, rest, ok := strings.Cut(text, "\n")
-	if !ok || line != stateMagic {
-		return nil, errors.New("not a druvascim state file (bad first line)")
+	if err := checkMagic(line, ok); err != nil {
+		return nil, err
 	}
 	line, rest, ok = strings.Cut(rest, "\n")
 	if !ok {
@@ -262,6 +268,20 @@ func decodeState(text string) (*State, error) {
 		}
 		s.Links[src] = dst
 	}
+}
+
+// checkMagic checks a state file's first line: this release's magic, else
+// an error that tells a file of another version from a foreign file.
+func checkMagic(line string, complete bool) error {
+	if complete && line == stateMagic {
+		return nil
+	}
+	if v, ok := strings.CutPrefix(line, stateMagicPrefix); ok && complete {
+		if n, err := strconv.Atoi(v); err == nil && n != stateVersion {
+			return fmt.Errorf("unsupported state file version %d: this release reads version %d; run the release that wrote it, or move the file away to start over", n, stateVersion)
+		}
+	}
+	return errors.New("not a druvascim state file (bad first line)")
 }
 
 // Save writes the state atomically with owner-only permissions.
