@@ -294,10 +294,11 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	dir, base := filepath.Split(f.path)
-	if dir == "" {
-		dir = "."
+	path, err := resolveLinks(f.path)
+	if err != nil {
+		return fmt.Errorf("druvascim: save state: %w", err)
 	}
+	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("druvascim: save state: %w", err)
@@ -331,7 +332,7 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 			return fmt.Errorf("druvascim: save state: %w", err)
 		}
 	}
-	if err := os.Rename(tmpName, f.path); err != nil {
+	if err := os.Rename(tmpName, path); err != nil {
 		return fmt.Errorf("druvascim: save state: %w", err)
 	}
 	committed = true
@@ -341,6 +342,43 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 		d.Close()
 	}
 	return nil
+}
+
+// maxLinkHops bounds a chain of symbolic links, as the kernel does (40 on
+// Linux).
+const maxLinkHops = 40
+
+// resolveLinks follows path while it is a symbolic link and returns the
+// absolute path of the file it finally names, which need not exist yet. A
+// save writes its temporary file next to that file and renames it there, so
+// a link given as the state path stays a link and the file it points to is
+// the one replaced.
+func resolveLinks(path string) (string, error) {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	for range maxLinkHops {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return path, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = filepath.Clean(to)
+	}
+	return "", fmt.Errorf("%s: more than %d symbolic links in a row", path, maxLinkHops)
 }
 
 func encodeState(w *bufio.Writer, s *State) error {
