@@ -340,18 +340,19 @@ func (s *Syncer) loadState(ctx context.Context) (*State, error) {
 
 // saveState saves st even when ctx is canceled (links of users already
 // created must not be lost); when the store refuses, st is kept for the
-// next cycle. The cycle that saves st owns it and drops it after this, so
-// it is kept without a copy (loadState hands out copies).
+// next cycle, unless a newer state was saved meanwhile ([ErrStaleState]):
+// the next cycle starts from that one, as st would never be saved. The
+// cycle that saves st owns it and drops it after this, so it is kept
+// without a copy (loadState hands out copies).
 func (s *Syncer) saveState(ctx context.Context, st *State) error {
 	err := s.store.Save(context.WithoutCancel(ctx), st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil {
-		s.unsaved = st
-		return err
-	}
 	s.unsaved = nil
-	return nil
+	if err != nil && !errors.Is(err, ErrStaleState) {
+		s.unsaved = st
+	}
+	return err
 }
 
 func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {

@@ -71,6 +71,14 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 		return fail(env, c.name, exitBadInput, err)
 	}
 	set, client, reader, store := w.set, w.client, w.reader, w.store
+	dry := planOnly || f.dryRun
+	if !dry {
+		unlock, err := f.lockState(ctx, store)
+		if err != nil {
+			return fail(env, c.name, exitBadInput, err)
+		}
+		defer unlock()
+	}
 	opts := []druvascim.SyncOption{
 		druvascim.WithPlanOptions(f.planOptions()...),
 		druvascim.WithApplyOptions(druvascim.WithConcurrency(f.concurrency)),
@@ -84,7 +92,6 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	dry := planOnly || f.dryRun
 	var res *druvascim.Result
 	if dry {
 		res, err = syncer.DryRun(ctx)
