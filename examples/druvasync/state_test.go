@@ -234,3 +234,43 @@ func TestTwoProcessesOneState(t *testing.T) {
 		checkOneUserPerLink(t, f.d, state)
 	})
 }
+
+// TestUnwritableStateDirectory: when the state could not be saved, sync says
+// so and exits 2 before it writes anything to Druva, not after its writes.
+func TestUnwritableStateDirectory(t *testing.T) {
+	_, d, vars, flags := fakePair(t)
+	dir := unwritableDir(t)
+	status, out, errOut := runCLI(t, vars, append([]string{"sync", "--state", filepath.Join(dir, "state")}, flags...)...)
+	if status != exitBadInput || !strings.Contains(errOut, "does not accept new files") {
+		t.Errorf("sync with an unwritable state directory: status %d\nstdout: %s\nstderr: %s", status, out, errOut)
+	}
+	if n := d.Stats().Requests; n != 0 || d.Len() != 0 {
+		t.Errorf("%d requests reached Druva, %d users created, before the state was found unwritable", n, d.Len())
+	}
+}
+
+// unwritableDir returns a directory that takes no new file from this
+// process: a read-only temporary directory (with a lock file already in it,
+// so only the directory check can tell), or for root, whom permissions do
+// not stop, /sys.
+func unwritableDir(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		if fi, err := os.Stat("/sys"); err != nil || !fi.IsDir() {
+			t.Skip("running as root without /sys: no directory refuses a new file")
+		}
+		return "/sys"
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "state.lock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
+	return dir
+}
