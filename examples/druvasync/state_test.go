@@ -274,3 +274,32 @@ func unwritableDir(t *testing.T) string {
 	t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
 	return dir
 }
+
+// TestWritersRefusedWhileLocked: sync and provision refuse a state whose
+// lock another writer holds (here a service in this process), exit 2 and
+// write nothing; plan, which writes nothing, still runs.
+func TestWritersRefusedWhileLocked(t *testing.T) {
+	_, d, vars, flags := fakePair(t)
+	state := filepath.Join(t.TempDir(), "state")
+	store, err := druvascim.NewFileStore(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := store.Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, args := range [][]string{{"sync"}, {"sync", "--approve-deletes"}, {"provision", "--user", "someone@contoso.example"}} {
+		status, out, errOut := runCLI(t, vars, append(append(args, "--state", state), flags...)...)
+		if status != exitBadInput || !strings.Contains(errOut, fmt.Sprintf("in use by process %d", os.Getpid())) {
+			t.Errorf("%v while locked: status %d\nstdout: %s\nstderr: %s", args, status, out, errOut)
+		}
+	}
+	if n := d.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Druva while the state was locked", n)
+	}
+	if status, out, errOut := runCLI(t, vars, append([]string{"plan", "--state", state}, flags...)...); status != 0 {
+		t.Errorf("plan while locked: status %d\n%s\n%s", status, out, errOut)
+	}
+}
