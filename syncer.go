@@ -130,7 +130,8 @@ func WithFullRead() SyncOption {
 // Syncer runs provisioning cycles: read the source (fully, or incrementally
 // through the stored delta link), read the target, map, plan, apply, save
 // the state. Create it with [NewSyncer]; it is safe for concurrent use, but
-// two cycles must not share one state store at the same time.
+// two cycles must not share one state store at the same time: a program
+// holds the store's lock ([StateStore] Lock) while it runs cycles.
 //
 // When the store refuses to save a cycle's state, the Syncer keeps that
 // state and starts its next cycle (or provisioning on demand) from it, not
