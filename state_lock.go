@@ -113,10 +113,10 @@ func acquireLock(state string) (*heldLock, error) {
 		return nil, readHolder(file).locked(file)
 	}
 	l := &heldLock{state: state, file: file, fl: fl, holder: thisHolder()}
-	if err := l.writeRecord(); err != nil {
-		_ = fl.Unlock()
-		return nil, fmt.Errorf("druvascim: lock state: write the holder record: %w", err)
-	}
+	// The record only informs whoever is refused; where it cannot be
+	// written (Windows refuses writes to a byte range another handle has
+	// locked), the lock holds without it.
+	_ = l.writeRecord()
 	return l, nil
 }
 
@@ -149,15 +149,12 @@ func rewrite(path string, data []byte) error {
 	return f.Close()
 }
 
-// release clears the holder record and gives the lock back. The lock file
-// stays (see [FileStore]).
+// release clears the holder record (where it can) and gives the lock back.
+// The lock file stays (see [FileStore]).
 func (l *heldLock) release() error {
-	rerr := rewrite(l.file, nil)
+	_ = rewrite(l.file, nil)
 	if err := l.fl.Unlock(); err != nil {
 		return fmt.Errorf("druvascim: unlock state: %w", err)
-	}
-	if rerr != nil {
-		return fmt.Errorf("druvascim: unlock state: clear the holder record: %w", rerr)
 	}
 	return nil
 }
