@@ -31,6 +31,7 @@ type LockedError struct {
 	Path string
 }
 
+// Error names the holder and what to do.
 func (e *LockedError) Error() string {
 	if e.PID == 0 {
 		return fmt.Sprintf("druvascim: the state is in use by another process (lock file %s, no holder recorded); wait for that run to end, or stop it", e.Path)
@@ -58,6 +59,7 @@ type StaleStateError struct {
 	Loaded, Stored uint64
 }
 
+// Error names both generations and what to do.
 func (e *StaleStateError) Error() string {
 	return fmt.Sprintf("druvascim: save state %s: not saved: the stored state is generation %d, newer than generation %d this run loaded; another writer saved it meanwhile (run one writer per state: take the store's lock)",
 		e.Path, e.Stored, e.Loaded)
