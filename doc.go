@@ -125,5 +125,7 @@
 // object ([ReasonMappingFailed]), listed by [Report.Failed]. The
 // [State] holds links, the delta link, escrows and the last cycle's counts;
 // [FileStore] replaces its file atomically (temporary file, fsync, rename;
-// mode 0600) and loads a million links in about half a second.
+// mode 0600) and loads a million links in about half a second. Every
+// [StateStore] keeps one writer per state: an exclusive lock ([ErrLocked])
+// and a generation check on save ([ErrStaleState]).
 package druvascim

@@ -14,7 +14,7 @@ import (
 func FuzzDecodeState(f *testing.F) {
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
-	if err := encodeState(w, sampleState()); err != nil {
+	if err := encodeState(w, sampleState(), 1); err != nil {
 		f.Fatal(err)
 	}
 	w.Flush()
@@ -28,7 +28,7 @@ func FuzzDecodeState(f *testing.F) {
 		}
 		var out bytes.Buffer
 		w := bufio.NewWriter(&out)
-		if err := encodeState(w, s); err != nil {
+		if err := encodeState(w, s, s.Generation); err != nil {
 			return // empty ids are refused on save
 		}
 		w.Flush()

@@ -33,6 +33,12 @@ type State struct {
 	// LastCycle holds the counts of the last completed cycle, nil before the
 	// first one.
 	LastCycle *CycleCounts `json:"lastCycle,omitempty"`
+	// Generation counts the saves of the stored state: Load returns the
+	// stored generation and Save writes the next one. Save refuses to
+	// overwrite a stored state of a higher generation than this one (a
+	// [StaleStateError]): someone saved since this state was loaded. Zero
+	// for a state never saved.
+	Generation uint64 `json:"generation,omitempty"`
 }
 
 // Escrow is a failed operation waiting to be retried in a later cycle.
@@ -80,6 +86,8 @@ func (s *State) Clone() *State {
 		Links:     maps.Clone(s.Links),
 		DeltaLink: s.DeltaLink,
 		Escrows:   maps.Clone(s.Escrows),
+
+		Generation: s.Generation,
 	}
 	if c.Links == nil {
 		c.Links = map[string]string{}
@@ -95,22 +103,41 @@ func (s *State) Clone() *State {
 	return c
 }
 
-// StateStore loads and saves the [State] between cycles. Implementations
-// must be safe for concurrent use and must never leave a half-written state
-// behind.
+// StateStore loads and saves the [State] between cycles and keeps one
+// writer per state. Implementations must be safe for concurrent use, must
+// never leave a half-written state behind, and must offer the exclusive
+// lock and the generation check below.
+//
+// A program that writes (a cycle, provisioning on demand, a service) takes
+// the lock for as long as it runs and saves through the store it locked: a
+// second writer is refused at once instead of overwriting the first one's
+// links. The generation check is the defence in depth for a writer that
+// did not lock: a save never replaces a state saved after the one it
+// started from.
 type StateStore interface {
 	// Load returns the saved state, or a new empty state when nothing was
 	// saved yet. A damaged state is an error, never an empty state.
 	Load(ctx context.Context) (*State, error)
-	// Save replaces the saved state atomically.
+	// Save replaces the saved state atomically and sets s.Generation to the
+	// generation it wrote. It refuses, with a [*StaleStateError] (matching
+	// [ErrStaleState]), when the stored state's generation is higher than
+	// s.Generation, and with a [*LockedError] when another holder has the
+	// lock.
 	Save(ctx context.Context, s *State) error
+	// Lock takes the exclusive right to write the state, without waiting.
+	// When another holder has it, the error is a [*LockedError] (matching
+	// [ErrLocked]) naming the holder. unlock gives the lock back; calling it
+	// again does nothing. A holder that dies loses its lock.
+	Lock(ctx context.Context) (unlock func() error, err error)
 }
 
 // MemoryStore is a [StateStore] in memory, for tests and short-lived
-// programs. Its zero value is ready to use.
+// programs. Its zero value is ready to use. Its lock excludes the other
+// callers of Lock on the same MemoryStore.
 type MemoryStore struct {
-	mu sync.Mutex
-	s  *State
+	mu     sync.Mutex
+	s      *State
+	holder *lockHolder // the holder of the lock, nil when free
 }
 
 // Load returns a copy of the saved state.
@@ -126,7 +153,8 @@ func (m *MemoryStore) Load(ctx context.Context) (*State, error) {
 	return m.s.Clone(), nil
 }
 
-// Save stores a copy of s.
+// Save stores a copy of s, unless the stored state is of a higher
+// generation.
 func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -136,8 +164,38 @@ func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.s = s.Clone()
+	if m.s != nil && m.s.Generation > s.Generation {
+		return &StaleStateError{Path: "(memory)", Loaded: s.Generation, Stored: m.s.Generation}
+	}
+	c := s.Clone()
+	c.Generation++
+	m.s = c
+	s.Generation = c.Generation
 	return nil
+}
+
+// Lock takes the store's lock, or returns a [*LockedError] naming this
+// process when it is taken.
+func (m *MemoryStore) Lock(ctx context.Context) (unlock func() error, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.holder != nil {
+		return nil, m.holder.locked("(memory)")
+	}
+	h := thisHolder()
+	m.holder = &h
+	var once sync.Once
+	return func() error {
+		once.Do(func() {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			m.holder = nil
+		})
+		return nil
+	}, nil
 }
 
 // FileStore is the default [StateStore]: one file, readable and writable by
@@ -150,10 +208,29 @@ func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 // count), one "sourceID<TAB>targetID" line per link (tab, newline, carriage
 // return and percent are percent-encoded), and a closing "end N" line. A
 // file without its closing line, or with a count that does not match, is
-// refused as damaged.
+// refused as damaged. The header carries the state's generation.
+//
+// A state path that is a symbolic link stays one: the file it points to is
+// the one replaced.
+//
+// The lock is an OS file lock (flock on Unix, LockFileEx on Windows, through
+// github.com/gofrs/flock) on a sidecar file, the state's path followed by
+// ".lock", next to the state file. The OS releases it when its holder exits
+// or dies, so a killed run never blocks the next one. The holder writes a
+// one-line record into the lock file (process id, host, since when) for the
+// error that refuses the next one; the record is only informative, and a
+// stale record left by a dead holder is overwritten. The lock file stays in
+// place after use: removing it would let two processes lock two different
+// files of the same name.
+//
+// Lock also checks that the state's directory accepts new files, so that a
+// run learns it could not save its state before it writes anything to the
+// target. A Save without the lock takes it for the time of the save, so it
+// never writes while another process holds it.
 type FileStore struct {
 	path string
 	mu   sync.Mutex
+	held *heldLock // the lock taken by Lock, nil when not held
 	// beforeRename, when set (tests), runs after the temporary file is
 	// written and synced and before the rename; an error aborts the save.
 	beforeRename func() error
@@ -179,13 +256,20 @@ func NewFileStore(path string) (*FileStore, error) {
 // Path returns the state file's path.
 func (f *FileStore) Path() string { return f.path }
 
-const stateMagic = "druvascim-state v1"
+// stateMagicPrefix starts the first line of every state file; the version
+// follows it. This release reads and writes version 1.
+const (
+	stateMagicPrefix = "druvascim-state v"
+	stateVersion     = 1
+	stateMagic       = "druvascim-state v1"
+)
 
 type stateHeader struct {
-	DeltaLink string            `json:"deltaLink,omitempty"`
-	Escrows   map[string]Escrow `json:"escrows,omitempty"`
-	LastCycle *CycleCounts      `json:"lastCycle,omitempty"`
-	Links     int               `json:"links"`
+	Generation uint64            `json:"generation,omitempty"`
+	DeltaLink  string            `json:"deltaLink,omitempty"`
+	Escrows    map[string]Escrow `json:"escrows,omitempty"`
+	LastCycle  *CycleCounts      `json:"lastCycle,omitempty"`
+	Links      int               `json:"links"`
 }
 
 // Load reads the state file; a missing file is an empty state.
@@ -211,8 +295,8 @@ func (f *FileStore) Load(ctx context.Context) (*State, error) {
 
 func decodeState(text string) (*State, error) {
 	line, rest, ok := strings.Cut(text, "\n")
-	if !ok || line != stateMagic {
-		return nil, errors.New("not a druvascim state file (bad first line)")
+	if err := checkMagic(line, ok); err != nil {
+		return nil, err
 	}
 	line, rest, ok = strings.Cut(rest, "\n")
 	if !ok {
@@ -226,10 +310,11 @@ func decodeState(text string) (*State, error) {
 		return nil, fmt.Errorf("damaged header: negative link count %d", h.Links)
 	}
 	s := &State{
-		Links:     make(map[string]string, h.Links),
-		DeltaLink: h.DeltaLink,
-		Escrows:   h.Escrows,
-		LastCycle: h.LastCycle,
+		Generation: h.Generation,
+		Links:      make(map[string]string, h.Links),
+		DeltaLink:  h.DeltaLink,
+		Escrows:    h.Escrows,
+		LastCycle:  h.LastCycle,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -264,7 +349,23 @@ func decodeState(text string) (*State, error) {
 	}
 }
 
-// Save writes the state atomically with owner-only permissions.
+// checkMagic checks a state file's first line: this release's magic, else
+// an error that tells a file of another version from a foreign file.
+func checkMagic(line string, complete bool) error {
+	if complete && line == stateMagic {
+		return nil
+	}
+	if v, ok := strings.CutPrefix(line, stateMagicPrefix); ok && complete {
+		if n, err := strconv.Atoi(v); err == nil && n != stateVersion {
+			return fmt.Errorf("unsupported state file version %d: this release reads version %d; run the release that wrote it, or move the file away to start over", n, stateVersion)
+		}
+	}
+	return errors.New("not a druvascim state file (bad first line)")
+}
+
+// Save writes the state atomically with owner-only permissions, unless the
+// stored state is of a higher generation than s or another process holds
+// the lock. It refuses to replace a file that is not a druvascim state.
 func (f *FileStore) Save(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -274,13 +375,50 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	dir, base := filepath.Split(f.path)
-	if dir == "" {
-		dir = "."
+	path, release, err := f.writePath()
+	if err != nil {
+		return err
 	}
+	defer release()
+	stored, err := storedGeneration(path)
+	if err != nil {
+		return fmt.Errorf("druvascim: save state: will not replace %s: %w", path, err)
+	}
+	if stored > s.Generation {
+		return &StaleStateError{Path: path, Loaded: s.Generation, Stored: stored}
+	}
+	if err := f.replace(path, s, s.Generation+1); err != nil {
+		return fmt.Errorf("druvascim: save state: %w", err)
+	}
+	s.Generation++
+	return nil
+}
+
+// writePath returns the path of the file a save replaces, holding the lock:
+// the store's own when Lock holds it, else one taken for the time of the
+// save (release gives it back).
+func (f *FileStore) writePath() (path string, release func(), err error) {
+	if f.held != nil {
+		return f.held.state, func() {}, nil
+	}
+	path, err = resolveLinks(f.path)
+	if err != nil {
+		return "", nil, fmt.Errorf("druvascim: save state: %w", err)
+	}
+	l, err := acquireLock(path)
+	if err != nil {
+		return "", nil, err
+	}
+	return path, func() { _ = l.release() }, nil
+}
+
+// replace writes s with generation gen to a temporary file next to path,
+// syncs it and renames it over path.
+func (f *FileStore) replace(path string, s *State, gen uint64) error {
+	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("druvascim: save state: %w", err)
+		return err
 	}
 	tmpName := tmp.Name()
 	committed := false
@@ -291,28 +429,28 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("druvascim: save state: %w", err)
+		return err
 	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := encodeState(w, s); err != nil {
-		return fmt.Errorf("druvascim: save state: %w", err)
+	if err := encodeState(w, s, gen); err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
-		return fmt.Errorf("druvascim: save state: %w", err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("druvascim: save state: fsync: %w", err)
+		return fmt.Errorf("fsync: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("druvascim: save state: %w", err)
+		return err
 	}
 	if f.beforeRename != nil {
 		if err := f.beforeRename(); err != nil {
-			return fmt.Errorf("druvascim: save state: %w", err)
+			return err
 		}
 	}
-	if err := os.Rename(tmpName, f.path); err != nil {
-		return fmt.Errorf("druvascim: save state: %w", err)
+	if err := os.Rename(tmpName, path); err != nil {
+		return err
 	}
 	committed = true
 	if d, err := os.Open(dir); err == nil {
@@ -323,8 +461,111 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 	return nil
 }
 
-func encodeState(w *bufio.Writer, s *State) error {
-	h := stateHeader{DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Links: len(s.Links)}
+// storedGeneration reads the generation of the state file at path from its
+// first two lines: 0 when there is no file, an error when the file is not
+// a state this release can replace.
+func storedGeneration(path string) (uint64, error) {
+	file, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer file.Close()
+	r := bufio.NewReader(file)
+	line, err := r.ReadString('\n')
+	if err := checkMagic(strings.TrimSuffix(line, "\n"), err == nil); err != nil {
+		return 0, err
+	}
+	line, err = r.ReadString('\n')
+	var h struct {
+		Generation uint64 `json:"generation"`
+	}
+	if err != nil || json.Unmarshal([]byte(line), &h) != nil {
+		return 0, errors.New("damaged: the header line is unreadable")
+	}
+	return h.Generation, nil
+}
+
+// Lock takes the state's lock (see [FileStore]) for this store: its saves
+// go on under it until unlock. A second Lock, from this store or any other
+// in this or another process, is refused with a [*LockedError] until then.
+// Lock fails too when the state's directory does not accept new files or
+// the state path names something other than a regular file.
+func (f *FileStore) Lock(ctx context.Context) (unlock func() error, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.held != nil {
+		return nil, f.held.holder.locked(f.held.file)
+	}
+	path, err := resolveLinks(f.path)
+	if err != nil {
+		return nil, fmt.Errorf("druvascim: lock state: %w", err)
+	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
+	l, err := acquireLock(path)
+	if err != nil {
+		return nil, err
+	}
+	f.held = l
+	var once sync.Once
+	var uerr error
+	return func() error {
+		once.Do(func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.held = nil
+			uerr = l.release()
+		})
+		return uerr
+	}, nil
+}
+
+// maxLinkHops bounds a chain of symbolic links, as the kernel does (40 on
+// Linux).
+const maxLinkHops = 40
+
+// resolveLinks follows path while it is a symbolic link and returns the
+// absolute path of the file it finally names, which need not exist yet. A
+// save writes its temporary file next to that file and renames it there, so
+// a link given as the state path stays a link and the file it points to is
+// the one replaced.
+func resolveLinks(path string) (string, error) {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	for range maxLinkHops {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return path, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = filepath.Clean(to)
+	}
+	return "", fmt.Errorf("%s: more than %d symbolic links in a row", path, maxLinkHops)
+}
+
+func encodeState(w *bufio.Writer, s *State, gen uint64) error {
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

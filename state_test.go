@@ -63,7 +63,7 @@ func TestFileStoreCrashMidWrite(t *testing.T) {
 	// The process "dies" after writing the temporary file, before the rename.
 	crash := errors.New("power cut")
 	fs.beforeRename = func() error { return crash }
-	second := sampleState()
+	second := first.Clone() // of the generation saved
 	second.Links["objC"] = "druva-3"
 	if err := fs.Save(t.Context(), second); !errors.Is(err, crash) {
 		t.Fatalf("save error = %v", err)
@@ -84,7 +84,7 @@ func TestFileStoreCrashMidWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
+	if len(entries) != 3 { // the state, the crash's temporary file, the lock file
 		t.Errorf("the failed save left files behind: %v", entries)
 	}
 }

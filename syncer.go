@@ -29,7 +29,8 @@ type syncConfig struct {
 // Syncer runs provisioning cycles: read the source (fully, or incrementally
 // through the stored delta link), read the target, map, plan, apply, save
 // the state. Create it with [NewSyncer]; it is safe for concurrent use, but
-// two cycles must not share one state store at the same time.
+// two cycles must not share one state store at the same time: a program
+// holds the store's lock ([StateStore] Lock) while it runs cycles.
 //
 // When the store refuses to save a cycle's state, the Syncer keeps that
 // state and starts its next cycle (or provisioning on demand) from it, not
@@ -191,18 +192,19 @@ func (s *Syncer) loadState(ctx context.Context) (*State, error) {
 
 // saveState saves st even when ctx is canceled (links of users already
 // created must not be lost); when the store refuses, st is kept for the
-// next cycle. The cycle that saves st owns it and drops it after this, so
-// it is kept without a copy (loadState hands out copies).
+// next cycle, unless a newer state was saved meanwhile ([ErrStaleState]):
+// the next cycle starts from that one, as st would never be saved. The
+// cycle that saves st owns it and drops it after this, so it is kept
+// without a copy (loadState hands out copies).
 func (s *Syncer) saveState(ctx context.Context, st *State) error {
 	err := s.store.Save(context.WithoutCancel(ctx), st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil {
-		s.unsaved = st
-		return err
-	}
 	s.unsaved = nil
-	return nil
+	if err != nil && !errors.Is(err, ErrStaleState) {
+		s.unsaved = st
+	}
+	return err
 }
 
 // cycleRun is the working memory of one cycle.

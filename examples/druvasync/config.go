@@ -95,7 +95,7 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 	fs.BoolVar(&f.fullRead, "full", false, "read the whole source even when a delta link is stored")
 	if withApply {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan the run would apply, write nothing")
-		fs.StringVar(&f.log, "log", "", "write the provisioning log to `FILE` (.csv for CSV, else JSON lines)")
+		fs.StringVar(&f.log, "log", "", "append the provisioning log to `FILE` (.csv for CSV, else JSON lines; a pipe or device is written to, never replaced)")
 	}
 }
 

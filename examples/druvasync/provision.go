@@ -43,6 +43,13 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 		return fail(env, c.name, exitBadInput, err)
 	}
 	set, client, reader, store := w.set, w.client, w.reader, w.store
+	if !f.dryRun {
+		unlock, err := f.lockState(ctx, store)
+		if err != nil {
+			return fail(env, c.name, exitBadInput, err)
+		}
+		defer unlock()
+	}
 	syncer, err := druvascim.NewSyncer(reader, client, set, store, f.planOptions()...)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)

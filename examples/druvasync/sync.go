@@ -5,9 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/druvascim/druvascim"
 )
@@ -28,6 +25,11 @@ Examples:
   DRUVA_TOKEN=… AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… \
     druvasync sync --service-principal-id 0f1c… --state druva-state.json --log provisioning.jsonl
   druvasync sync --dry-run --config druvasync.yaml
+
+One sync at a time works on a state: a sync holds the state's lock (the
+file --state names, followed by ".lock") for its whole run, and a second one
+exits 2 at once, naming the process that holds it. A run that was killed
+leaves no lock behind. --log appends each run's records.
 
 Exit status: 0 converged, 1 some objects failed (the log says which),
 2 bad input or configuration, 3 held by a safety rule (rerun with
@@ -70,6 +72,21 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 		return fail(env, c.name, exitBadInput, err)
 	}
 	set, client, reader, store := w.set, w.client, w.reader, w.store
+	dry := planOnly || f.dryRun
+	if !dry {
+		unlock, err := f.lockState(ctx, store)
+		if err != nil {
+			return fail(env, c.name, exitBadInput, err)
+		}
+		defer unlock()
+	}
+	var log *provisioningLog
+	if f.log != "" && !dry {
+		if log, err = openLog(f.log); err != nil {
+			return fail(env, c.name, exitBadInput, err)
+		}
+		defer log.Close()
+	}
 	opts := append(f.planOptions(),
 		druvascim.WithConcurrency(f.concurrency),
 		druvascim.WithProgress(bars.Update),
@@ -81,7 +98,6 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	dry := planOnly || f.dryRun
 	var res *druvascim.Result
 	if dry {
 		res, err = syncer.DryRun(ctx)
@@ -89,12 +105,12 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 		res, err = syncer.Run(ctx)
 	}
 	bars.Done()
-	return finishCycle(env, c.name, &f, res, err, dry)
+	return finishCycle(env, c.name, &f, res, err, dry, log)
 }
 
-// finishCycle prints a cycle's plan or report, writes the log, and maps the
-// outcome to an exit status.
-func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Result, err error, dry bool) int {
+// finishCycle prints a cycle's plan or report, writes the log (nil for a
+// dry run or without --log), and maps the outcome to an exit status.
+func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Result, err error, dry bool, log *provisioningLog) int {
 	held := errors.Is(err, druvascim.ErrDeletionThreshold) || errors.Is(err, druvascim.ErrSourceShrank)
 	if res == nil || (err != nil && !held && res.Report == nil) {
 		if err == nil {
@@ -128,8 +144,8 @@ func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Res
 			}
 		}
 	}
-	if f.log != "" && res.Report != nil && !dry {
-		if werr := writeLog(f.log, res.Report); werr != nil {
+	if log != nil && res.Report != nil {
+		if werr := log.write(res.Report); werr != nil {
 			fmt.Fprintf(env.stderr, "druvasync %s: %v\n", name, werr)
 			if err == nil {
 				return exitFailures
@@ -159,31 +175,6 @@ func exitStatusFor(err error) int {
 		return exitHeld
 	}
 	return exitFailures
-}
-
-// writeLog writes the provisioning log: CSV for a .csv file, JSON lines
-// otherwise. The file is replaced atomically.
-func writeLog(path string, rep *druvascim.Report) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".druvasync-log-*")
-	if err != nil {
-		return fmt.Errorf("cannot write the log %s: %v", path, unwrapPathError(err))
-	}
-	defer os.Remove(tmp.Name())
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
-		err = rep.WriteCSV(tmp)
-	} else {
-		err = rep.WriteJSONLines(tmp)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("cannot write the log %s: %v", path, err)
-	}
-	return nil
 }
 
 // printNotable prints up to n entries a person wants to see: failures

@@ -456,8 +456,11 @@ func TestStateFileOwnerOnly(t *testing.T) {
 		t.Fatalf("after saving over a 0644 file, mode %v, want 0600", perm)
 	}
 	entries := must[[]os.DirEntry](t)(os.ReadDir(filepath.Dir(path)))
-	if len(entries) != 1 {
-		t.Errorf("temporary files left next to the state: %v", entries)
+	if len(entries) != 2 || entries[0].Name() != "druvascim.state" || entries[1].Name() != "druvascim.state.lock" {
+		t.Errorf("temporary files left next to the state (only it and its lock file belong there): %v", entries)
+	}
+	if perm := must[os.FileInfo](t)(os.Stat(path + ".lock")).Mode().Perm(); perm != 0o600 {
+		t.Errorf("lock file mode %v, want 0600", perm)
 	}
 }
 
