@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
 )
 
 // cycleIDs returns the distinct cycle ids of a provisioning log's records.
