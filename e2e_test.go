@@ -475,11 +475,11 @@ type badSource struct {
 	partial bool
 }
 
-func (b badSource) Fetch(ctx context.Context, deltaLink string) ([]map[string]any, string, bool, error) {
+func (b badSource) Fetch(ctx context.Context, deltaLink string) (druvascim.Batch, error) {
 	if b.err != nil {
-		return nil, "", false, b.err
+		return druvascim.Batch{}, b.err
 	}
-	return []map[string]any{{druvascim.KeyID: "x"}}, "d", !b.partial, nil
+	return druvascim.Batch{Objects: []druvascim.Object{{ID: "x"}}, DeltaLink: "d", Full: !b.partial}, nil
 }
 
 func TestSyncerRefusesIncompleteSource(t *testing.T) {
@@ -488,7 +488,7 @@ func TestSyncerRefusesIncompleteSource(t *testing.T) {
 	for name, src := range map[string]druvascim.Source{
 		"read failed":  badSource{err: errors.New("graph: 503 after retries")},
 		"partial read": badSource{partial: true},
-		"no object id": staticSource{{"userPrincipalName": "a@x"}},
+		"no object id": staticSource{{Attributes: map[string]any{"userPrincipalName": "a@x"}}},
 	} {
 		var store druvascim.MemoryStore
 		s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, d.Client(), mapping.DruvaDefault(), &store))
@@ -507,18 +507,18 @@ type oneObject struct {
 	calls *int
 }
 
-func (o oneObject) FetchObject(ctx context.Context, id string) (map[string]any, error) {
+func (o oneObject) FetchObject(ctx context.Context, id string) (druvascim.Object, error) {
 	*o.calls++
-	objs, _, _, err := o.Fetch(ctx, "")
+	b, err := o.Fetch(ctx, "")
 	if err != nil {
-		return nil, err
+		return druvascim.Object{}, err
 	}
-	for _, obj := range objs {
-		if obj[druvascim.KeyID] == id || obj["userPrincipalName"] == id {
+	for _, obj := range b.Objects {
+		if obj.ID == id || obj.Attributes["userPrincipalName"] == id {
 			return obj, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %s", druvascim.ErrNotFound, id)
+	return druvascim.Object{}, fmt.Errorf("%w: %s", druvascim.ErrNotFound, id)
 }
 
 func TestProvisionOnDemandUsesObjectFetcher(t *testing.T) {

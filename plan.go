@@ -534,7 +534,7 @@ func (r *planRun) prepassCheck(c *prepass, order []int32, lo, hi int) {
 		di := order[n]
 		d := &in.Desired[di]
 		if d.SourceID == "" {
-			c.err = fmt.Errorf("druvascim: plan: source object #%d has no id (%s)", di, KeyID)
+			c.err = fmt.Errorf("druvascim: plan: source object #%d has no id (SourceID)", di)
 			return
 		}
 		if n > 0 && in.Desired[order[n-1]].SourceID == d.SourceID {

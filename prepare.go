@@ -3,6 +3,7 @@ package druvascim
 import (
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"sync"
 
@@ -11,13 +12,14 @@ import (
 
 // Prepare scopes and maps source objects through set, in parallel for large
 // inputs: one [Desired] per object, in the order given. Each object must
-// carry its id under [KeyID]; [KeySoftDeleted], [KeyHardDeleted] and
-// [KeyScopeReason] give the source's verdict. The scoping filter of set
-// decides OutOfScope. An object whose mappings fail to evaluate is kept,
+// carry its ID; SoftDeleted, HardDeleted and Reason give the source's
+// verdict, which the mappings can read as objectId, IsSoftDeleted,
+// IsHardDeleted and scopeReason. The scoping filter of set decides
+// OutOfScope. An object whose mappings fail to evaluate is kept,
 // with the failure in Desired.MapError, so that the planner reports it (and
-// can still disable it if it left the scope); a malformed object (no id, a
-// verdict of the wrong type) or an invalid set is an error.
-func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, opts ...mapping.EvalOption) ([]Desired, error) {
+// can still disable it if it left the scope); a malformed object (no id)
+// or an invalid set is an error.
+func Prepare(ctx context.Context, set *mapping.Set, objects []Object, opts ...mapping.EvalOption) ([]Desired, error) {
 	if set == nil {
 		return nil, fmt.Errorf("druvascim: prepare: nil mapping set")
 	}
@@ -59,31 +61,39 @@ func Prepare(ctx context.Context, set *mapping.Set, objects []map[string]any, op
 	return out, nil
 }
 
-func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any, opts []mapping.EvalOption) (Desired, error) {
+// Attributes a mapping may read that come from the object's id and scope
+// rather than from its attributes, as in Entra's expressions.
+const (
+	attrObjectID    = "objectId"
+	attrSoftDeleted = "IsSoftDeleted"
+	attrHardDeleted = "IsHardDeleted"
+	attrScopeReason = "scopeReason"
+)
+
+// evalAttributes returns the attributes the mappings of obj read: a copy of
+// its attributes plus objectId, IsSoftDeleted, IsHardDeleted and
+// scopeReason.
+func evalAttributes(obj Object) mapping.Attributes {
+	attrs := make(mapping.Attributes, len(obj.Attributes)+4)
+	maps.Copy(attrs, obj.Attributes)
+	attrs[attrObjectID] = obj.ID
+	attrs[attrSoftDeleted] = obj.SoftDeleted
+	attrs[attrHardDeleted] = obj.HardDeleted
+	attrs[attrScopeReason] = string(obj.Reason)
+	return attrs
+}
+
+func prepareOne(ctx context.Context, set *mapping.Set, i int, obj Object, opts []mapping.EvalOption) (Desired, error) {
 	var d Desired
-	id, ok := obj[KeyID].(string)
-	if !ok || id == "" {
-		return d, fmt.Errorf("druvascim: prepare: source object #%d has no %s (%w)", i, KeyID, ErrIncompleteSource)
+	if obj.ID == "" {
+		return d, fmt.Errorf("druvascim: prepare: source object #%d has no ID (%w)", i, ErrIncompleteSource)
 	}
-	d.SourceID = id
-	var err error
-	if d.SoftDeleted, err = boolKey(obj, id, KeySoftDeleted); err != nil {
-		return d, err
-	}
-	if d.HardDeleted, err = boolKey(obj, id, KeyHardDeleted); err != nil {
-		return d, err
-	}
-	if v, present := obj[KeyScopeReason]; present && v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return d, fmt.Errorf("druvascim: prepare: source object %s: %s is %T, want string", id, KeyScopeReason, v)
-		}
-		d.ScopeReason = s
-	}
-	attrs := mapping.Attributes(obj)
+	d.SourceID = obj.ID
+	d.SoftDeleted, d.HardDeleted, d.ScopeReason = obj.SoftDeleted, obj.HardDeleted, string(obj.Reason)
+	attrs := evalAttributes(obj)
 	in, err := set.InScope(attrs)
 	if err != nil {
-		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", id, err)
+		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", obj.ID, err)
 	}
 	d.OutOfScope = !in
 	m, err := set.Map(ctx, attrs, opts...)
@@ -98,20 +108,8 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 	}
 	if s, ok := d.Resource["displayName"].(string); ok && s != "" {
 		d.DisplayName = s
-	} else if s, ok := obj["displayName"].(string); ok {
+	} else if s, ok := obj.Attributes["displayName"].(string); ok {
 		d.DisplayName = s
 	}
 	return d, nil
-}
-
-func boolKey(obj map[string]any, id, key string) (bool, error) {
-	v, present := obj[key]
-	if !present || v == nil {
-		return false, nil
-	}
-	b, ok := v.(bool)
-	if !ok {
-		return false, fmt.Errorf("druvascim: prepare: source object %s: %s is %T, want bool", id, key, v)
-	}
-	return b, nil
 }

@@ -24,11 +24,11 @@ func TestRedactedValuesMasked(t *testing.T) {
 			Type: mapping.TypeExpression, Source: "Redact([employeeId])", Apply: mapping.ApplyOnCreate},
 		mapping.Mapping{Target: "title", Type: mapping.TypeExpression, Source: "Redact([jobTitle])"},
 	)
-	obj := func(id, upn, title string) map[string]any {
-		return map[string]any{druvascim.KeyID: id, "userPrincipalName": upn, "mail": upn, "displayName": "User " + id,
-			"mailNickname": id, "employeeId": onCreate, "jobTitle": title, druvascim.KeySoftDeleted: false}
+	obj := func(id, upn, title string) druvascim.Object {
+		return druvascim.Object{ID: id, Assigned: true, Attributes: map[string]any{"userPrincipalName": upn, "mail": upn,
+			"displayName": "User " + id, "mailNickname": id, "employeeId": onCreate, "jobTitle": title}}
 	}
-	desired, err := druvascim.Prepare(t.Context(), set, []map[string]any{
+	desired, err := druvascim.Prepare(t.Context(), set, []druvascim.Object{
 		obj("new", "new@contoso.example", always),
 		obj("old", "old@contoso.example", always),
 	})

@@ -19,26 +19,24 @@ import (
 
 // staticSource is a Source holding a fixed full read. The benchmark below
 // measures the Druva side of a cycle, so the source is in memory.
-type staticSource []map[string]any
+type staticSource []druvascim.Object
 
-func (s staticSource) Fetch(ctx context.Context, deltaLink string) ([]map[string]any, string, bool, error) {
+func (s staticSource) Fetch(ctx context.Context, deltaLink string) (druvascim.Batch, error) {
 	if deltaLink != "" {
-		return nil, "delta-1", false, nil
+		return druvascim.Batch{DeltaLink: "delta-1"}, nil
 	}
-	return s, "delta-1", true, nil
+	return druvascim.Batch{Objects: s, DeltaLink: "delta-1", Full: true}, nil
 }
 
 func entraUsers(n int) staticSource {
 	out := make(staticSource, n)
 	for i := range n {
 		upn := fmt.Sprintf("user%05d@contoso.example", i)
-		out[i] = map[string]any{
-			druvascim.KeyID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), druvascim.KeySoftDeleted: false,
-			druvascim.KeyHardDeleted: false, druvascim.KeyScopeReason: "",
+		out[i] = druvascim.Object{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Assigned: true, Attributes: map[string]any{
 			"userPrincipalName": upn, "mail": upn, "displayName": fmt.Sprintf("User %05d", i),
 			"givenName": "User", "surname": fmt.Sprint(i), "mailNickname": fmt.Sprintf("user%05d", i),
 			"department": "Engineering", "companyName": "Contoso",
-		}
+		}}
 	}
 	return out
 }

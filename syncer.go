@@ -19,7 +19,7 @@ import (
 // id (or user principal name) for on-demand provisioning without a full
 // read. A missing object is an error matching [ErrNotFound].
 type ObjectFetcher interface {
-	FetchObject(ctx context.Context, id string) (map[string]any, error)
+	FetchObject(ctx context.Context, id string) (Object, error)
 }
 
 // UserGetter is an optional interface of a [Target] (druva.Client has it):
@@ -413,7 +413,8 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 
 	t := s.cfg.now()
 	s.progress("read source", 0, 0)
-	objects, next, full, err := s.src.Fetch(readCtx, delta)
+	batch, err := s.src.Fetch(readCtx, delta)
+	objects, next, full := batch.Objects, batch.DeltaLink, batch.Full
 	if err != nil {
 		return abort(fmt.Errorf("%w: %w", ErrIncompleteSource, err))
 	}
@@ -583,7 +584,7 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, id string, dryRun bool) 
 	if err != nil {
 		return fail(StepImport, err)
 	}
-	ds, err := Prepare(ctx, s.set, []map[string]any{obj}, s.cfg.evalOpts...)
+	ds, err := Prepare(ctx, s.set, []Object{obj}, s.cfg.evalOpts...)
 	if err != nil {
 		return fail(StepImport, err)
 	}
@@ -664,30 +665,26 @@ func cmpOr(a, b string) string {
 
 // fetchOne reads one object: through [ObjectFetcher] when the source has it,
 // else from a full read, by object id or user principal name.
-func (s *Syncer) fetchOne(ctx context.Context, id string) (map[string]any, error) {
+func (s *Syncer) fetchOne(ctx context.Context, id string) (Object, error) {
 	if f, ok := s.src.(ObjectFetcher); ok {
-		obj, err := f.FetchObject(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return obj, nil
+		return f.FetchObject(ctx, id)
 	}
-	objects, _, full, err := s.src.Fetch(ctx, "")
+	batch, err := s.src.Fetch(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIncompleteSource, err)
+		return Object{}, fmt.Errorf("%w: %w", ErrIncompleteSource, err)
 	}
-	if !full {
-		return nil, fmt.Errorf("%w: a full read was asked for but the source returned a partial one", ErrIncompleteSource)
+	if !batch.Full {
+		return Object{}, fmt.Errorf("%w: a full read was asked for but the source returned a partial one", ErrIncompleteSource)
 	}
-	for _, o := range objects {
-		if oid, _ := o[KeyID].(string); oid == id {
+	for _, o := range batch.Objects {
+		if o.ID == id {
 			return o, nil
 		}
 	}
-	for _, o := range objects {
-		if upn, _ := o["userPrincipalName"].(string); upn != "" && strings.EqualFold(upn, id) {
+	for _, o := range batch.Objects {
+		if upn, _ := o.Attributes["userPrincipalName"].(string); upn != "" && strings.EqualFold(upn, id) {
 			return o, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: no source object with id or userPrincipalName %q", ErrNotFound, id)
+	return Object{}, fmt.Errorf("%w: no source object with id or userPrincipalName %q", ErrNotFound, id)
 }

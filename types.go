@@ -2,6 +2,7 @@ package druvascim
 
 import (
 	"errors"
+	"github.com/druvascim/druvascim/internal/source"
 
 	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
@@ -126,13 +127,13 @@ type Desired struct {
 	// DisplayName names the object in plans and reports.
 	DisplayName string `json:"displayName,omitempty"`
 	// SoftDeleted is the source's verdict: unassigned, disabled or
-	// soft-deleted ([KeySoftDeleted]).
+	// soft-deleted ([Object].SoftDeleted).
 	SoftDeleted bool `json:"softDeleted,omitempty"`
-	// HardDeleted: permanently deleted in the source ([KeyHardDeleted]).
+	// HardDeleted: permanently deleted in the source ([Object].HardDeleted).
 	HardDeleted bool `json:"hardDeleted,omitempty"`
 	// OutOfScope: the mapping set's scoping filter rejected the object.
 	OutOfScope bool `json:"outOfScope,omitempty"`
-	// ScopeReason is the source's explanation ([KeyScopeReason]).
+	// ScopeReason is the source's explanation ([Object].Reason).
 	ScopeReason string `json:"scopeReason,omitempty"`
 	// Resource is the create form (mappings applied on create, defaults
 	// filled). Needed only when the object may be created.
@@ -173,5 +174,7 @@ var (
 	// rejected or too many operations failed.
 	ErrQuarantined = errors.New("druvascim: provisioning quarantined")
 	// ErrNotFound: on-demand provisioning could not find the source object.
-	ErrNotFound = errors.New("druvascim: object not found")
+	// It is the error a Source's one-object fetch (entra.Reader.FetchObject)
+	// matches for a missing object.
+	ErrNotFound = source.ErrNotFound
 )

@@ -171,13 +171,8 @@ func (rd *read) directMembers(ctx context.Context, groups []string, nested bool)
 	q := "?" + url.Values{"$select": {"id"}, "$top": {strconv.Itoa(rd.r.cfg.pageSize)}}.Encode()
 	out := make(map[string]direct, len(groups))
 	var mu sync.Mutex
-	var chunks []string
-	for i := 0; i < len(groups); i += batchSize {
-		chunks = append(chunks, strconv.Itoa(i))
-	}
-	err := rd.parallel(ctx, chunks, func(ctx context.Context, start string) error {
-		i, _ := strconv.Atoi(start)
-		part := groups[i:min(i+batchSize, len(groups))]
+	err := rd.chunks(ctx, len(groups), func(ctx context.Context, lo, hi int) error {
+		part := groups[lo:hi]
 		urls := make([]string, len(part))
 		for j, g := range part {
 			urls[j] = "/groups/" + url.PathEscape(g) + rel + q

@@ -123,17 +123,17 @@ func (r *Reader) get(ctx context.Context, c *counters, path string, q url.Values
 }
 
 // onHost checks that an absolute link stays on the configured Graph scheme,
-// host and /v1.0 path.
+// host and version path (/v1.0 or /beta).
 func (r *Reader) onHost(link string) error {
 	u, err := url.Parse(link)
 	base, _ := url.Parse(r.cfg.graph)
 	if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) || u.User != nil ||
-		!strings.HasPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")+"/v1.0/") {
+		!strings.HasPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")+"/"+r.cfg.version+"/") {
 		host := "(unparsable)"
 		if err == nil {
 			host = u.Scheme + "://" + u.Host
 		}
-		return fmt.Errorf("%w: %s is not %s/v1.0", ErrOffHost, host, r.cfg.graph)
+		return fmt.Errorf("%w: %s is not %s/%s", ErrOffHost, host, r.cfg.graph, r.cfg.version)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/internal/source"
 )
 
 // Defaults of a [Reader].
@@ -39,25 +40,37 @@ const (
 	hydrateBulk = 2000
 )
 
-// Scope reasons, the values of [User].Reason and of the "scopeReason"
-// attribute. An empty reason means assigned and active.
+// Scope reasons, the values of an object's Reason (the types and values the
+// root package uses). An empty reason means assigned and active.
 const (
-	ReasonNotAssigned       = "not assigned"
-	ReasonDefaultAccessOnly = "default access only"
-	ReasonDisabled          = "account disabled"
-	ReasonSoftDeleted       = "soft-deleted"
-	ReasonHardDeleted       = "hard-deleted"
+	ReasonNotAssigned       = source.ReasonNotAssigned
+	ReasonDefaultAccessOnly = source.ReasonDefaultAccessOnly
+	ReasonAccountDisabled   = source.ReasonAccountDisabled
+	ReasonSoftDeleted       = source.ReasonSoftDeleted
+	ReasonHardDeleted       = source.ReasonHardDeleted
 )
 
-// Reserved attribute keys the reader adds to every user's attributes; the
-// root package's Source contract relies on the first four.
+// Attributes the reader computes rather than selects from Graph.
 const (
-	KeyObjectID           = "objectId"
-	KeySoftDeleted        = "IsSoftDeleted"
-	KeyHardDeleted        = "IsHardDeleted"
-	KeyScopeReason        = "scopeReason"
-	KeyAppRoleAssignments = "appRoleAssignments"
+	// attrAppRoleAssignments holds the values of a user's app roles, direct
+	// and through assigned groups, as []string, for the
+	// SingleAppRoleAssignment and AppRoleAssignmentsComplex functions.
+	attrAppRoleAssignments = "appRoleAssignments"
+	// attrOriginalUPN holds a user's userPrincipalName as Graph has it,
+	// for guests too (see guestUPN).
+	attrOriginalUPN = "originalUserPrincipalName"
 )
+
+// computed reports the attribute names a mapping may read that the reader
+// does not select from Graph: its own computed ones, and those the root
+// package adds from the object's id and scope.
+func computed(name string) bool {
+	switch name {
+	case "id", "objectId", attrAppRoleAssignments, attrOriginalUPN, "IsSoftDeleted", "IsHardDeleted", "scopeReason":
+		return true
+	}
+	return false
+}
 
 // DefaultAttributes returns the user properties read when [WithAttributes]
 // is not given: what the Druva default mapping set needs, plus jobTitle and
@@ -70,6 +83,8 @@ func DefaultAttributes() []string {
 type config struct {
 	spID, appID   string
 	graph         string
+	version       string // "v1.0" or "beta"
+	all           bool
 	attrs         []string
 	defaultAccess bool
 	nested        bool
@@ -124,30 +139,52 @@ func checkID(opt, id string) error {
 }
 
 // WithGraphURL sets the Graph root (default [DefaultGraphURL]; national
-// clouds have their own). The reader calls its /v1.0 API. HTTPS is required
-// unless the host is loopback (for fakes).
+// clouds have their own). A root without a version gets /v1.0; a root
+// ending in /v1.0 or /beta is used as given. HTTPS is required unless the
+// host is loopback (for fakes).
 func WithGraphURL(root string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(root)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("entra: WithGraphURL(%q): want an absolute https URL without query", root)
+			return fmt.Errorf("entra: WithGraphURL(%q): want an absolute https URL without query, such as %s", root, DefaultGraphURL)
 		}
-		c.graph = strings.TrimSuffix(strings.TrimRight(root, "/"), "/v1.0")
+		root = strings.TrimRight(root, "/")
+		c.graph, c.version = root, "v1.0"
+		for _, v := range []string{"v1.0", "beta"} {
+			if base, ok := strings.CutSuffix(root, "/"+v); ok {
+				c.graph, c.version = base, v
+			}
+		}
 		return nil
 	}
 }
 
+// WithSyncAll reads every user of the tenant, as Entra's Scope setting
+// "Sync all users and groups" does, instead of only the users assigned to
+// the app ("Sync only assigned users and groups", the default). Every
+// enabled user is then in scope, whatever its assignments (Default Access
+// does not matter); disabled and deleted users are still reported as such,
+// and the mapping set's scoping filters and the target's rules still apply.
+// Incremental reads work as in the default scope.
+func WithSyncAll(all bool) Option {
+	return func(c *config) error { c.all = all; return nil }
+}
+
 // WithAttributes sets the user properties to read ($select): exactly these,
 // plus id and accountEnabled, which scope needs. The computed attributes
-// (objectId, appRoleAssignments, IsSoftDeleted, IsHardDeleted, scopeReason)
-// are accepted and ignored, so a mapping's source attribute list can be
-// passed as is.
+// (objectId, appRoleAssignments, originalUserPrincipalName, IsSoftDeleted,
+// IsHardDeleted, scopeReason) are accepted and not selected, so a mapping's
+// source attribute list can be passed as is; originalUserPrincipalName
+// selects userPrincipalName.
 func WithAttributes(names ...string) Option {
 	return func(c *config) error {
 		var out []string
+		wantUPN := false
 		for _, n := range names {
-			switch n {
-			case "id", KeyObjectID, KeyAppRoleAssignments, KeySoftDeleted, KeyHardDeleted, KeyScopeReason, "accountEnabled":
+			if computed(n) || n == "accountEnabled" {
+				if n == attrOriginalUPN {
+					wantUPN = true
+				}
 				continue
 			}
 			if n == "" || strings.ContainsFunc(n, func(r rune) bool {
@@ -158,6 +195,9 @@ func WithAttributes(names ...string) Option {
 			if !slices.Contains(out, n) {
 				out = append(out, n)
 			}
+		}
+		if wantUPN && !slices.Contains(out, "userPrincipalName") {
+			out = append(out, "userPrincipalName")
 		}
 		c.attrs = append(out, "accountEnabled")
 		return nil
@@ -351,7 +391,7 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 	if st, ok := cred.(staticToken); ok && (st == "" || strings.ContainsAny(string(st), " \t\r\n")) {
 		return nil, errors.New("entra: NewReader: static token is empty or holds white space")
 	}
-	cfg := config{graph: DefaultGraphURL, attrs: DefaultAttributes(), outOfScope: true,
+	cfg := config{graph: DefaultGraphURL, version: "v1.0", attrs: DefaultAttributes(), outOfScope: true,
 		pageSize: DefaultPageSize, concurrency: DefaultConcurrency,
 		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: httpx.Sleep}
 	for _, o := range opts {
@@ -384,7 +424,7 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 		}
 		return tok.Token, nil
 	}))
-	client, err := httpx.New(cfg.graph+"/v1.0/", hopts...)
+	client, err := httpx.New(cfg.graph+"/"+cfg.version+"/", hopts...)
 	if err != nil {
 		return nil, fmt.Errorf("entra: NewReader: %w", err)
 	}

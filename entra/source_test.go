@@ -1,45 +1,57 @@
 package entra_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/entra"
 )
 
-// *entra.Reader is a druvascim.Source.
-var _ druvascim.Source = (*entra.Reader)(nil)
+// *entra.Reader is a druvascim.Source with the one-object fetch.
+var (
+	_ druvascim.Source        = (*entra.Reader)(nil)
+	_ druvascim.ObjectFetcher = (*entra.Reader)(nil)
+)
 
 func TestFetchSatisfiesSource(t *testing.T) {
 	tt := newTenant(t)
 	var src druvascim.Source = newReader(t, tt.s)
-	objs, link, full, err := src.Fetch(t.Context(), "")
-	if err != nil || !full || link == "" || len(objs) != 8 {
-		t.Fatalf("Fetch: %d objects, full %v, link %q, err %v", len(objs), full, link, err)
+	b, err := src.Fetch(t.Context(), "")
+	if err != nil || !b.Full || b.DeltaLink == "" || len(b.Objects) != 8 {
+		t.Fatalf("Fetch: %d objects, full %v, link %q, err %v", len(b.Objects), b.Full, b.DeltaLink, err)
 	}
-	byID := map[string]map[string]any{}
-	for _, o := range objs {
-		id, ok := o[druvascim.KeyID].(string)
-		if !ok {
-			t.Fatalf("no %s: %v", druvascim.KeyID, o)
+	byID := map[string]druvascim.Object{}
+	for _, o := range b.Objects {
+		if o.ID == "" {
+			t.Fatalf("no id: %+v", o)
 		}
-		for _, k := range []string{druvascim.KeySoftDeleted, druvascim.KeyHardDeleted} {
-			if _, ok := o[k].(bool); !ok {
-				t.Fatalf("%s not a bool: %v", k, o)
-			}
-		}
-		if _, ok := o[druvascim.KeyScopeReason].(string); !ok {
-			t.Fatalf("%s not a string: %v", druvascim.KeyScopeReason, o)
-		}
-		byID[id] = o
+		byID[o.ID] = o
 	}
-	if byID[tt.direct][druvascim.KeySoftDeleted] != false || byID[tt.disabled][druvascim.KeySoftDeleted] != true ||
-		byID[tt.disabled][druvascim.KeyScopeReason] != entra.ReasonDisabled {
-		t.Fatalf("scope: direct %v, disabled %v", byID[tt.direct], byID[tt.disabled])
+	if d := byID[tt.direct]; d.SoftDeleted || !d.Assigned || d.Reason != "" {
+		t.Fatalf("direct: %+v", d)
+	}
+	if d := byID[tt.disabled]; !d.SoftDeleted || d.Reason != entra.ReasonAccountDisabled {
+		t.Fatalf("disabled: %+v", d)
 	}
 	check(t, tt.s.PurgeUser(tt.direct))
-	objs, _, full, err = src.Fetch(t.Context(), link)
-	if err != nil || full || len(objs) != 1 || objs[0][druvascim.KeyHardDeleted] != true || objs[0][druvascim.KeyID] != tt.direct {
-		t.Fatalf("incremental Fetch: %v full %v err %v", objs, full, err)
+	b, err = src.Fetch(t.Context(), b.DeltaLink)
+	if err != nil || b.Full || len(b.Objects) != 1 || !b.Objects[0].HardDeleted || b.Objects[0].ID != tt.direct ||
+		b.Objects[0].Reason != entra.ReasonHardDeleted {
+		t.Fatalf("incremental Fetch: %+v full %v err %v", b.Objects, b.Full, err)
+	}
+}
+
+// A missing object matches the root package's ErrNotFound, which on-demand
+// provisioning reports.
+func TestFetchObjectNotFound(t *testing.T) {
+	tt := newTenant(t)
+	var f druvascim.ObjectFetcher = newReader(t, tt.s)
+	if _, err := f.FetchObject(t.Context(), "00000000-0000-4000-8000-000000000404"); !errors.Is(err, druvascim.ErrNotFound) {
+		t.Fatalf("err = %v, want druvascim.ErrNotFound", err)
+	}
+	check(t, tt.s.SoftDelete(tt.direct))
+	if _, err := f.FetchObject(t.Context(), tt.direct); !errors.Is(err, druvascim.ErrNotFound) {
+		t.Fatalf("soft-deleted user: err = %v, want druvascim.ErrNotFound", err)
 	}
 }

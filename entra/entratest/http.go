@@ -54,6 +54,11 @@ func (s *Server) Handler() http.Handler {
 			graphError(rec, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty or invalid.")
 			return
 		}
+		if d, limited := s.throttle(r); limited {
+			rec.Header().Set("Retry-After", strconv.Itoa(d))
+			graphError(rec, http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Please retry after the time in Retry-After.")
+			return
+		}
 		if r.Method == http.MethodGet {
 			retry := strconv.Itoa(max(0, int(s.faults.RetryAfter.Seconds()+0.5)))
 			if s.take(Throttle, s.faults.Throttle) {

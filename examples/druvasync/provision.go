@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
-	"github.com/druvascim/druvascim/entra"
 )
 
 func provisionCommand() command {
@@ -44,7 +43,7 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 		return fail(env, c.name, exitBadInput, err)
 	}
 	set, client, reader, store := w.set, w.client, w.reader, w.store
-	syncer, err := druvascim.NewSyncer(onDemandSource{reader}, client, set, store,
+	syncer, err := druvascim.NewSyncer(reader, client, set, store,
 		druvascim.WithPlanOptions(f.planOptions()...))
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
@@ -92,20 +91,4 @@ func printOnDemand(env *environment, res *druvascim.OnDemandResult) {
 	if e := res.Entry; e != nil && e.Status == druvascim.StatusFailure {
 		fmt.Fprintf(env.stdout, "  error %s: %s\n", e.ErrorCode, strings.TrimSpace(e.Message))
 	}
-}
-
-// onDemandSource adds one-object reads to the Entra reader, so that on-demand
-// provisioning reads one user rather than the whole tenant.
-type onDemandSource struct{ *entra.Reader }
-
-// FetchObject reads one user by object id or userPrincipalName.
-func (s onDemandSource) FetchObject(ctx context.Context, id string) (map[string]any, error) {
-	u, err := s.ReadUser(ctx, id)
-	if errors.Is(err, entra.ErrNotFound) {
-		return nil, fmt.Errorf("%w: no Entra user %q (%v)", druvascim.ErrNotFound, id, err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return u.Attributes, nil
 }

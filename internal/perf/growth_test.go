@@ -121,19 +121,17 @@ func sizeLabel(n int) string {
 }
 
 // sourceObjects returns n source objects shaped as entra.Reader returns
-// them (reserved keys included), every one assigned and in scope.
-func sourceObjects(n int) []map[string]any {
-	out := make([]map[string]any, n)
+// them, every one assigned and in scope.
+func sourceObjects(n int) []druvascim.Object {
+	out := make([]druvascim.Object, n)
 	roles := []string{"User"}
 	for i := range n {
 		upn := fmt.Sprintf("user%07d@contoso.example", i)
-		out[i] = map[string]any{
-			druvascim.KeyID: fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i), druvascim.KeySoftDeleted: false,
-			druvascim.KeyHardDeleted: false, druvascim.KeyScopeReason: "",
+		out[i] = druvascim.Object{ID: fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i), Assigned: true, Attributes: map[string]any{
 			"userPrincipalName": upn, "mail": upn, "displayName": fmt.Sprintf("Zoë O'Brien %07d", i),
 			"givenName": "Zoë", "surname": fmt.Sprintf("O'Brien %d", i), "mailNickname": fmt.Sprintf("user%07d", i),
 			"department": "Engineering", "companyName": "Contoso", "accountEnabled": true, "appRoleAssignments": roles,
-		}
+		}}
 	}
 	return out
 }
