@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/url"
 	"strings"
@@ -269,10 +270,14 @@ func objectID(m map[string]any) (string, error) {
 // pages reads a collection from path (relative or a link on the Graph
 // host), calling fn for every page, and returns the final deltaLink (empty
 // for non-delta collections). Every page must decode; a link off the Graph
-// host is an error; a nextLink that repeats itself is an error.
+// host is an error; a nextLink that repeats one already followed, or a
+// chain longer than the reader's page limit ([WithMaxPages]), is an error:
+// Graph's paging would not end. The links followed are remembered as 64-bit
+// hashes, so the memory is bounded by the page limit.
 func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Values, h http.Header, fn func([]map[string]any) error) (string, error) {
-	seen := map[string]bool{}
-	for {
+	seed := maphash.MakeSeed()
+	seen := map[uint64]bool{}
+	for n := 1; ; n++ {
 		body, err := r.get(ctx, c, path, q, h)
 		if err != nil {
 			return "", err
@@ -296,10 +301,15 @@ func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Valu
 		if err := r.onHost(p.NextLink); err != nil {
 			return "", err
 		}
-		if seen[p.NextLink] {
-			return "", fmt.Errorf("%w: @odata.nextLink repeats a page already read", ErrMalformed)
+		if n >= r.cfg.maxPages {
+			return "", fmt.Errorf("%w: GET %s: more than %d pages and Graph's @odata.nextLink still does not end; WithMaxPages raises the limit for a larger tenant",
+				ErrMalformed, redactPath(p.NextLink), r.cfg.maxPages)
 		}
-		seen[p.NextLink] = true
+		key := maphash.String(seed, p.NextLink)
+		if seen[key] {
+			return "", fmt.Errorf("%w: GET %s: @odata.nextLink repeats a page already read", ErrMalformed, redactPath(p.NextLink))
+		}
+		seen[key] = true
 		path, q = p.NextLink, nil // verbatim: the link carries every parameter
 	}
 }

@@ -661,9 +661,9 @@ func (rd *read) object(id string, obj map[string]any, roleIDs []string, gone sou
 	case gone != "":
 		o.Reason = gone
 	case rd.r.cfg.all && !enabled:
-		o.Reason = ReasonAccountDisabled
+		o.Assigned, o.Reason = true, ReasonAccountDisabled
 	case rd.r.cfg.all:
-		o.Assigned = rd.assignedEffectively(roleIDs)
+		o.Assigned = true
 	case len(roleIDs) == 0:
 		o.Reason = ReasonNotAssigned
 	case !rd.assignedEffectively(roleIDs):

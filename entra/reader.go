@@ -34,6 +34,10 @@ const (
 	// DefaultConcurrency is how many group-member listings and user reads run
 	// at once.
 	DefaultConcurrency = 4
+	// DefaultMaxPages is the most pages the reader follows in one listing
+	// before it gives up on Graph's paging: 100 times what 5,000,000 users
+	// take at the largest page size.
+	DefaultMaxPages = 500_000
 	// hydrateBulk is the number of users to re-read above which an
 	// incremental read lists all users instead of reading them in $batch
 	// requests of 20.
@@ -90,6 +94,7 @@ type config struct {
 	nested        bool
 	outOfScope    bool
 	pageSize      int
+	maxPages      int
 	concurrency   int
 	scopes        []string
 	http          []httpx.Option
@@ -165,7 +170,9 @@ func WithGraphURL(root string) Option {
 // enabled user is then in scope, whatever its assignments (Default Access
 // does not matter); disabled and deleted users are still reported as such,
 // and the mapping set's scoping filters and the target's rules still apply.
-// Incremental reads work as in the default scope.
+// Objects then have Assigned true whatever their assignments (the
+// appRoleAssignments attribute still lists their app roles). Incremental
+// reads work as in the default scope.
 func WithSyncAll(all bool) Option {
 	return func(c *config) error { c.all = all; return nil }
 }
@@ -233,6 +240,20 @@ func WithPageSize(n int) Option {
 			return fmt.Errorf("entra: WithPageSize(%d): want 1..999", n)
 		}
 		c.pageSize = n
+		return nil
+	}
+}
+
+// WithMaxPages sets the most pages one listing follows (default
+// [DefaultMaxPages]). A listing whose @odata.nextLink chain goes on past
+// it fails with [ErrMalformed], rather than reading forever; so does one
+// whose nextLink comes back to a page already read.
+func WithMaxPages(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("entra: WithMaxPages(%d): want at least 1", n)
+		}
+		c.maxPages = n
 		return nil
 	}
 }
@@ -392,7 +413,7 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 		return nil, errors.New("entra: NewReader: static token is empty or holds white space")
 	}
 	cfg := config{graph: DefaultGraphURL, version: "v1.0", attrs: DefaultAttributes(), outOfScope: true,
-		pageSize: DefaultPageSize, concurrency: DefaultConcurrency,
+		pageSize: DefaultPageSize, maxPages: DefaultMaxPages, concurrency: DefaultConcurrency,
 		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: httpx.Sleep}
 	for _, o := range opts {
 		if o == nil {
