@@ -34,13 +34,14 @@ var (
 	ErrNotFound = errors.New("entra: not found")
 	// ErrThrottled: Graph still answered 429 after every retry.
 	ErrThrottled = errors.New("entra: throttled by Graph")
-	// ErrDeltaExpired: a delta link has expired (410, SyncStateNotFound).
-	// Read handles it with a full read; it surfaces only from lower layers.
-	ErrDeltaExpired = errors.New("entra: delta link expired")
 	// ErrBadDeltaLink: the delta link given to Read is not one this package
 	// made.
 	ErrBadDeltaLink = errors.New("entra: not a delta link of this reader")
 )
+
+// errDeltaExpired matches a Graph delta link that has expired (410,
+// SyncStateNotFound); Read answers it with a full read.
+var errDeltaExpired = errors.New("entra: delta link expired")
 
 // GraphError is a non-success answer from Graph, after retries.
 type GraphError struct {
@@ -69,7 +70,7 @@ func (e *GraphError) Is(target error) bool {
 		return e.Status == http.StatusNotFound
 	case ErrThrottled:
 		return e.Status == http.StatusTooManyRequests
-	case ErrDeltaExpired:
+	case errDeltaExpired:
 		return e.Status == http.StatusGone || isSyncStateCode(e.Code)
 	}
 	return false

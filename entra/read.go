@@ -114,7 +114,7 @@ func (rd *read) run(ctx context.Context, deltaLink string) (*Snapshot, error) {
 		return rd.full(ctx, "delta link is for another Graph URL than "+rd.r.cfg.graph)
 	}
 	snap, err := rd.incremental(ctx, cur)
-	if errors.Is(err, ErrDeltaExpired) {
+	if errors.Is(err, errDeltaExpired) {
 		rd.r.log(ctx, "entra: delta link expired, reading everything", "error", err)
 		rd = &read{r: rd.r, c: rd.c}
 		return rd.full(ctx, "delta link expired")

@@ -25,19 +25,18 @@ const (
 	// DefaultAccessRoleID is the appRoleId of a "Default Access" assignment
 	// (assigned to the app without a specific role).
 	DefaultAccessRoleID = "00000000-0000-0000-0000-000000000000"
-	// DefaultPageSize is the page size asked of Graph ($top or
+	// defaultPageSize is the page size asked of Graph ($top or
 	// Prefer: odata.maxpagesize): Graph's largest for users and members.
-	DefaultPageSize = 999
+	defaultPageSize = 999
 	// DefaultRateLimit is the client-side rate, in requests per second, well
 	// under Graph's identity limits for a small tenant.
 	DefaultRateLimit = 100
-	// DefaultConcurrency is how many group-member listings and user reads run
+	// defaultConcurrency is how many group-member listings and user reads run
 	// at once.
-	DefaultConcurrency = 4
-	// DefaultMaxPages is the most pages the reader follows in one listing
-	// before it gives up on Graph's paging: 100 times what 5,000,000 users
-	// take at the largest page size.
-	DefaultMaxPages = 500_000
+	defaultConcurrency = 4
+	// maxObjects sets the default page limit of a listing: the pages that
+	// many objects take, plus 1,000 pages for pages Graph sends short.
+	maxObjects = 5_000_000
 	// hydrateBulk is the number of users to re-read above which an
 	// incremental read lists all users instead of reading them in $batch
 	// requests of 20.
@@ -233,7 +232,7 @@ func WithOutOfScopeUsers(include bool) Option {
 }
 
 // WithPageSize sets the page size asked of Graph (1..999, default
-// [DefaultPageSize]).
+// 999, Graph's largest for users and members).
 func WithPageSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 999 {
@@ -244,10 +243,12 @@ func WithPageSize(n int) Option {
 	}
 }
 
-// WithMaxPages sets the most pages one listing follows (default
-// [DefaultMaxPages]). A listing whose @odata.nextLink chain goes on past
-// it fails with [ErrMalformed], rather than reading forever; so does one
-// whose nextLink comes back to a page already read.
+// WithMaxPages sets the most pages one listing follows. The default is
+// what 5,000,000 objects take at the page size, plus 1,000 (6,005 pages at
+// the default page size: a minute at the default rate). A listing whose
+// @odata.nextLink chain goes on past it fails with [ErrMalformed], rather
+// than reading forever; so does one whose nextLink comes back to a page
+// already read. A tenant of more than 5,000,000 users needs a larger limit.
 func WithMaxPages(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -259,7 +260,7 @@ func WithMaxPages(n int) Option {
 }
 
 // WithConcurrency sets how many member listings and single-user reads run
-// at once (default [DefaultConcurrency]).
+// at once (default 4).
 func WithConcurrency(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 64 {
@@ -413,7 +414,7 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 		return nil, errors.New("entra: NewReader: static token is empty or holds white space")
 	}
 	cfg := config{graph: DefaultGraphURL, version: "v1.0", attrs: DefaultAttributes(), outOfScope: true,
-		pageSize: DefaultPageSize, maxPages: DefaultMaxPages, concurrency: DefaultConcurrency,
+		pageSize: defaultPageSize, concurrency: defaultConcurrency,
 		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: httpx.Sleep}
 	for _, o := range opts {
 		if o == nil {
@@ -431,6 +432,9 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 	}
 	if cfg.scopes == nil {
 		cfg.scopes = []string{cfg.graph + "/.default"}
+	}
+	if cfg.maxPages == 0 {
+		cfg.maxPages = maxObjects/cfg.pageSize + 1_000
 	}
 	scopes := cfg.scopes
 	hopts := []httpx.Option{}
