@@ -224,7 +224,7 @@ func WithNestedGroups(expand bool) Option {
 }
 
 // WithOutOfScopeUsers says whether reads report users that are not in
-// scope (not assigned, default access only) with IsSoftDeleted true. On by
+// scope (not assigned, default access only) with SoftDeleted true. On by
 // default, so a caller can disable what it provisioned earlier. Disabled
 // and deleted users are always reported.
 func WithOutOfScopeUsers(include bool) Option {

@@ -102,9 +102,7 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	}
 	bars := newPhaseProgress(env, !*asJSON)
 	defer bars.Done()
-	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
-		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithAttributes(readerAttributes(attrs)...),
-		entra.WithRateLimit(0, 0), entra.WithProgress(bars.Entra))
+	reader, err := graph.Client(entra.WithAttributes(readerAttributes(attrs)...), entra.WithProgress(bars.Entra))
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
