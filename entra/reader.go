@@ -466,5 +466,14 @@ func (r *Reader) String() string {
 	return fmt.Sprintf("entra.Reader{%s, graph %s, attributes %v}", sp, r.cfg.graph, r.cfg.attrs)
 }
 
-// Attributes returns the user properties the reader selects.
-func (r *Reader) Attributes() []string { return slices.Clone(r.cfg.attrs) }
+// Attributes returns the attributes the reader delivers: the user
+// properties it selects, appRoleAssignments, and originalUserPrincipalName
+// when userPrincipalName is selected. The root package adds objectId,
+// IsSoftDeleted, IsHardDeleted and scopeReason from each object's fields.
+func (r *Reader) Attributes() []string {
+	out := append(slices.Clone(r.cfg.attrs), attrAppRoleAssignments)
+	if slices.Contains(r.cfg.attrs, "userPrincipalName") {
+		out = append(out, attrOriginalUPN)
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/entra/entratest"
 )
 
 // *entra.Reader is a druvascim.Source with the one-object fetch.
@@ -53,5 +54,27 @@ func TestFetchObjectNotFound(t *testing.T) {
 	check(t, tt.s.SoftDelete(tt.direct))
 	if _, err := f.FetchObject(t.Context(), tt.direct); !errors.Is(err, druvascim.ErrNotFound) {
 		t.Fatalf("soft-deleted user: err = %v, want druvascim.ErrNotFound", err)
+	}
+}
+
+// Attributes lists every attribute the objects carry, so that a Syncer can
+// check that the reader delivers what a mapping set reads.
+func TestAttributesListsWhatObjectsCarry(t *testing.T) {
+	s := newFake(t, entratest.WithUsers(100))
+	for _, opts := range [][]entra.Option{nil, {entra.WithAttributes("mail", "officeLocation")}} {
+		r := newReader(t, s, opts...)
+		listed := map[string]bool{}
+		for _, a := range r.Attributes() {
+			listed[a] = true
+		}
+		b, err := r.Fetch(t.Context(), "")
+		check(t, err)
+		for _, o := range b.Objects {
+			for k := range o.Attributes {
+				if !listed[k] {
+					t.Fatalf("object %s carries %s, which Attributes %v does not list", o.ID, k, r.Attributes())
+				}
+			}
+		}
 	}
 }
