@@ -43,11 +43,15 @@ func TestGuestUserPrincipalName(t *testing.T) {
 	if member.Attributes["userPrincipalName"] != member.Attributes["originalUserPrincipalName"] {
 		t.Fatalf("a member's name changed: %v", member.Attributes)
 	}
-	// The one-object fetch agrees.
-	o, err := newReader(t, s).FetchObject(t.Context(), guests[0])
+	// The one-object fetch agrees, by id and by the name Graph holds.
+	props, err := s.User(guests[0])
 	check(t, err)
-	if o.Attributes["userPrincipalName"] != byID[guests[0]].Attributes["userPrincipalName"] {
-		t.Fatalf("FetchObject: %v", o.Attributes)
+	for _, key := range []string{guests[0], props["userPrincipalName"].(string)} {
+		o, err := newReader(t, s).FetchObject(t.Context(), key)
+		check(t, err)
+		if o.ID != guests[0] || o.Attributes["userPrincipalName"] != byID[guests[0]].Attributes["userPrincipalName"] {
+			t.Fatalf("FetchObject(%q): %s %v", key, o.ID, o.Attributes)
+		}
 	}
 }
 

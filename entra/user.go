@@ -41,9 +41,11 @@ func (r *Reader) FetchObject(ctx context.Context, idOrUPN string) (source.Object
 	return rd.object(id, obj, roles, ""), nil
 }
 
-// checkKey checks an object id or userPrincipalName given to op.
+// checkKey checks an object id or userPrincipalName given to op. A guest's
+// name as Graph holds it ("alias_theirdomain#EXT#@tenant") is accepted: the
+// path escapes its '#'.
 func checkKey(op, idOrUPN string) error {
-	if idOrUPN == "" || len(idOrUPN) > 1024 || strings.ContainsAny(idOrUPN, "/?#\\") {
+	if idOrUPN == "" || len(idOrUPN) > 1024 || strings.ContainsAny(idOrUPN, "/?\\") {
 		return fmt.Errorf("entra: %s(%q): want an object id or a userPrincipalName", op, idOrUPN)
 	}
 	return nil
