@@ -97,7 +97,7 @@
 // # Errors
 //
 // Target errors are read with errors.As into a *scim.Error and its Status.
-// Bad input (a source object without [KeyID], a duplicate id, a target user
+// Bad input (a source object without an ID, a duplicate id, a target user
 // without id, an unsupported attribute path) is an error naming what is
 // wrong; nothing panics.
 //
