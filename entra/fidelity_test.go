@@ -122,6 +122,14 @@ func TestFetchGroupMembers(t *testing.T) {
 	if !errors.Is(err, druvascim.ErrNotFound) {
 		t.Fatalf("unknown group: %v", err)
 	}
+	// Members of member groups count with nested expansion, and only then.
+	for nested, want := range map[bool]int{false: 0, true: 1} {
+		objs, err := newReader(t, tt.s, entra.WithNestedGroups(nested)).FetchGroupMembers(t.Context(), tt.nestedParent, 5)
+		check(t, err)
+		if len(objs) != want || want == 1 && (objs[0].ID != tt.viaNest || objs[0].SoftDeleted != !nested) {
+			t.Fatalf("nested %v: %+v", nested, objs)
+		}
+	}
 	if _, err := newReader(t, tt.s).FetchGroupMembers(t.Context(), tt.group, 0); err == nil {
 		t.Fatal("0 members accepted")
 	}
