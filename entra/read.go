@@ -23,7 +23,8 @@ import (
 // A full read holds every user of the tenant (out-of-scope ones flagged,
 // unless WithOutOfScopeUsers(false)); an incremental read holds only users
 // that changed, in attributes or in scope, since the delta link. Objects are
-// in Graph's order.
+// in Graph's order. The embedded batch is druvascim.Batch (Objects,
+// DeltaLink, Full, FullReason), its objects druvascim.Object.
 type Snapshot struct {
 	source.Batch
 	// Stats are the counters of this read.
@@ -46,8 +47,9 @@ type Stats struct {
 }
 
 // Fetch reads the source objects: a full read when deltaLink is empty,
-// else the objects changed since deltaLink. It makes *Reader satisfy the
-// root package's Source.
+// else the objects changed since deltaLink. It is [Reader.Read] without the
+// figures, and makes *Reader a druvascim.Source (the batch is
+// druvascim.Batch).
 func (r *Reader) Fetch(ctx context.Context, deltaLink string) (source.Batch, error) {
 	s, err := r.Read(ctx, deltaLink)
 	if err != nil {
