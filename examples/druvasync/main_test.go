@@ -547,3 +547,38 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Fatalf("sync --json: status %d, stderr %q\n%s", status, errOut, out)
 	}
 }
+
+// scope: all in the configuration file is Entra's "Sync all users and
+// groups": users that are not assigned are created too.
+func TestConfigScopeAll(t *testing.T) {
+	g, d, vars, _ := fakePair(t)
+	dir := t.TempDir()
+	creates := func(scope string) (int, string) {
+		t.Helper()
+		cfg := filepath.Join(dir, "druvasync-"+scope+".json")
+		c := map[string]any{"druvaURL": d.URL, "graphURL": g.URL, "servicePrincipalId": g.ServicePrincipalID, "rate": 0}
+		if scope != "" {
+			c["scope"] = scope
+		}
+		body, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cfg, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		status, out, errOut := runCLI(t, vars, "plan", "--config", cfg)
+		if status != 0 {
+			return -1, errOut
+		}
+		return strings.Count(out, "+ create"), out
+	}
+	assigned, out := creates("")
+	all, outAll := creates("all")
+	if assigned <= 0 || all <= assigned {
+		t.Fatalf("creates: %d with the default scope, %d with scope all\n%s\n%s", assigned, all, out, outAll)
+	}
+	if n, errOut := creates("everyone"); n != -1 || !strings.Contains(errOut, `scope "everyone"`) {
+		t.Fatalf("a bad scope: %d creates, %s", n, errOut)
+	}
+}
