@@ -43,7 +43,7 @@ func TestHelpAndBadInput(t *testing.T) {
 		{"missing token", []string{"sync", "--service-principal-id", "x"}, exitBadInput, "DRUVA_TOKEN is not set"},
 		{"bad concurrency", []string{"sync", "--concurrency", "0"}, exitBadInput, "--concurrency must be at least 1"},
 		{"missing config", []string{"plan", "--config", "/nonexistent/druvasync.yaml"}, exitBadInput, "cannot read /nonexistent/druvasync.yaml"},
-		{"provision without user", []string{"provision"}, exitBadInput, "--user is required"},
+		{"provision without user", []string{"provision"}, exitBadInput, "give --user"},
 		{"demo too small", []string{"demo", "--users", "3"}, exitBadInput, "--users must be between"},
 		{"fake on a public address", []string{"fake-druva", "--addr", "0.0.0.0:0"}, exitBadInput, "not a loopback address"},
 	}
@@ -580,5 +580,41 @@ func TestConfigScopeAll(t *testing.T) {
 	}
 	if n, errOut := creates("everyone"); n != -1 || !strings.Contains(errOut, `scope "everyone"`) {
 		t.Fatalf("a bad scope: %d creates, %s", n, errOut)
+	}
+}
+
+// provision --group is Entra's provision on demand of a group: up to 5 of
+// its user members, each step by step.
+func TestProvisionGroup(t *testing.T) {
+	g, d, vars, flags := fakePair(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	var group string
+	var members []string
+	for _, id := range g.GroupIDs() {
+		users, _, err := g.GroupMembers(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(users) > 5 {
+			group, members = id, users
+			break
+		}
+	}
+	if group == "" {
+		t.Fatal("no group with more than 5 members")
+	}
+	status, out, errOut := runCLI(t, vars, append([]string{"provision", "--group", group, "--state", state}, flags...)...)
+	if status != exitConverged {
+		t.Fatalf("provision --group: status %d\n%s\n%s", status, out, errOut)
+	}
+	if n := strings.Count(out, "Provision on demand:"); n != 5 {
+		t.Fatalf("%d users provisioned, want 5 of %d members:\n%s", n, len(members), out)
+	}
+	if d.Len() == 0 || d.Len() > 5 {
+		t.Fatalf("Druva holds %d users after provisioning 5 members (in scope or not)", d.Len())
+	}
+	status, _, errOut = runCLI(t, vars, append([]string{"provision", "--group", "00000000-0000-4000-8000-000000000404", "--state", state}, flags...)...)
+	if status != exitBadInput || !strings.Contains(errOut, "not found") {
+		t.Fatalf("an unknown group: status %d, %s", status, errOut)
 	}
 }
