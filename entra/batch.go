@@ -25,85 +25,48 @@ type batchAnswer struct {
 	Body   []byte
 }
 
-// batchGet sends up to batchSize GETs (URLs relative to /v1.0, starting
-// with "/") in one POST $batch, and sends again the items answered 429 or
-// 5xx, after the longest Retry-After among them (capped), as the reader's
-// retry policy allows. It returns the answers in the order of urls.
+// batchItem is one answer inside a $batch answer.
+type batchItem struct {
+	ID      string            `json:"id"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body"`
+}
+
+// batchGet sends up to batchSize GETs (URLs relative to the version root,
+// starting with "/") in one POST $batch, and sends again only the items
+// answered 429 or 5xx, after the longest Retry-After among them (capped),
+// until a round answers none of them more times in a row than the reader's
+// retries allow. Other batches in flight go on meanwhile:
+// only this one waits. It returns the answers in the order of urls.
 func (rd *read) batchGet(ctx context.Context, urls []string) ([]batchAnswer, error) {
 	out := make([]batchAnswer, len(urls))
 	pending := make([]int, len(urls))
 	for i := range pending {
 		pending[i] = i
 	}
-	for attempt := 0; ; attempt++ {
-		type item struct {
-			ID     string `json:"id"`
-			Method string `json:"method"`
-			URL    string `json:"url"`
-		}
-		var req struct {
-			Requests []item `json:"requests"`
-		}
-		for _, i := range pending {
-			req.Requests = append(req.Requests, item{ID: strconv.Itoa(i), Method: http.MethodGet, URL: urls[i]})
-		}
-		body, err := json.Marshal(req)
+	// stuck counts the rounds in a row in which no item was answered: a
+	// round that answers some starts the count again, so that items
+	// throttled while other batches take the app's budget are not given up
+	// while the batch makes progress.
+	for stuck := 0; ; {
+		items, err := rd.postBatch(ctx, urls, pending)
 		if err != nil {
-			return nil, fmt.Errorf("entra: $batch: %w", err)
+			return nil, err
 		}
-		rd.c.requests.Add(1)
-		resp, err := rd.r.client.Do(ctx, &httpx.Request{Method: http.MethodPost, Path: "$batch", Body: body})
+		retry, wait, err := rd.takeAnswers(items, pending, out, stuck)
 		if err != nil {
-			return nil, fmt.Errorf("entra: %w", err)
-		}
-		rd.c.attempts.Add(int64(resp.Attempts))
-		if resp.StatusCode != http.StatusOK {
-			return nil, graphError(resp)
-		}
-		var answer struct {
-			Responses *[]struct {
-				ID      string            `json:"id"`
-				Status  int               `json:"status"`
-				Headers map[string]string `json:"headers"`
-				Body    json.RawMessage   `json:"body"`
-			} `json:"responses"`
-		}
-		if err := json.Unmarshal(resp.Body, &answer); err != nil || answer.Responses == nil {
-			return nil, fmt.Errorf("%w: $batch answer without responses: %s", ErrMalformed, snippet(resp.Body))
-		}
-		answered := make(map[int]bool, len(pending))
-		var retry []int
-		var wait time.Duration
-		for _, a := range *answer.Responses {
-			i, err := strconv.Atoi(a.ID)
-			if err != nil || !slices.Contains(pending, i) || answered[i] {
-				return nil, fmt.Errorf("%w: $batch answer with unknown or repeated id %.40q", ErrMalformed, a.ID)
-			}
-			answered[i] = true
-			if a.Status == http.StatusTooManyRequests || (a.Status >= 500 && a.Status != http.StatusNotImplemented) {
-				if a.Status == http.StatusTooManyRequests {
-					rd.c.throttled.Add(1)
-				}
-				retry = append(retry, i)
-				h := http.Header{}
-				for k, v := range a.Headers {
-					h.Set(k, v)
-				}
-				d, ok := httpx.RetryAfter(h, time.Now())
-				if !ok {
-					d = time.Second << min(attempt, 5)
-				}
-				wait = max(wait, d)
-			}
-			out[i] = batchAnswer{Status: a.Status, Body: bytes.TrimSpace(a.Body)}
-		}
-		if len(answered) != len(pending) {
-			return nil, fmt.Errorf("%w: $batch answered %d of %d requests", ErrMalformed, len(answered), len(pending))
+			return nil, err
 		}
 		if len(retry) == 0 {
 			return out, nil
 		}
-		if attempt >= rd.r.cfg.retries {
+		if len(retry) < len(pending) {
+			stuck = 0
+		} else {
+			stuck++
+		}
+		if stuck > rd.r.cfg.retries {
 			i := retry[0]
 			return nil, itemError(out[i], urls[i])
 		}
@@ -113,6 +76,78 @@ func (rd *read) batchGet(ctx context.Context, urls []string) ([]batchAnswer, err
 		}
 		pending = retry
 	}
+}
+
+// postBatch sends the pending urls (their indexes are the item ids) in one
+// POST $batch and returns the items of the answer.
+func (rd *read) postBatch(ctx context.Context, urls []string, pending []int) ([]batchItem, error) {
+	type item struct {
+		ID     string `json:"id"`
+		Method string `json:"method"`
+		URL    string `json:"url"`
+	}
+	var req struct {
+		Requests []item `json:"requests"`
+	}
+	for _, i := range pending {
+		req.Requests = append(req.Requests, item{ID: strconv.Itoa(i), Method: http.MethodGet, URL: urls[i]})
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("entra: $batch: %w", err)
+	}
+	rd.c.requests.Add(1)
+	resp, err := rd.r.client.Do(ctx, &httpx.Request{Method: http.MethodPost, Path: "$batch", Body: body})
+	if err != nil {
+		return nil, fmt.Errorf("entra: %w", err)
+	}
+	rd.c.attempts.Add(int64(resp.Attempts))
+	if resp.StatusCode != http.StatusOK {
+		return nil, graphError(resp)
+	}
+	var answer struct {
+		Responses *[]batchItem `json:"responses"`
+	}
+	if err := json.Unmarshal(resp.Body, &answer); err != nil || answer.Responses == nil {
+		return nil, fmt.Errorf("%w: $batch answer without responses: %s", ErrMalformed, snippet(resp.Body))
+	}
+	return *answer.Responses, nil
+}
+
+// takeAnswers stores the items answering the pending requests in out and
+// returns the ones to send again (429 and 5xx but 501) with how long to
+// wait first: the longest Retry-After among them, or an exponential backoff
+// for the items without one.
+func (rd *read) takeAnswers(items []batchItem, pending []int, out []batchAnswer, attempt int) (retry []int, wait time.Duration, err error) {
+	answered := make(map[int]bool, len(pending))
+	for _, a := range items {
+		i, err := strconv.Atoi(a.ID)
+		if err != nil || !slices.Contains(pending, i) || answered[i] {
+			return nil, 0, fmt.Errorf("%w: $batch answer with unknown or repeated id %.40q", ErrMalformed, a.ID)
+		}
+		answered[i] = true
+		out[i] = batchAnswer{Status: a.Status, Body: bytes.TrimSpace(a.Body)}
+		if a.Status != http.StatusTooManyRequests && (a.Status < 500 || a.Status == http.StatusNotImplemented) {
+			continue
+		}
+		if a.Status == http.StatusTooManyRequests {
+			rd.c.throttled.Add(1)
+		}
+		retry = append(retry, i)
+		h := http.Header{}
+		for k, v := range a.Headers {
+			h.Set(k, v)
+		}
+		d, ok := httpx.RetryAfter(h, time.Now())
+		if !ok {
+			d = time.Second << min(attempt, 5)
+		}
+		wait = max(wait, d)
+	}
+	if len(answered) != len(pending) {
+		return nil, 0, fmt.Errorf("%w: $batch answered %d of %d requests", ErrMalformed, len(answered), len(pending))
+	}
+	return retry, wait, nil
 }
 
 // itemError turns a failed $batch item into a *GraphError.
@@ -171,13 +206,8 @@ func (rd *read) directMembers(ctx context.Context, groups []string, nested bool)
 	q := "?" + url.Values{"$select": {"id"}, "$top": {strconv.Itoa(rd.r.cfg.pageSize)}}.Encode()
 	out := make(map[string]direct, len(groups))
 	var mu sync.Mutex
-	var chunks []string
-	for i := 0; i < len(groups); i += batchSize {
-		chunks = append(chunks, strconv.Itoa(i))
-	}
-	err := rd.parallel(ctx, chunks, func(ctx context.Context, start string) error {
-		i, _ := strconv.Atoi(start)
-		part := groups[i:min(i+batchSize, len(groups))]
+	err := rd.chunks(ctx, len(groups), func(ctx context.Context, lo, hi int) error {
+		part := groups[lo:hi]
 		urls := make([]string, len(part))
 		for j, g := range part {
 			urls[j] = "/groups/" + url.PathEscape(g) + rel + q

@@ -58,3 +58,26 @@ func BenchmarkReadIncremental100k(b *testing.B) {
 	}
 	reportRead(b, snap)
 }
+
+// BenchmarkReadFull100kThrottled reads 100,000 users from a fake Graph that
+// throttles the app at 50 requests/s (bursts of 25; 429 with Retry-After
+// beyond), with the reader at its defaults (client-side limit
+// DefaultRateLimit, real waits): what a large tenant's first read costs
+// under Graph's limits.
+func BenchmarkReadFull100kThrottled(b *testing.B) {
+	s := newFake(b, entratest.WithUsers(100_000), entratest.WithThrottle(50, 25))
+	r, err := s.Client(entra.WithRateLimit(entra.DefaultRateLimit, 10))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var snap *entra.Snapshot
+	before := s.Stats().Throttled
+	for b.Loop() {
+		if snap, err = r.Read(b.Context(), ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRead(b, snap)
+	b.ReportMetric(float64(s.Stats().Throttled-before)/float64(b.N), "429s/op")
+	b.ReportMetric(float64(snap.Stats.Retries), "retries/op")
+}

@@ -85,5 +85,8 @@ func decodeCursor(s string) (*cursor, error) {
 func (r *Reader) fingerprint() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%v|%v", strings.Join(r.cfg.attrs, ","), r.cfg.nested, r.cfg.defaultAccess)
+	if r.cfg.all {
+		fmt.Fprint(h, "|all") // absent before the option existed: older links stay valid
+	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

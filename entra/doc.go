@@ -10,7 +10,13 @@
 //	...
 //	snap, err = r.Read(ctx, snap.DeltaLink) // later: only what changed
 //
-// [Reader.Fetch] is the same read in the shape of druvascim.Source.
+// [Reader.Fetch] is the same read in the shape of druvascim.Source: a batch
+// of objects (druvascim.Object), each with its id, its attributes and the
+// scope facts (Assigned, SoftDeleted, HardDeleted, Reason) in fields of
+// their own. [Reader.FetchObject] reads one user (druvascim.ObjectFetcher,
+// for on-demand provisioning) and [Reader.FetchGroupMembers] up to a number
+// of a group's members (Entra's provision on demand of a group takes
+// [DefaultGroupMembers]).
 //
 // # What is read
 //
@@ -26,20 +32,41 @@
 // users and assignments at the same time. For 100,000 users, 50,000 direct
 // assignments and 570 assigned groups a full read takes 182 requests.
 //
-// Every user gets the attributes objectId, appRoleAssignments (the values of
-// its app roles, direct and through groups, as []string, for the
-// SingleAppRoleAssignment and AppRoleAssignmentsComplex functions),
-// IsSoftDeleted, IsHardDeleted and scopeReason. IsSoftDeleted is computed
-// as Entra does: true when the user is not assigned ([ReasonNotAssigned]),
-// assigned only with Default Access ([ReasonDefaultAccessOnly]; the Druva
-// gallery tutorial excludes those, [WithDefaultAccess] includes them), has
-// accountEnabled false ([ReasonDisabled]: disabled users are reported, never
-// as users to create), or was deleted ([ReasonSoftDeleted],
-// [ReasonHardDeleted]).
+// The attributes of a user are the selected properties (nulls left out),
+// appRoleAssignments (the values of its app roles, direct and through
+// groups, as []string, for the SingleAppRoleAssignment and
+// AppRoleAssignmentsComplex functions) and originalUserPrincipalName. The
+// scope facts are not attributes: the root package gives them to the
+// mappings as objectId, IsSoftDeleted, IsHardDeleted and scopeReason.
+// SoftDeleted is computed as Entra computes IsSoftDeleted: true when the
+// user is not assigned ([ReasonNotAssigned]), assigned only with Default
+// Access ([ReasonDefaultAccessOnly]; the Druva gallery tutorial excludes
+// those, [WithDefaultAccess] includes them), has accountEnabled false
+// ([ReasonAccountDisabled]: disabled users are reported, never as users to
+// create), or was deleted ([ReasonSoftDeleted], [ReasonHardDeleted]).
+//
+// # Scope
+//
+// By default only users assigned to the app are in scope, as with Entra's
+// Scope setting "Sync only assigned users and groups". [WithSyncAll] is
+// "Sync all users and groups": every enabled user of the tenant is in scope
+// (Assigned true), whatever its assignments; Default Access does not matter
+// there. Disabled and deleted users are out either way, and the mapping
+// set's scoping filters and Druva's rules still apply downstream.
+//
+// # Guest users
+//
+// A B2B guest's userPrincipalName is held by Graph as
+// "alias_theirdomain#EXT#@yourtenant". As Microsoft's provisioning service
+// does when userPrincipalName is a source attribute, the reader gives the
+// mappings the guest's own address, "alias@theirdomain", so that Druva gets
+// the name the guest signs in with; the name as Graph holds it is
+// originalUserPrincipalName, for a mapping that needs it
+// (https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works#b2b-guest-users).
 //
 // # Incremental reads and the delta link
 //
-// [Snapshot].DeltaLink is a cursor of this package, not a Graph URL. Format:
+// The delta link is a cursor of this package, not a Graph URL. Format:
 // the prefix "entra-cursor-v1." then base64url (unpadded) of the gzip of a
 // JSON object {v, sp, cfg, u, g, au, ag, m}: format version 1, the service
 // principal id, a fingerprint of the options that shape the result
@@ -60,8 +87,9 @@
 // when more than 2,000 changed. @removed with reason "deleted" is a hard
 // delete (IsHardDeleted), reason "changed" a soft delete. An expired Graph
 // delta link (410 SyncStateNotFound) makes the read a full one with
-// [Snapshot].FullReason "delta link expired"; so does a delta link made for
-// another service principal or with other options.
+// FullReason "delta link expired"; so does a delta link made for another
+// service principal, with other options, or for another Graph URL (a
+// national cloud, a moved endpoint), each with its own FullReason.
 //
 // # Errors
 //
@@ -76,16 +104,25 @@
 // # Pagination
 //
 // @odata.nextLink is followed verbatim, only while it stays on the
-// configured Graph scheme, host and /v1.0 path; a nextLink that repeats is
-// an error.
+// configured Graph scheme, host and version path (/v1.0, or /beta when
+// [WithGraphURL] ends in it). A nextLink that comes back to a page already
+// read, or a chain longer than [WithMaxPages], is an error ([ErrMalformed]):
+// a paging that does not end fails the read within a bounded number of
+// requests and bounded memory.
 //
 // # Rate limits and retries
 //
 // Requests go through the module's shared HTTP stack: a client-side rate
 // limit ([DefaultRateLimit], [WithRateLimit]) that slows down for everyone
 // on a 429, and retries of 429, 5xx and transport errors honouring
-// Retry-After up to a cap ([WithRetries]). [WithWait] replaces the waiting,
-// for tests. [Snapshot].Stats counts requests, pages, retries and 429s.
+// Retry-After up to a cap ([WithRetries]). Graph throttles each request of
+// a JSON $batch on its own: a $batch answer can hold 429 items with their
+// own Retry-After. The reader keeps the items answered and sends again only
+// the throttled ones after the longest Retry-After among them; only that
+// batch waits, the other requests in flight go on. A batch gives up after
+// more rounds in a row that answer none of its items than [WithRetries]
+// allows. [WithWait] replaces the waiting, for tests. [Snapshot].Stats
+// counts requests, pages, retries and 429s.
 //
 // # Authentication
 //

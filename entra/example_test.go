@@ -35,36 +35,36 @@ func ExampleReader_Read() {
 		log.Fatal(err)
 	}
 	reasons := map[string]int{}
-	for _, u := range snap.Users {
-		reasons[u.Reason]++
+	for _, u := range snap.Objects {
+		reasons[string(u.Reason)]++
 	}
-	fmt.Printf("%s: %d users, %d in scope\n", snap.FullReason, len(snap.Users), snap.Stats.InScope)
+	fmt.Printf("%s: %d users, %d in scope\n", snap.FullReason, len(snap.Objects), snap.Stats.InScope)
 	fmt.Printf("not assigned %d, default access only %d, disabled %d\n",
-		reasons[entra.ReasonNotAssigned], reasons[entra.ReasonDefaultAccessOnly], reasons[entra.ReasonDisabled])
+		reasons[string(entra.ReasonNotAssigned)], reasons[string(entra.ReasonDefaultAccessOnly)], reasons[string(entra.ReasonAccountDisabled)])
 
 	// Someone disables an assigned user in Entra.
 	var target string
-	for _, u := range snap.Users {
-		if u.InScope {
+	for _, u := range snap.Objects {
+		if !u.SoftDeleted {
 			target = u.ID
 			break
 		}
 	}
-	if err := graph.UpdateUser(target, map[string]any{"accountEnabled": false}); err != nil {
+	if err := graph.Disable(target); err != nil {
 		log.Fatal(err)
 	}
 	next, err := r.Read(ctx, snap.DeltaLink)
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, u := range next.Users {
-		fmt.Printf("changed: %s, IsSoftDeleted %v (%s)\n", u.Attributes["userPrincipalName"], u.Attributes["IsSoftDeleted"], u.Reason)
+	for _, u := range next.Objects {
+		fmt.Printf("changed: %s, soft-deleted %v (%s)\n", u.Attributes["userPrincipalName"], u.SoftDeleted, u.Reason)
 	}
 	fmt.Println("full:", next.Full, "requests:", next.Stats.Requests)
 	// Output:
 	// initial read: 200 users, 151 in scope
 	// not assigned 28, default access only 17, disabled 4
-	// changed: fatima.dasilva0@contoso.example, IsSoftDeleted true (account disabled)
+	// changed: fatima.dasilva0@contoso.example, soft-deleted true (AccountDisabled)
 	// full: false requests: 5
 }
 
@@ -76,9 +76,7 @@ func ExampleReader_Fetch() {
 		log.Fatal(err)
 	}
 	defer graph.Close()
-	r, err := entra.NewReader(entra.StaticToken(graph.Token),
-		entra.WithAppID(graph.AppID), entra.WithGraphURL(graph.URL), entra.WithRateLimit(0, 0),
-		entra.WithOutOfScopeUsers(false))
+	r, err := graph.Client(entra.WithOutOfScopeUsers(false)) // a reader wired to the fake
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -110,9 +108,9 @@ func ExampleNewReader() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	u, err := r.ReadUser(context.Background(), "adele.vance@contoso.com")
+	u, err := r.FetchObject(context.Background(), "adele.vance@contoso.com")
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(u.InScope, u.Reason, u.Attributes["appRoleAssignments"])
+	fmt.Println(u.SoftDeleted, u.Reason, u.Attributes["appRoleAssignments"])
 }

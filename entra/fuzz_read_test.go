@@ -88,8 +88,8 @@ func runOne(t *testing.T, which uint8, body []byte) {
 		}
 		return
 	}
-	for _, u := range snap.Users {
-		if u.ID == "" || u.Attributes[entra.KeyObjectID] != u.ID {
+	for _, u := range snap.Objects {
+		if u.ID == "" || u.Attributes == nil {
 			t.Fatalf("user without id: %+v", u)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,13 +34,14 @@ var (
 	ErrNotFound = errors.New("entra: not found")
 	// ErrThrottled: Graph still answered 429 after every retry.
 	ErrThrottled = errors.New("entra: throttled by Graph")
-	// ErrDeltaExpired: a delta link has expired (410, SyncStateNotFound).
-	// Read handles it with a full read; it surfaces only from lower layers.
-	ErrDeltaExpired = errors.New("entra: delta link expired")
 	// ErrBadDeltaLink: the delta link given to Read is not one this package
 	// made.
 	ErrBadDeltaLink = errors.New("entra: not a delta link of this reader")
 )
+
+// errDeltaExpired matches a Graph delta link that has expired (410,
+// SyncStateNotFound); Read answers it with a full read.
+var errDeltaExpired = errors.New("entra: delta link expired")
 
 // GraphError is a non-success answer from Graph, after retries.
 type GraphError struct {
@@ -68,7 +70,7 @@ func (e *GraphError) Is(target error) bool {
 		return e.Status == http.StatusNotFound
 	case ErrThrottled:
 		return e.Status == http.StatusTooManyRequests
-	case ErrDeltaExpired:
+	case errDeltaExpired:
 		return e.Status == http.StatusGone || isSyncStateCode(e.Code)
 	}
 	return false
@@ -123,17 +125,17 @@ func (r *Reader) get(ctx context.Context, c *counters, path string, q url.Values
 }
 
 // onHost checks that an absolute link stays on the configured Graph scheme,
-// host and /v1.0 path.
+// host and version path (/v1.0 or /beta).
 func (r *Reader) onHost(link string) error {
 	u, err := url.Parse(link)
 	base, _ := url.Parse(r.cfg.graph)
 	if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) || u.User != nil ||
-		!strings.HasPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")+"/v1.0/") {
+		!strings.HasPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")+"/"+r.cfg.version+"/") {
 		host := "(unparsable)"
 		if err == nil {
 			host = u.Scheme + "://" + u.Host
 		}
-		return fmt.Errorf("%w: %s is not %s/v1.0", ErrOffHost, host, r.cfg.graph)
+		return fmt.Errorf("%w: %s is not %s/%s", ErrOffHost, host, r.cfg.graph, r.cfg.version)
 	}
 	return nil
 }
@@ -269,10 +271,14 @@ func objectID(m map[string]any) (string, error) {
 // pages reads a collection from path (relative or a link on the Graph
 // host), calling fn for every page, and returns the final deltaLink (empty
 // for non-delta collections). Every page must decode; a link off the Graph
-// host is an error; a nextLink that repeats itself is an error.
+// host is an error; a nextLink that repeats one already followed, or a
+// chain longer than the reader's page limit ([WithMaxPages]), is an error:
+// Graph's paging would not end. The links followed are remembered as 64-bit
+// hashes, so the memory is bounded by the page limit.
 func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Values, h http.Header, fn func([]map[string]any) error) (string, error) {
-	seen := map[string]bool{}
-	for {
+	seed := maphash.MakeSeed()
+	seen := map[uint64]bool{}
+	for n := 1; ; n++ {
 		body, err := r.get(ctx, c, path, q, h)
 		if err != nil {
 			return "", err
@@ -296,10 +302,15 @@ func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Valu
 		if err := r.onHost(p.NextLink); err != nil {
 			return "", err
 		}
-		if seen[p.NextLink] {
-			return "", fmt.Errorf("%w: @odata.nextLink repeats a page already read", ErrMalformed)
+		if n >= r.cfg.maxPages {
+			return "", fmt.Errorf("%w: GET %s: more than %d pages and Graph's @odata.nextLink still does not end; WithMaxPages raises the limit for a larger tenant",
+				ErrMalformed, redactPath(p.NextLink), r.cfg.maxPages)
 		}
-		seen[p.NextLink] = true
+		key := maphash.String(seed, p.NextLink)
+		if seen[key] {
+			return "", fmt.Errorf("%w: GET %s: @odata.nextLink repeats a page already read", ErrMalformed, redactPath(p.NextLink))
+		}
+		seen[key] = true
 		path, q = p.NextLink, nil // verbatim: the link carries every parameter
 	}
 }

@@ -1,6 +1,7 @@
 package entra
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,53 +15,20 @@ import (
 	"sync"
 
 	"github.com/druvascim/druvascim/internal/source"
+	"golang.org/x/sync/errgroup"
 )
 
-// Snapshot is the result of one read.
+// Snapshot is the result of one [Reader.Read]: the objects read, the delta
+// link to store, whether the read was full and why, and the read's figures.
+// A full read holds every user of the tenant (out-of-scope ones flagged,
+// unless WithOutOfScopeUsers(false)); an incremental read holds only users
+// that changed, in attributes or in scope, since the delta link. Objects are
+// in Graph's order. The embedded batch is druvascim.Batch (Objects,
+// DeltaLink, Full, FullReason), its objects druvascim.Object.
 type Snapshot struct {
-	// Users read, in Graph's order. A full read holds every user of the
-	// tenant (out-of-scope ones flagged, unless WithOutOfScopeUsers(false));
-	// an incremental read holds only users that changed, in attributes or in
-	// scope, since the delta link.
-	Users []User
-	// DeltaLink is the cursor to pass to the next Read for an incremental
-	// read. Store it; it is opaque (see the package documentation).
-	DeltaLink string
-	// Full is true when every user was read (first read, expired delta
-	// link, or changed options); FullReason says which.
-	Full       bool
-	FullReason string
+	source.Batch
 	// Stats are the counters of this read.
 	Stats Stats
-}
-
-// User is one user as read.
-type User struct {
-	// ID is the user's object id.
-	ID string
-	// Attributes are the selected Graph properties (nulls omitted) plus
-	// objectId, appRoleAssignments ([]string of role values),
-	// IsSoftDeleted, IsHardDeleted and scopeReason. It is assignable to
-	// mapping.Attributes.
-	Attributes map[string]any
-	// Roles are the user's app-role assignments, direct and through
-	// assigned groups, Default Access included, sorted by role id.
-	Roles []Role
-	// InScope is true when the user is assigned (Default Access counting
-	// only when WithDefaultAccess(true)), enabled and not deleted.
-	InScope bool
-	// Reason says why not, one of the Reason constants; empty in scope.
-	Reason string
-	// HardDeleted is true when an incremental read reported the user
-	// permanently deleted.
-	HardDeleted bool
-}
-
-// Role is one app role of a user.
-type Role struct {
-	ID    string // appRoleId; DefaultAccessRoleID for Default Access
-	Value string // the app role's value ("" for Default Access)
-	Name  string // the app role's display name ("Default Access" for it)
 }
 
 // Stats are the figures of one read.
@@ -78,67 +46,27 @@ type Stats struct {
 	CursorBytes int   // length of the delta link
 }
 
-// Objects returns the users' attribute maps, the form druvascim.Source
-// expects.
-func (s *Snapshot) Objects() []map[string]any {
-	out := make([]map[string]any, len(s.Users))
-	for i := range s.Users {
-		out[i] = s.Users[i].Attributes
-	}
-	return out
-}
-
 // Fetch reads the source objects: a full read when deltaLink is empty,
-// else the objects changed since deltaLink, as typed source objects (the
-// scope facts in their fields, not in the attributes). It makes *Reader
-// satisfy druvascim.Source.
+// else the objects changed since deltaLink. It is [Reader.Read] without the
+// figures, and makes *Reader a druvascim.Source (the batch is
+// druvascim.Batch).
 func (r *Reader) Fetch(ctx context.Context, deltaLink string) (source.Batch, error) {
 	s, err := r.Read(ctx, deltaLink)
 	if err != nil {
 		return source.Batch{}, err
 	}
-	b := source.Batch{Objects: make([]source.Object, len(s.Users)), DeltaLink: s.DeltaLink, Full: s.Full, FullReason: s.FullReason}
-	for i := range s.Users {
-		b.Objects[i] = s.Users[i].object()
-	}
-	return b, nil
+	return s.Batch, nil
 }
 
 // Read reads the tenant: in full when deltaLink is empty, incrementally
 // otherwise. An expired Graph delta link, or a delta link made with other
-// options or for another service principal, falls back to a full read
-// (Snapshot.Full, FullReason). Any failed request or malformed page fails
-// the whole read.
+// options, for another service principal or for another Graph URL, falls
+// back to a full read (Snapshot.Full, FullReason). Any failed request or
+// malformed page fails the whole read.
 func (r *Reader) Read(ctx context.Context, deltaLink string) (*Snapshot, error) {
 	before := r.client.Stats()
-	rd := &read{r: r, c: &counters{progress: r.cfg.progress}}
-	var snap *Snapshot
-	var err error
-	if deltaLink == "" {
-		snap, err = rd.full(ctx, "initial read")
-	} else {
-		var cur *cursor
-		cur, err = decodeCursor(deltaLink)
-		if err != nil {
-			return nil, err
-		}
-		var sp string
-		sp, err = r.servicePrincipal(ctx, rd.c)
-		switch {
-		case err != nil:
-		case cur.SP != sp:
-			snap, err = rd.full(ctx, "delta link is for another service principal")
-		case cur.Cfg != r.fingerprint():
-			snap, err = rd.full(ctx, "reader options changed since the delta link")
-		default:
-			snap, err = rd.incremental(ctx, cur)
-			if errors.Is(err, ErrDeltaExpired) {
-				r.log(ctx, "entra: delta link expired, reading everything", "error", err)
-				rd = &read{r: r, c: rd.c}
-				snap, err = rd.full(ctx, "delta link expired")
-			}
-		}
-	}
+	rd := r.newRead()
+	snap, err := rd.run(ctx, deltaLink)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			return nil, fmt.Errorf("%w (%w)", ctxErr, err)
@@ -146,21 +74,54 @@ func (r *Reader) Read(ctx context.Context, deltaLink string) (*Snapshot, error) 
 		return nil, err
 	}
 	after := r.client.Stats()
-	snap.Stats.Requests = rd.c.requests.Load()
-	snap.Stats.Attempts = rd.c.attempts.Load()
-	snap.Stats.Pages = rd.c.pages.Load()
-	snap.Stats.Throttled = after.Throttled - before.Throttled + rd.c.throttled.Load()
-	snap.Stats.Retries = after.Retries - before.Retries + rd.c.retries.Load()
-	snap.Stats.Users = len(snap.Users)
-	for _, u := range snap.Users {
-		if u.InScope {
-			snap.Stats.InScope++
+	st := &snap.Stats
+	st.Requests, st.Attempts, st.Pages = rd.c.requests.Load(), rd.c.attempts.Load(), rd.c.pages.Load()
+	st.Throttled = after.Throttled - before.Throttled + rd.c.throttled.Load()
+	st.Retries = after.Retries - before.Retries + rd.c.retries.Load()
+	st.Users = len(snap.Objects)
+	for _, o := range snap.Objects {
+		if !o.SoftDeleted && !o.HardDeleted {
+			st.InScope++
 		}
 	}
-	snap.Stats.CursorBytes = len(snap.DeltaLink)
-	r.log(ctx, "entra: read done", "full", snap.Full, "users", snap.Stats.Users, "inScope", snap.Stats.InScope,
-		"requests", snap.Stats.Requests, "pages", snap.Stats.Pages, "throttled", snap.Stats.Throttled)
+	st.CursorBytes = len(snap.DeltaLink)
+	r.log(ctx, "entra: read done", "full", snap.Full, "users", st.Users, "inScope", st.InScope,
+		"requests", st.Requests, "pages", st.Pages, "throttled", st.Throttled)
 	return snap, nil
+}
+
+func (r *Reader) newRead() *read {
+	return &read{r: r, c: &counters{progress: r.cfg.progress}}
+}
+
+// run decides between a full and an incremental read and does it.
+func (rd *read) run(ctx context.Context, deltaLink string) (*Snapshot, error) {
+	if deltaLink == "" {
+		return rd.full(ctx, "initial read")
+	}
+	cur, err := decodeCursor(deltaLink)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := rd.r.servicePrincipal(ctx, rd.c)
+	switch {
+	case err != nil:
+		return nil, err
+	case cur.SP != sp:
+		return rd.full(ctx, "delta link is for another service principal")
+	case cur.Cfg != rd.r.fingerprint():
+		return rd.full(ctx, "reader options changed since the delta link")
+	case rd.r.onHost(cur.U) != nil || rd.r.onHost(cur.G) != nil:
+		rd.r.log(ctx, "entra: delta link is for another Graph URL, reading everything", "graph", rd.r.cfg.graph)
+		return rd.full(ctx, "delta link is for another Graph URL than "+rd.r.cfg.graph)
+	}
+	snap, err := rd.incremental(ctx, cur)
+	if errors.Is(err, errDeltaExpired) {
+		rd.r.log(ctx, "entra: delta link expired, reading everything", "error", err)
+		rd = &read{r: rd.r, c: rd.c}
+		return rd.full(ctx, "delta link expired")
+	}
+	return snap, err
 }
 
 func (r *Reader) log(ctx context.Context, msg string, args ...any) {
@@ -174,7 +135,13 @@ type read struct {
 	r     *Reader
 	c     *counters
 	sp    string
-	roles map[string]Role
+	roles map[string]appRole
+}
+
+// appRole is one app role of the service principal.
+type appRole struct {
+	value string // the app role's value ("" for Default Access)
+	name  string // its display name ("Default Access" for it)
 }
 
 // servicePrincipal returns the service principal object id, resolving an
@@ -235,9 +202,9 @@ func (rd *read) appRoles(ctx context.Context) error {
 	if err := json.Unmarshal(body, &v); err != nil || v.ID != sp {
 		return fmt.Errorf("%w: service principal %s: not the expected object: %s", ErrMalformed, sp, snippet(body))
 	}
-	rd.roles = map[string]Role{DefaultAccessRoleID: {ID: DefaultAccessRoleID, Name: "Default Access"}}
+	rd.roles = map[string]appRole{DefaultAccessRoleID: {name: "Default Access"}}
 	for _, ar := range v.AppRoles {
-		rd.roles[ar.ID] = Role{ID: ar.ID, Value: ar.Value, Name: ar.DisplayName}
+		rd.roles[ar.ID] = appRole{value: ar.Value, name: ar.DisplayName}
 	}
 	return nil
 }
@@ -274,64 +241,19 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// parallel runs fn for every key with bounded concurrency; the first error
-// cancels the rest and is returned.
-func (rd *read) parallel(ctx context.Context, keys []string, fn func(ctx context.Context, key string) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, rd.r.cfg.concurrency)
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for _, k := range keys {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, k); err != nil {
-				once.Do(func() { first = err; cancel(err) })
-			}
-		}()
+// chunks runs fn for every chunk [lo, hi) of n items, batchSize items a
+// chunk, at most the reader's concurrency at once; the first error cancels
+// the rest and is returned.
+func (rd *read) chunks(ctx context.Context, n int, fn func(ctx context.Context, lo, hi int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(rd.r.cfg.concurrency)
+	for lo := 0; lo < n && gctx.Err() == nil; lo += batchSize {
+		g.Go(func() error { return fn(gctx, lo, min(lo+batchSize, n)) })
 	}
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return ctx.Err()
-}
-
-// both runs a and b at the same time and returns the first error; the
-// first failure cancels the other.
-func (rd *read) both(ctx context.Context, a, b func(context.Context) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, 2)
-	for _, f := range []func(context.Context) error{a, b} {
-		go func() {
-			err := f(ctx)
-			if err != nil {
-				cancel()
-			}
-			errs <- err
-		}()
-	}
-	e1, e2 := <-errs, <-errs
-	switch {
-	case e1 != nil && !errors.Is(e1, context.Canceled):
-		return e1
-	case e2 != nil && !errors.Is(e2, context.Canceled):
-		return e2
-	case e1 != nil:
-		return e1
-	}
-	return e2
 }
 
 func (rd *read) selectQuery() url.Values {
@@ -352,124 +274,65 @@ func (rd *read) latestGroups(ctx context.Context) (string, error) {
 	return link, err
 }
 
-// full reads everything.
-func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
-	gLink, err := rd.latestGroups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Users on one side, scope (app roles, assignments, members) on the
-	// other, at the same time; the first failure cancels both.
-	var order []string
-	attrs := map[string]map[string]any{}
-	var uLink string
-	var au, ag map[string][]string
-	var n int
-	m := map[string]membership{}
-	err = rd.both(ctx, func(ctx context.Context) error {
-		var err error
-		uLink, err = rd.r.pages(ctx, rd.c, "users/delta", rd.selectQuery(), rd.deltaHeader(), func(items []map[string]any) error {
-			for _, obj := range items {
-				id, err := objectID(obj)
-				if err != nil {
-					return fmt.Errorf("entra: users/delta: %w", err)
-				}
-				if _, removed := obj["@removed"]; removed {
-					continue // a full round lists live users; be lenient with a stray tombstone
-				}
-				if _, dup := attrs[id]; !dup {
-					order = append(order, id)
-				}
-				attrs[id] = obj
-			}
-			return nil
-		})
-		if err == nil && uLink == "" {
-			err = fmt.Errorf("%w: users/delta ended without @odata.deltaLink", ErrMalformed)
-		}
-		return err
-	}, func(ctx context.Context) error {
-		if err := rd.appRoles(ctx); err != nil {
-			return err
-		}
-		var err error
-		if au, ag, n, err = rd.assignments(ctx); err != nil {
-			return err
-		}
-		return rd.readMembers(ctx, slices.Sorted(maps.Keys(ag)), m)
-	})
-	if err != nil {
-		return nil, err
-	}
-	roles := effectiveRoles(au, ag, m)
-	snap := &Snapshot{Full: true, FullReason: reason}
-	snap.Stats.Assignments, snap.Stats.Groups = n, len(ag)
-	for _, id := range order {
-		u := rd.user(id, attrs[id], roles[id], "")
-		if !rd.r.cfg.outOfScope && (u.Reason == ReasonNotAssigned || u.Reason == ReasonDefaultAccessOnly) {
-			continue
-		}
-		snap.Users = append(snap.Users, u)
-	}
-	cur := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: au, AG: ag, M: m}
-	if snap.DeltaLink, err = cur.encode(); err != nil {
-		return nil, err
-	}
-	return snap, nil
+// userList is the users a listing or delta round returned, in first-seen
+// order, each with its decoded Graph properties.
+type userList struct {
+	order []string
+	props map[string]map[string]any
 }
 
-// incremental reads what changed since cur.
-func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error) {
-	// Groups whose membership changed.
-	changedGroups := map[string]bool{}
-	gLink, err := rd.r.pages(ctx, rd.c, cur.G, nil, rd.deltaHeader(), func(items []map[string]any) error {
-		for _, it := range items {
-			id, err := objectID(it)
-			if err != nil {
-				return fmt.Errorf("entra: groups/delta: %w", err)
-			}
-			changedGroups[id] = true
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+// add records obj under id. A user met twice in one round is merged, the
+// later properties winning; a removal replaces it.
+func (l *userList) add(id string, obj map[string]any) {
+	prev, seen := l.props[id]
+	if !seen {
+		l.order = append(l.order, id)
+		l.props[id] = obj
+		return
 	}
-	if gLink == "" {
-		return nil, fmt.Errorf("%w: groups/delta ended without @odata.deltaLink", ErrMalformed)
+	if _, removed := obj["@removed"]; removed || prev == nil {
+		l.props[id] = obj
+		return
 	}
-	// Users that changed.
-	var order []string
-	changed := map[string]map[string]any{}
-	uLink, err := rd.r.pages(ctx, rd.c, cur.U, nil, rd.deltaHeader(), func(items []map[string]any) error {
-		for _, it := range items {
-			obj := it
-			id, err := objectID(it)
+	delete(prev, "@removed")
+	maps.Copy(prev, obj)
+}
+
+// listUsers follows users/delta from path (a first request or a stored
+// Graph delta link) to its end. Without keepRemoved, tombstones are
+// dropped (a full round lists live users).
+func (rd *read) listUsers(ctx context.Context, path string, q url.Values, keepRemoved bool) (*userList, string, error) {
+	l := &userList{props: map[string]map[string]any{}}
+	link, err := rd.r.pages(ctx, rd.c, path, q, rd.deltaHeader(), func(items []map[string]any) error {
+		for _, obj := range items {
+			id, err := objectID(obj)
 			if err != nil {
 				return fmt.Errorf("entra: users/delta: %w", err)
 			}
-			if _, seen := changed[id]; !seen {
-				order = append(order, id)
-				changed[id] = obj
+			if _, removed := obj["@removed"]; removed && !keepRemoved {
 				continue
 			}
-			// The same user twice in one round: merge, the later wins.
-			if _, removed := obj["@removed"]; removed {
-				changed[id] = obj
-			} else {
-				prev := changed[id]
-				delete(prev, "@removed")
-				maps.Copy(prev, obj)
-			}
+			l.add(id, obj)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if err == nil && link == "" {
+		err = fmt.Errorf("%w: users/delta ended without @odata.deltaLink", ErrMalformed)
 	}
-	if uLink == "" {
-		return nil, fmt.Errorf("%w: users/delta ended without @odata.deltaLink", ErrMalformed)
-	}
+	return l, link, err
+}
+
+// scope is what decides who is assigned: app-role assignments of users and
+// groups, and the membership of the assigned groups.
+type scope struct {
+	au, ag map[string][]string
+	m      map[string]membership
+	n      int // assignments read
+}
+
+// readScope reads the app roles, the assignments and the members of every
+// assigned group.
+func (rd *read) readScope(ctx context.Context) (*scope, error) {
 	if err := rd.appRoles(ctx); err != nil {
 		return nil, err
 	}
@@ -477,84 +340,173 @@ func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error)
 	if err != nil {
 		return nil, err
 	}
-	// Reuse the membership of assigned groups that did not change.
-	m := map[string]membership{}
+	sc := &scope{au: au, ag: ag, n: n, m: map[string]membership{}}
+	return sc, rd.readMembers(ctx, slices.Sorted(maps.Keys(ag)), sc.m)
+}
+
+// full reads everything: users on one side, scope (app roles, assignments,
+// members) on the other, at the same time; the first failure cancels both.
+func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
+	gLink, err := rd.latestGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var users *userList
+	var uLink string
+	var sc *scope
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		users, uLink, err = rd.listUsers(gctx, "users/delta", rd.selectQuery(), false)
+		return err
+	})
+	g.Go(func() (err error) {
+		sc, err = rd.readScope(gctx)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	roles := effectiveRoles(sc.au, sc.ag, sc.m)
+	snap := &Snapshot{Batch: source.Batch{Full: true, FullReason: reason}}
+	snap.Stats.Assignments, snap.Stats.Groups = sc.n, len(sc.ag)
+	for _, id := range users.order {
+		o := rd.object(id, users.props[id], roles[id], "")
+		if !rd.r.cfg.outOfScope && notAssigned(o) {
+			continue
+		}
+		snap.Objects = append(snap.Objects, o)
+	}
+	cur := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: sc.au, AG: sc.ag, M: sc.m}
+	if snap.DeltaLink, err = cur.encode(); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// notAssigned reports an object out of scope only for want of an
+// assignment that counts.
+func notAssigned(o source.Object) bool {
+	return o.Reason == ReasonNotAssigned || o.Reason == ReasonDefaultAccessOnly
+}
+
+// changedGroups follows the groups/delta link and returns the ids of the
+// groups that changed, and the next link.
+func (rd *read) changedGroups(ctx context.Context, link string) (map[string]bool, string, error) {
+	changed := map[string]bool{}
+	next, err := rd.r.pages(ctx, rd.c, link, nil, rd.deltaHeader(), func(items []map[string]any) error {
+		for _, it := range items {
+			id, err := objectID(it)
+			if err != nil {
+				return fmt.Errorf("entra: groups/delta: %w", err)
+			}
+			changed[id] = true
+		}
+		return nil
+	})
+	if err == nil && next == "" {
+		err = fmt.Errorf("%w: groups/delta ended without @odata.deltaLink", ErrMalformed)
+	}
+	return changed, next, err
+}
+
+// rescope reads the assignments again and the membership of the assigned
+// groups that changed or are new; the others keep the membership of cur.
+// It returns the new scope and how many groups were read.
+func (rd *read) rescope(ctx context.Context, cur *cursor, changedGroups map[string]bool) (*scope, int, error) {
+	if err := rd.appRoles(ctx); err != nil {
+		return nil, 0, err
+	}
+	au, ag, n, err := rd.assignments(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	sc := &scope{au: au, ag: ag, n: n, m: map[string]membership{}}
 	var reread []string
 	for g := range ag {
 		old, known := cur.M[g]
-		touched := !known || changedGroups[g] || slices.ContainsFunc(old.Nested, func(n string) bool { return changedGroups[n] })
-		if touched {
+		if !known || changedGroups[g] || slices.ContainsFunc(old.Nested, func(n string) bool { return changedGroups[n] }) {
 			reread = append(reread, g)
 		} else {
-			m[g] = old
+			sc.m[g] = old
 		}
 	}
 	slices.Sort(reread)
-	if err := rd.readMembers(ctx, reread, m); err != nil {
+	return sc, len(reread), rd.readMembers(ctx, reread, sc.m)
+}
+
+// roleChanges adds to users the users whose effective roles differ
+// between before and now: those known before first, each part in id order.
+// Only the few that differ are sorted, not every user.
+func roleChanges(users *userList, before, now map[string][]string) {
+	for _, pass := range [2][2]map[string][]string{{before, now}, {now, before}} {
+		var diff []string
+		for id, roles := range pass[0] {
+			if _, ok := users.props[id]; !ok && !slices.Equal(roles, pass[1][id]) {
+				diff = append(diff, id)
+			}
+		}
+		slices.Sort(diff)
+		for _, id := range diff {
+			users.add(id, nil)
+		}
+	}
+}
+
+// incremental reads what changed since cur: the groups and users Graph's
+// delta rounds report, the assignments, and the users whose roles changed
+// with them; users with incomplete properties are read again.
+func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error) {
+	changedGroups, gLink, err := rd.changedGroups(ctx, cur.G)
+	if err != nil {
 		return nil, err
 	}
-	now := effectiveRoles(au, ag, m)
-	// With the same assignments and no group read again, every user has
-	// the roles of the last read (effectiveRoles reads m only for the
-	// groups of ag, all reused from cur.M): nothing to compare.
-	before := now
-	if len(reread) > 0 || !maps.EqualFunc(au, cur.AU, slices.Equal[[]string]) || !maps.EqualFunc(ag, cur.AG, slices.Equal[[]string]) {
-		before = effectiveRoles(cur.AU, cur.AG, cur.M)
-		// Users whose roles changed, those known before first, each group
-		// in id order. Only the few that differ are sorted, not every user.
-		var diff []string
-		for id, roles := range before {
-			if _, ok := changed[id]; !ok && !slices.Equal(roles, now[id]) {
-				diff = append(diff, id)
-			}
-		}
-		slices.Sort(diff)
-		for _, id := range diff {
-			order = append(order, id)
-			changed[id] = nil
-		}
-		diff = diff[:0]
-		for id, roles := range now {
-			if _, ok := changed[id]; !ok && !slices.Equal(before[id], roles) {
-				diff = append(diff, id)
-			}
-		}
-		slices.Sort(diff)
-		for _, id := range diff {
-			order = append(order, id)
-			changed[id] = nil
-		}
+	users, uLink, err := rd.listUsers(ctx, cur.U, nil, true)
+	if err != nil {
+		return nil, err
 	}
-	// Users whose attributes are incomplete are read again.
+	sc, reread, err := rd.rescope(ctx, cur, changedGroups)
+	if err != nil {
+		return nil, err
+	}
+	now := effectiveRoles(sc.au, sc.ag, sc.m)
+	// With the same assignments and no group read again, every user has
+	// the roles of the last read: nothing to compare.
+	before := now
+	if reread > 0 || !maps.EqualFunc(sc.au, cur.AU, slices.Equal[[]string]) || !maps.EqualFunc(sc.ag, cur.AG, slices.Equal[[]string]) {
+		before = effectiveRoles(cur.AU, cur.AG, cur.M)
+		roleChanges(users, before, now)
+	}
+	snap := &Snapshot{}
+	snap.Stats.Assignments, snap.Stats.Groups = sc.n, reread
+	if snap.Objects, snap.Stats.Hydrated, err = rd.changedObjects(ctx, users, before, now); err != nil {
+		return nil, err
+	}
+	dropHardDeleted(snap.Objects, sc.m)
+	next := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: sc.au, AG: sc.ag, M: sc.m}
+	if snap.DeltaLink, err = next.encode(); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// changedObjects builds the objects of an incremental read, reading again
+// the users whose properties are incomplete. It returns how many were read
+// again.
+func (rd *read) changedObjects(ctx context.Context, users *userList, before, now map[string][]string) ([]source.Object, int, error) {
 	var need []string
-	for _, id := range order {
-		obj := changed[id]
-		if obj != nil {
-			if _, removed := obj["@removed"]; removed {
-				continue
-			}
-		}
-		if !rd.complete(obj) {
+	for _, id := range users.order {
+		if obj := users.props[id]; removed(obj) == "" && !rd.complete(obj) {
 			need = append(need, id)
 		}
 	}
 	full, err := rd.hydrate(ctx, need)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	snap := &Snapshot{}
-	snap.Stats.Assignments, snap.Stats.Groups, snap.Stats.Hydrated = n, len(reread), len(need)
-	for _, id := range order {
-		obj := changed[id]
-		var gone string
-		if obj != nil {
-			if rm, removed := obj["@removed"]; removed {
-				gone = ReasonSoftDeleted
-				if m, _ := rm.(map[string]any); m != nil && m["reason"] == "deleted" {
-					gone = ReasonHardDeleted
-				}
-			}
-		}
+	var out []source.Object
+	for _, id := range users.order {
+		obj := users.props[id]
+		gone := removed(obj)
 		if gone == "" && !rd.complete(obj) {
 			if f, ok := full[id]; ok {
 				obj = f
@@ -562,29 +514,43 @@ func (rd *read) incremental(ctx context.Context, cur *cursor) (*Snapshot, error)
 				gone = ReasonSoftDeleted // listed nowhere: deleted since the delta round
 			}
 		}
-		u := rd.user(id, obj, now[id], gone)
-		if !rd.r.cfg.outOfScope && (u.Reason == ReasonNotAssigned || u.Reason == ReasonDefaultAccessOnly) &&
-			!rd.assignedEffectively(before[id]) {
+		o := rd.object(id, obj, now[id], gone)
+		if !rd.r.cfg.outOfScope && notAssigned(o) && !rd.assignedEffectively(before[id]) {
 			continue
 		}
-		snap.Users = append(snap.Users, u)
+		out = append(out, o)
 	}
-	// A hard-deleted user leaves the stored membership.
-	for _, u := range snap.Users {
-		if u.HardDeleted {
-			for g, mm := range m {
-				if i := slices.Index(mm.Users, u.ID); i >= 0 {
-					mm.Users = slices.Delete(slices.Clone(mm.Users), i, i+1)
-					m[g] = mm
-				}
+	return out, len(need), nil
+}
+
+// removed returns the reason of a delta item's @removed annotation:
+// ReasonHardDeleted for reason "deleted", ReasonSoftDeleted otherwise, and
+// "" when the item is not a removal.
+func removed(obj map[string]any) source.Reason {
+	rm, ok := obj["@removed"]
+	if !ok {
+		return ""
+	}
+	if m, _ := rm.(map[string]any); m != nil && m["reason"] == "deleted" {
+		return ReasonHardDeleted
+	}
+	return ReasonSoftDeleted
+}
+
+// dropHardDeleted removes the hard-deleted objects from the stored
+// membership.
+func dropHardDeleted(objects []source.Object, m map[string]membership) {
+	for _, o := range objects {
+		if !o.HardDeleted {
+			continue
+		}
+		for g, mm := range m {
+			if i := slices.Index(mm.Users, o.ID); i >= 0 {
+				mm.Users = slices.Delete(slices.Clone(mm.Users), i, i+1)
+				m[g] = mm
 			}
 		}
 	}
-	next := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: au, AG: ag, M: m}
-	if snap.DeltaLink, err = next.encode(); err != nil {
-		return nil, err
-	}
-	return snap, nil
 }
 
 // complete reports whether a delta item holds every selected property.
@@ -617,27 +583,21 @@ func (rd *read) hydrate(ctx context.Context, ids []string) (map[string]map[strin
 		q.Set("$top", strconv.Itoa(rd.r.cfg.pageSize))
 		_, err := rd.r.pages(ctx, rd.c, "users", q, nil, func(items []map[string]any) error {
 			for _, it := range items {
-				obj := it
 				id, err := objectID(it)
 				if err != nil {
 					return fmt.Errorf("entra: users: %w", err)
 				}
 				if want[id] {
-					out[id] = obj
+					out[id] = it
 				}
 			}
 			return nil
 		})
 		return out, err
 	}
-	var chunks []string
-	for i := 0; i < len(ids); i += batchSize {
-		chunks = append(chunks, strconv.Itoa(i))
-	}
 	var mu sync.Mutex
-	err := rd.parallel(ctx, chunks, func(ctx context.Context, start string) error {
-		i, _ := strconv.Atoi(start)
-		got, err := rd.batchUsers(ctx, ids[i:min(i+batchSize, len(ids))])
+	err := rd.chunks(ctx, len(ids), func(ctx context.Context, lo, hi int) error {
+		got, err := rd.batchUsers(ctx, ids[lo:hi])
 		if err != nil {
 			return err
 		}
@@ -679,57 +639,60 @@ func (rd *read) assignedEffectively(roleIDs []string) bool {
 	return false
 }
 
-// user builds one User. obj holds Graph properties (nil for removed users);
-// gone is ReasonSoftDeleted or ReasonHardDeleted for removed users.
-func (rd *read) user(id string, obj map[string]any, roleIDs []string, gone string) User {
+// object builds one source object. obj holds Graph properties (nil for
+// removed users); gone is ReasonSoftDeleted or ReasonHardDeleted for
+// removed users.
+func (rd *read) object(id string, obj map[string]any, roleIDs []string, gone source.Reason) source.Object {
 	// obj was decoded for this read alone: it becomes the attribute map.
 	attrs := obj
 	if attrs == nil {
-		attrs = make(map[string]any, 5)
+		attrs = make(map[string]any, 2)
 	}
 	for k, v := range attrs {
 		if v == nil || k == "id" || strings.HasPrefix(k, "@") {
 			delete(attrs, k)
 		}
 	}
-	u := User{ID: id, Attributes: attrs}
-	values := []string{}
-	for _, r := range roleIDs {
-		role, ok := rd.roles[r]
-		if !ok {
-			role = Role{ID: r}
-		}
-		u.Roles = append(u.Roles, role)
-		if r != DefaultAccessRoleID {
-			v := role.Value
-			if v == "" {
-				v = role.Name
-			}
-			if v != "" && !slices.Contains(values, v) {
-				values = append(values, v)
-			}
-		}
-	}
-	slices.Sort(values)
+	guestUPN(attrs)
+	attrs[attrAppRoleAssignments] = rd.roleValues(roleIDs)
+	o := source.Object{ID: id, Attributes: attrs}
 	enabled, _ := attrs["accountEnabled"].(bool)
 	switch {
 	case gone == ReasonHardDeleted:
-		u.Reason, u.HardDeleted = gone, true
+		o.Reason, o.HardDeleted = gone, true
 	case gone != "":
-		u.Reason = gone
+		o.Reason = gone
+	case rd.r.cfg.all && !enabled:
+		o.Assigned, o.Reason = true, ReasonAccountDisabled
+	case rd.r.cfg.all:
+		o.Assigned = true
 	case len(roleIDs) == 0:
-		u.Reason = ReasonNotAssigned
+		o.Reason = ReasonNotAssigned
 	case !rd.assignedEffectively(roleIDs):
-		u.Reason = ReasonDefaultAccessOnly
+		o.Reason = ReasonDefaultAccessOnly
 	case !enabled:
-		u.Reason = ReasonDisabled
+		o.Assigned, o.Reason = true, ReasonAccountDisabled
 	default:
-		u.InScope = true
+		o.Assigned = true
 	}
-	attrs[KeyObjectID] = id
-	attrs[KeyAppRoleAssignments] = values
-	attrs[KeySoftDeleted] = !u.InScope
-	attrs[KeyHardDeleted] = u.HardDeleted
-	attrs[KeyScopeReason] = u.Reason
-	return u
+	o.SoftDeleted = o.Reason != "" // hard-deleted too: it must not be active either
+	return o
+}
+
+// roleValues returns the values of the app roles (display names for roles
+// without a value), Default Access left out, sorted.
+func (rd *read) roleValues(roleIDs []string) []string {
+	values := []string{}
+	for _, r := range roleIDs {
+		if r == DefaultAccessRoleID {
+			continue
+		}
+		role := rd.roles[r]
+		v := cmp.Or(role.value, role.name)
+		if v != "" && !slices.Contains(values, v) {
+			values = append(values, v)
+		}
+	}
+	slices.Sort(values)
+	return values
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/internal/source"
 )
 
 // Defaults of a [Reader].
@@ -24,40 +25,55 @@ const (
 	// DefaultAccessRoleID is the appRoleId of a "Default Access" assignment
 	// (assigned to the app without a specific role).
 	DefaultAccessRoleID = "00000000-0000-0000-0000-000000000000"
-	// DefaultPageSize is the page size asked of Graph ($top or
+	// defaultPageSize is the page size asked of Graph ($top or
 	// Prefer: odata.maxpagesize): Graph's largest for users and members.
-	DefaultPageSize = 999
+	defaultPageSize = 999
 	// DefaultRateLimit is the client-side rate, in requests per second, well
 	// under Graph's identity limits for a small tenant.
 	DefaultRateLimit = 100
-	// DefaultConcurrency is how many group-member listings and user reads run
+	// defaultConcurrency is how many group-member listings and user reads run
 	// at once.
-	DefaultConcurrency = 4
+	defaultConcurrency = 4
+	// maxObjects sets the default page limit of a listing: the pages that
+	// many objects take, plus 1,000 pages for pages Graph sends short.
+	maxObjects = 5_000_000
 	// hydrateBulk is the number of users to re-read above which an
 	// incremental read lists all users instead of reading them in $batch
 	// requests of 20.
 	hydrateBulk = 2000
 )
 
-// Scope reasons, the values of [User].Reason and of the "scopeReason"
-// attribute. An empty reason means assigned and active.
+// Scope reasons, the values of an object's Reason (the types and values the
+// root package uses). An empty reason means assigned and active.
 const (
-	ReasonNotAssigned       = "not assigned"
-	ReasonDefaultAccessOnly = "default access only"
-	ReasonDisabled          = "account disabled"
-	ReasonSoftDeleted       = "soft-deleted"
-	ReasonHardDeleted       = "hard-deleted"
+	ReasonNotAssigned       = source.ReasonNotAssigned
+	ReasonDefaultAccessOnly = source.ReasonDefaultAccessOnly
+	ReasonAccountDisabled   = source.ReasonAccountDisabled
+	ReasonSoftDeleted       = source.ReasonSoftDeleted
+	ReasonHardDeleted       = source.ReasonHardDeleted
 )
 
-// Reserved attribute keys the reader adds to every user's attributes; the
-// root package's Source contract relies on the first four.
+// Attributes the reader computes rather than selects from Graph.
 const (
-	KeyObjectID           = "objectId"
-	KeySoftDeleted        = "IsSoftDeleted"
-	KeyHardDeleted        = "IsHardDeleted"
-	KeyScopeReason        = "scopeReason"
-	KeyAppRoleAssignments = "appRoleAssignments"
+	// attrAppRoleAssignments holds the values of a user's app roles, direct
+	// and through assigned groups, as []string, for the
+	// SingleAppRoleAssignment and AppRoleAssignmentsComplex functions.
+	attrAppRoleAssignments = "appRoleAssignments"
+	// attrOriginalUPN holds a user's userPrincipalName as Graph has it,
+	// for guests too (see guestUPN).
+	attrOriginalUPN = "originalUserPrincipalName"
 )
+
+// computed reports the attribute names a mapping may read that the reader
+// does not select from Graph: its own computed ones, and those the root
+// package adds from the object's id and scope.
+func computed(name string) bool {
+	switch name {
+	case "id", "objectId", attrAppRoleAssignments, attrOriginalUPN, "IsSoftDeleted", "IsHardDeleted", "scopeReason":
+		return true
+	}
+	return false
+}
 
 // DefaultAttributes returns the user properties read when [WithAttributes]
 // is not given: what the Druva default mapping set needs, plus jobTitle and
@@ -70,11 +86,14 @@ func DefaultAttributes() []string {
 type config struct {
 	spID, appID   string
 	graph         string
+	version       string // "v1.0" or "beta"
+	all           bool
 	attrs         []string
 	defaultAccess bool
 	nested        bool
 	outOfScope    bool
 	pageSize      int
+	maxPages      int
 	concurrency   int
 	scopes        []string
 	http          []httpx.Option
@@ -124,30 +143,54 @@ func checkID(opt, id string) error {
 }
 
 // WithGraphURL sets the Graph root (default [DefaultGraphURL]; national
-// clouds have their own). The reader calls its /v1.0 API. HTTPS is required
-// unless the host is loopback (for fakes).
+// clouds have their own). A root without a version gets /v1.0; a root
+// ending in /v1.0 or /beta is used as given. HTTPS is required unless the
+// host is loopback (for fakes).
 func WithGraphURL(root string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(root)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("entra: WithGraphURL(%q): want an absolute https URL without query", root)
+			return fmt.Errorf("entra: WithGraphURL(%q): want an absolute https URL without query, such as %s", root, DefaultGraphURL)
 		}
-		c.graph = strings.TrimSuffix(strings.TrimRight(root, "/"), "/v1.0")
+		root = strings.TrimRight(root, "/")
+		c.graph, c.version = root, "v1.0"
+		for _, v := range []string{"v1.0", "beta"} {
+			if base, ok := strings.CutSuffix(root, "/"+v); ok {
+				c.graph, c.version = base, v
+			}
+		}
 		return nil
 	}
 }
 
+// WithSyncAll reads every user of the tenant, as Entra's Scope setting
+// "Sync all users and groups" does, instead of only the users assigned to
+// the app ("Sync only assigned users and groups", the default). Every
+// enabled user is then in scope, whatever its assignments (Default Access
+// does not matter); disabled and deleted users are still reported as such,
+// and the mapping set's scoping filters and the target's rules still apply.
+// Objects then have Assigned true whatever their assignments (the
+// appRoleAssignments attribute still lists their app roles). Incremental
+// reads work as in the default scope.
+func WithSyncAll(all bool) Option {
+	return func(c *config) error { c.all = all; return nil }
+}
+
 // WithAttributes sets the user properties to read ($select): exactly these,
 // plus id and accountEnabled, which scope needs. The computed attributes
-// (objectId, appRoleAssignments, IsSoftDeleted, IsHardDeleted, scopeReason)
-// are accepted and ignored, so a mapping's source attribute list can be
-// passed as is.
+// (objectId, appRoleAssignments, originalUserPrincipalName, IsSoftDeleted,
+// IsHardDeleted, scopeReason) are accepted and not selected, so a mapping's
+// source attribute list can be passed as is; originalUserPrincipalName
+// selects userPrincipalName.
 func WithAttributes(names ...string) Option {
 	return func(c *config) error {
 		var out []string
+		wantUPN := false
 		for _, n := range names {
-			switch n {
-			case "id", KeyObjectID, KeyAppRoleAssignments, KeySoftDeleted, KeyHardDeleted, KeyScopeReason, "accountEnabled":
+			if computed(n) || n == "accountEnabled" {
+				if n == attrOriginalUPN {
+					wantUPN = true
+				}
 				continue
 			}
 			if n == "" || strings.ContainsFunc(n, func(r rune) bool {
@@ -158,6 +201,9 @@ func WithAttributes(names ...string) Option {
 			if !slices.Contains(out, n) {
 				out = append(out, n)
 			}
+		}
+		if wantUPN && !slices.Contains(out, "userPrincipalName") {
+			out = append(out, "userPrincipalName")
 		}
 		c.attrs = append(out, "accountEnabled")
 		return nil
@@ -178,7 +224,7 @@ func WithNestedGroups(expand bool) Option {
 }
 
 // WithOutOfScopeUsers says whether reads report users that are not in
-// scope (not assigned, default access only) with IsSoftDeleted true. On by
+// scope (not assigned, default access only) with SoftDeleted true. On by
 // default, so a caller can disable what it provisioned earlier. Disabled
 // and deleted users are always reported.
 func WithOutOfScopeUsers(include bool) Option {
@@ -186,7 +232,7 @@ func WithOutOfScopeUsers(include bool) Option {
 }
 
 // WithPageSize sets the page size asked of Graph (1..999, default
-// [DefaultPageSize]).
+// 999, Graph's largest for users and members).
 func WithPageSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 999 {
@@ -197,8 +243,24 @@ func WithPageSize(n int) Option {
 	}
 }
 
+// WithMaxPages sets the most pages one listing follows. The default is
+// what 5,000,000 objects take at the page size, plus 1,000 (6,005 pages at
+// the default page size: a minute at the default rate). A listing whose
+// @odata.nextLink chain goes on past it fails with [ErrMalformed], rather
+// than reading forever; so does one whose nextLink comes back to a page
+// already read. A tenant of more than 5,000,000 users needs a larger limit.
+func WithMaxPages(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("entra: WithMaxPages(%d): want at least 1", n)
+		}
+		c.maxPages = n
+		return nil
+	}
+}
+
 // WithConcurrency sets how many member listings and single-user reads run
-// at once (default [DefaultConcurrency]).
+// at once (default 4).
 func WithConcurrency(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 64 {
@@ -351,8 +413,8 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 	if st, ok := cred.(staticToken); ok && (st == "" || strings.ContainsAny(string(st), " \t\r\n")) {
 		return nil, errors.New("entra: NewReader: static token is empty or holds white space")
 	}
-	cfg := config{graph: DefaultGraphURL, attrs: DefaultAttributes(), outOfScope: true,
-		pageSize: DefaultPageSize, concurrency: DefaultConcurrency,
+	cfg := config{graph: DefaultGraphURL, version: "v1.0", attrs: DefaultAttributes(), outOfScope: true,
+		pageSize: defaultPageSize, concurrency: defaultConcurrency,
 		retries: httpx.DefaultRetryMax, maxRetryAfter: httpx.DefaultMaxRetryAfter, wait: httpx.Sleep}
 	for _, o := range opts {
 		if o == nil {
@@ -371,6 +433,9 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 	if cfg.scopes == nil {
 		cfg.scopes = []string{cfg.graph + "/.default"}
 	}
+	if cfg.maxPages == 0 {
+		cfg.maxPages = maxObjects/cfg.pageSize + 1_000
+	}
 	scopes := cfg.scopes
 	hopts := []httpx.Option{}
 	if !cfg.rateSet {
@@ -384,7 +449,7 @@ func NewReader(cred azcore.TokenCredential, opts ...Option) (*Reader, error) {
 		}
 		return tok.Token, nil
 	}))
-	client, err := httpx.New(cfg.graph+"/v1.0/", hopts...)
+	client, err := httpx.New(cfg.graph+"/"+cfg.version+"/", hopts...)
 	if err != nil {
 		return nil, fmt.Errorf("entra: NewReader: %w", err)
 	}
@@ -401,8 +466,14 @@ func (r *Reader) String() string {
 	return fmt.Sprintf("entra.Reader{%s, graph %s, attributes %v}", sp, r.cfg.graph, r.cfg.attrs)
 }
 
-// Attributes returns the attributes every object the reader delivers
-// carries: the user properties it selects, objectId and appRoleAssignments.
+// Attributes returns the attributes the reader delivers: the user
+// properties it selects, appRoleAssignments, and originalUserPrincipalName
+// when userPrincipalName is selected. The root package adds objectId,
+// IsSoftDeleted, IsHardDeleted and scopeReason from each object's fields.
 func (r *Reader) Attributes() []string {
-	return append(slices.Clone(r.cfg.attrs), KeyObjectID, KeyAppRoleAssignments)
+	out := append(slices.Clone(r.cfg.attrs), attrAppRoleAssignments)
+	if slices.Contains(r.cfg.attrs, "userPrincipalName") {
+		out = append(out, attrOriginalUPN)
+	}
+	return out
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
 	"github.com/druvascim/druvascim/internal/fakeclock"
+	"github.com/druvascim/druvascim/internal/source"
 )
 
 // newWaits returns a clock whose Wait records the waits the reader asked
@@ -130,19 +131,24 @@ func newTenant(t *testing.T, opts ...entratest.Option) *tenant {
 
 type row struct {
 	InScope bool
-	Reason  string
+	Reason  source.Reason
 	Roles   []string
 	Hard    bool
 }
 
 func rows(snap *entra.Snapshot) map[string]row {
 	out := map[string]row{}
-	for _, u := range snap.Users {
-		roles, _ := u.Attributes[entra.KeyAppRoleAssignments].([]string)
-		out[u.ID] = row{u.InScope, u.Reason, roles, u.HardDeleted}
-		if u.Attributes[entra.KeySoftDeleted] != !u.InScope || u.Attributes[entra.KeyObjectID] != u.ID ||
-			u.Attributes[entra.KeyScopeReason] != u.Reason || u.Attributes[entra.KeyHardDeleted] != u.HardDeleted {
-			panic("reserved attributes disagree with the User fields: " + u.ID)
+	for _, u := range snap.Objects {
+		roles, _ := u.Attributes["appRoleAssignments"].([]string)
+		out[u.ID] = row{!u.SoftDeleted && !u.HardDeleted, u.Reason, roles, u.HardDeleted}
+		for _, k := range []string{"objectId", "IsSoftDeleted", "IsHardDeleted", "scopeReason"} {
+			if _, ok := u.Attributes[k]; ok {
+				panic("scope facts among the attributes: " + k + " of " + u.ID)
+			}
+		}
+		if u.SoftDeleted != (u.Reason != "") || (u.Reason == "") != (u.Assigned && u.Reason == "") ||
+			(u.Assigned && u.Reason != "" && u.Reason != entra.ReasonAccountDisabled) {
+			panic("scope fields disagree: " + u.ID)
 		}
 	}
 	return out
@@ -157,7 +163,7 @@ func TestFullReadScopeRules(t *testing.T) {
 		}
 		return row{InScope: true, Roles: roles}
 	}
-	out := func(reason string, roles ...string) row {
+	out := func(reason source.Reason, roles ...string) row {
 		if roles == nil {
 			roles = none
 		}
@@ -170,16 +176,16 @@ func TestFullReadScopeRules(t *testing.T) {
 	}{
 		{"defaults", nil, map[string]row{
 			tt.direct: in("User"), tt.defOnly: out(entra.ReasonDefaultAccessOnly), tt.viaGroup: in("User"),
-			tt.viaNest: out(entra.ReasonNotAssigned), tt.disabled: out(entra.ReasonDisabled, "User"),
+			tt.viaNest: out(entra.ReasonNotAssigned), tt.disabled: out(entra.ReasonAccountDisabled, "User"),
 			tt.unassigned: out(entra.ReasonNotAssigned), tt.both: in("Admin", "User"), tt.noMail: in("User"),
 		}},
 		{"default access and nested groups included", []entra.Option{entra.WithDefaultAccess(true), entra.WithNestedGroups(true)}, map[string]row{
 			tt.direct: in("User"), tt.defOnly: in(), tt.viaGroup: in("User"),
-			tt.viaNest: in("User"), tt.disabled: out(entra.ReasonDisabled, "User"),
+			tt.viaNest: in("User"), tt.disabled: out(entra.ReasonAccountDisabled, "User"),
 			tt.unassigned: out(entra.ReasonNotAssigned), tt.both: in("Admin", "User"), tt.noMail: in("User"),
 		}},
 		{"out-of-scope users left out", []entra.Option{entra.WithOutOfScopeUsers(false)}, map[string]row{
-			tt.direct: in("User"), tt.viaGroup: in("User"), tt.disabled: out(entra.ReasonDisabled, "User"),
+			tt.direct: in("User"), tt.viaGroup: in("User"), tt.disabled: out(entra.ReasonAccountDisabled, "User"),
 			tt.both: in("Admin", "User"), tt.noMail: in("User"),
 		}},
 	}
@@ -201,19 +207,19 @@ func TestAttributesAndSelect(t *testing.T) {
 	r := newReader(t, tt.s, entra.WithAttributes("mail", "displayName", "surname", "objectId", "appRoleAssignments"))
 	snap := read(t, r, "")
 	var got map[string]any
-	for _, u := range snap.Users {
+	for _, u := range snap.Objects {
 		if u.ID == tt.direct {
 			got = u.Attributes
 		}
 	}
 	want := map[string]any{
 		"mail": "direct@contoso.example", "displayName": "User direct", "surname": "O'Brien", "accountEnabled": true,
-		"objectId": tt.direct, "appRoleAssignments": []string{"User"}, "IsSoftDeleted": false, "IsHardDeleted": false, "scopeReason": "",
+		"appRoleAssignments": []string{"User"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("attributes (-want +got):\n%s", diff)
 	}
-	for _, u := range snap.Users {
+	for _, u := range snap.Objects {
 		if u.ID == tt.noMail {
 			if _, ok := u.Attributes["mail"]; ok {
 				t.Fatalf("null mail should be absent: %v", u.Attributes)
@@ -282,7 +288,7 @@ func TestIncrementalAfterEveryChange(t *testing.T) {
 		}},
 		{"account disabled", func(t *testing.T, tt *tenant) {
 			check(t, tt.s.UpdateUser(tt.both, map[string]any{"accountEnabled": false}))
-		}, map[string]row{tt.both: {Reason: entra.ReasonDisabled, Roles: []string{"Admin"}}}},
+		}, map[string]row{tt.both: {Reason: entra.ReasonAccountDisabled, Roles: []string{"Admin"}}}},
 		{"account enabled again", func(t *testing.T, tt *tenant) {
 			check(t, tt.s.UpdateUser(tt.both, map[string]any{"accountEnabled": true}))
 		}, map[string]row{tt.both: {InScope: true, Roles: []string{"Admin"}}}},
@@ -328,15 +334,15 @@ func TestIncrementalAfterEveryChange(t *testing.T) {
 		if diff := cmp.Diff(want, rows(snap)); diff != "" {
 			t.Fatalf("%s (-want +got):\n%s", st.name, diff)
 		}
-		for _, u := range snap.Users {
-			if u.Reason == "" || u.Reason == entra.ReasonDisabled || u.Reason == entra.ReasonNotAssigned {
+		for _, u := range snap.Objects {
+			if u.Reason == "" || u.Reason == entra.ReasonAccountDisabled || u.Reason == entra.ReasonNotAssigned {
 				if _, ok := u.Attributes["userPrincipalName"]; !ok {
 					t.Fatalf("%s: incomplete attributes for %s: %v", st.name, u.ID, u.Attributes)
 				}
 			}
 		}
-		if st.name == "selected attribute updated" && snap.Users[0].Attributes["mail"] != "renamed@contoso.example" {
-			t.Fatalf("mail not updated: %v", snap.Users[0].Attributes)
+		if st.name == "selected attribute updated" && snap.Objects[0].Attributes["mail"] != "renamed@contoso.example" {
+			t.Fatalf("mail not updated: %v", snap.Objects[0].Attributes)
 		}
 		if st.name == "nothing" && snap.Stats.Requests > 5 {
 			t.Fatalf("no-change read made %d requests", snap.Stats.Requests)
@@ -388,10 +394,10 @@ func TestChangedUsersReadInBatchesOrByListing(t *testing.T) {
 		since := len(s.RequestLog())
 		snap := read(t, r, link)
 		link = snap.DeltaLink
-		if len(snap.Users) != n || snap.Stats.Hydrated != n {
-			t.Fatalf("%d changes: users %d hydrated %d", n, len(snap.Users), snap.Stats.Hydrated)
+		if len(snap.Objects) != n || snap.Stats.Hydrated != n {
+			t.Fatalf("%d changes: users %d hydrated %d", n, len(snap.Objects), snap.Stats.Hydrated)
 		}
-		for _, u := range snap.Users {
+		for _, u := range snap.Objects {
 			if u.Attributes["department"] != fmt.Sprint("Moved ", n) || u.Attributes["userPrincipalName"] == nil {
 				t.Fatalf("incomplete: %v", u.Attributes)
 			}
@@ -431,8 +437,8 @@ func TestIncrementalUnderRandomFaults(t *testing.T) {
 	if diff := cmp.Diff(rows(a), rows(b)); diff != "" {
 		t.Fatalf("faults changed the incremental result:\n%s", diff)
 	}
-	if len(a.Users) != 62 {
-		t.Fatalf("users %d", len(a.Users))
+	if len(a.Objects) != 62 {
+		t.Fatalf("users %d", len(a.Objects))
 	}
 	if got, want := b.Stats.Throttled, int64(after.Throttled-before.Throttled); got != want || want == 0 {
 		t.Fatalf("reader saw %d 429s, fake sent %d", got, want)
@@ -455,28 +461,28 @@ func TestFullReadMatchesTenant(t *testing.T) {
 			roles[u] = append(roles[u], a.AppRoleID)
 		}
 	}
-	if len(snap.Users) != 1500 {
-		t.Fatalf("users %d", len(snap.Users))
+	if len(snap.Objects) != 1500 {
+		t.Fatalf("users %d", len(snap.Objects))
 	}
-	counts := map[string]int{}
-	for _, u := range snap.Users {
+	counts := map[source.Reason]int{}
+	for _, u := range snap.Objects {
 		attrs, err := s.User(u.ID)
 		check(t, err)
-		want := ""
+		var want source.Reason
 		switch {
 		case len(roles[u.ID]) == 0:
 			want = entra.ReasonNotAssigned
 		case !slices.ContainsFunc(roles[u.ID], func(r string) bool { return r != entratest.DefaultAccessRoleID }):
 			want = entra.ReasonDefaultAccessOnly
 		case attrs["accountEnabled"] == false:
-			want = entra.ReasonDisabled
+			want = entra.ReasonAccountDisabled
 		}
 		if u.Reason != want {
 			t.Fatalf("user %s: reason %q, want %q", u.ID, u.Reason, want)
 		}
 		counts[u.Reason]++
 	}
-	for _, reason := range []string{"", entra.ReasonNotAssigned, entra.ReasonDefaultAccessOnly, entra.ReasonDisabled} {
+	for _, reason := range []source.Reason{"", entra.ReasonNotAssigned, entra.ReasonDefaultAccessOnly, entra.ReasonAccountDisabled} {
 		if counts[reason] == 0 {
 			t.Errorf("no user with reason %q: %v", reason, counts)
 		}
@@ -606,8 +612,8 @@ func TestExpiredDeltaLinkFallsBackToFullRead(t *testing.T) {
 	first := read(t, r, "")
 	check(t, tt.s.Inject(entratest.ExpiredDelta, 1))
 	snap := read(t, r, first.DeltaLink)
-	if !snap.Full || snap.FullReason != "delta link expired" || len(snap.Users) != len(first.Users) {
-		t.Fatalf("full %v %q users %d", snap.Full, snap.FullReason, len(snap.Users))
+	if !snap.Full || snap.FullReason != "delta link expired" || len(snap.Objects) != len(first.Objects) {
+		t.Fatalf("full %v %q users %d", snap.Full, snap.FullReason, len(snap.Objects))
 	}
 	tt.s.ExpireDeltaLinks()
 	snap = read(t, r, snap.DeltaLink)
@@ -615,8 +621,8 @@ func TestExpiredDeltaLinkFallsBackToFullRead(t *testing.T) {
 		t.Fatalf("after expiry: full %v %q", snap.Full, snap.FullReason)
 	}
 	snap = read(t, r, snap.DeltaLink)
-	if snap.Full || len(snap.Users) != 0 {
-		t.Fatalf("after the fallback the link works: full %v users %d", snap.Full, len(snap.Users))
+	if snap.Full || len(snap.Objects) != 0 {
+		t.Fatalf("after the fallback the link works: full %v users %d", snap.Full, len(snap.Objects))
 	}
 	other := newReader(t, tt.s, entra.WithNestedGroups(true))
 	if s2 := read(t, other, snap.DeltaLink); !s2.Full || !strings.Contains(s2.FullReason, "options changed") {
@@ -691,7 +697,7 @@ func TestOptionsValidate(t *testing.T) {
 	}
 }
 
-func TestReadUser(t *testing.T) {
+func TestFetchObject(t *testing.T) {
 	tt := newTenant(t)
 	cases := []struct {
 		name string
@@ -706,24 +712,24 @@ func TestReadUser(t *testing.T) {
 		{"default access included", []entra.Option{entra.WithDefaultAccess(true)}, tt.defOnly, row{InScope: true, Roles: []string{}}},
 		{"nested not expanded", nil, tt.viaNest, row{Reason: entra.ReasonNotAssigned, Roles: []string{}}},
 		{"nested expanded", []entra.Option{entra.WithNestedGroups(true)}, tt.viaNest, row{InScope: true, Roles: []string{"User"}}},
-		{"disabled", nil, tt.disabled, row{Reason: entra.ReasonDisabled, Roles: []string{"User"}}},
+		{"disabled", nil, tt.disabled, row{Reason: entra.ReasonAccountDisabled, Roles: []string{"User"}}},
 		{"unassigned", nil, tt.unassigned, row{Reason: entra.ReasonNotAssigned, Roles: []string{}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := newReader(t, tt.s, tc.opts...).ReadUser(t.Context(), tc.who)
+			u, err := newReader(t, tt.s, tc.opts...).FetchObject(t.Context(), tc.who)
 			check(t, err)
-			got := rows(&entra.Snapshot{Users: []entra.User{*u}})[u.ID]
+			got := rows(&entra.Snapshot{Batch: source.Batch{Objects: []source.Object{u}}})[u.ID]
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Fatalf("(-want +got):\n%s", diff)
 			}
 		})
 	}
 	r := newReader(t, tt.s)
-	if _, err := r.ReadUser(t.Context(), "nobody@contoso.example"); !errors.Is(err, entra.ErrNotFound) {
+	if _, err := r.FetchObject(t.Context(), "nobody@contoso.example"); !errors.Is(err, entra.ErrNotFound) || !errors.Is(err, source.ErrNotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
-	if _, err := r.ReadUser(t.Context(), "../users"); err == nil {
+	if _, err := r.FetchObject(t.Context(), "../users"); err == nil {
 		t.Fatal("path accepted as a user")
 	}
 }
@@ -858,7 +864,7 @@ func TestProgress(t *testing.T) {
 	if int64(calls) != snap.Stats.Pages || last.Pages != snap.Stats.Pages {
 		t.Errorf("%d progress calls reaching %d pages, read %d pages", calls, last.Pages, snap.Stats.Pages)
 	}
-	if want := int64(len(snap.Users) + snap.Stats.Assignments); last.Items < want {
+	if want := int64(len(snap.Objects) + snap.Stats.Assignments); last.Items < want {
 		t.Errorf("progress reached %d items, want at least %d users and assignments", last.Items, want)
 	}
 	if snap.Stats.Pages < 20 {

@@ -6,8 +6,13 @@
 //	srv, err := entratest.NewServer(entratest.WithUsers(1000), entratest.WithSeed(7))
 //	if err != nil { ... }
 //	defer srv.Close()
-//	// point a Graph client at srv.URL with bearer token srv.Token and
-//	// service principal srv.ServicePrincipalID.
+//	r, err := srv.Client() // an *entra.Reader wired to the fake
+//
+// [Server.Client] sets the Graph URL, token ([Server.Token]), service
+// principal ([Server.ServicePrincipalID]) and loopback HTTP client of the
+// reader, and turns its client-side rate limit off; further entra options
+// are applied after those. [Server.HTTPClient] is a plain *http.Client for
+// raw requests.
 //
 // # Tenant
 //
@@ -22,7 +27,9 @@
 // assigned directly to the app with the "User" role, 5 % with Default Access
 // only ([DefaultAccessRoleID]), 2 % with both "Admin" and "User"; every
 // third group is assigned with "User", some with Default Access or "Admin".
-// 100,000 users are generated in well under a second.
+// 100,000 users are generated in well under a second. [Server.Attributes]
+// lists the user properties the generated users have; [Server.Guests]
+// lists the guests.
 //
 // # Endpoints
 //
@@ -54,8 +61,14 @@
 // [Server.CreateUser], [Server.UpdateUser], [Server.DeleteUser] (soft),
 // [Server.RestoreUser], [Server.PurgeUser] (hard), [Server.CreateGroup],
 // [Server.AddGroupMember], [Server.RemoveGroupMember],
-// [Server.AddAssignment], [Server.RemoveAssignment]. Helpers return errors
-// matching [ErrNotFound], [ErrConflict] or [ErrInvalid]; nothing panics.
+// [Server.AddAssignment], [Server.RemoveAssignment]. For the usual test
+// steps: [Server.Assign] and [Server.Unassign] (direct assignments and
+// memberships of assigned groups), [Server.Rename] (userPrincipalName),
+// [Server.Disable] (accountEnabled false) and [Server.SoftDelete]. Every
+// change is recorded, so users/delta and groups/delta report it to
+// incremental reads. Helpers return errors matching [ErrNotFound],
+// [ErrConflict] or [ErrInvalid] (an unknown user is ErrNotFound); nothing
+// panics.
 //
 // # Authentication
 //
@@ -71,6 +84,14 @@
 // without "value"), [ExpiredDelta] (410 SyncStateNotFound) and
 // [MalformedPage] (an HTML page with status 200). [Server.Stats] counts every
 // request and every fault; [Server.RequestLog] lists the requests.
+//
+// # Throttling
+//
+// [WithThrottle] limits each app (each bearer token) to a rate with bursts,
+// as Graph's service limits do: beyond it a request is answered 429
+// TooManyRequests with Retry-After in whole seconds. Every request inside a
+// $batch counts and is throttled on its own, as a 429 item in a 200
+// answer. [WithClock] gives the throttle a test's clock.
 //
 // The server is safe for concurrent use.
 package entratest

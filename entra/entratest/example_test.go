@@ -1,6 +1,7 @@
 package entratest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -34,5 +35,44 @@ func ExampleNewServer() {
 	// Output:
 	// users: 1000 groups: 10 assignments: 476
 	// Zoë O'Brien true
+	// true
+}
+
+// A reader wired to the fake, and the test helpers that change the tenant
+// between two reads.
+func ExampleServer_Client() {
+	ctx := context.Background()
+	srv, err := entratest.NewServer(entratest.WithUsers(0), entratest.WithGroups(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	ada, _ := srv.CreateUser(map[string]any{"userPrincipalName": "ada@contoso.example", "displayName": "Ada"})
+	bob, _ := srv.CreateUser(map[string]any{"userPrincipalName": "bob@contoso.example", "displayName": "Bob"})
+	if err := errors.Join(srv.Assign(ada), srv.Assign(bob)); err != nil {
+		log.Fatal(err)
+	}
+	r, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	first, err := r.Fetch(ctx, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := errors.Join(srv.Rename(ada, "ada.lovelace@contoso.example"), srv.Unassign(bob)); err != nil {
+		log.Fatal(err)
+	}
+	next, err := r.Fetch(ctx, first.DeltaLink)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, o := range next.Objects {
+		fmt.Printf("%s soft-deleted: %v %q\n", o.Attributes["userPrincipalName"], o.SoftDeleted, o.Reason)
+	}
+	fmt.Println(errors.Is(srv.Disable("no-such-user"), entratest.ErrNotFound))
+	// Output:
+	// ada.lovelace@contoso.example soft-deleted: false ""
+	// bob@contoso.example soft-deleted: true "NotAssigned"
 	// true
 }

@@ -54,6 +54,11 @@ func (s *Server) Handler() http.Handler {
 			graphError(rec, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty or invalid.")
 			return
 		}
+		if d, limited := s.throttle(r); limited {
+			rec.Header().Set("Retry-After", strconv.Itoa(d))
+			graphError(rec, http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Please retry after the time in Retry-After.")
+			return
+		}
 		if r.Method == http.MethodGet {
 			retry := strconv.Itoa(max(0, int(s.faults.RetryAfter.Seconds()+0.5)))
 			if s.take(Throttle, s.faults.Throttle) {
@@ -672,67 +677,82 @@ func (s *Server) getGroupsDelta(w http.ResponseWriter, r *http.Request) {
 	p := t.P
 	for ; p < len(s.groups) && len(items) < t.N; p++ {
 		g := s.groups[p]
-		if g.state != stateLive {
+		switch {
+		case g.state != stateLive:
 			if g.delSeq > t.S && t.S != 0 {
 				items = append(items, map[string]any{"id": g.id, "@removed": map[string]any{"reason": "deleted"}})
 			}
-			continue
-		}
-		if t.S == 0 || g.born > t.S {
-			out := renderGroup(g, sel)
-			if withMembers {
-				ms := make([]any, 0, len(g.members))
-				for _, m := range g.members {
-					if s.memberLive(m) {
-						ms = append(ms, memberRef(m))
-					}
-				}
-				out["members@delta"] = ms
+		case t.S == 0 || g.born > t.S:
+			items = append(items, s.newGroupItem(g, sel, withMembers))
+		default:
+			if out := changedGroupItem(g, sels, t.S, withMembers); out != nil {
+				items = append(items, out)
 			}
-			items = append(items, out)
-			continue
-		}
-		var out map[string]any
-		for _, k := range sels {
-			if k != "members" && g.propVer[k] > t.S {
-				if out == nil {
-					out = map[string]any{"id": g.id}
-				}
-				out[k] = g.props[k]
-			}
-		}
-		if withMembers {
-			last := map[string]memberEvent{}
-			var order []string
-			for _, e := range g.log {
-				if e.seq > t.S {
-					if _, seen := last[e.m.id]; !seen {
-						order = append(order, e.m.id)
-					}
-					last[e.m.id] = e
-				}
-			}
-			if len(order) > 0 {
-				ms := make([]any, 0, len(order))
-				for _, id := range order {
-					e := last[id]
-					ref := memberRef(e.m)
-					if e.removed {
-						ref["@removed"] = map[string]any{"reason": "deleted"}
-					}
-					ms = append(ms, ref)
-				}
-				if out == nil {
-					out = map[string]any{"id": g.id}
-				}
-				out["members@delta"] = ms
-			}
-		}
-		if out != nil {
-			items = append(items, out)
 		}
 	}
 	s.deltaPage(w, r, items, t, p, len(s.groups))
+}
+
+// newGroupItem is a groups/delta item for a group new since the round
+// began: its selected properties and, when asked, all its live members.
+func (s *Server) newGroupItem(g *group, sel []string, withMembers bool) map[string]any {
+	out := renderGroup(g, sel)
+	if withMembers {
+		ms := make([]any, 0, len(g.members))
+		for _, m := range g.members {
+			if s.memberLive(m) {
+				ms = append(ms, memberRef(m))
+			}
+		}
+		out["members@delta"] = ms
+	}
+	return out
+}
+
+// changedGroupItem is a groups/delta item for a group known at sequence
+// since: the selected properties changed after it and, when asked, the
+// members added or removed after it (the last event of each). It is nil
+// when nothing changed.
+func changedGroupItem(g *group, sels []string, since uint64, withMembers bool) map[string]any {
+	var out map[string]any
+	for _, k := range sels {
+		if k != "members" && g.propVer[k] > since {
+			if out == nil {
+				out = map[string]any{"id": g.id}
+			}
+			out[k] = g.props[k]
+		}
+	}
+	if !withMembers {
+		return out
+	}
+	last := map[string]memberEvent{}
+	var order []string
+	for _, e := range g.log {
+		if e.seq > since {
+			if _, seen := last[e.m.id]; !seen {
+				order = append(order, e.m.id)
+			}
+			last[e.m.id] = e
+		}
+	}
+	if len(order) == 0 {
+		return out
+	}
+	ms := make([]any, 0, len(order))
+	for _, id := range order {
+		e := last[id]
+		ref := memberRef(e.m)
+		if e.removed {
+			ref["@removed"] = map[string]any{"reason": "deleted"}
+		}
+		ms = append(ms, ref)
+	}
+	if out == nil {
+		out = map[string]any{"id": g.id}
+	}
+	out["members@delta"] = ms
+	return out
 }
 
 func (s *Server) memberLive(m member) bool {

@@ -3,6 +3,7 @@ package entratest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Defaults of a new [Server].
@@ -35,6 +38,9 @@ type config struct {
 	foreign     string
 	faults      Faults
 	maxPageSize int
+	rate        float64 // throttle: requests per second per app, 0 for none
+	burst       int
+	now         func() time.Time
 }
 
 // Option configures a [Server]. Options validate their arguments.
@@ -115,6 +121,35 @@ func WithForeignHost(baseURL string) Option {
 			return fmt.Errorf("entratest: WithForeignHost(%q): want an absolute http(s) URL", baseURL)
 		}
 		c.foreign = strings.TrimRight(baseURL, "/")
+		return nil
+	}
+}
+
+// WithThrottle limits each app (each bearer token) to requestsPerSecond,
+// with bursts of up to burst requests, as Graph's service limits do: a
+// request beyond the limit is answered 429 TooManyRequests with Retry-After
+// (whole seconds until the next request would be allowed, at least 1).
+// Every request inside a JSON $batch counts and is throttled on its own (a
+// 429 item in a 200 answer), the $batch envelope does not count. Off by
+// default.
+func WithThrottle(requestsPerSecond float64, burst int) Option {
+	return func(c *config) error {
+		if !(requestsPerSecond > 0) || burst < 1 {
+			return fmt.Errorf("entratest: WithThrottle(%v, %d): want a positive rate and a burst of at least 1", requestsPerSecond, burst)
+		}
+		c.rate, c.burst = requestsPerSecond, burst
+		return nil
+	}
+}
+
+// WithClock sets the clock of the throttle (default time.Now), so that a
+// test can move time forward instead of waiting.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("entratest: WithClock: nil function")
+		}
+		c.now = now
 		return nil
 	}
 }
@@ -200,7 +235,7 @@ type Stats struct {
 	Reads        int // GET requests answered 200
 	Writes       int // successful writes
 	Unauthorized int // requests rejected with 401
-	Throttled    int // 429 answers injected
+	Throttled    int // 429 answers: injected, and from the throttle (WithThrottle)
 	Unavailable  int // 503 answers injected
 	ForeignLinks int // nextLinks pointed at the foreign host
 	MissingValue int // pages sent without "value"
@@ -249,6 +284,12 @@ type Server struct {
 	assignByID map[string]*assignment
 	idRand     *rand.Rand
 
+	tmu    sync.Mutex // guards limits
+	limits map[string]*rate.Limiter
+	rate   rate.Limit
+	burst  int
+	now    func() time.Time
+
 	fmu     sync.Mutex
 	faults  Faults
 	frand   *rand.Rand
@@ -262,7 +303,7 @@ type Server struct {
 // NewServer generates a tenant and starts serving it. Call [Server.Close]
 // when done.
 func NewServer(opts ...Option) (*Server, error) {
-	cfg := config{seed: DefaultSeed, users: DefaultUsers, groups: -1, domain: DefaultDomain,
+	cfg := config{seed: DefaultSeed, users: DefaultUsers, groups: -1, domain: DefaultDomain, now: time.Now,
 		foreign: "https://graph.foreign.invalid", maxPageSize: MaxPageSize}
 	for _, o := range opts {
 		if o == nil {
@@ -291,6 +332,10 @@ func NewServer(opts ...Option) (*Server, error) {
 		queued:  map[Fault]int{},
 		idRand:  rand.New(rand.NewPCG(cfg.seed, 0x1d5)),
 		maxLog:  100_000,
+		limits:  map[string]*rate.Limiter{},
+		rate:    rate.Limit(cfg.rate),
+		burst:   cfg.burst,
+		now:     cfg.now,
 	}
 	s.generate(&cfg)
 	s.ServicePrincipalID, s.AppID = s.spID, s.appID
@@ -314,8 +359,8 @@ func NewServer(opts ...Option) (*Server, error) {
 // Close shuts the server down and blocks until all requests have finished.
 func (s *Server) Close() { s.srv.Close() }
 
-// Client returns an *http.Client that talks to the server.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
+// HTTPClient returns an *http.Client that talks to the server.
+func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
 
 // GraphURL returns the versioned base, URL + "/v1.0".
 func (s *Server) GraphURL() string { return s.URL + "/v1.0" }
@@ -359,6 +404,35 @@ func (s *Server) ExpireDeltaLinks() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.epoch++
+}
+
+// throttle applies the per-app limit of [WithThrottle] to r: it reports
+// whether r is over the limit, and then the Retry-After in seconds.
+func (s *Server) throttle(r *http.Request) (retryAfter int, limited bool) {
+	if s.rate == 0 || (r.Method == http.MethodPost && r.URL.Path == "/v1.0/$batch") {
+		return 0, false
+	}
+	app := r.Header.Get("Authorization")
+	now := s.now()
+	s.tmu.Lock()
+	lim := s.limits[app]
+	if lim == nil {
+		lim = rate.NewLimiter(s.rate, s.burst)
+		s.limits[app] = lim
+	}
+	res := lim.ReserveN(now, 1)
+	d := res.DelayFrom(now)
+	if d > 0 {
+		res.CancelAt(now)
+	}
+	s.tmu.Unlock()
+	if d <= 0 {
+		return 0, false
+	}
+	s.fmu.Lock()
+	s.stats.Throttled++
+	s.fmu.Unlock()
+	return max(1, int(math.Ceil(d.Seconds()))), true
 }
 
 // take reports whether fault f fires now: a queued one first, else at random

@@ -39,7 +39,7 @@ func call(t *testing.T, s *entratest.Server, method, url, body string) (int, map
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+s.Token)
-	resp, err := s.Client().Do(req)
+	resp, err := s.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestAuth(t *testing.T) {
 	s := newServer(t, entratest.WithUsers(3))
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.GraphURL()+"/users", nil)
 	req.Header.Set("Authorization", "Bearer wrong")
-	resp, err := s.Client().Do(req)
+	resp, err := s.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

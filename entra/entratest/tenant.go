@@ -163,7 +163,9 @@ func asciiFold(s string) string {
 	return b.String()
 }
 
-// generate fills the tenant deterministically from the seed.
+// generate fills the tenant deterministically from the seed: the service
+// principal and its roles, the users, the groups and the assignments, in
+// that order from one generator.
 func (s *Server) generate(cfg *config) {
 	r := rand.New(rand.NewPCG(cfg.seed, 0x5eed_0f_e47a))
 	base := time.Date(2024, 1, 2, 8, 0, 0, 0, time.UTC)
@@ -174,60 +176,41 @@ func (s *Server) generate(cfg *config) {
 		{ID: uuidFrom(r), Value: "User", DisplayName: "User"},
 		{ID: uuidFrom(r), Value: "Admin", DisplayName: "Administrator"},
 	}
-	userRole, adminRole := s.roles[0].ID, s.roles[1].ID
-
 	v := vocabulary()
-	givenNames, surnames, departments, companies, titles := v.givenNames, v.surnames, v.departments, v.companies, v.titles
-	cities, countries, languages, guestDoms := v.cities, v.countries, v.languages, v.guestDoms
-	foldedGiven := make([]string, len(givenNames))
-	for i, n := range givenNames {
+	s.generateUsers(cfg, r, v, base)
+	s.generateGroups(cfg.groups, r, v)
+	s.generateAssignments(r, base)
+}
+
+// generateUsers makes cfg.users users: most ordinary members, some without
+// mail, disabled, guests, with a long display name or a sparse profile.
+func (s *Server) generateUsers(cfg *config, r *rand.Rand, v vocab, base time.Time) {
+	foldedGiven := make([]string, len(v.givenNames))
+	for i, n := range v.givenNames {
 		foldedGiven[i] = asciiFold(n)
 	}
-	foldedSur := make([]string, len(surnames))
-	for i, n := range surnames {
+	foldedSur := make([]string, len(v.surnames))
+	for i, n := range v.surnames {
 		foldedSur[i] = asciiFold(n)
 	}
 	s.users = make([]*user, 0, cfg.users)
 	s.userByID = make(map[string]*user, cfg.users)
 	s.seq = 1
 	for i := range cfg.users {
-		gi, si := r.IntN(len(givenNames)), r.IntN(len(surnames))
-		given, sur := givenNames[gi], surnames[si]
+		gi, si := r.IntN(len(v.givenNames)), r.IntN(len(v.surnames))
+		given, sur := v.givenNames[gi], v.surnames[si]
 		nick := foldedGiven[gi] + "." + foldedSur[si] + strconv.Itoa(i)
-		dept := departments[r.IntN(len(departments))]
-		p := map[string]any{
-			"givenName":         given,
-			"surname":           sur,
-			"displayName":       given + " " + sur,
-			"mailNickname":      nick,
-			"userPrincipalName": nick + "@" + cfg.domain,
-			"mail":              nick + "@" + cfg.domain,
-			"department":        dept,
-			"companyName":       companies[r.IntN(len(companies))],
-			"jobTitle":          titles[r.IntN(len(titles))],
-			"accountEnabled":    true,
-			"employeeId":        fmt.Sprintf("E%06d", i+1),
-			"userType":          "Member",
-			"city":              cities[r.IntN(len(cities))],
-			"country":           countries[r.IntN(len(countries))],
-			"officeLocation":    fmt.Sprintf("Building %d", 1+r.IntN(40)),
-			"preferredLanguage": languages[r.IntN(len(languages))],
-			"usageLocation":     "US",
-			"mobilePhone":       fmt.Sprintf("+1 206 555 %04d", r.IntN(10000)),
-			"businessPhones":    []any{fmt.Sprintf("+1 425 555 %04d", r.IntN(10000))},
-			"createdDateTime":   base.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
-		}
+		p := userProps(cfg, r, v, i, given, sur, nick, base)
 		switch x := r.IntN(100); {
 		case x < 5: // no mail
 			p["mail"] = nil
 		case x < 10: // disabled
 			p["accountEnabled"] = false
-		case x < 14: // guest
-			dom := guestDoms[r.IntN(len(guestDoms))]
-			ext := foldedGiven[gi] + "." + foldedSur[si] + strconv.Itoa(i)
+		case x < 14: // guest: alias_theirdomain#EXT#@tenant, as Graph holds B2B users
+			dom := v.guestDoms[r.IntN(len(v.guestDoms))]
 			p["userType"] = "Guest"
-			p["userPrincipalName"] = ext + "_" + dom + "#EXT#@" + cfg.domain
-			p["mail"] = ext + "@" + dom
+			p["userPrincipalName"] = nick + "_" + dom + "#EXT#@" + cfg.domain
+			p["mail"] = nick + "@" + dom
 			p["employeeId"] = nil
 			p["companyName"] = nil
 		case x < 15: // long display name
@@ -243,12 +226,43 @@ func (s *Server) generate(cfg *config) {
 		s.users = append(s.users, u)
 		s.userByID[u.id] = u
 	}
+}
 
-	ng := cfg.groups
+// userProps are the properties of the i-th generated user, an ordinary
+// member (the list [Server.Attributes] returns).
+func userProps(cfg *config, r *rand.Rand, v vocab, i int, given, sur, nick string, base time.Time) map[string]any {
+	return map[string]any{
+		"givenName":         given,
+		"surname":           sur,
+		"displayName":       given + " " + sur,
+		"mailNickname":      nick,
+		"userPrincipalName": nick + "@" + cfg.domain,
+		"mail":              nick + "@" + cfg.domain,
+		"department":        v.departments[r.IntN(len(v.departments))],
+		"companyName":       v.companies[r.IntN(len(v.companies))],
+		"jobTitle":          v.titles[r.IntN(len(v.titles))],
+		"accountEnabled":    true,
+		"employeeId":        fmt.Sprintf("E%06d", i+1),
+		"userType":          "Member",
+		"city":              v.cities[r.IntN(len(v.cities))],
+		"country":           v.countries[r.IntN(len(v.countries))],
+		"officeLocation":    fmt.Sprintf("Building %d", 1+r.IntN(40)),
+		"preferredLanguage": v.languages[r.IntN(len(v.languages))],
+		"usageLocation":     "US",
+		"mobilePhone":       fmt.Sprintf("+1 206 555 %04d", r.IntN(10000)),
+		"businessPhones":    []any{fmt.Sprintf("+1 425 555 %04d", r.IntN(10000))},
+		"createdDateTime":   base.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
+	}
+}
+
+// generateGroups makes ng security groups named after departments; every
+// user is a member of one, a fifth of them of a second, and every fourth
+// group contains the group before it.
+func (s *Server) generateGroups(ng int, r *rand.Rand, v vocab) {
 	s.groups = make([]*group, 0, ng)
 	s.groupByID = make(map[string]*group, ng)
 	for i := range ng {
-		name := fmt.Sprintf("%s %d", departments[i%len(departments)], i)
+		name := fmt.Sprintf("%s %d", v.departments[i%len(v.departments)], i)
 		g := &group{
 			id: uuidFrom(r),
 			props: map[string]any{
@@ -264,19 +278,25 @@ func (s *Server) generate(cfg *config) {
 		s.groups = append(s.groups, g)
 		s.groupByID[g.id] = g
 	}
-	if ng > 0 {
-		for i, u := range s.users {
-			s.groups[i%ng].addMember(member{id: u.id}, 1)
-			if r.IntN(5) == 0 {
-				s.groups[r.IntN(ng)].addMember(member{id: u.id}, 1)
-			}
-		}
-		// Nesting: every fourth group contains the group before it.
-		for i := 3; i < ng; i += 4 {
-			s.groups[i].addMember(member{id: s.groups[i-1].id, group: true}, 1)
+	if ng == 0 {
+		return
+	}
+	for i, u := range s.users {
+		s.groups[i%ng].addMember(member{id: u.id}, 1)
+		if r.IntN(5) == 0 {
+			s.groups[r.IntN(ng)].addMember(member{id: u.id}, 1)
 		}
 	}
+	for i := 3; i < ng; i += 4 {
+		s.groups[i].addMember(member{id: s.groups[i-1].id, group: true}, 1)
+	}
+}
 
+// generateAssignments assigns users (40 % User, 5 % Default Access, 2 %
+// Admin and User) and groups (a third User, some Default Access, some
+// Admin) to the app.
+func (s *Server) generateAssignments(r *rand.Rand, base time.Time) {
+	userRole, adminRole := s.roles[0].ID, s.roles[1].ID
 	s.assignByID = map[string]*assignment{}
 	add := func(role, principal, typ string, at time.Time) {
 		a := &assignment{id: assignmentIDFrom(r), appRoleID: role, principalID: principal, principalType: typ, created: at}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/druva/druvatest"
-	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
 	"github.com/druvascim/druvascim/mapping"
 )
@@ -29,8 +28,7 @@ func run(ctx context.Context, w io.Writer) error {
 	dv := druvatest.NewServer()
 	defer dv.Close()
 
-	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
-		entra.WithServicePrincipalID(graph.ServicePrincipalID), entra.WithRateLimit(0, 0))
+	reader, err := graph.Client() // an *entra.Reader wired to the fake Graph
 	if err != nil {
 		return err
 	}

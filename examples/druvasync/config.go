@@ -28,6 +28,7 @@ const maxConfigSize = 4 << 20
 //	druvaURL: https://apis.druva.com/insync/scim
 //	graphURL: https://graph.microsoft.com
 //	servicePrincipalId: 0f1c…   # or appId
+//	scope: assigned             # or all: Entra's "Sync all users and groups"
 //	includeDefaultAccess: false
 //	expandNestedGroups: false
 //	mappings: mappings.yaml     # a mapping file, or the mapping set inline
@@ -43,6 +44,7 @@ type fileConfig struct {
 	GraphURL             string    `yaml:"graphURL"`
 	ServicePrincipalID   string    `yaml:"servicePrincipalId"`
 	AppID                string    `yaml:"appId"`
+	Scope                string    `yaml:"scope"`
 	IncludeDefaultAccess bool      `yaml:"includeDefaultAccess"`
 	ExpandNestedGroups   bool      `yaml:"expandNestedGroups"`
 	Mappings             yaml.Node `yaml:"mappings"`

@@ -128,9 +128,7 @@ func (r *demoRig) wire() error {
 	if err != nil {
 		return err
 	}
-	reader, err := entra.NewReader(entra.StaticToken(r.graph.Token), entra.WithGraphURL(r.graph.URL),
-		entra.WithServicePrincipalID(r.graph.ServicePrincipalID), entra.WithAttributes(readerAttributes(attrs)...),
-		entra.WithRateLimit(0, 0), entraProgress(r.bars.Update))
+	reader, err := r.graph.Client(entra.WithAttributes(readerAttributes(attrs)...), entraProgress(r.bars.Update))
 	if err != nil {
 		return err
 	}

@@ -132,12 +132,15 @@ func readUserAttributes(ctx context.Context, env *environment, f *syncFlags, exp
 	if err != nil {
 		return nil, err
 	}
-	u, err := reader.ReadUser(ctx, user)
+	o, err := reader.FetchObject(ctx, user)
 	if errors.Is(err, entra.ErrNotFound) {
 		return nil, badInput("no Entra user %q: %v", user, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return u.Attributes, nil
+	// What the Syncer's mappings see besides the user's attributes.
+	attrs := mapping.Attributes(o.Attributes)
+	attrs["objectId"], attrs["IsSoftDeleted"], attrs["IsHardDeleted"], attrs["scopeReason"] = o.ID, o.SoftDeleted, o.HardDeleted, string(o.Reason)
+	return attrs, nil
 }

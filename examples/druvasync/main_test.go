@@ -43,7 +43,7 @@ func TestHelpAndBadInput(t *testing.T) {
 		{"missing token", []string{"sync", "--service-principal-id", "x"}, exitBadInput, "DRUVA_TOKEN is not set"},
 		{"bad concurrency", []string{"sync", "--concurrency", "0"}, exitBadInput, "--concurrency must be at least 1"},
 		{"missing config", []string{"plan", "--config", "/nonexistent/druvasync.yaml"}, exitBadInput, "cannot read /nonexistent/druvasync.yaml"},
-		{"provision without user", []string{"provision"}, exitBadInput, "--user is required"},
+		{"provision without user", []string{"provision"}, exitBadInput, "give --user"},
 		{"demo too small", []string{"demo", "--users", "3"}, exitBadInput, "--users must be between"},
 		{"fake on a public address", []string{"fake-druva", "--addr", "0.0.0.0:0"}, exitBadInput, "not a loopback address"},
 	}
@@ -579,5 +579,76 @@ func TestMappingFailureExitsOne(t *testing.T) {
 	}
 	if d.Len() != 0 {
 		t.Fatalf("created %d users with a failing mapping", d.Len())
+	}
+}
+
+// scope: all in the configuration file is Entra's "Sync all users and
+// groups": users that are not assigned are created too.
+func TestConfigScopeAll(t *testing.T) {
+	g, d, vars, _ := fakePair(t)
+	dir := t.TempDir()
+	creates := func(scope string) (int, string) {
+		t.Helper()
+		cfg := filepath.Join(dir, "druvasync-"+scope+".json")
+		c := map[string]any{"druvaURL": d.URL, "graphURL": g.URL, "servicePrincipalId": g.ServicePrincipalID, "rate": 0}
+		if scope != "" {
+			c["scope"] = scope
+		}
+		body, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cfg, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		status, out, errOut := runCLI(t, vars, "plan", "--config", cfg)
+		if status != 0 {
+			return -1, errOut
+		}
+		return strings.Count(out, "+ create"), out
+	}
+	assigned, out := creates("")
+	all, outAll := creates("all")
+	if assigned <= 0 || all <= assigned {
+		t.Fatalf("creates: %d with the default scope, %d with scope all\n%s\n%s", assigned, all, out, outAll)
+	}
+	if n, errOut := creates("everyone"); n != -1 || !strings.Contains(errOut, `scope "everyone"`) {
+		t.Fatalf("a bad scope: %d creates, %s", n, errOut)
+	}
+}
+
+// provision --group is Entra's provision on demand of a group: up to 5 of
+// its user members, each step by step.
+func TestProvisionGroup(t *testing.T) {
+	g, d, vars, flags := fakePair(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	var group string
+	var members []string
+	for _, id := range g.GroupIDs() {
+		users, _, err := g.GroupMembers(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(users) > 5 {
+			group, members = id, users
+			break
+		}
+	}
+	if group == "" {
+		t.Fatal("no group with more than 5 members")
+	}
+	status, out, errOut := runCLI(t, vars, append([]string{"provision", "--group", group, "--state", state}, flags...)...)
+	if status != exitConverged {
+		t.Fatalf("provision --group: status %d\n%s\n%s", status, out, errOut)
+	}
+	if n := strings.Count(out, "Provision on demand:"); n != 5 {
+		t.Fatalf("%d users provisioned, want 5 of %d members:\n%s", n, len(members), out)
+	}
+	if d.Len() == 0 || d.Len() > 5 {
+		t.Fatalf("Druva holds %d users after provisioning 5 members (in scope or not)", d.Len())
+	}
+	status, _, errOut = runCLI(t, vars, append([]string{"provision", "--group", "00000000-0000-4000-8000-000000000404", "--state", state}, flags...)...)
+	if status != exitBadInput || !strings.Contains(errOut, "not found") {
+		t.Fatalf("an unknown group: status %d, %s", status, errOut)
 	}
 }

@@ -8,20 +8,24 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/entra"
 )
 
 func provisionCommand() command {
 	return command{
 		name:    "provision",
-		args:    "--user UPN-or-object-id [--dry-run] [--config FILE] [--state FILE] [--json]",
-		summary: "provision one user on demand, step by step",
+		args:    "--user UPN-or-object-id | --group object-id [--dry-run] [--config FILE] [--state FILE] [--json]",
+		summary: "provision one user (or up to 5 members of a group) on demand, step by step",
 		help: `
 Like Entra's "provision on demand": reads one user from Entra, decides whether
 it is in scope, matches it against Druva, and creates, updates or disables it
-now, printing each step (Import, Scope, Match, Action).
+now, printing each step (Import, Scope, Match, Action). With --group, as
+Entra's provision on demand of a group, it provisions up to 5 of the group's
+user members, one after the other.
 
 Example:
-  druvasync provision --user ada@contoso.com --service-principal-id 0f1c… --state druva-state.json`,
+  druvasync provision --user ada@contoso.com --service-principal-id 0f1c… --state druva-state.json
+  druvasync provision --group 5e2b… --service-principal-id 0f1c… --state druva-state.json`,
 		run: runProvision,
 	}
 }
@@ -32,11 +36,12 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 	var f syncFlags
 	f.register(fs, true)
 	user := fs.String("user", "", "the user's userPrincipalName or object id")
+	group := fs.String("group", "", "a group's object id: provision up to 5 of its user members")
 	if status, ok := parseFlags(env, c, fs, args); !ok {
 		return status
 	}
-	if *user == "" {
-		return fail(env, c.name, exitBadInput, errors.New("--user is required: give the user's userPrincipalName or object id"))
+	if (*user == "") == (*group == "") {
+		return fail(env, c.name, exitBadInput, errors.New("give --user (a userPrincipalName or object id) or --group (a group's object id), one of the two"))
 	}
 	w, err := f.wire(env, fs)
 	if err != nil {
@@ -54,7 +59,31 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	res, err := syncer.ProvisionOnDemand(ctx, *user, f.dryRun)
+	ids := []string{*user}
+	if *group != "" {
+		members, err := w.reader.FetchGroupMembers(ctx, *group, entra.DefaultGroupMembers)
+		switch {
+		case errors.Is(err, druvascim.ErrNotFound):
+			return fail(env, c.name, exitBadInput, err)
+		case err != nil:
+			return fail(env, c.name, exitFailures, err)
+		}
+		ids = ids[:0]
+		for _, m := range members {
+			ids = append(ids, m.ID)
+		}
+	}
+	status := exitConverged
+	for _, id := range ids {
+		status = max(status, provisionOne(ctx, env, c.name, &f, syncer, id))
+	}
+	return status
+}
+
+// provisionOne provisions one user on demand and prints the steps; it
+// returns the exit status.
+func provisionOne(ctx context.Context, env *environment, name string, f *syncFlags, syncer *druvascim.Syncer, id string) int {
+	res, err := syncer.ProvisionOnDemand(ctx, id, f.dryRun)
 	if f.jsonOut && res != nil {
 		out := map[string]any{"result": res}
 		if err != nil {
@@ -66,9 +95,9 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 	}
 	switch {
 	case errors.Is(err, druvascim.ErrNotFound):
-		return fail(env, c.name, exitBadInput, err)
+		return fail(env, name, exitBadInput, err)
 	case err != nil:
-		return fail(env, c.name, exitFailures, err)
+		return fail(env, name, exitFailures, err)
 	case res.Entry != nil && res.Entry.Status == druvascim.StatusFailure:
 		return exitFailures
 	}

@@ -100,6 +100,13 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set, extra ...ent
 		entra.WithDefaultAccess(f.fileCfg.IncludeDefaultAccess),
 		entra.WithNestedGroups(f.fileCfg.ExpandNestedGroups),
 	}
+	switch f.fileCfg.Scope {
+	case "", "assigned":
+	case "all":
+		opts = append(opts, entra.WithSyncAll(true))
+	default:
+		return nil, badInput("config: scope %q: want assigned (Sync only assigned users and groups, the default) or all (Sync all users and groups)", f.fileCfg.Scope)
+	}
 	if f.servicePrincipalID != "" {
 		opts = append(opts, entra.WithServicePrincipalID(f.servicePrincipalID))
 	} else {

@@ -161,9 +161,9 @@ func outOfScopeTwins(t *testing.T, g *entratest.Server, d *druvatest.Server, des
 	t.Helper()
 	snap := must[*entra.Snapshot](t)(graphReader(t, g).Read(t.Context(), ""))
 	var twins []scim.Resource
-	for _, u := range snap.Users {
+	for _, u := range snap.Objects {
 		upn, _ := u.Attributes["userPrincipalName"].(string)
-		if u.InScope || upn == "" || len(twins) == k {
+		if !u.SoftDeleted && !u.HardDeleted || upn == "" || len(twins) == k {
 			continue
 		}
 		if _, ok := desired[strings.ToLower(upn)]; ok {

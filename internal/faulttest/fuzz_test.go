@@ -354,7 +354,7 @@ func FuzzGraphRead(f *testing.F) {
 			}
 			return
 		}
-		for _, u := range snap.Users {
+		for _, u := range snap.Objects {
 			if u.ID == "" {
 				t.Fatalf("a user without id in a complete read: %+v", u)
 			}
@@ -366,7 +366,7 @@ func FuzzGraphRead(f *testing.F) {
 			Value *[]map[string]any `json:"value"`
 		}
 		if json.Unmarshal(body, &page) != nil || page.Value == nil {
-			t.Fatalf("a read succeeded (%d users) although a %s page was %q", len(snap.Users), st.target, body)
+			t.Fatalf("a read succeeded (%d users) although a %s page was %q", len(snap.Objects), st.target, body)
 		}
 	})
 }

@@ -126,15 +126,17 @@ func desiredState(t testing.TB, g *entratest.Server) map[string]want {
 	snap := must[*entra.Snapshot](t)(graphReader(t, g).Read(t.Context(), ""))
 	set := mapping.DruvaDefault()
 	out := map[string]want{}
-	for _, u := range snap.Users {
-		if !u.InScope {
+	for _, u := range snap.Objects {
+		if u.SoftDeleted || u.HardDeleted {
 			continue
 		}
-		in := must[bool](t)(set.InScope(u.Attributes))
+		attrs := mapping.Attributes(u.Attributes)
+		attrs["objectId"], attrs["IsSoftDeleted"] = u.ID, false // what the Syncer adds
+		in := must[bool](t)(set.InScope(attrs))
 		if !in {
 			continue
 		}
-		m, err := set.Map(t.Context(), u.Attributes)
+		m, err := set.Map(t.Context(), attrs)
 		if err != nil || len(m.Missing) > 0 {
 			continue // reported by the planner, never sent
 		}

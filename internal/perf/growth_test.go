@@ -127,9 +127,8 @@ func sourceObjects(n int) []druvascim.Object {
 	roles := []string{"User"}
 	for i := range n {
 		upn := fmt.Sprintf("user%07d@contoso.example", i)
-		id := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
-		out[i] = druvascim.Object{ID: id, Assigned: true, Attributes: map[string]any{
-			"objectId": id, "userPrincipalName": upn, "mail": upn, "displayName": fmt.Sprintf("Zoë O'Brien %07d", i),
+		out[i] = druvascim.Object{ID: fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i), Assigned: true, Attributes: map[string]any{
+			"userPrincipalName": upn, "mail": upn, "displayName": fmt.Sprintf("Zoë O'Brien %07d", i),
 			"givenName": "Zoë", "surname": fmt.Sprintf("O'Brien %d", i), "mailNickname": fmt.Sprintf("user%07d", i),
 			"department": "Engineering", "companyName": "Contoso", "accountEnabled": true, "appRoleAssignments": roles,
 		}}
