@@ -838,6 +838,8 @@ func (r *planRun) applyHook(orig Operation) Operation {
 		if op.TargetID == "" || len(op.Patch) == 0 {
 			invalid = "an update without a target user or without PATCH operations"
 		}
+	case ActionDisable, ActionDelete:
+		// Checked above: the user is linked to this object.
 	case ActionSkip:
 	default:
 		invalid = fmt.Sprintf("the action %q", op.Action)

@@ -181,6 +181,24 @@ func TestPlanActions(t *testing.T) {
 				return op, true
 			})},
 			src: "s-alice", action: ActionSkip, reason: ReasonVetoed},
+		{name: "identity hook keeps a disable", desired: []Desired{softDeleted(alice, "not assigned")},
+			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
+			links:   map[string]string{"s-alice": "d1"},
+			opts:    []PlanOption{WithHook(func(op Operation) (Operation, bool) { return op, true })},
+			src:     "s-alice", action: ActionDisable, reason: ReasonUnassigned, target: "d1"},
+		{name: "identity hook keeps a delete", desired: []Desired{hard},
+			current: []scim.Resource{cur("d1", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
+			links:   map[string]string{"s-hard": "d1"},
+			opts:    []PlanOption{WithDeletes(true), WithHook(func(op Operation) (Operation, bool) { return op, true })},
+			src:     "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d1", dropLink: true},
+		{name: "hook may turn an update into a disable of a linked user", desired: []Desired{alice},
+			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
+			links:   map[string]string{"s-alice": "d1"},
+			opts: []PlanOption{WithHook(func(op Operation) (Operation, bool) {
+				op.Action = ActionDisable
+				return op, true
+			})},
+			src: "s-alice", action: ActionDisable, target: "d1"},
 		{name: "hook rewrites an update", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"},
