@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim/scim"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Operation is one planned change (or a Skip) for one object.
@@ -403,7 +404,13 @@ func (r *planRun) path(p string) (*attrPath, error) {
 	return &ap, nil
 }
 
+// norm returns the form in which matching values are compared: Unicode NFC
+// (a name typed as "é" and one stored as "e" + combining accent are one
+// name), lower-cased unless the attribute is case-exact.
 func (p *attrPath) norm(v string) string {
+	if !norm.NFC.IsNormalString(v) {
+		v = norm.NFC.String(v)
+	}
 	if p.caseExact {
 		return v
 	}

@@ -475,3 +475,33 @@ func TestPlanOwnerPassWays(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanUnicodeNormalisation: matching values that differ only in Unicode
+// normalisation (NFC and NFD of one name) are the same value.
+func TestPlanUnicodeNormalisation(t *testing.T) {
+	const nfc, nfd = "jos\u00e9@contoso.com", "jose\u0301@contoso.com"
+	t.Run("two source objects collide", func(t *testing.T) {
+		a, b := want("s-a", nfc, "José A", nfc), want("s-b", nfd, "José B", nfd)
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{a, b}, State: NewState(), Full: true, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := opFor(t, p, "s-a").Action; got != ActionCreate {
+			t.Errorf("s-a: %s, want Create", got)
+		}
+		if op := opFor(t, p, "s-b"); op.Action != ActionSkip || op.Reason != ReasonDuplicateSourceEntries {
+			t.Errorf("s-b: %s/%s, want Skip/%s:\n%s", op.Action, op.Reason, ReasonDuplicateSourceEntries, p.Format())
+		}
+	})
+	t.Run("matches the target user in the other form", func(t *testing.T) {
+		d := want("s-a", nfd, "José", nfd)
+		current := []scim.Resource{cur("d1", nfc, "José", nfc, true)}
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: current, State: NewState(), Full: true, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op := opFor(t, p, "s-a"); op.TargetID != "d1" || !op.Link {
+			t.Errorf("s-a: %s to %q (link %v), want matched to d1:\n%s", op.Action, op.TargetID, op.Link, p.Format())
+		}
+	})
+}
