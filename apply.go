@@ -236,6 +236,7 @@ func (e *Executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		st.Escrows = map[string]Escrow{}
 	}
 	start := e.cfg.now()
+	noteVetoes(st, p, start)
 	if cycle == "" {
 		cycle = start.UTC().Format("20060102T150405.000Z")
 	}

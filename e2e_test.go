@@ -534,3 +534,42 @@ func TestProvisionOnDemandUsesObjectFetcher(t *testing.T) {
 		t.Fatalf("last step %+v", last)
 	}
 }
+
+// TestVetoedOperationIsPlannedAgain: an operation a hook vetoed is planned
+// again on the next incremental cycle, although the source did not change,
+// so that it runs once the hook lets it through.
+func TestVetoedOperationIsPlannedAgain(t *testing.T) {
+	veto := true
+	hook := func(op druvascim.Operation) (druvascim.Operation, bool) {
+		return op, !(veto && op.Action == druvascim.ActionDisable)
+	}
+	f := newFixture(t, druvascim.WithPlanOptions(druvascim.WithDeletes(true), druvascim.WithHook(hook)))
+	if _, err := f.sync.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	check(t, f.graph.RemoveAssignment(f.asg["bob"]))
+	res, err := f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Summary.Full || res.Plan.Counts.Disable != 0 || !druvaState(t, f.druva)["bob@contoso.example"].Active {
+		t.Fatalf("cycle 2 should be incremental and veto bob's disable:\n%s", res.Plan.Format())
+	}
+
+	veto = false
+	res, err = f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.Counts.Disable != 1 || druvaState(t, f.druva)["bob@contoso.example"].Active {
+		t.Fatalf("cycle 3: the vetoed disable was not planned again:\n%s", res.Plan.Format())
+	}
+	// Done: the next cycle is incremental again.
+	res, err = f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Summary.Full || res.Plan.Writes() != 0 {
+		t.Fatalf("cycle 4 should be an incremental cycle without writes:\n%s", res.Plan.Format())
+	}
+}

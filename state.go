@@ -33,6 +33,10 @@ type State struct {
 	// LastCycle holds the counts of the last completed cycle, nil before the
 	// first one.
 	LastCycle *CycleCounts `json:"lastCycle,omitempty"`
+	// Vetoed holds the source ids whose last planned write a hook or plan
+	// policy vetoed, with the time of the first veto. They are planned
+	// again on later cycles until the write runs or is no longer wanted.
+	Vetoed map[string]time.Time `json:"vetoed,omitempty"`
 }
 
 // Escrow is a failed operation waiting to be retried in a later cycle.
@@ -80,6 +84,7 @@ func (s *State) Clone() *State {
 		Links:     maps.Clone(s.Links),
 		DeltaLink: s.DeltaLink,
 		Escrows:   maps.Clone(s.Escrows),
+		Vetoed:    maps.Clone(s.Vetoed),
 	}
 	if c.Links == nil {
 		c.Links = map[string]string{}
@@ -182,10 +187,11 @@ func (f *FileStore) Path() string { return f.path }
 const stateMagic = "druvascim-state v1"
 
 type stateHeader struct {
-	DeltaLink string            `json:"deltaLink,omitempty"`
-	Escrows   map[string]Escrow `json:"escrows,omitempty"`
-	LastCycle *CycleCounts      `json:"lastCycle,omitempty"`
-	Links     int               `json:"links"`
+	DeltaLink string               `json:"deltaLink,omitempty"`
+	Escrows   map[string]Escrow    `json:"escrows,omitempty"`
+	LastCycle *CycleCounts         `json:"lastCycle,omitempty"`
+	Vetoed    map[string]time.Time `json:"vetoed,omitempty"`
+	Links     int                  `json:"links"`
 }
 
 // Load reads the state file; a missing file is an empty state.
@@ -230,6 +236,7 @@ func decodeState(text string) (*State, error) {
 		DeltaLink: h.DeltaLink,
 		Escrows:   h.Escrows,
 		LastCycle: h.LastCycle,
+		Vetoed:    h.Vetoed,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -324,7 +331,7 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 }
 
 func encodeState(w *bufio.Writer, s *State) error {
-	h := stateHeader{DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Links: len(s.Links)}
+	h := stateHeader{DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Vetoed: s.Vetoed, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

@@ -378,6 +378,9 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 			break
 		}
 	}
+	if len(st.Vetoed) > 0 {
+		delta = "" // vetoed writes are planned again, like due escrows
+	}
 	// On a full read the source and the target are read at the same time;
 	// the source objects are mapped while the target listing goes on. A
 	// failure on either side stops the other. An incremental read comes
