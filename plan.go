@@ -83,7 +83,7 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 	if m.Patch != nil {
 		m.Patch = slices.Clone(m.Patch)
 		for i := range m.Patch {
-			if secret[canonicalPath(m.Patch[i].Path)] {
+			if secret[scim.CanonicalPath(m.Patch[i].Path)] {
 				m.Patch[i].Value = redactedValue
 			}
 		}
@@ -99,7 +99,7 @@ func secretPaths(o *Operation) map[string]bool {
 		if secret == nil {
 			secret = map[string]bool{}
 		}
-		secret[canonicalPath(p)] = true
+		secret[scim.CanonicalPath(p)] = true
 	}
 	for _, p := range o.Redacted {
 		add(p)
