@@ -249,7 +249,7 @@ func (e *Executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		ent := &r.report.Entries[i]
 		*ent = Entry{ChangeID: cycle + "-" + strconv.Itoa(i+1), CycleID: cycle, SourceID: op.SourceID, TargetID: op.TargetID,
 			DisplayName: op.DisplayName, Action: op.Action, Reason: op.Reason}
-		if !op.IsWrite() {
+		if !op.isWrite() {
 			r.skip(op, ent)
 			continue
 		}

@@ -573,3 +573,27 @@ func TestVetoedOperationIsPlannedAgain(t *testing.T) {
 		t.Fatalf("cycle 4 should be an incremental cycle without writes:\n%s", res.Plan.Format())
 	}
 }
+
+// countingPlanner wraps the standard planner and counts its calls.
+type countingPlanner struct {
+	std   druvascim.Planner
+	calls *int
+}
+
+func (c countingPlanner) Plan(in druvascim.PlanInput) (*druvascim.Plan, error) {
+	*c.calls++
+	return c.std.Plan(in)
+}
+
+func TestSyncerUsesTheGivenPlanner(t *testing.T) {
+	calls := 0
+	std := must[druvascim.Planner](t)(druvascim.NewPlanner())
+	f := newFixture(t, druvascim.WithPlanner(countingPlanner{std: std, calls: &calls}))
+	res, err := f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || res.Plan.Counts.Create == 0 {
+		t.Fatalf("the Syncer called the given planner %d times (plan %+v)", calls, res.Plan.Counts)
+	}
+}

@@ -112,8 +112,8 @@ func secretPaths(o *Operation) map[string]bool {
 	return secret
 }
 
-// IsWrite reports whether the operation changes the target.
-func (o *Operation) IsWrite() bool {
+// isWrite reports whether the operation changes the target.
+func (o *Operation) isWrite() bool {
 	switch o.Action {
 	case ActionCreate, ActionUpdate, ActionDisable, ActionDelete:
 		return true
@@ -138,9 +138,9 @@ type Hold struct {
 	InScope  int `json:"inScope,omitempty"`
 }
 
-// Err returns the error the hold stands for, matching [ErrDeletionThreshold]
+// err returns the error the hold stands for, matching [ErrDeletionThreshold]
 // or [ErrSourceShrank] with errors.Is.
-func (h *Hold) Err() error {
+func (h *Hold) err() error {
 	if h == nil {
 		return nil
 	}
@@ -359,14 +359,17 @@ func WithApproval() PlanOption {
 	return func(c *planConfig) error { c.approve = true; return nil }
 }
 
-// DefaultPlanner is the standard [Planner]. Create it with [NewPlanner]; it
-// is immutable and safe for concurrent use.
-type DefaultPlanner struct {
+// defaultPlanner is the standard [Planner].
+type defaultPlanner struct {
 	cfg planConfig
 }
 
-// NewPlanner returns the default planner configured by opts.
-func NewPlanner(opts ...PlanOption) (*DefaultPlanner, error) {
+// NewPlanner returns the standard [Planner] configured by opts. It is
+// immutable and safe for concurrent use. Its Plan returns a plan held by a
+// safety rule together with an error matching [ErrDeletionThreshold] or
+// [ErrSourceShrank] (unless approved in advance with [WithApproval]); any
+// other error means bad input and a nil plan.
+func NewPlanner(opts ...PlanOption) (Planner, error) {
 	c := planConfig{threshold: DefaultDeletionThreshold, maxShrink: DefaultMaxSourceShrink}
 	for _, o := range opts {
 		if o == nil {
@@ -379,17 +382,13 @@ func NewPlanner(opts ...PlanOption) (*DefaultPlanner, error) {
 	if !c.defaultRequiredOK {
 		c.required = DefaultRequiredAttributes()
 	}
-	return &DefaultPlanner{cfg: c}, nil
+	return &defaultPlanner{cfg: c}, nil
 }
 
-// Plan computes the plan. A plan held by a safety rule is returned together
-// with an error matching [ErrDeletionThreshold] or [ErrSourceShrank] (unless
-// approved in advance with [WithApproval]); any other error means bad input
-// and a nil plan.
-//
-// The rules live one per file: plan_match.go, plan_create.go,
-// plan_update.go, plan_deprovision.go, plan_hooks.go and plan_holds.go.
-func (pl *DefaultPlanner) Plan(in PlanInput) (*Plan, error) {
+// Plan computes the plan: it runs the rules, which live one per file
+// (plan_match.go, plan_create.go, plan_update.go, plan_deprovision.go,
+// plan_hooks.go and plan_holds.go), in this order.
+func (pl *defaultPlanner) Plan(in PlanInput) (*Plan, error) {
 	r, err := newRun(&pl.cfg, &in)
 	if err != nil {
 		return nil, err

@@ -38,29 +38,33 @@ func (r *planRun) hold(p *Plan) (*Plan, error) {
 		p.Approved = true
 		return p, nil
 	}
-	return p, p.Hold.Err()
+	return p, p.Hold.err()
 }
 
 // count counts the plan's operations.
 func (p *Plan) count() {
 	p.Counts = PlanCounts{}
 	for i := range p.Operations {
-		op := &p.Operations[i]
-		switch op.Action {
-		case ActionCreate:
-			p.Counts.Create++
-		case ActionUpdate:
-			p.Counts.Update++
-		case ActionDisable:
-			p.Counts.Disable++
-		case ActionDelete:
-			p.Counts.Delete++
-		default:
-			if op.Reason == ReasonUnchanged {
-				p.Counts.Unchanged++
-			} else {
-				p.Counts.Skip++
-			}
+		p.Counts.add(&p.Operations[i], 1)
+	}
+}
+
+// add adds d to the count of op's kind.
+func (c *PlanCounts) add(op *Operation, d int) {
+	switch op.Action {
+	case ActionCreate:
+		c.Create += d
+	case ActionUpdate:
+		c.Update += d
+	case ActionDisable:
+		c.Disable += d
+	case ActionDelete:
+		c.Delete += d
+	default:
+		if op.Reason == ReasonUnchanged {
+			c.Unchanged += d
+		} else {
+			c.Skip += d
 		}
 	}
 }

@@ -18,7 +18,7 @@ func (r *planRun) applyHook(p *Plan) {
 		return
 	}
 	for i := range p.Operations {
-		if op := &p.Operations[i]; op.IsWrite() {
+		if op := &p.Operations[i]; op.isWrite() {
 			*op = r.hookOne(*op)
 		}
 	}
@@ -59,7 +59,7 @@ func (r *planRun) applyPolicy(p *Plan) error {
 	p.Full, p.Time, p.InScope, p.Hold, p.Approved = r.in.Full, r.in.Now, inScope, nil, false
 	for i := range p.Operations {
 		op := &p.Operations[i]
-		if !op.IsWrite() {
+		if !op.isWrite() {
 			continue
 		}
 		if reason, why := r.checkWrite(op); why != "" {
@@ -103,8 +103,12 @@ func vetoed(op Operation, detail string) Operation {
 }
 
 // Veto replaces operation i with a Skip whose reason is [ReasonVetoed] and
-// whose detail is why. A plan policy uses it to hold back operations; the
-// vetoed objects are planned again in later cycles.
+// whose detail is why, and updates the counts. A plan policy or a custom
+// [Planner] uses it to hold back operations; the vetoed objects are planned
+// again in later cycles.
 func (p *Plan) Veto(i int, why string) {
-	p.Operations[i] = vetoed(p.Operations[i], why)
+	op := &p.Operations[i]
+	p.Counts.add(op, -1)
+	*op = vetoed(*op, why)
+	p.Counts.add(op, 1)
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func mustPlanner(t *testing.T, opts ...PlanOption) *DefaultPlanner {
+func mustPlanner(t *testing.T, opts ...PlanOption) *defaultPlanner {
 	t.Helper()
 	p, err := NewPlanner(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p.(*defaultPlanner)
 }
 
 // opFor returns the single operation for a source id.
@@ -502,6 +502,72 @@ func TestPlanUnicodeNormalisation(t *testing.T) {
 		}
 		if op := opFor(t, p, "s-a"); op.TargetID != "d1" || !op.Link {
 			t.Errorf("s-a: %s to %q (link %v), want matched to d1:\n%s", op.Action, op.TargetID, op.Link, p.Format())
+		}
+	})
+}
+
+func TestPlanPolicy(t *testing.T) {
+	alice := want("s-alice", "alice@contoso.com", "Alice", "alice@contoso.com")
+	bob := softDeleted(want("s-bob", "bob@contoso.com", "Bob", "bob@contoso.com"), "not assigned")
+	current := []scim.Resource{cur("d8", "bob@contoso.com", "Bob", "bob@contoso.com", true)}
+	in := func() PlanInput {
+		return PlanInput{Desired: []Desired{alice, bob}, Current: current, State: stateWith(map[string]string{"s-bob": "d8"}), Now: t0}
+	}
+	t.Run("veto", func(t *testing.T) {
+		p, err := mustPlanner(t, WithPlanPolicy(func(p *Plan) error {
+			for i, op := range p.Operations {
+				if op.Action == ActionDisable {
+					p.Veto(i, "not today")
+				}
+			}
+			return nil
+		})).Plan(in())
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := opFor(t, p, "s-bob")
+		if op.Action != ActionSkip || op.Reason != ReasonVetoed || op.Detail != "not today" || p.Counts != (PlanCounts{Create: 1, Skip: 1}) {
+			t.Fatalf("got %s/%s %q, counts %+v", op.Action, op.Reason, op.Detail, p.Counts)
+		}
+	})
+	t.Run("refuses the plan", func(t *testing.T) {
+		boom := errors.New("boom")
+		p, err := mustPlanner(t, WithPlanPolicy(func(*Plan) error { return boom })).Plan(in())
+		if !errors.Is(err, boom) || p != nil {
+			t.Fatalf("got %v, %v", p, err)
+		}
+	})
+	t.Run("may not drop operations", func(t *testing.T) {
+		_, err := mustPlanner(t, WithPlanPolicy(func(p *Plan) error { p.Operations = p.Operations[1:]; return nil })).Plan(in())
+		if err == nil || !strings.Contains(err.Error(), "Plan.Veto") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("may not disable an unlinked user", func(t *testing.T) {
+		p, err := mustPlanner(t, WithPlanPolicy(func(p *Plan) error {
+			p.Operations[0].Action, p.Operations[0].TargetID = ActionDisable, "d8" // alice → bob's user
+			return nil
+		})).Plan(in())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op := opFor(t, p, "s-alice"); op.Action != ActionSkip || op.Reason != ReasonNotManaged || p.Counts.Disable != 1 {
+			t.Fatalf("got %s/%s, counts %+v", op.Action, op.Reason, p.Counts)
+		}
+	})
+	t.Run("runs before the safety rules", func(t *testing.T) {
+		desired, current, st := manyLinked(5, true)
+		for i := range desired {
+			desired[i] = softDeleted(desired[i], "not assigned")
+		}
+		p, err := mustPlanner(t, WithDeletionThreshold(2), WithPlanPolicy(func(p *Plan) error {
+			for i := 2; i < len(p.Operations); i++ {
+				p.Veto(i, "two per cycle")
+			}
+			return nil
+		})).Plan(PlanInput{Desired: desired, Current: current, State: st, Now: t0})
+		if err != nil || p.Hold != nil || p.Counts.Disable != 2 || p.Counts.Skip != 3 {
+			t.Fatalf("err %v, counts %+v", err, p.Counts)
 		}
 	})
 }

@@ -471,7 +471,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		rep := planReport(plan, sum, s.cfg.now())
 		if plan.Held() {
 			if perr == nil {
-				perr = plan.Hold.Err()
+				perr = plan.Hold.err()
 			}
 			return &Result{Plan: plan, Report: rep}, perr
 		}
@@ -538,7 +538,7 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 		detail := "dry run: not applied"
 		if p.Held() {
 			detail = "held: " + p.Hold.Message
-			if op.IsWrite() {
+			if op.isWrite() {
 				e.ErrorCode, e.Message = ReasonHeld, advice(ReasonHeld)
 			}
 			if op.Action == ActionDisable || op.Action == ActionDelete {
