@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"strings"
+	"unicode/utf8"
 
 	"github.com/druvascim/druvascim/internal/join"
 	"golang.org/x/text/unicode/norm"
@@ -91,13 +92,22 @@ func (r *planRun) lookup(d *Desired, k MatchKey) (i, hits int, err error) {
 // (a name typed as "é" and one stored as "e" + combining accent are one
 // name), lower-cased unless the attribute is case-exact.
 func (p *attrPath) norm(v string) string {
-	if !norm.NFC.IsNormalString(v) {
+	if !isASCII(v) { // ASCII text is in NFC already
 		v = norm.NFC.String(v)
 	}
 	if p.caseExact {
 		return v
 	}
 	return strings.ToLower(v)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // collectWanted gathers the matching values of the objects without a live
