@@ -220,15 +220,18 @@ type PlanInput struct {
 
 // Planner turns desired objects, current target users and state into a
 // [Plan]. Implementations must be pure: no I/O, the same plan for the same
-// input.
+// input. [NewPlanner] returns the standard one; a planner of your own can
+// wrap it (see the example) and is given to a [Syncer] with [WithPlanner].
 type Planner interface {
 	Plan(in PlanInput) (*Plan, error)
 }
 
 // Hook inspects each write operation of a plan. It returns the operation,
 // possibly rewritten, and false to veto it (it becomes a Skip with
-// [ReasonVetoed]). A hook can never turn an operation into a Disable or
-// Delete of a user that is not linked.
+// [ReasonVetoed]) and true to keep it. A hook can never turn an operation
+// into a Disable or Delete of a user that is not linked. A vetoed object is
+// planned again in later cycles, each of which then reads the whole source:
+// a hook that vetoes an object for good makes every cycle a full read.
 type Hook func(op Operation) (Operation, bool)
 
 // PlanOption configures [NewPlanner].
