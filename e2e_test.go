@@ -597,3 +597,47 @@ func TestSyncerUsesTheGivenPlanner(t *testing.T) {
 		t.Fatalf("the Syncer called the given planner %d times (plan %+v)", calls, res.Plan.Counts)
 	}
 }
+
+// TestPlanPolicyPacesDisables: a policy that lets one disable through per
+// cycle disables three unassigned users over three cycles, without a
+// counter of its own, and the sync then returns to incremental reads.
+func TestPlanPolicyPacesDisables(t *testing.T) {
+	onePerCycle := func(p *druvascim.Plan) error {
+		n := 0
+		for i, op := range p.Operations {
+			if op.Action == druvascim.ActionDisable {
+				if n++; n > 1 {
+					p.Veto(i, "one disable per cycle")
+				}
+			}
+		}
+		return nil
+	}
+	f := newFixture(t, druvascim.WithPlanOptions(druvascim.WithDeletes(true), druvascim.WithPlanPolicy(onePerCycle)))
+	if _, err := f.sync.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"alice", "bob", "dave"} {
+		check(t, f.graph.RemoveAssignment(f.asg[n]))
+	}
+	var disabled []int
+	for range 4 {
+		res, err := f.sync.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		disabled = append(disabled, res.Report.Summary.Actions[druvascim.ActionDisable])
+	}
+	if d := cmp.Diff([]int{1, 1, 1, 0}, disabled); d != "" {
+		t.Fatalf("disables per cycle (-want +got):\n%s", d)
+	}
+	res, err := f.sync.Run(t.Context())
+	if err != nil || res.Report.Summary.Full {
+		t.Fatalf("after the last veto the sync should read incrementally again (err %v, full %v)", err, res.Report.Summary.Full)
+	}
+	for _, n := range []string{"alice", "bob", "dave"} {
+		if druvaState(t, f.druva)[n+"@contoso.example"].Active {
+			t.Errorf("%s is still active", n)
+		}
+	}
+}
