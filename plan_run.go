@@ -1,6 +1,7 @@
 package druvascim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,16 +73,8 @@ func newRun(cfg *planConfig, in *PlanInput) (*planRun, error) {
 		slices.SortFunc(r.order, less)
 	}
 	n := max(len(in.Desired), len(in.Current), len(st.Links))
-	r.workers = cmp0(cfg.workers, parallel.Workers(n, parallelFrom, min(runtime.GOMAXPROCS(0), 8)))
+	r.workers = cmp.Or(cfg.workers, parallel.Workers(n, parallelFrom, min(runtime.GOMAXPROCS(0), 8)))
 	return r, r.readIDs()
-}
-
-// cmp0 returns a unless it is zero, else b.
-func cmp0(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 // readIDs reads every target user's id; a user without one is bad input.
