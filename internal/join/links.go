@@ -28,6 +28,10 @@ type Links struct {
 	probed   []bool   // per link: a source object of this read has it
 	linkOf   []int32  // per source object: the link's index, or -1
 	owner    []string // per target user: the smallest source id linked to it
+	// per source object, what became of its link: read in order by Of, so
+	// that the planner's passes do not reach into the links at random.
+	target []int32
+	status []Status
 }
 
 // DuplicateTargetError says that two target users have the same id: the
@@ -60,7 +64,27 @@ func ResolveLinks(ctx context.Context, links map[string]string, sourceIDs, targe
 	if err := l.joinTargets(ctx, targetIDs, ht, hc, workers); err != nil {
 		return nil, err
 	}
+	l.settle(ctx, workers)
 	return l, nil
+}
+
+// settle records, per source object, what became of its link.
+func (l *Links) settle(ctx context.Context, workers int) {
+	l.target = make([]int32, len(l.linkOf))
+	l.status = make([]Status, len(l.linkOf))
+	_ = parallel.Chunks(ctx, len(l.linkOf), workers, func(_ context.Context, _, lo, hi int) error {
+		for n := lo; n < hi; n++ {
+			switch k := l.linkOf[n]; {
+			case k < 0:
+				l.status[n] = Unlinked
+			case l.gone[k]:
+				l.status[n] = Stale
+			default:
+				l.target[n], l.status[n] = l.at[k], Linked
+			}
+		}
+		return nil
+	})
 }
 
 func hashAll(ctx context.Context, seed maphash.Seed, keys []string, workers int) []uint64 {
@@ -142,14 +166,7 @@ func (l *Links) joinTargets(ctx context.Context, ids []string, ht, hc []uint64, 
 // Of returns what became of source object n's link: its target user's index
 // when Linked.
 func (l *Links) Of(n int) (target int, s Status) {
-	k := l.linkOf[n]
-	switch {
-	case k < 0:
-		return 0, Unlinked
-	case l.gone[k]:
-		return 0, Stale
-	}
-	return int(l.at[k]), Linked
+	return int(l.target[n]), l.status[n]
 }
 
 // Owner returns the smallest source id linked to target user i, "" when no
