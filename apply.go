@@ -150,6 +150,7 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		st.Escrows = map[string]Escrow{}
 	}
 	start := e.cfg.now()
+	noteVetoes(st, p, start)
 	cycle = cmp.Or(cycle, cycleIDAt(start))
 	r := &applyRun{e: e, t: t, p: p, st: st, paths: map[string]*attrPath{},
 		report: &Report{Summary: Summary{CycleID: cycle, Started: start, Full: p.Full}, Entries: make([]Entry, len(p.Operations))}}
@@ -164,7 +165,7 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	for i := range p.Operations {
 		op := &p.Operations[i]
 		r.report.Entries[i] = newEntry(cycle, i, op)
-		if !op.IsWrite() {
+		if !op.isWrite() {
 			r.skip(op, &r.report.Entries[i])
 			continue
 		}
@@ -497,71 +498,6 @@ func (r *applyRun) create(ctx context.Context, op *Operation, ent *Entry) ([]Pro
 		return upd, detail + ", then updated", nil
 	}
 	return changes, "", err
-}
-
-// diffUpdate is the update rule shared by the planner's adoption path: the
-// assignments whose current value differs, plus re-enabling.
-func diffUpdate(paths map[string]*attrPath, update []assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
-	return diffUpdateCached(paths, nil, update, cur)
-}
-
-// pathCache remembers the compiled paths of the last update list seen by
-// one goroutine: mapping sets give every object the same path strings, so
-// a pointer-equal string comparison replaces a map lookup.
-type pathCache struct {
-	paths []string
-	aps   []*attrPath
-}
-
-func (c *pathCache) get(paths map[string]*attrPath, j int, path string) *attrPath {
-	if c == nil {
-		return paths[path]
-	}
-	if j < len(c.paths) && c.paths[j] == path {
-		return c.aps[j]
-	}
-	ap := paths[path]
-	for len(c.paths) <= j {
-		c.paths, c.aps = append(c.paths, ""), append(c.aps, nil)
-	}
-	c.paths[j], c.aps[j] = path, ap
-	return ap
-}
-
-func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []assignment, cur scim.Resource) ([]scim.PatchOperation, []PropertyChange) {
-	var patch []scim.PatchOperation
-	var changes []PropertyChange
-	activeMapped := false
-	for j, a := range update {
-		ap := cache.get(paths, j, a.Path)
-		if ap == nil {
-			continue
-		}
-		if ap.active {
-			activeMapped = true
-		}
-		cv, ok := ap.get(cur)
-		if ok && equalValue(cv, a.Value) {
-			continue
-		}
-		verb := "replace"
-		if !ok {
-			verb = "add"
-		}
-		patch = append(patch, scim.PatchOperation{Op: verb, Path: a.Path, Value: a.Value})
-		pc := PropertyChange{Path: a.Path, Old: render(cv, ok), New: render(a.Value, true), Redacted: a.Redacted}
-		if a.Redacted {
-			pc.Old, pc.New = redactedValue, redactedValue
-		}
-		changes = append(changes, pc)
-	}
-	if !activeMapped {
-		if active, present := cur.Active(); present && !active {
-			patch = append(patch, scim.PatchOperation{Op: "replace", Path: "active", Value: true})
-			changes = append(changes, PropertyChange{Path: "active", Old: "false", New: "true"})
-		}
-	}
-	return patch, changes
 }
 
 // statusOf returns the HTTP status of a Target error, 0 when none.

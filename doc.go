@@ -59,9 +59,9 @@
 //
 // # Planning
 //
-// [DefaultPlanner.Plan] is a pure function of [PlanInput]: the [Desired]
-// objects (source objects scoped and mapped), the target's current users and
-// the state. It matches each object by its stored link first, then by its
+// The standard [Planner] ([NewPlanner]) is a pure function of [PlanInput]:
+// the [Desired] objects (source objects scoped and mapped), the target's
+// current users and the state. It matches each object by its stored link first, then by its
 // matching attributes in precedence order (userName and emails compare
 // without case; externalId and id with case; more than one hit is
 // [ReasonDuplicateTargetEntries]). Each object gets one [Operation]:
@@ -73,8 +73,10 @@
 // linked objects the source no longer returns are disabled; on an
 // incremental read only the objects read are planned. A [Plan] is plain
 // data: JSON-serialisable, printable with [Plan.Format] like `terraform
-// plan`. Policies are options such as [WithDeletes]; a [Hook] may veto or
-// rewrite single operations.
+// plan`. Policies are options such as [WithDeletes]; a [Hook] may veto or rewrite
+// single operations, and a plan policy ([WithPlanPolicy]) sees the whole
+// plan and may veto operations with [Plan.Veto]. Vetoed objects are planned
+// again in later cycles. A [Planner] of your own can wrap the standard one.
 //
 // # Safety
 //

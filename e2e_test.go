@@ -551,3 +551,110 @@ func TestProvisionOnDemandReadsOneUser(t *testing.T) {
 		}
 	}
 }
+
+// TestVetoedOperationIsPlannedAgain: an operation a hook vetoed is planned
+// again on the next incremental cycle, although the source did not change,
+// so that it runs once the hook lets it through.
+func TestVetoedOperationIsPlannedAgain(t *testing.T) {
+	veto := true
+	hook := func(op druvascim.Operation) (druvascim.Operation, bool) {
+		return op, !(veto && op.Action == druvascim.ActionDisable)
+	}
+	f := newFixture(t, druvascim.WithDeletes(true), druvascim.WithHook(hook))
+	if _, err := f.sync.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	check(t, f.graph.RemoveAssignment(f.asg["bob"]))
+	res, err := f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Summary.Full || res.Plan.Counts.Disable != 0 || !druvaState(t, f.druva)["bob@contoso.example"].Active {
+		t.Fatalf("cycle 2 should be incremental and veto bob's disable:\n%s", res.Plan.Format())
+	}
+
+	veto = false
+	res, err = f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.Counts.Disable != 1 || druvaState(t, f.druva)["bob@contoso.example"].Active {
+		t.Fatalf("cycle 3: the vetoed disable was not planned again:\n%s", res.Plan.Format())
+	}
+	// Done: the next cycle is incremental again.
+	res, err = f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Summary.Full || res.Plan.Writes() != 0 {
+		t.Fatalf("cycle 4 should be an incremental cycle without writes:\n%s", res.Plan.Format())
+	}
+}
+
+// countingPlanner wraps the standard planner and counts its calls.
+type countingPlanner struct {
+	std   druvascim.Planner
+	calls *int
+}
+
+func (c countingPlanner) Plan(in druvascim.PlanInput) (*druvascim.Plan, error) {
+	*c.calls++
+	return c.std.Plan(in)
+}
+
+func TestSyncerUsesTheGivenPlanner(t *testing.T) {
+	calls := 0
+	std := must[druvascim.Planner](t)(druvascim.NewPlanner())
+	f := newFixture(t, druvascim.WithPlanner(countingPlanner{std: std, calls: &calls}))
+	res, err := f.sync.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || res.Plan.Counts.Create == 0 {
+		t.Fatalf("the Syncer called the given planner %d times (plan %+v)", calls, res.Plan.Counts)
+	}
+}
+
+// TestPlanPolicyPacesDisables: a policy that lets one disable through per
+// cycle disables three unassigned users over three cycles, without a
+// counter of its own, and the sync then returns to incremental reads.
+func TestPlanPolicyPacesDisables(t *testing.T) {
+	onePerCycle := func(p *druvascim.Plan) error {
+		n := 0
+		for i, op := range p.Operations {
+			if op.Action == druvascim.ActionDisable {
+				if n++; n > 1 {
+					p.Veto(i, "one disable per cycle")
+				}
+			}
+		}
+		return nil
+	}
+	f := newFixture(t, druvascim.WithDeletes(true), druvascim.WithPlanPolicy(onePerCycle))
+	if _, err := f.sync.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"alice", "bob", "dave"} {
+		check(t, f.graph.RemoveAssignment(f.asg[n]))
+	}
+	var disabled []int
+	for range 4 {
+		res, err := f.sync.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		disabled = append(disabled, res.Report.Summary.Actions[druvascim.ActionDisable])
+	}
+	if d := cmp.Diff([]int{1, 1, 1, 0}, disabled); d != "" {
+		t.Fatalf("disables per cycle (-want +got):\n%s", d)
+	}
+	res, err := f.sync.Run(t.Context())
+	if err != nil || res.Report.Summary.Full {
+		t.Fatalf("after the last veto the sync should read incrementally again (err %v, full %v)", err, res.Report.Summary.Full)
+	}
+	for _, n := range []string{"alice", "bob", "dave"} {
+		if druvaState(t, f.druva)[n+"@contoso.example"].Active {
+			t.Errorf("%s is still active", n)
+		}
+	}
+}

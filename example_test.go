@@ -22,7 +22,7 @@ import (
 // A plan is a pure function of the desired objects, the target's users and
 // the state. Here one user is new, one was renamed, one was unassigned, and
 // a Druva user the sync never managed is left alone.
-func ExampleDefaultPlanner_Plan() {
+func ExampleNewPlanner() {
 	email := func(v string) []any { return []any{map[string]any{"type": "work", "value": v}} }
 	desired := func(id, upn, name string, assigned bool) druvascim.Desired {
 		return druvascim.Desired{

@@ -149,6 +149,23 @@ func WithHook(h Hook) Option {
 	})
 }
 
+// WithPlanPolicy installs a policy that sees each whole plan after the
+// hook, before the safety rules: it may veto operations with [Plan.Veto]
+// (for example all disables beyond the first N of a cycle), or return an
+// error to refuse the plan. Vetoed objects are planned again in later
+// cycles. The policy may not add, remove or reorder operations, and a write
+// it leaves that cannot run (such as a disable of a user that is not
+// linked) becomes a Skip.
+func WithPlanPolicy(policy func(*Plan) error) Option {
+	return planOpt("WithPlanPolicy", func(c *planConfig) error {
+		if policy == nil {
+			return errors.New("nil plan policy")
+		}
+		c.policy = policy
+		return nil
+	})
+}
+
 // WithApproval approves in advance any hold of the plans made (the
 // equivalent of [Plan.Approve]); the hold is still recorded in the plan.
 func WithApproval() Option {

@@ -201,16 +201,6 @@ func appendJSONText(b []byte, v any, depth int) ([]byte, bool) {
 // redactedValue replaces secret values in plans and reports.
 const redactedValue = "[REDACTED]"
 
-// canonicalPath returns the canonical spelling of a SCIM path (as
-// scim.Path.String gives it), lower-cased, for comparing paths; a path that
-// does not parse is only lower-cased.
-func canonicalPath(p string) string {
-	if sp, err := scim.ParsePath(p); err == nil {
-		p = sp.String()
-	}
-	return strings.ToLower(p)
-}
-
 // createChanges lists a create's properties for the provisioning log, each
 // "(none)" → its value, secrets masked. The properties are the resource's
 // values by SCIM path, sorted: sub-attributes as "name.givenName",
@@ -286,7 +276,7 @@ func (t *changeText) add(v any, parts ...string) {
 		t.buf = append(t.buf, s...)
 	}
 	p1 := len(t.buf)
-	if t.secret != nil && t.secret[canonicalPath(string(t.buf[p0:p1]))] {
+	if t.secret != nil && t.secret[scim.CanonicalPath(string(t.buf[p0:p1]))] {
 		t.spans = append(t.spans, changeSpan{p0, p1, p1, true})
 		return
 	}

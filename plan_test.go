@@ -13,13 +13,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func mustPlanner(t *testing.T, opts ...Option) *DefaultPlanner {
+func mustPlanner(t *testing.T, opts ...Option) *defaultPlanner {
 	t.Helper()
 	p, err := NewPlanner(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p.(*defaultPlanner)
 }
 
 // opFor returns the single operation for a source id.
@@ -182,6 +182,24 @@ func TestPlanActions(t *testing.T) {
 				return op, true
 			})},
 			src: "s-alice", action: ActionSkip, reason: ReasonVetoed},
+		{name: "identity hook keeps a disable", desired: []Desired{softDeleted(alice, "not assigned")},
+			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
+			links:   map[string]string{"s-alice": "d1"},
+			opts:    []Option{WithHook(func(op Operation) (Operation, bool) { return op, true })},
+			src:     "s-alice", action: ActionDisable, reason: ReasonUnassigned, target: "d1"},
+		{name: "identity hook keeps a delete", desired: []Desired{hard},
+			current: []scim.Resource{cur("d1", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
+			links:   map[string]string{"s-hard": "d1"},
+			opts:    []Option{WithDeletes(true), WithHook(func(op Operation) (Operation, bool) { return op, true })},
+			src:     "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d1", dropLink: true},
+		{name: "hook may turn an update into a disable of a linked user", desired: []Desired{alice},
+			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
+			links:   map[string]string{"s-alice": "d1"},
+			opts: []Option{WithHook(func(op Operation) (Operation, bool) {
+				op.Action = ActionDisable
+				return op, true
+			})},
+			src: "s-alice", action: ActionDisable, target: "d1"},
 		{name: "hook rewrites an update", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"},
@@ -457,4 +475,100 @@ func TestPlanOwnerPassWays(t *testing.T) {
 			t.Fatalf("op %d differs: %+v vs %+v", i, a.Operations[i], b.Operations[i])
 		}
 	}
+}
+
+// TestPlanUnicodeNormalisation: matching values that differ only in Unicode
+// normalisation (NFC and NFD of one name) are the same value.
+func TestPlanUnicodeNormalisation(t *testing.T) {
+	const nfc, nfd = "jos\u00e9@contoso.com", "jose\u0301@contoso.com"
+	t.Run("two source objects collide", func(t *testing.T) {
+		a, b := want("s-a", nfc, "José A", nfc), want("s-b", nfd, "José B", nfd)
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{a, b}, State: NewState(), Full: true, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := opFor(t, p, "s-a").Action; got != ActionCreate {
+			t.Errorf("s-a: %s, want Create", got)
+		}
+		if op := opFor(t, p, "s-b"); op.Action != ActionSkip || op.Reason != ReasonDuplicateSourceEntries {
+			t.Errorf("s-b: %s/%s, want Skip/%s:\n%s", op.Action, op.Reason, ReasonDuplicateSourceEntries, p.Format())
+		}
+	})
+	t.Run("matches the target user in the other form", func(t *testing.T) {
+		d := want("s-a", nfd, "José", nfd)
+		current := []scim.Resource{cur("d1", nfc, "José", nfc, true)}
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: current, State: NewState(), Full: true, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op := opFor(t, p, "s-a"); op.TargetID != "d1" || !op.Link {
+			t.Errorf("s-a: %s to %q (link %v), want matched to d1:\n%s", op.Action, op.TargetID, op.Link, p.Format())
+		}
+	})
+}
+
+func TestPlanPolicy(t *testing.T) {
+	alice := want("s-alice", "alice@contoso.com", "Alice", "alice@contoso.com")
+	bob := softDeleted(want("s-bob", "bob@contoso.com", "Bob", "bob@contoso.com"), "not assigned")
+	current := []scim.Resource{cur("d8", "bob@contoso.com", "Bob", "bob@contoso.com", true)}
+	in := func() PlanInput {
+		return PlanInput{Desired: []Desired{alice, bob}, Current: current, State: stateWith(map[string]string{"s-bob": "d8"}), Now: t0}
+	}
+	t.Run("veto", func(t *testing.T) {
+		p, err := mustPlanner(t, WithPlanPolicy(func(p *Plan) error {
+			for i, op := range p.Operations {
+				if op.Action == ActionDisable {
+					p.Veto(i, "not today")
+				}
+			}
+			return nil
+		})).Plan(in())
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := opFor(t, p, "s-bob")
+		if op.Action != ActionSkip || op.Reason != ReasonVetoed || op.Detail != "not today" || p.Counts != (PlanCounts{Create: 1, Skip: 1}) {
+			t.Fatalf("got %s/%s %q, counts %+v", op.Action, op.Reason, op.Detail, p.Counts)
+		}
+	})
+	t.Run("refuses the plan", func(t *testing.T) {
+		boom := errors.New("boom")
+		p, err := mustPlanner(t, WithPlanPolicy(func(*Plan) error { return boom })).Plan(in())
+		if !errors.Is(err, boom) || p != nil {
+			t.Fatalf("got %v, %v", p, err)
+		}
+	})
+	t.Run("may not drop operations", func(t *testing.T) {
+		_, err := mustPlanner(t, WithPlanPolicy(func(p *Plan) error { p.Operations = p.Operations[1:]; return nil })).Plan(in())
+		if err == nil || !strings.Contains(err.Error(), "Plan.Veto") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("may not disable an unlinked user", func(t *testing.T) {
+		p, err := mustPlanner(t, WithPlanPolicy(func(p *Plan) error {
+			p.Operations[0].Action, p.Operations[0].TargetID = ActionDisable, "d8" // alice → bob's user
+			return nil
+		})).Plan(in())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op := opFor(t, p, "s-alice"); op.Action != ActionSkip || op.Reason != ReasonNotManaged || p.Counts.Disable != 1 {
+			t.Fatalf("got %s/%s, counts %+v", op.Action, op.Reason, p.Counts)
+		}
+	})
+	t.Run("runs before the safety rules", func(t *testing.T) {
+		desired, current, st := manyLinked(5, true)
+		for i := range desired {
+			desired[i] = softDeleted(desired[i], "not assigned")
+		}
+		p, err := mustPlanner(t, WithDeletionThreshold(2), WithPlanPolicy(func(p *Plan) error {
+			for i := 2; i < len(p.Operations); i++ {
+				p.Veto(i, "two per cycle")
+			}
+			return nil
+		})).Plan(PlanInput{Desired: desired, Current: current, State: st, Now: t0})
+		if err != nil || p.Hold != nil || p.Counts.Disable != 2 || p.Counts.Skip != 3 {
+			t.Fatalf("err %v, counts %+v", err, p.Counts)
+		}
+	})
 }

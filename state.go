@@ -39,6 +39,10 @@ type State struct {
 	// [StaleStateError]): someone saved since this state was loaded. Zero
 	// for a state never saved.
 	Generation uint64 `json:"generation,omitempty"`
+	// Vetoed holds the source ids whose last planned write a hook or plan
+	// policy vetoed, with the time of the first veto. They are planned
+	// again on later cycles until the write runs or is no longer wanted.
+	Vetoed map[string]time.Time `json:"vetoed,omitempty"`
 }
 
 // Escrow is a failed operation waiting to be retried in a later cycle.
@@ -88,6 +92,7 @@ func (s *State) Clone() *State {
 		Escrows:   maps.Clone(s.Escrows),
 
 		Generation: s.Generation,
+		Vetoed:     maps.Clone(s.Vetoed),
 	}
 	if c.Links == nil {
 		c.Links = map[string]string{}
@@ -265,11 +270,12 @@ const (
 )
 
 type stateHeader struct {
-	Generation uint64            `json:"generation,omitempty"`
-	DeltaLink  string            `json:"deltaLink,omitempty"`
-	Escrows    map[string]Escrow `json:"escrows,omitempty"`
-	LastCycle  *CycleCounts      `json:"lastCycle,omitempty"`
-	Links      int               `json:"links"`
+	Generation uint64               `json:"generation,omitempty"`
+	DeltaLink  string               `json:"deltaLink,omitempty"`
+	Escrows    map[string]Escrow    `json:"escrows,omitempty"`
+	LastCycle  *CycleCounts         `json:"lastCycle,omitempty"`
+	Vetoed     map[string]time.Time `json:"vetoed,omitempty"`
+	Links      int                  `json:"links"`
 }
 
 // Load reads the state file; a missing file is an empty state.
@@ -315,6 +321,7 @@ func decodeState(text string) (*State, error) {
 		DeltaLink:  h.DeltaLink,
 		Escrows:    h.Escrows,
 		LastCycle:  h.LastCycle,
+		Vetoed:     h.Vetoed,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -565,7 +572,7 @@ func resolveLinks(path string) (string, error) {
 }
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
-	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Links: len(s.Links)}
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Vetoed: s.Vetoed, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

@@ -248,7 +248,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	if plan.Held() || dry {
 		rep := planReport(plan, c.sum, s.cfg.now())
 		if plan.Held() {
-			return &Result{Plan: plan, Report: rep}, cmp.Or(perr, plan.Hold.Err())
+			return &Result{Plan: plan, Report: rep}, cmp.Or(perr, plan.Hold.err())
 		}
 		return &Result{Plan: plan, Report: rep}, nil
 	}
@@ -256,8 +256,8 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 }
 
 // startDelta is the delta link a cycle reads from: the stored one, unless
-// every cycle reads fully or an escrowed failure is due (an incremental read
-// would not return its unchanged object).
+// every cycle reads fully, or an escrowed failure is due or a vetoed write
+// waits (an incremental read would not return its unchanged object).
 func (s *Syncer) startDelta(st *State, now time.Time) string {
 	if s.cfg.fullRead {
 		return ""
@@ -266,6 +266,9 @@ func (s *Syncer) startDelta(st *State, now time.Time) string {
 		if !e.NextTry.After(now) {
 			return ""
 		}
+	}
+	if len(st.Vetoed) > 0 {
+		return "" // vetoed writes are planned again, like due escrows
 	}
 	return st.DeltaLink
 }
@@ -327,7 +330,7 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 			detail = "held: " + p.Hold.Message
 		}
 		notRun(&e, op, detail)
-		if p.Held() && op.IsWrite() {
+		if p.Held() && op.isWrite() {
 			e.ErrorCode, e.Message = ReasonHeld, advice(ReasonHeld)
 			if op.Action == ActionDisable || op.Action == ActionDelete {
 				e.Action = ActionStagedDelete

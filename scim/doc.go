@@ -50,9 +50,10 @@
 // value object has dotted keys ("name.givenName") and extension URNs,
 // members[value eq "…"] removal and removal by path "members" with a value
 // list. [ParsePatchRequest] decodes and validates a [PatchRequest] body;
-// [NewPatchRequest] builds one. [Diff] computes the minimal operations that
-// bring one resource's values at a list of paths to another's, and [Equal]
-// compares values the way Diff does.
+// [NewPatchRequest] builds one. [Equal] compares two attribute values as
+// SCIM does (booleans against "True"/"False", numbers numerically,
+// multi-valued attributes as sets); [CanonicalPath] gives the one spelling
+// of an attribute path for comparing paths.
 //
 // # Errors
 //

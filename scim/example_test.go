@@ -85,19 +85,6 @@ func ExampleApplyPatch() {
 	// true 400 noTarget
 }
 
-func ExampleDiff() {
-	current := scim.Resource{"userName": "a@example.com", "displayName": "Ann", "active": "True"}
-	desired := scim.Resource{"userName": "a@example.com", "displayName": "Ann Lee", "active": true,
-		"name": map[string]any{"familyName": "Lee"}}
-	ops, _ := scim.Diff(current, desired, []string{"userName", "displayName", "active", "name.familyName", "title"})
-	for _, op := range ops {
-		fmt.Println(op.Op, op.Path, op.Value)
-	}
-	// Output:
-	// replace displayName Ann Lee
-	// add name.familyName Lee
-}
-
 func ExampleEqualityFilter() {
 	f, _ := scim.EqualityFilter("userName", `x" or userName pr or "`)
 	fmt.Println(f)

@@ -383,37 +383,6 @@ func Equal(a, b any) bool {
 	return false
 }
 
-// Diff returns the minimal PATCH operations that make current hold
-// desired's values at the given attribute paths: for each path where
-// desired has a value that current lacks or holds differently (see
-// [Equal]), one "replace" (or "add" when current has no value there)
-// carrying desired's value. A path desired has no value for is skipped —
-// like Entra, Diff never clears an attribute. Operations follow the order of
-// paths; an invalid path is an error naming it.
-func Diff(current, desired Resource, paths []string) ([]PatchOperation, error) {
-	var ops []PatchOperation
-	for _, s := range paths {
-		p, err := ParsePath(s)
-		if err != nil {
-			return nil, fmt.Errorf("scim: diff: %w", err)
-		}
-		dv, ok := desired.GetPath(p)
-		if !ok {
-			continue
-		}
-		cv, had := current.GetPath(p)
-		if had && Equal(cv, dv) {
-			continue
-		}
-		op := "replace"
-		if !had {
-			op = "add"
-		}
-		ops = append(ops, PatchOperation{Op: op, Path: s, Value: cloneValue(dv)})
-	}
-	return ops, nil
-}
-
 // ParsePatchRequest decodes and validates a PATCH request body (see
 // [PatchRequest.Validate]). Malformed JSON is a [*SyntaxError] with the byte
 // offset of the fault; an invalid operation is a [*Error] with status 400.

@@ -428,46 +428,6 @@ func TestParsePatchRequest(t *testing.T) {
 	}
 }
 
-func TestDiff(t *testing.T) {
-	current := decode(t, `{"userName":"a@x","displayName":"A","active":"True","name":{"givenName":"A"},
-		"emails":[{"type":"work","value":"a@x"}],"roles":["r1","r2"],"count":3}`)
-	desired := decode(t, `{"userName":"a@x","displayName":"B","active":true,"name":{"givenName":"A","familyName":"F"},
-		"emails":[{"type":"work","value":"b@x"}],"roles":["r2","r1"],"count":3.0,
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`)
-	paths := []string{
-		"userName", "displayName", "active", "name.givenName", "name.familyName", `emails[type eq "work"].value`,
-		"roles", "count", "title", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-	}
-	ops, err := Diff(current, desired, paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []PatchOperation{
-		{Op: "replace", Path: "displayName", Value: "B"},
-		{Op: "add", Path: "name.familyName", Value: "F"},
-		{Op: "replace", Path: `emails[type eq "work"].value`, Value: "b@x"},
-		{Op: "add", Path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", Value: "D"},
-	}
-	if diff := cmp.Diff(want, ops); diff != "" {
-		t.Errorf("Diff (-want +got):\n%s", diff)
-	}
-	// Applying the diff makes current agree with desired on those paths.
-	patched, err := ApplyPatch(current, ops...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := Diff(patched, desired, paths)
-	if err != nil || len(again) != 0 {
-		t.Errorf("diff after patch = %v, %v; want none", again, err)
-	}
-	if _, err := Diff(current, desired, []string{"userName", "a[b"}); err == nil || !strings.Contains(err.Error(), "a[b") {
-		t.Errorf("Diff with a bad path: %v", err)
-	}
-	if ops, err := Diff(nil, Resource{"a": "x"}, []string{"a"}); err != nil || len(ops) != 1 || ops[0].Op != "add" {
-		t.Errorf("Diff from nil = %v, %v", ops, err)
-	}
-}
-
 func TestEqual(t *testing.T) {
 	tests := []struct {
 		a, b any

@@ -200,3 +200,17 @@ func TestPathAndFilterText(t *testing.T) {
 		t.Error("an empty Filter encoded")
 	}
 }
+
+func TestCanonicalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"userName":                     "username",
+		`Emails[Type eq "work"].Value`: `emails[type eq "work"].value`,
+		`emails[type EQ "work"].value`: `emails[type eq "work"].value`,
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:Department": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:department",
+		"a[b": "a[b",
+	} {
+		if got := CanonicalPath(in); got != want {
+			t.Errorf("CanonicalPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

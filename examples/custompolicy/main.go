@@ -52,13 +52,20 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	// Put everyone directly assigned on legal hold, then unassign them all.
+	// Put every other directly assigned user on legal hold, then unassign
+	// all of them: the ones on hold stay active, the others are disabled.
+	unassigned, held := 0, 0
 	for _, a := range graph.Assignments() {
-		if a.PrincipalType == "User" {
+		if a.PrincipalType != "User" {
+			continue
+		}
+		if unassigned%2 == 0 {
 			legalHold[a.PrincipalID] = true
-			if err := graph.RemoveAssignment(a.ID); err != nil {
-				return err
-			}
+			held++
+		}
+		unassigned++
+		if err := graph.RemoveAssignment(a.ID); err != nil {
+			return err
 		}
 	}
 	activeBefore := countActive(dv)
@@ -72,6 +79,7 @@ func run(ctx context.Context, w io.Writer) error {
 			vetoed++
 		}
 	}
+	fmt.Fprintf(w, "unassigned: %d users, %d of them on legal hold\n", unassigned, held)
 	fmt.Fprintf(w, "second cycle: %d disables applied, %d vetoed by the legal-hold policy\n",
 		res.Report.Summary.Actions[druvascim.ActionDisable], vetoed)
 	fmt.Fprintf(w, "active Druva users: %d before the cycle, %d after\n", activeBefore, countActive(dv))
