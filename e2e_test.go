@@ -76,6 +76,9 @@ type fixture struct {
 	role  string
 	sync  *druvascim.Syncer
 	store *druvascim.FileStore
+	// reader and set build further Syncers over the same fakes and state.
+	reader *entra.Reader
+	set    *mapping.Set
 }
 
 func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
@@ -129,6 +132,7 @@ func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
 		druvascim.WithClock(func() time.Time { return now }),
 		druvascim.WithDeletes(true),
 	}
+	f.reader, f.set = reader, set
 	f.sync = must[*druvascim.Syncer](t)(druvascim.NewSyncer(reader, d.Client(), set, f.store, append(base, opts...)...))
 	return f
 }
@@ -604,8 +608,10 @@ func (c countingPlanner) Plan(in druvascim.PlanInput) (*druvascim.Plan, error) {
 
 func TestSyncerUsesTheGivenPlanner(t *testing.T) {
 	calls := 0
-	std := must[druvascim.Planner](t)(druvascim.NewPlanner())
-	f := newFixture(t, druvascim.WithPlanner(countingPlanner{std: std, calls: &calls}))
+	std := must[druvascim.Planner](t)(druvascim.NewPlanner(druvascim.WithDeletes(true)))
+	f := newFixture(t)
+	f.sync = must[*druvascim.Syncer](t)(druvascim.NewSyncer(f.reader, f.druva.Client(), f.set, f.store,
+		druvascim.WithPlanner(countingPlanner{std: std, calls: &calls})))
 	res, err := f.sync.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
