@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,7 +15,7 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
-	"github.com/druvascim/druvascim/internal/jsonx"
+	"github.com/druvascim/druvascim/internal/jsonobj"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -95,11 +96,8 @@ const scimJSON = "application/scim+json"
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
 	var raw []byte
 	if body != nil {
-		if r, ok := body.(scim.Resource); ok {
-			body = map[string]any(r) // the generic form jsonx encodes without reflection
-		}
 		var err error
-		if raw, err = jsonx.Marshal(body); err != nil {
+		if raw, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
 		}
 	}
@@ -147,9 +145,9 @@ func decodeObject(b []byte) (scim.Resource, error) {
 	if b[0] != '{' {
 		return nil, fmt.Errorf("body is not a JSON object: %q", printable(b, 80))
 	}
-	m, err := jsonx.DecodeObject(b)
+	m, err := jsonobj.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("decoding JSON: %w", err)
+		return nil, err
 	}
 	return scim.Resource(m), nil
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim/internal/httpx"
-	"github.com/druvascim/druvascim/internal/jsonx"
+	"github.com/druvascim/druvascim/internal/jsonobj"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -33,11 +33,11 @@ func decodePage(resp *httpx.Response) (*page, error) {
 	if len(b) == 0 || b[0] != '{' {
 		return nil, badResponse(resp.Method, resp.URL, "not a JSON ListResponse: %q", printable(b, 80))
 	}
-	m, err := jsonx.DecodeObject(b)
+	m, err := jsonobj.Decode(b)
 	if err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: %v", err)
 	}
-	f, err := jsonx.Fields(m, "totalResults", "startIndex", "Resources")
+	f, err := jsonobj.Members(m, "totalResults", "startIndex", "Resources")
 	if err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has %v", err)
 	}
