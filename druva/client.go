@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,8 @@ import (
 // found).
 type Client struct {
 	h        *httpx.Client
-	accept   http.Header // the Accept header of every request; never modified
+	probe    *httpx.Client // like h, without retries: TestConnection's first try
+	accept   http.Header   // the Accept header of every request; never modified
 	pageSize int
 	groups   *bool
 	now      func() time.Time
@@ -46,6 +48,9 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if token == "" {
 		return nil, errors.New("druva: empty token; generate one in the Druva console (Users > Settings > Generate Token)")
 	}
+	if err := checkToken(token); err != nil {
+		return nil, err
+	}
 	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, now: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
@@ -61,9 +66,13 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	}, o.http...)
 	h, err := httpx.New(o.baseURL, hopts...)
 	if err != nil {
-		return nil, fmt.Errorf("druva: %w", err)
+		return nil, wrapErr("", err)
 	}
-	return &Client{h: h, accept: http.Header{"Accept": {scimJSON + ", application/json"}},
+	probe, err := httpx.New(o.baseURL, append(hopts, httpx.WithRetryMax(0))...)
+	if err != nil {
+		return nil, wrapErr("", err)
+	}
+	return &Client{h: h, probe: probe, accept: http.Header{"Accept": {scimJSON + ", application/json"}},
 		pageSize: o.pageSize, groups: o.groups, now: o.now}, nil
 }
 
@@ -94,6 +103,11 @@ const scimJSON = "application/scim+json"
 // call sends one request and returns the response when its status is one of
 // ok; any other status becomes an *APIError.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
+	return c.send(ctx, c.h, method, path, query, body, ok...)
+}
+
+// send is call through h.
+func (c *Client) send(ctx context.Context, h *httpx.Client, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
 	var raw []byte
 	if body != nil {
 		var err error
@@ -101,7 +115,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 			return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
 		}
 	}
-	resp, err := c.h.Do(ctx, &httpx.Request{
+	resp, err := h.Do(ctx, &httpx.Request{
 		Method:      method,
 		Path:        path,
 		Query:       query,
@@ -111,9 +125,9 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	})
 	if err != nil {
 		if errors.Is(err, httpx.ErrRateLimitWait) {
-			return nil, fmt.Errorf("%w: %w", ErrRateLimited, err)
+			return nil, wrapErr("", fmt.Errorf("%w: %w", ErrRateLimited, err))
 		}
-		return nil, fmt.Errorf("druva: %w", err)
+		return nil, wrapErr("", err)
 	}
 	for _, s := range ok {
 		if resp.StatusCode == s {
@@ -166,17 +180,50 @@ func resourcePath(op, kind, id string) (string, error) {
 
 // TestConnection checks the base URL and the token the way Entra's "Test
 // Connection" does: it looks up a random userName that cannot exist and
-// expects 200 with an empty list. A 401 matches [ErrUnauthorized].
+// expects 200 with an empty list. A 401 matches [ErrUnauthorized]. A
+// refused connection or a host name that does not resolve fails at once,
+// without retries, with an error that says what to check; a server that
+// answers 429 or 5xx, or a connection that breaks, is retried as any
+// request is.
 func (c *Client) TestConnection(ctx context.Context) error {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	name := "druvascim-test-connection-" + hex.EncodeToString(b[:])
-	users, err := c.FindUsers(ctx, "userName", name)
+	f, err := scim.EqualityFilter("userName", "druvascim-test-connection-"+hex.EncodeToString(b[:]))
 	if err != nil {
-		return fmt.Errorf("druva: test connection: %w", err)
+		return wrapErr("test connection", err)
 	}
-	if len(users) != 0 {
-		return badResponse(http.MethodGet, c.h.BaseURL()+"Users", "a filter for a random userName returned %d users; the server does not filter", len(users))
+	q := url.Values{"filter": {f}, "startIndex": {"1"}, "count": {strconv.Itoa(c.pageSize)}}
+	resp, err := c.send(ctx, c.probe, http.MethodGet, "Users", q, nil, http.StatusOK)
+	switch {
+	case err == nil:
+	case unreachable(err):
+		return unreachableError(c.h.BaseURL(), err)
+	case worthRetrying(err):
+		resp, err = c.call(ctx, http.MethodGet, "Users", q, nil, http.StatusOK)
+	}
+	if err != nil {
+		return wrapErr("test connection", err)
+	}
+	p, err := decodePage(resp)
+	if err != nil {
+		return wrapErr("test connection", err)
+	}
+	if len(p.resources) != 0 {
+		return wrapErr("test connection", badResponse(resp.Method, resp.URL, "a filter for a random userName returned %d users; the server does not filter", len(p.resources)))
 	}
 	return nil
+}
+
+// worthRetrying reports whether a failed first attempt may succeed later:
+// a broken connection, a throttled request or a server error.
+func worthRetrying(err error) bool {
+	if ae, ok := errors.AsType[*APIError](err); ok {
+		return ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500
+	}
+	return !errors.Is(err, ErrBadResponse) && !ctxDone(err)
+}
+
+// ctxDone reports whether err is the end of the caller's context.
+func ctxDone(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

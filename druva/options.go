@@ -50,8 +50,12 @@ type options struct {
 // loopback host, without user info, query or fragment.
 func WithBaseURL(url string) Option {
 	return func(o *options) error {
-		if _, err := httpx.ParseBaseURL(url); err != nil {
-			return fmt.Errorf("druva: WithBaseURL: %w", err)
+		u, err := httpx.ParseBaseURL(url)
+		if err != nil {
+			return wrapErr("WithBaseURL", err)
+		}
+		if err := checkSCIMPath(u); err != nil {
+			return wrapErr("WithBaseURL", err)
 		}
 		o.baseURL = url
 		return nil
@@ -157,7 +161,7 @@ func wrap(name string, ho httpx.Option) Option {
 	return func(o *options) error {
 		// Validate now, so the error names the druva option.
 		if _, err := httpx.New("https://validate.invalid/", ho); err != nil {
-			return fmt.Errorf("druva: %s: %w", name, err)
+			return wrapErr(name, err)
 		}
 		o.http = append(o.http, ho)
 		return nil
