@@ -28,6 +28,7 @@ type Client struct {
 	probe    *httpx.Client // like h, without retries: TestConnection's first try
 	accept   http.Header   // the Accept header of every request; never modified
 	pageSize int
+	maxList  int
 	groups   *bool
 	now      func() time.Time
 
@@ -51,7 +52,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
-	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, now: time.Now}
+	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, maxList: DefaultMaxListSize, now: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("druva: nil option")
@@ -73,7 +74,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		return nil, wrapErr("", err)
 	}
 	return &Client{h: h, probe: probe, accept: http.Header{"Accept": {scimJSON + ", application/json"}},
-		pageSize: o.pageSize, groups: o.groups, now: o.now}, nil
+		pageSize: o.pageSize, maxList: o.maxList, groups: o.groups, now: o.now}, nil
 }
 
 // BaseURL returns the SCIM base URL the client talks to.

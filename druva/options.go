@@ -40,6 +40,7 @@ type Option func(*options) error
 type options struct {
 	baseURL  string
 	pageSize int
+	maxList  int
 	groups   *bool
 	now      func() time.Time
 	http     []httpx.Option
@@ -164,6 +165,25 @@ func wrap(name string, ho httpx.Option) Option {
 			return wrapErr(name, err)
 		}
 		o.http = append(o.http, ho)
+		return nil
+	}
+}
+
+// DefaultMaxListSize is the largest totalResults a listing accepts unless
+// [WithMaxListSize] says otherwise.
+const DefaultMaxListSize = 1_000_000
+
+// WithMaxListSize sets the largest number of resources one listing (ListUsers,
+// ListGroups, FindUsers) accepts (default [DefaultMaxListSize]). A server
+// announcing more in totalResults is refused at its first page: paging
+// through it could take hours and the memory of every id seen, and a
+// server that invents resources on every page would never end.
+func WithMaxListSize(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("druva: WithMaxListSize: %d must be at least 1", n)
+		}
+		o.maxList = n
 		return nil
 	}
 }
