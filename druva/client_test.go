@@ -436,7 +436,7 @@ func TestDiscovery(t *testing.T) {
 
 func TestGroups(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, []druvatest.Option{druvatest.WithGroups()})
+	srv, c, _ := setup(t, []druvatest.Option{druvatest.WithGroupsEndpoint(true)})
 	if ok, err := c.GroupsOffered(t.Context()); !ok || err != nil {
 		t.Fatalf("GroupsOffered = %v, %v", ok, err)
 	}
@@ -514,9 +514,9 @@ func TestGroupsUnsupported(t *testing.T) {
 		}
 	}
 	// Configuration overrides discovery.
-	_, forced, _ := setup(t, []druvatest.Option{druvatest.WithGroups()}, druva.WithGroups(false))
+	_, forced, _ := setup(t, []druvatest.Option{druvatest.WithGroupsEndpoint(true)}, druva.WithGroupsEndpoint(false))
 	if _, err := forced.GetGroup(t.Context(), "g"); !errors.Is(err, druva.ErrGroupsUnsupported) {
-		t.Errorf("WithGroups(false): %v", err)
+		t.Errorf("WithGroupsEndpoint(false): %v", err)
 	}
 }
 

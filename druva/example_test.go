@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/druva/druvatest"
@@ -13,7 +14,10 @@ import (
 // Provision a user into a fake Druva, find it, disable it, and see Druva
 // preserve it.
 func Example() {
-	srv := druvatest.NewServer()
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	c := srv.Client()
 	ctx := context.Background()
@@ -70,7 +74,10 @@ func Example() {
 // Page through every user; a server that stops short yields an error
 // instead of a short list.
 func ExampleClient_ListUsers() {
-	srv := druvatest.NewServer(druvatest.WithMaxPageSize(2))
+	srv, err := druvatest.NewServer(druvatest.WithMaxPageSize(2))
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	for _, name := range []string{"a", "b", "c"} {
 		_, err := srv.SeedUsers(scim.Resource{
@@ -99,9 +106,12 @@ func ExampleClient_ListUsers() {
 
 // Errors match sentinels and carry the SCIM error.
 func ExampleAPIError() {
-	srv := druvatest.NewServer()
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
-	_, err := srv.Client().GetUser(context.Background(), "no-such-user")
+	_, err = srv.Client().GetUser(context.Background(), "no-such-user")
 	var se *scim.Error
 	fmt.Println(errors.Is(err, druva.ErrNotFound), errors.As(err, &se), se.Status)
 	// Output:

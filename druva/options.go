@@ -131,11 +131,11 @@ func WithPageSize(n int) Option {
 	}
 }
 
-// WithGroups says whether the tenant offers /Groups. Without it the Groups
-// methods ask discovery once (Druva documents users only).
-func WithGroups(enabled bool) Option {
+// WithGroupsEndpoint says whether the tenant offers /Groups. Without it
+// the Groups methods ask discovery once (Druva documents users only).
+func WithGroupsEndpoint(offered bool) Option {
 	return func(o *options) error {
-		o.groups = &enabled
+		o.groups = &offered
 		return nil
 	}
 }

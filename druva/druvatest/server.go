@@ -44,6 +44,7 @@ type Server struct {
 	srv     *httptest.Server
 	elimity escim.Server
 	lim     *rate.Limiter
+	client  *druva.Client // what Client returns
 
 	mu      sync.Mutex
 	limLast time.Time // latest instant the rate limiter saw
@@ -76,19 +77,12 @@ type Stats struct {
 	Delayed      int            // requests delayed by injected latency
 }
 
-// NewServer starts a fake Druva on a loopback port, like
-// httptest.NewServer. It panics when an option is invalid or no port can be
-// opened (test setup); use [New] to get an error instead.
-func NewServer(opts ...Option) *Server {
-	s, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
-// New starts a fake Druva and returns it, or an error for a bad option.
-func New(opts ...Option) (*Server, error) {
+// NewServer starts a fake Druva on a loopback port (or on [WithAddr]),
+// like httptest.NewServer, and returns it with a ready client
+// ([Server.Client]). It returns an error for an invalid option, a port
+// that cannot be opened, or an address the druva client would refuse to
+// reach over plain HTTP (one off loopback).
+func NewServer(opts ...Option) (*Server, error) {
 	cfg := config{maxPage: DefaultMaxPageSize, discovery: true, now: time.Now, sleep: httpx.Sleep, maxBodySize: 1 << 20}
 	for _, o := range opts {
 		if o == nil {
@@ -130,6 +124,10 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("druvatest: %w", err)
 	}
 	s.elimity = el
+	if s.client, err = s.NewClient(); err != nil {
+		_ = srv.Listener.Close()
+		return nil, fmt.Errorf("druvatest: no druva client can reach %s: %w", s.URL, err)
+	}
 	srv.Start()
 	s.srv = srv
 	return s, nil
@@ -138,17 +136,10 @@ func New(opts ...Option) (*Server, error) {
 // Close shuts the server down, waiting for requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
-// Client returns a Druva client pointed at the server with the client-side
-// rate limiter off. The druva client refuses plain HTTP off loopback, so
-// Client panics for a server given a non-loopback [WithAddr]; use
-// [Server.NewClient] there to get the error instead.
-func (s *Server) Client() *druva.Client {
-	c, err := s.NewClient()
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+// Client returns the ready Druva client [NewServer] made: pointed at the
+// server, authenticated, client-side rate limiter off. It is shared by
+// every caller; use [Server.NewClient] for one with other options.
+func (s *Server) Client() *druva.Client { return s.client }
 
 // NewClient returns a Druva client pointed at the server, limiter off, with
 // further options (a wait seam, retry settings, ...).

@@ -26,7 +26,10 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer graph.Close()
-	dv := druvatest.NewServer()
+	dv, err := druvatest.NewServer()
+	if err != nil {
+		return err
+	}
 	defer dv.Close()
 
 	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),

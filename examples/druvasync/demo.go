@@ -86,7 +86,7 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	dv, err := druvatest.New(dopts...)
+	dv, err := druvatest.NewServer(dopts...)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
