@@ -54,6 +54,7 @@ type cmpNode struct {
 	value any // string, bool, nil or json.Number
 	num   float64
 	isNum bool
+	exact bool // the attribute is case-exact (see caseExact)
 }
 
 // logicNode is "left and right" or "left or right".
@@ -95,6 +96,7 @@ func parseFilter(s string) (*Filter, error) {
 		return nil, filterError(s, maxFilterLen, fmt.Sprintf("filter longer than %d bytes", maxFilterLen), nil)
 	}
 	if f := quickFilter(s); f != nil {
+		markCaseExact(f.root, "")
 		return f, nil
 	}
 	if off, msg := prescanFilter(s); msg != "" {
@@ -120,6 +122,7 @@ func parseFilter(s string) (*Filter, error) {
 	if err != nil {
 		return nil, filterError(s, lead, err.Error(), nil)
 	}
+	markCaseExact(root, "")
 	return newFilter(root), nil
 }
 
