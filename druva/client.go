@@ -52,7 +52,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
-	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, maxList: DefaultMaxListSize, now: time.Now}
+	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, maxList: defaultMaxListSize, now: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("druva: nil option")

@@ -26,20 +26,21 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	ada := druva.User{
-		UserName:    "ada@example.com",
-		DisplayName: "Ada Lovelace",
-		Emails:      []druva.Email{{Value: "ada@example.com", Type: "work", Primary: true}},
-		Active:      druva.Ptr(true),
+	ada := scim.Resource{
+		"schemas":     []any{scim.UserSchema},
+		"userName":    "ada@example.com",
+		"displayName": "Ada Lovelace",
+		"emails":      []any{map[string]any{"value": "ada@example.com", "type": "work", "primary": true}},
+		"active":      true,
 	}
-	created, err := c.CreateUser(ctx, ada.Resource())
+	created, err := c.CreateUser(ctx, ada)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println("created", created.UserName())
 
-	_, err = c.CreateUser(ctx, ada.Resource())
+	_, err = c.CreateUser(ctx, ada)
 	fmt.Println("again:", errors.Is(err, druva.ErrConflict))
 
 	found, err := c.FindUsers(ctx, "userName", "ADA@example.com")

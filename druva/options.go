@@ -28,9 +28,9 @@ const (
 	DefaultBurst = 5
 	// DefaultPageSize is the count asked for per ListUsers/ListGroups page.
 	DefaultPageSize = 100
-	// MaxGroupMembersPerPatch is the largest number of members one group
+	// maxMembersPerPatch is the largest number of members one group
 	// PATCH adds or removes; PatchGroupMembers splits larger changes.
-	MaxGroupMembersPerPatch = 100
+	maxMembersPerPatch = 100
 )
 
 // Option configures a [Client]. Options validate their input and
@@ -169,12 +169,12 @@ func wrap(name string, ho httpx.Option) Option {
 	}
 }
 
-// DefaultMaxListSize is the largest totalResults a listing accepts unless
+// defaultMaxListSize is the largest totalResults a listing accepts unless
 // [WithMaxListSize] says otherwise.
-const DefaultMaxListSize = 1_000_000
+const defaultMaxListSize = 1_000_000
 
 // WithMaxListSize sets the largest number of resources one listing (ListUsers,
-// ListGroups, FindUsers) accepts (default [DefaultMaxListSize]). A server
+// ListGroups, FindUsers) accepts (default 1,000,000). A server
 // announcing more in totalResults is refused at its first page: paging
 // through it could take hours and the memory of every id seen, and a
 // server that invents resources on every page would never end.
