@@ -247,13 +247,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	lose, done := s.injectFaults(w, r, faults, seq, finish)
+	if !done {
+		s.respond(w, r, path, lose, finish)
+	}
+}
+
+// injectFaults applies the configured faults to request number seq: a
+// delay, an injected 429 or 5xx (answered here: done is true), or the
+// decision to lose the response of a write (lose).
+func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request, faults Faults, seq uint64, finish func(int, string)) (lose, done bool) {
 	// One seeded random source per request: reproducible for a given order.
 	rnd := mrand.New(mrand.NewPCG(faults.Seed, seq))
 	if faults.LatencyRate > 0 && faults.Latency > 0 && rnd.Float64() < faults.LatencyRate {
 		s.count(func(st *Stats) { st.Delayed++ })
 		if err := s.cfg.sleep(r.Context(), faults.Latency); err != nil {
 			finish(0, "latency (client gone)")
-			return
+			return false, true
 		}
 	}
 	u := rnd.Float64()
@@ -267,20 +277,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
 		writeError(w, scim.NewError(http.StatusTooManyRequests, "", "too many requests (injected)"))
 		finish(http.StatusTooManyRequests, "429")
-		return
+		return false, true
 	case u < faults.TooManyRequests+faults.ServerErrors:
 		s.count(func(st *Stats) { st.Injected5xx++ })
 		code := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}[rnd.IntN(3)]
 		writeError(w, scim.NewError(code, "", "injected server error"))
 		finish(code, strconv.Itoa(code))
-		return
+		return false, true
 	}
-	lose := false
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 		lose = faults.ResponseLost > 0 && rnd.Float64() < faults.ResponseLost
 	}
+	return lose, false
+}
 
+// respond serves the request and writes the answer, or, when lose is set,
+// applies it and drops the connection instead of answering.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, path string, lose bool, finish func(int, string)) {
 	rec := httptest.NewRecorder()
 	s.dispatch(rec, r, path)
 	if lose {
