@@ -1,5 +1,6 @@
 // Package jsonobj decodes the JSON objects the Druva client and the Graph
-// reader receive, with encoding/json, under the rules both share:
+// reader receive, with encoding/json's results, under the rules both
+// share:
 //
 //   - a body holds exactly one JSON object: anything after it is refused;
 //   - numbers stay exact ([encoding/json.Number]);

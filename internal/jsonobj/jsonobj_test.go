@@ -82,3 +82,31 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeMatchesEncodingJSON covers the inputs the fast decoder refuses
+// or would decode otherwise: Decode's answer is encoding/json's.
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"a":"x","a":"y"}`,           // duplicate name: the last wins
+		"{\"a\":\"\xff\"}",            // invalid UTF-8: replaced by U+FFFD
+		`{"a":"\ud800"}`,              // lone surrogate: replaced by U+FFFD
+		`{"a":[1.5,{"b":-0}],"c":""}`, // numbers stay exact
+		`{"a":{"b":[]},"c":{}}`,       // empty containers stay non-nil
+		`{"n":1e2,"m":-0.50,"s":"x","o":{"k":"v"},"z":12345678901234567890}`, // top-level numbers keep their literal
+	} {
+		got, err := Decode([]byte(in))
+		if err != nil {
+			t.Errorf("Decode(%q): %v", in, err)
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(in))
+		dec.UseNumber()
+		var want map[string]any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("Decode(%q) (-encoding/json +Decode):\n%s", in, d)
+		}
+	}
+}
