@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
@@ -95,7 +96,29 @@ func WithRateLimit(requestsPerSecond float64, burst int) Option {
 // WithLogger logs requests, retries and throttling. Without it the client
 // is silent. The token is never logged.
 func WithLogger(l *slog.Logger) Option {
+	if l != nil {
+		l = slog.New(druvaHandler{l.Handler()})
+	}
 	return wrap("WithLogger", httpx.WithLogger(l))
+}
+
+// druvaHandler names the druva client, not its internal HTTP package, in
+// the messages it passes on.
+type druvaHandler struct{ slog.Handler }
+
+func (h druvaHandler) Handle(ctx context.Context, r slog.Record) error {
+	if m, ok := strings.CutPrefix(r.Message, "httpx: "); ok {
+		r.Message = "druva: " + m
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h druvaHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return druvaHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h druvaHandler) WithGroup(name string) slog.Handler {
+	return druvaHandler{h.Handler.WithGroup(name)}
 }
 
 // WithRetryMax sets how often a failed request is retried (default 5).
