@@ -75,15 +75,15 @@ func checkSCIMPath(u *url.URL) error {
 		for _, r := range scimResources {
 			if strings.EqualFold(s, r) {
 				root := strings.Join(segs[:i], "/")
-				return fmt.Errorf("base URL %s ends in /%s; give the SCIM service root without it (%s://%s/%s; Druva's is %s)",
-					u.Redacted(), s, u.Scheme, u.Host, root, DefaultBaseURL)
+				return fmt.Errorf("base URL %s ends in /%s; give the SCIM service root without it: %s://%s/%s",
+					u.Redacted(), s, u.Scheme, u.Host, root)
 			}
 		}
 	}
 	host := strings.ToLower(u.Hostname())
 	if (host == "druva.com" || strings.HasSuffix(host, ".druva.com")) && !strings.EqualFold(segs[len(segs)-1], "scim") {
-		return fmt.Errorf("base URL %s has no SCIM path; Druva's SCIM service is at %s://%s/insync/scim (e.g. %s)",
-			u.Redacted(), u.Scheme, u.Host, DefaultBaseURL)
+		return fmt.Errorf("base URL %s lacks the SCIM path; use %s://%s/insync/scim",
+			u.Redacted(), u.Scheme, u.Host)
 	}
 	return nil
 }
