@@ -85,7 +85,7 @@ func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
 	t.Helper()
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(0), entratest.WithGroups(0)))
 	t.Cleanup(g.Close)
-	d := druvatest.NewServer()
+	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	t.Cleanup(d.Close)
 	f := &fixture{graph: g, druva: d, ids: map[string]string{}, asg: map[string]string{}, role: g.AppRoles()[0].ID}
 
@@ -488,7 +488,7 @@ func (b badSource) Fetch(ctx context.Context, deltaLink string) (druvascim.Batch
 }
 
 func TestSyncerRefusesIncompleteSource(t *testing.T) {
-	d := druvatest.NewServer()
+	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	defer d.Close()
 	for name, src := range map[string]druvascim.Source{
 		"read failed":  badSource{err: errors.New("graph: 503 after retries")},

@@ -103,7 +103,10 @@ func ExampleSyncer() {
 			log.Fatal(err)
 		}
 	}
-	druvaFake := druvatest.NewServer()
+	druvaFake, err := druvatest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer druvaFake.Close()
 
 	reader, err := entra.NewReader(entra.StaticToken(graph.Token),

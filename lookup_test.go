@@ -21,7 +21,7 @@ import (
 func TestIncrementalCycleLooksUsersUp(t *testing.T) {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(900), entratest.WithGroups(6), entratest.WithSeed(3)))
 	defer g.Close()
-	d := druvatest.NewServer(druvatest.WithMaxPageSize(50))
+	d := must[*druvatest.Server](t)(druvatest.NewServer(druvatest.WithMaxPageSize(50)))
 	defer d.Close()
 	set := mapping.DruvaDefault()
 	attrs := must[[]string](t)(set.SourceAttributes())

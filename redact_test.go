@@ -35,7 +35,7 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := druvatest.NewServer()
+	srv := must[*druvatest.Server](t)(druvatest.NewServer())
 	defer srv.Close()
 	current, err := srv.SeedUsers(scim.Resource{"userName": "old@contoso.example", "displayName": "User old", "active": true,
 		"title": "public title", "externalId": "old",

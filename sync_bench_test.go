@@ -55,7 +55,10 @@ func BenchmarkInitialSync10k(b *testing.B) {
 	var extra int
 	desired := mustPrepare(b, src)
 	bareRun := func() {
-		bare := druvatest.NewServer()
+		bare, err := druvatest.NewServer()
+		if err != nil {
+			b.Fatal(err)
+		}
 		defer bare.Close()
 		start := time.Now()
 		barePOSTs(b, bare, desired, 8)
@@ -68,7 +71,10 @@ func BenchmarkInitialSync10k(b *testing.B) {
 		// The bare loop runs before and after the cycle, so that a load
 		// that changes during the iteration weighs on both sides alike.
 		bareRun()
-		srv := druvatest.NewServer()
+		srv, err := druvatest.NewServer()
+		if err != nil {
+			b.Fatal(err)
+		}
 		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{})
 		if err != nil {
 			b.Fatal(err)

@@ -234,6 +234,9 @@ func TestTokenNeverLogged(t *testing.T) {
 	if !strings.Contains(logs.String(), "retrying") {
 		t.Errorf("no retry logged:\n%s", logs.String())
 	}
+	if strings.Contains(logs.String(), "httpx") {
+		t.Errorf("the log names the internal package httpx:\n%s", logs.String())
+	}
 	// A server that does not filter fails the test connection.
 	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"totalResults":1,"Resources":[{"id":"someone"}]}`))

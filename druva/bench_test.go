@@ -63,7 +63,7 @@ func BenchmarkCreateUsers(b *testing.B) {
 }
 
 func newBenchServer(b *testing.B) *druvatest.Server {
-	srv, err := druvatest.New()
+	srv, err := druvatest.NewServer()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func BenchmarkRateLimitedTarget(b *testing.B) {
 			var elapsed time.Duration
 			var requests, throttled int
 			for b.Loop() {
-				srv, err := druvatest.New(druvatest.WithRateLimit(float64(rateR), 10))
+				srv, err := druvatest.NewServer(druvatest.WithRateLimit(float64(rateR), 10))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -5,16 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
-	"github.com/druvascim/druvascim/internal/jsonx"
+	"github.com/druvascim/druvascim/internal/jsonobj"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -23,8 +25,10 @@ import (
 // found).
 type Client struct {
 	h        *httpx.Client
-	accept   http.Header // the Accept header of every request; never modified
+	probe    *httpx.Client // like h, without retries: TestConnection's first try
+	accept   http.Header   // the Accept header of every request; never modified
 	pageSize int
+	maxList  int
 	groups   *bool
 	now      func() time.Time
 
@@ -45,7 +49,10 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if token == "" {
 		return nil, errors.New("druva: empty token; generate one in the Druva console (Users > Settings > Generate Token)")
 	}
-	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, now: time.Now}
+	if err := checkToken(token); err != nil {
+		return nil, err
+	}
+	o := options{baseURL: DefaultBaseURL, pageSize: DefaultPageSize, maxList: defaultMaxListSize, now: time.Now}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("druva: nil option")
@@ -60,10 +67,14 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	}, o.http...)
 	h, err := httpx.New(o.baseURL, hopts...)
 	if err != nil {
-		return nil, fmt.Errorf("druva: %w", err)
+		return nil, wrapErr("", err)
 	}
-	return &Client{h: h, accept: http.Header{"Accept": {scimJSON + ", application/json"}},
-		pageSize: o.pageSize, groups: o.groups, now: o.now}, nil
+	probe, err := httpx.New(o.baseURL, append(hopts, httpx.WithRetryMax(0))...)
+	if err != nil {
+		return nil, wrapErr("", err)
+	}
+	return &Client{h: h, probe: probe, accept: http.Header{"Accept": {scimJSON + ", application/json"}},
+		pageSize: o.pageSize, maxList: o.maxList, groups: o.groups, now: o.now}, nil
 }
 
 // BaseURL returns the SCIM base URL the client talks to.
@@ -93,17 +104,19 @@ const scimJSON = "application/scim+json"
 // call sends one request and returns the response when its status is one of
 // ok; any other status becomes an *APIError.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
+	return c.send(ctx, c.h, method, path, query, body, ok...)
+}
+
+// send is call through h.
+func (c *Client) send(ctx context.Context, h *httpx.Client, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
 	var raw []byte
 	if body != nil {
-		if r, ok := body.(scim.Resource); ok {
-			body = map[string]any(r) // the generic form jsonx encodes without reflection
-		}
 		var err error
-		if raw, err = jsonx.Marshal(body); err != nil {
+		if raw, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
 		}
 	}
-	resp, err := c.h.Do(ctx, &httpx.Request{
+	resp, err := h.Do(ctx, &httpx.Request{
 		Method:      method,
 		Path:        path,
 		Query:       query,
@@ -113,9 +126,9 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	})
 	if err != nil {
 		if errors.Is(err, httpx.ErrRateLimitWait) {
-			return nil, fmt.Errorf("%w: %w", ErrRateLimited, err)
+			return nil, wrapErr("", fmt.Errorf("%w: %w", ErrRateLimited, err))
 		}
-		return nil, fmt.Errorf("druva: %w", err)
+		return nil, wrapErr("", err)
 	}
 	for _, s := range ok {
 		if resp.StatusCode == s {
@@ -147,9 +160,9 @@ func decodeObject(b []byte) (scim.Resource, error) {
 	if b[0] != '{' {
 		return nil, fmt.Errorf("body is not a JSON object: %q", printable(b, 80))
 	}
-	m, err := jsonx.DecodeObject(b)
+	m, err := jsonobj.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("decoding JSON: %w", err)
+		return nil, err
 	}
 	return scim.Resource(m), nil
 }
@@ -168,17 +181,50 @@ func resourcePath(op, kind, id string) (string, error) {
 
 // TestConnection checks the base URL and the token the way Entra's "Test
 // Connection" does: it looks up a random userName that cannot exist and
-// expects 200 with an empty list. A 401 matches [ErrUnauthorized].
+// expects 200 with an empty list. A 401 matches [ErrUnauthorized]. A
+// refused connection or a host name that does not resolve fails at once,
+// without retries, with an error that says what to check; a server that
+// answers 429 or 5xx, or a connection that breaks, is retried as any
+// request is.
 func (c *Client) TestConnection(ctx context.Context) error {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	name := "druvascim-test-connection-" + hex.EncodeToString(b[:])
-	users, err := c.FindUsers(ctx, "userName", name)
+	f, err := scim.EqualityFilter("userName", "druvascim-test-connection-"+hex.EncodeToString(b[:]))
 	if err != nil {
-		return fmt.Errorf("druva: test connection: %w", err)
+		return wrapErr("test connection", err)
 	}
-	if len(users) != 0 {
-		return badResponse(http.MethodGet, c.h.BaseURL()+"Users", "a filter for a random userName returned %d users; the server does not filter", len(users))
+	q := url.Values{"filter": {f}, "startIndex": {"1"}, "count": {strconv.Itoa(c.pageSize)}}
+	resp, err := c.send(ctx, c.probe, http.MethodGet, "Users", q, nil, http.StatusOK)
+	switch {
+	case err == nil:
+	case unreachable(err):
+		return unreachableError(c.h.BaseURL(), err)
+	case worthRetrying(err):
+		resp, err = c.call(ctx, http.MethodGet, "Users", q, nil, http.StatusOK)
+	}
+	if err != nil {
+		return wrapErr("test connection", err)
+	}
+	p, err := decodePage(resp)
+	if err != nil {
+		return wrapErr("test connection", err)
+	}
+	if len(p.resources) != 0 {
+		return wrapErr("test connection", badResponse(resp.Method, resp.URL, "a filter for a random userName returned %d users; the server does not filter", len(p.resources)))
 	}
 	return nil
+}
+
+// worthRetrying reports whether a failed first attempt may succeed later:
+// a broken connection, a throttled request or a server error.
+func worthRetrying(err error) bool {
+	if ae, ok := errors.AsType[*APIError](err); ok {
+		return ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500
+	}
+	return !errors.Is(err, ErrBadResponse) && !ctxDone(err)
+}
+
+// ctxDone reports whether err is the end of the caller's context.
+func ctxDone(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -436,7 +436,7 @@ func TestDiscovery(t *testing.T) {
 
 func TestGroups(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, []druvatest.Option{druvatest.WithGroups()})
+	srv, c, _ := setup(t, []druvatest.Option{druvatest.WithGroupsEndpoint(true)})
 	if ok, err := c.GroupsOffered(t.Context()); !ok || err != nil {
 		t.Fatalf("GroupsOffered = %v, %v", ok, err)
 	}
@@ -514,9 +514,9 @@ func TestGroupsUnsupported(t *testing.T) {
 		}
 	}
 	// Configuration overrides discovery.
-	_, forced, _ := setup(t, []druvatest.Option{druvatest.WithGroups()}, druva.WithGroups(false))
+	_, forced, _ := setup(t, []druvatest.Option{druvatest.WithGroupsEndpoint(true)}, druva.WithGroupsEndpoint(false))
 	if _, err := forced.GetGroup(t.Context(), "g"); !errors.Is(err, druva.ErrGroupsUnsupported) {
-		t.Errorf("WithGroups(false): %v", err)
+		t.Errorf("WithGroupsEndpoint(false): %v", err)
 	}
 }
 
@@ -551,57 +551,5 @@ func TestNewClientValidates(t *testing.T) {
 	c, err := druva.NewClient("tok", druva.WithBaseURL(druva.GovCloudBaseURL), druva.WithHTTPClient(&http.Client{}))
 	if err != nil || c.BaseURL() != druva.GovCloudBaseURL+"/" || c.RateLimit() != druva.DefaultRateLimit {
 		t.Errorf("NewClient = %v, %v (rate %v)", c, err, c.RateLimit())
-	}
-}
-
-func TestUserTypedView(t *testing.T) {
-	t.Parallel()
-	r := scim.Resource{
-		"id": "u1", "externalId": "e1", "userName": "ada@example.com", "displayName": "Ada",
-		"name":   map[string]any{"givenName": "Ada", "familyName": "Lovelace"},
-		"emails": []any{map[string]any{"value": "a@home", "type": "home"}, map[string]any{"value": "ada@example.com", "type": "work", "primary": "True"}},
-		"active": "False", "department": "Finance",
-		"schemas": []any{scim.UserSchema},
-	}
-	u, err := druva.UserFromResource(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := druva.User{
-		ID: "u1", ExternalID: "e1", UserName: "ada@example.com", DisplayName: "Ada",
-		Name:   &druva.Name{GivenName: "Ada", FamilyName: "Lovelace"},
-		Emails: []druva.Email{{Value: "a@home", Type: "home"}, {Value: "ada@example.com", Type: "work", Primary: true}},
-		Active: druva.Ptr(false),
-		Extra:  map[string]any{"department": "Finance", "schemas": []any{scim.UserSchema}},
-	}
-	if diff := cmp.Diff(want, u); diff != "" {
-		t.Errorf("UserFromResource (-want +got):\n%s", diff)
-	}
-	if u.Email() != "ada@example.com" {
-		t.Errorf("Email = %q", u.Email())
-	}
-	back, err := druva.UserFromResource(u.Resource())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(u, back); diff != "" {
-		t.Errorf("round trip (-first +second):\n%s", diff)
-	}
-	for _, bad := range []scim.Resource{
-		{"userName": 5}, {"active": "maybe"}, {"emails": "x"}, {"emails": []any{"x"}}, {"name": "x"},
-	} {
-		if _, err := druva.UserFromResource(bad); err == nil {
-			t.Errorf("UserFromResource(%v) succeeded", bad)
-		}
-	}
-	// A typed user goes through the client.
-	_, c, _ := setup(t, nil)
-	created, err := c.CreateUser(t.Context(), druva.User{
-		UserName: "grace@example.com", DisplayName: "Grace",
-		Emails: []druva.Email{{Value: "grace@example.com", Type: "work", Primary: true}},
-		Active: druva.Ptr(true),
-	}.Resource())
-	if err != nil || created.UserName() != "grace@example.com" {
-		t.Errorf("create from typed user: %v, %v", created, err)
 	}
 }

@@ -12,9 +12,9 @@
 //		"emails":      []any{map[string]any{"value": "ada@example.com", "type": "work", "primary": true}},
 //	})
 //
-// [Client] satisfies the root package's Target interface. [User] is a typed
-// view for programs that prefer structs to maps ([UserFromResource],
-// [User.Resource]).
+// [Client] satisfies the root package's Target interface. Users travel as
+// [scim.Resource], whose accessors (UserName, Email, Active, ...) read the
+// common attributes.
 //
 // # Authentication
 //
@@ -65,8 +65,8 @@
 // /ServiceProviderConfig, /ResourceTypes and /Schemas when offered and never
 // requires them. The group methods ([Client.CreateGroup],
 // [Client.GetGroup], [Client.ListGroups], [Client.PatchGroupMembers] — at
-// most [MaxGroupMembersPerPatch] members per request — and
-// [Client.DeleteGroup]) run only when [WithGroups](true) or discovery says
+// most 100 members per request — and
+// [Client.DeleteGroup]) run only when [WithGroupsEndpoint](true) or discovery says
 // the tenant offers /Groups, else they return [ErrGroupsUnsupported].
 //
 // # Deprovisioning

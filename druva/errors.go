@@ -32,7 +32,7 @@ var (
 	// documented rules (a required attribute missing, an empty id, ...).
 	ErrInvalid = errors.New("druva: invalid request")
 	// ErrGroupsUnsupported: the tenant does not offer /Groups (Druva
-	// documents users only) and WithGroups(true) was not given.
+	// documents users only) and WithGroupsEndpoint(true) was not given.
 	ErrGroupsUnsupported = errors.New("druva: the SCIM service does not offer /Groups")
 	// ErrBadResponse: Druva answered 2xx with a body that is not what SCIM
 	// promises (not JSON, missing id, inconsistent paging, ...).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/druva/druvatest"
@@ -13,7 +14,10 @@ import (
 // Provision a user into a fake Druva, find it, disable it, and see Druva
 // preserve it.
 func Example() {
-	srv := druvatest.NewServer()
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	c := srv.Client()
 	ctx := context.Background()
@@ -22,20 +26,21 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	ada := druva.User{
-		UserName:    "ada@example.com",
-		DisplayName: "Ada Lovelace",
-		Emails:      []druva.Email{{Value: "ada@example.com", Type: "work", Primary: true}},
-		Active:      druva.Ptr(true),
+	ada := scim.Resource{
+		"schemas":     []any{scim.UserSchema},
+		"userName":    "ada@example.com",
+		"displayName": "Ada Lovelace",
+		"emails":      []any{map[string]any{"value": "ada@example.com", "type": "work", "primary": true}},
+		"active":      true,
 	}
-	created, err := c.CreateUser(ctx, ada.Resource())
+	created, err := c.CreateUser(ctx, ada)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println("created", created.UserName())
 
-	_, err = c.CreateUser(ctx, ada.Resource())
+	_, err = c.CreateUser(ctx, ada)
 	fmt.Println("again:", errors.Is(err, druva.ErrConflict))
 
 	found, err := c.FindUsers(ctx, "userName", "ADA@example.com")
@@ -70,7 +75,10 @@ func Example() {
 // Page through every user; a server that stops short yields an error
 // instead of a short list.
 func ExampleClient_ListUsers() {
-	srv := druvatest.NewServer(druvatest.WithMaxPageSize(2))
+	srv, err := druvatest.NewServer(druvatest.WithMaxPageSize(2))
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	for _, name := range []string{"a", "b", "c"} {
 		_, err := srv.SeedUsers(scim.Resource{
@@ -99,9 +107,12 @@ func ExampleClient_ListUsers() {
 
 // Errors match sentinels and carry the SCIM error.
 func ExampleAPIError() {
-	srv := druvatest.NewServer()
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
-	_, err := srv.Client().GetUser(context.Background(), "no-such-user")
+	_, err = srv.Client().GetUser(context.Background(), "no-such-user")
 	var se *scim.Error
 	fmt.Println(errors.Is(err, druva.ErrNotFound), errors.As(err, &se), se.Status)
 	// Output:

@@ -12,7 +12,7 @@ import (
 )
 
 // GroupsOffered reports whether the tenant offers /Groups: what
-// [WithGroups] said, else what discovery finds (asked once and cached).
+// [WithGroupsEndpoint] said, else what discovery finds (asked once and cached).
 // Druva documents users only, so without either this is usually false.
 func (c *Client) GroupsOffered(ctx context.Context) (bool, error) {
 	if c.groups != nil {
@@ -98,7 +98,7 @@ func (c *Client) ListGroups(ctx context.Context) iter.Seq2[scim.Resource, error]
 }
 
 // PatchGroupMembers adds and removes members (user ids) of a group, at most
-// [MaxGroupMembersPerPatch] members per PATCH request: additions as one
+// 100 members per PATCH request: additions as one
 // "add" of the members list, removals as "remove" operations with a
 // members[value eq "…"] path. Requests are sent in order; on an error the
 // earlier ones have been applied.
@@ -129,7 +129,7 @@ func (c *Client) PatchGroupMembers(ctx context.Context, id string, add, remove [
 		all = append(all, change{false, m})
 	}
 	for len(all) > 0 {
-		n := min(len(all), MaxGroupMembersPerPatch)
+		n := min(len(all), maxMembersPerPatch)
 		chunk := all[:n]
 		all = all[n:]
 		var ops []scim.PatchOperation

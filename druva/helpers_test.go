@@ -25,7 +25,7 @@ func newFakeTime() *fakeclock.Clock {
 func setup(t *testing.T, srvOpts []druvatest.Option, clientOpts ...druva.Option) (*druvatest.Server, *druva.Client, *fakeclock.Clock) {
 	t.Helper()
 	ft := newFakeTime()
-	srv, err := druvatest.New(append([]druvatest.Option{druvatest.WithClock(ft.Now), druvatest.WithSleep(ft.Wait)}, srvOpts...)...)
+	srv, err := druvatest.NewServer(append([]druvatest.Option{druvatest.WithClock(ft.Now), druvatest.WithSleep(ft.Wait)}, srvOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

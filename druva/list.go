@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/druvascim/druvascim/internal/httpx"
-	"github.com/druvascim/druvascim/internal/jsonx"
+	"github.com/druvascim/druvascim/internal/jsonobj"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -33,11 +34,11 @@ func decodePage(resp *httpx.Response) (*page, error) {
 	if len(b) == 0 || b[0] != '{' {
 		return nil, badResponse(resp.Method, resp.URL, "not a JSON ListResponse: %q", printable(b, 80))
 	}
-	m, err := jsonx.DecodeObject(b)
+	m, err := jsonobj.Decode(b)
 	if err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "decoding the ListResponse: %v", err)
 	}
-	f, err := jsonx.Fields(m, "totalResults", "startIndex", "Resources")
+	f, err := jsonobj.Members(m, "totalResults", "startIndex", "Resources")
 	if err != nil {
 		return nil, badResponse(resp.Method, resp.URL, "the ListResponse has %v", err)
 	}
@@ -97,16 +98,17 @@ func count(v any) (int, error) {
 }
 
 // list pages through kind with startIndex/count (plus extra query values)
-// until totalResults resources have been seen.
+// until totalResults resources have been seen. Every page is checked
+// against the ones before (see [listing.check]), so a server that stops
+// short, repeats itself, changes its total or announces more than
+// [WithMaxListSize] ends the listing with an error.
 func (c *Client) list(ctx context.Context, kind string, extra url.Values) iter.Seq2[scim.Resource, error] {
 	return func(yield func(scim.Resource, error) bool) {
-		seen := make(map[string]struct{})
-		total, start := -1, 1
+		l := listing{kind: strings.ToLower(kind), max: c.maxList, total: -1, seen: make(map[string]struct{})}
+		start := 1
 		for {
 			q := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(c.pageSize)}}
-			for k, vs := range extra {
-				q[k] = vs
-			}
+			maps.Copy(q, extra)
 			resp, err := c.call(ctx, http.MethodGet, kind, q, nil, http.StatusOK)
 			if err != nil {
 				yield(nil, err)
@@ -117,45 +119,58 @@ func (c *Client) list(ctx context.Context, kind string, extra url.Values) iter.S
 				yield(nil, err)
 				return
 			}
-			fail := func(format string, args ...any) {
-				yield(nil, badResponse(resp.Method, resp.URL, format, args...))
-			}
-			switch {
-			case total < 0:
-				total = p.total
-			case p.total != total:
-				fail("totalResults changed from %d to %d while listing; the listing would be inconsistent", total, p.total)
+			if err := l.check(p, start); err != nil {
+				yield(nil, badResponse(resp.Method, resp.URL, "%v", err))
 				return
-			}
-			if p.start != 0 && p.start != start {
-				fail("asked for startIndex %d, got a page starting at %d", start, p.start)
-				return
-			}
-			if len(p.resources) == 0 && len(seen) < total {
-				fail("the server stopped after %d of %d %s", len(seen), total, strings.ToLower(kind))
-				return
-			}
-			if len(seen)+len(p.resources) > total {
-				fail("more %s than the announced totalResults %d", strings.ToLower(kind), total)
-				return
-			}
-			for _, r := range p.resources {
-				id := r.ID()
-				if _, dup := seen[id]; dup {
-					fail("resource %q returned twice (a page was repeated or the listing shifted)", id)
-					return
-				}
-				seen[id] = struct{}{}
 			}
 			for _, r := range p.resources {
 				if !yield(r, nil) {
 					return
 				}
 			}
-			if len(seen) == total {
+			if len(l.seen) == l.total {
 				return
 			}
 			start += len(p.resources)
 		}
 	}
+}
+
+// listing is what a listing has seen so far.
+type listing struct {
+	kind  string              // "users" or "groups", for messages
+	max   int                 // the largest total accepted
+	total int                 // totalResults of the first page; -1 before it
+	seen  map[string]struct{} // ids of the resources yielded
+}
+
+// check checks page p, asked for at startIndex start, against the pages
+// before it and records its ids. The listing ends within total pages:
+// every page must bring a new resource, and the total is at most max.
+func (l *listing) check(p *page, start int) error {
+	switch {
+	case l.total < 0 && p.total > l.max:
+		return fmt.Errorf("the server announces %d %s, more than the %d a listing accepts (WithMaxListSize raises the limit)", p.total, l.kind, l.max)
+	case l.total < 0:
+		l.total = p.total
+	case p.total != l.total:
+		return fmt.Errorf("totalResults changed from %d to %d while listing; the listing would be inconsistent", l.total, p.total)
+	}
+	if p.start != 0 && p.start != start {
+		return fmt.Errorf("asked for startIndex %d, got a page starting at %d", start, p.start)
+	}
+	if len(p.resources) == 0 && len(l.seen) < l.total {
+		return fmt.Errorf("the server stopped after %d of %d %s", len(l.seen), l.total, l.kind)
+	}
+	if len(l.seen)+len(p.resources) > l.total {
+		return fmt.Errorf("more %s than the announced totalResults %d", l.kind, l.total)
+	}
+	for _, r := range p.resources {
+		id := r.ID()
+		if _, dup := l.seen[id]; dup {
+			return fmt.Errorf("resource %q returned twice (a page was repeated or the listing shifted)", id)
+		}
+		l.seen[id] = struct{}{}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
@@ -28,9 +29,9 @@ const (
 	DefaultBurst = 5
 	// DefaultPageSize is the count asked for per ListUsers/ListGroups page.
 	DefaultPageSize = 100
-	// MaxGroupMembersPerPatch is the largest number of members one group
+	// maxMembersPerPatch is the largest number of members one group
 	// PATCH adds or removes; PatchGroupMembers splits larger changes.
-	MaxGroupMembersPerPatch = 100
+	maxMembersPerPatch = 100
 )
 
 // Option configures a [Client]. Options validate their input and
@@ -40,6 +41,7 @@ type Option func(*options) error
 type options struct {
 	baseURL  string
 	pageSize int
+	maxList  int
 	groups   *bool
 	now      func() time.Time
 	http     []httpx.Option
@@ -50,8 +52,12 @@ type options struct {
 // loopback host, without user info, query or fragment.
 func WithBaseURL(url string) Option {
 	return func(o *options) error {
-		if _, err := httpx.ParseBaseURL(url); err != nil {
-			return fmt.Errorf("druva: WithBaseURL: %w", err)
+		u, err := httpx.ParseBaseURL(url)
+		if err != nil {
+			return wrapErr("WithBaseURL", err)
+		}
+		if err := checkSCIMPath(u); err != nil {
+			return wrapErr("WithBaseURL", err)
 		}
 		o.baseURL = url
 		return nil
@@ -90,7 +96,29 @@ func WithRateLimit(requestsPerSecond float64, burst int) Option {
 // WithLogger logs requests, retries and throttling. Without it the client
 // is silent. The token is never logged.
 func WithLogger(l *slog.Logger) Option {
+	if l != nil {
+		l = slog.New(druvaHandler{l.Handler()})
+	}
 	return wrap("WithLogger", httpx.WithLogger(l))
+}
+
+// druvaHandler names the druva client, not its internal HTTP package, in
+// the messages it passes on.
+type druvaHandler struct{ slog.Handler }
+
+func (h druvaHandler) Handle(ctx context.Context, r slog.Record) error {
+	if m, ok := strings.CutPrefix(r.Message, "httpx: "); ok {
+		r.Message = "druva: " + m
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h druvaHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return druvaHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h druvaHandler) WithGroup(name string) slog.Handler {
+	return druvaHandler{h.Handler.WithGroup(name)}
 }
 
 // WithRetryMax sets how often a failed request is retried (default 5).
@@ -126,11 +154,11 @@ func WithPageSize(n int) Option {
 	}
 }
 
-// WithGroups says whether the tenant offers /Groups. Without it the Groups
-// methods ask discovery once (Druva documents users only).
-func WithGroups(enabled bool) Option {
+// WithGroupsEndpoint says whether the tenant offers /Groups. Without it
+// the Groups methods ask discovery once (Druva documents users only).
+func WithGroupsEndpoint(offered bool) Option {
 	return func(o *options) error {
-		o.groups = &enabled
+		o.groups = &offered
 		return nil
 	}
 }
@@ -157,9 +185,28 @@ func wrap(name string, ho httpx.Option) Option {
 	return func(o *options) error {
 		// Validate now, so the error names the druva option.
 		if _, err := httpx.New("https://validate.invalid/", ho); err != nil {
-			return fmt.Errorf("druva: %s: %w", name, err)
+			return wrapErr(name, err)
 		}
 		o.http = append(o.http, ho)
+		return nil
+	}
+}
+
+// defaultMaxListSize is the largest totalResults a listing accepts unless
+// [WithMaxListSize] says otherwise.
+const defaultMaxListSize = 1_000_000
+
+// WithMaxListSize sets the largest number of resources one listing (ListUsers,
+// ListGroups, FindUsers) accepts (default 1,000,000). A server
+// announcing more in totalResults is refused at its first page: paging
+// through it could take hours and the memory of every id seen, and a
+// server that invents resources on every page would never end.
+func WithMaxListSize(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("druva: WithMaxListSize: %d must be at least 1", n)
+		}
+		o.maxList = n
 		return nil
 	}
 }

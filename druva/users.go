@@ -147,8 +147,9 @@ func (c *Client) FindUsers(ctx context.Context, attribute, value string) ([]scim
 // (startIndex/count, [WithPageSize] per page). It reads until totalResults
 // users have been seen, follows a server that returns fewer than asked, and
 // yields an error (then stops) when the server stops short, repeats a
-// user, returns more than it announced or changes totalResults midway:
-// a truncated listing never looks complete.
+// user, returns more than it announced, changes totalResults midway or
+// announces more than [WithMaxListSize]: a truncated listing never looks
+// complete, and an endless one ends.
 func (c *Client) ListUsers(ctx context.Context) iter.Seq2[scim.Resource, error] {
 	return c.list(ctx, "Users", nil)
 }

@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/druvascim/druvascim/internal/httpx"
-	"github.com/druvascim/druvascim/internal/jsonx"
+	"github.com/druvascim/druvascim/internal/jsonobj"
 )
 
 // Errors of the reader, matched with errors.Is.
@@ -192,11 +192,11 @@ func decodePage(body []byte) (page, error) {
 	if len(t) == 0 || t[0] != '{' {
 		return page{}, fmt.Errorf("%w: not a JSON object: %s", ErrMalformed, snippet(body))
 	}
-	m, err := jsonx.DecodeObject(t)
+	m, err := jsonobj.Decode(t)
 	if err != nil {
 		return page{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	f, err := jsonx.Fields(m, "value", "@odata.nextLink", "@odata.deltaLink")
+	f, err := jsonobj.Members(m, "value", "@odata.nextLink", "@odata.deltaLink")
 	if err != nil {
 		return page{}, fmt.Errorf("%w: page has %v", ErrMalformed, err)
 	}
@@ -251,7 +251,7 @@ func decodeObject(raw json.RawMessage) (map[string]any, string, error) {
 	if len(t) == 0 || t[0] != '{' {
 		return nil, "", fmt.Errorf("%w: not an object: %s", ErrMalformed, snippet(raw))
 	}
-	m, err := jsonx.DecodeObject(t)
+	m, err := jsonobj.Decode(t)
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrMalformed, err)
 	}

@@ -12,12 +12,16 @@ import (
 )
 
 // Matches reports whether the resource satisfies the filter, following RFC
-// 7644 §3.4.2.2 with the RFC's default of case-insensitive strings
-// (caseExact false):
+// 7644 section 3.4.2.2 with the RFC's default of case-insensitive strings
+// (caseExact false) except for the attributes RFC 7643 makes case-exact:
 //
 //   - eq, ne, co, sw, ew compare strings ignoring case; gt, ge, lt, le
 //     compare numbers numerically and strings (including DateTime values in
 //     one format) lexically, ignoring case; booleans support eq and ne only.
+//   - Case-exact attributes compare with case: "id", "externalId",
+//     "meta.version", "meta.location", references ("$ref", "profileUrl",
+//     "photos.value") and "x509Certificates.value" (RFC 7643 sections 2.3.6,
+//     2.3.7, 3.1 and 7).
 //   - pr is true when the attribute has a non-empty value.
 //   - A multi-valued attribute matches when any of its values does; a
 //     comparison on a multi-valued complex attribute without a sub-attribute
@@ -160,7 +164,7 @@ func (n *cmpNode) compare(v any, op filter.CompareOperator) bool {
 	case string:
 		switch x := v.(type) {
 		case string:
-			return compareStrings(x, cv, op)
+			return compareStrings(x, cv, op, n.exact)
 		case bool:
 			b, ok := parseBool(cv)
 			return ok && op == filter.EQ && b == x
@@ -198,7 +202,12 @@ func (n *cmpNode) compare(v any, op filter.CompareOperator) bool {
 	}
 }
 
-func compareStrings(a, b string, op filter.CompareOperator) bool {
+// compareStrings compares a with b; exact says the attribute is
+// case-exact, otherwise case is ignored.
+func compareStrings(a, b string, op filter.CompareOperator, exact bool) bool {
+	if exact {
+		return compareExact(a, b, op)
+	}
 	switch op {
 	case filter.EQ:
 		return strings.EqualFold(a, b)
@@ -219,6 +228,32 @@ func compareStrings(a, b string, op filter.CompareOperator) bool {
 	} else {
 		c = strings.Compare(strings.ToLower(a), strings.ToLower(b))
 	}
+	switch op {
+	case filter.GT:
+		return c > 0
+	case filter.GE:
+		return c >= 0
+	case filter.LT:
+		return c < 0
+	case filter.LE:
+		return c <= 0
+	}
+	return false
+}
+
+// compareExact is compareStrings for a case-exact attribute.
+func compareExact(a, b string, op filter.CompareOperator) bool {
+	switch op {
+	case filter.EQ:
+		return a == b
+	case filter.CO:
+		return strings.Contains(a, b)
+	case filter.SW:
+		return strings.HasPrefix(a, b)
+	case filter.EW:
+		return strings.HasSuffix(a, b)
+	}
+	c := strings.Compare(a, b)
 	switch op {
 	case filter.GT:
 		return c > 0

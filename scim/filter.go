@@ -54,6 +54,7 @@ type cmpNode struct {
 	value any // string, bool, nil or json.Number
 	num   float64
 	isNum bool
+	exact bool // the attribute is case-exact (see caseExact)
 }
 
 // logicNode is "left and right" or "left or right".
@@ -95,6 +96,7 @@ func parseFilter(s string) (*Filter, error) {
 		return nil, filterError(s, maxFilterLen, fmt.Sprintf("filter longer than %d bytes", maxFilterLen), nil)
 	}
 	if f := quickFilter(s); f != nil {
+		markCaseExact(f.root, "")
 		return f, nil
 	}
 	if off, msg := prescanFilter(s); msg != "" {
@@ -120,6 +122,7 @@ func parseFilter(s string) (*Filter, error) {
 	if err != nil {
 		return nil, filterError(s, lead, err.Error(), nil)
 	}
+	markCaseExact(root, "")
 	return newFilter(root), nil
 }
 
@@ -183,56 +186,9 @@ func hoistValuePaths(text string) (rewritten, error) {
 		default:
 			continue
 		}
-		// The attribute path ends before the bracket (spaces allowed).
-		end := i
-		for end > last && text[end-1] == ' ' {
-			end--
-		}
-		start := end
-		for start > last && isPathByte(text[start-1]) {
-			start--
-		}
-		if start == end {
-			return out, &SyntaxError{Offset: i, Msg: "value filter \"[\" without an attribute before it"}
-		}
-		attrText := text[start:end]
-		p, off, msg := parseSimplePath(attrText)
-		switch {
-		case msg != "":
-			return out, &SyntaxError{Offset: start + off, Msg: "value path: " + msg}
-		case p.attr == "":
-			return out, &SyntaxError{Offset: start, Msg: "value path: a whole schema extension cannot take a value filter"}
-		case p.sub != "":
-			return out, &SyntaxError{Offset: start + len(p.urn) + len(p.attr), Msg: "value path: a value filter must follow an attribute name, not a sub-attribute"}
-		}
-		closing, bad, bmsg := matchBracket(text, i)
-		if bmsg != "" {
-			return out, &SyntaxError{Offset: bad, Msg: bmsg}
-		}
-		inner := text[i+1 : closing]
-		if strings.TrimSpace(inner) == "" {
-			return out, &SyntaxError{Offset: i, Msg: "empty value filter"}
-		}
-		f, err := parseFilter(inner)
+		h, start, stop, err := hoistOne(text, last, i)
 		if err != nil {
-			var se *SyntaxError
-			if errors.As(err, &se) {
-				return out, &SyntaxError{Offset: i + 1 + se.Offset, Msg: "value filter: " + se.Msg, Err: se.Err}
-			}
-			return out, &SyntaxError{Offset: i + 1, Msg: "value filter: " + err.Error(), Err: err}
-		}
-		h := &hoisted{ref: attrRef{urn: p.urn, attr: p.attr}, filter: f.root}
-		stop := closing + 1
-		if stop < len(text) && text[stop] == '.' {
-			j := stop + 1
-			for j < len(text) && isPathByte(text[j]) {
-				j++
-			}
-			h.sub = text[stop+1 : j]
-			if checkName(h.sub) >= 0 {
-				return out, &SyntaxError{Offset: stop + 1, Msg: fmt.Sprintf("invalid sub-attribute name %q after value filter", h.sub)}
-			}
-			stop = j
+			return out, err
 		}
 		if out.paths == nil {
 			out.paths = map[string]*hoisted{}
@@ -255,6 +211,64 @@ func hoistValuePaths(text string) (rewritten, error) {
 	b.WriteString(text[last:])
 	out.text = b.String()
 	return out, nil
+}
+
+// hoistOne parses the value path whose "[" is at text[i]: the attribute
+// path before it (not before last), the bracketed filter and an optional
+// ".sub" after it. start and stop delimit the value path in text.
+func hoistOne(text string, last, i int) (*hoisted, int, int, error) {
+	// The attribute path ends before the bracket (spaces allowed).
+	end := i
+	for end > last && text[end-1] == ' ' {
+		end--
+	}
+	start := end
+	for start > last && isPathByte(text[start-1]) {
+		start--
+	}
+	if start == end {
+		return nil, 0, 0, &SyntaxError{Offset: i, Msg: "value filter \"[\" without an attribute before it"}
+	}
+	attrText := text[start:end]
+	p, off, msg := parseSimplePath(attrText)
+	switch {
+	case msg != "":
+		return nil, 0, 0, &SyntaxError{Offset: start + off, Msg: "value path: " + msg}
+	case p.attr == "":
+		return nil, 0, 0, &SyntaxError{Offset: start, Msg: "value path: a whole schema extension cannot take a value filter"}
+	case p.sub != "":
+		return nil, 0, 0, &SyntaxError{Offset: start + len(p.urn) + len(p.attr), Msg: "value path: a value filter must follow an attribute name, not a sub-attribute"}
+	}
+	closing, bad, bmsg := matchBracket(text, i)
+	if bmsg != "" {
+		return nil, 0, 0, &SyntaxError{Offset: bad, Msg: bmsg}
+	}
+	inner := text[i+1 : closing]
+	if strings.TrimSpace(inner) == "" {
+		return nil, 0, 0, &SyntaxError{Offset: i, Msg: "empty value filter"}
+	}
+	f, err := parseFilter(inner)
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			return nil, 0, 0, &SyntaxError{Offset: i + 1 + se.Offset, Msg: "value filter: " + se.Msg, Err: se.Err}
+		}
+		return nil, 0, 0, &SyntaxError{Offset: i + 1, Msg: "value filter: " + err.Error(), Err: err}
+	}
+	h := &hoisted{ref: attrRef{urn: p.urn, attr: p.attr}, filter: f.root}
+	stop := closing + 1
+	if stop < len(text) && text[stop] == '.' {
+		j := stop + 1
+		for j < len(text) && isPathByte(text[j]) {
+			j++
+		}
+		h.sub = text[stop+1 : j]
+		if checkName(h.sub) >= 0 {
+			return nil, 0, 0, &SyntaxError{Offset: stop + 1, Msg: fmt.Sprintf("invalid sub-attribute name %q after value filter", h.sub)}
+		}
+		stop = j
+	}
+	return h, start, stop, nil
 }
 
 // isPathByte reports whether c can appear in an attribute path.

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// ApplyPatch applies PATCH operations (RFC 7644 §3.5.2) to a copy of r and
+// ApplyPatch applies PATCH operations (RFC 7644 section 3.5.2) to a copy of r and
 // returns the copy; r itself is never modified, and on error nothing is
 // returned. Operations apply in order, all or nothing.
 //
@@ -27,8 +27,15 @@ import (
 //   - remove: removes the attribute, sub-attribute, or the elements a value
 //     filter matches. With a value on a multi-valued attribute (Entra's
 //     {"op":"Remove","path":"members","value":[{"value":"id"}]}), only the
-//     listed elements are removed, matched on "value". Removing what is not
-//     there is not an error.
+//     listed elements are removed, matched on "value"; the same holds for a
+//     multi-valued sub-attribute of a complex attribute ("team.tags"), in
+//     every element when the complex attribute is multi-valued. Removing
+//     what is not there is not an error.
+//   - A complex attribute takes an object for add and replace: a scalar is
+//     refused with invalidValue. A multi-valued attribute stays a list: one
+//     value that is not an array is stored as a one-element list (replace)
+//     or appended (add). Both are known from the value the attribute holds
+//     and, when it holds none, from the core and enterprise schemas.
 //   - Without a path, add and replace take an object whose keys are
 //     attribute paths: plain names, dotted paths ("name.givenName") and
 //     extension URNs, with an object value merged into the extension.
@@ -106,7 +113,7 @@ func applyOp(r Resource, i int, op PatchOperation) error {
 		return patchError(i, op, ScimTypeInvalidPath, "%v", err)
 	}
 	if name == "remove" {
-		if value != nil && p.filter == nil && p.sub == "" && p.attr != "" {
+		if value != nil && p.filter == nil && p.attr != "" {
 			if removeListed(r, p, value) {
 				return nil
 			}
@@ -134,7 +141,9 @@ func setErrorType(err error) string {
 }
 
 // removeListed removes from the multi-valued attribute at p the elements
-// listed in value. It reports false when the attribute is not multi-valued.
+// listed in value. p names an attribute, or a sub-attribute of a complex
+// attribute (of each element, when that attribute is multi-valued). It
+// reports false, removing nothing, when p holds no multi-valued value.
 func removeListed(r Resource, p Path, value any) bool {
 	obj := map[string]any(r)
 	if p.urn != "" {
@@ -144,14 +153,38 @@ func removeListed(r Resource, p Path, value any) bool {
 		}
 		obj = m
 	}
-	k := keyOf(obj, p.attr)
-	arr, ok := asSlice(obj[k])
-	if !ok {
-		return false
-	}
 	listed, ok := asSlice(value)
 	if !ok {
 		listed = []any{value}
+	}
+	if p.sub == "" {
+		return removeFrom(obj, p.attr, listed)
+	}
+	parent := obj[keyOf(obj, p.attr)]
+	if m, ok := asMap(parent); ok {
+		return removeFrom(m, p.sub, listed)
+	}
+	elems, ok := asSlice(parent)
+	if !ok {
+		return false
+	}
+	found := false
+	for _, e := range elems {
+		if m, ok := asMap(e); ok && removeFrom(m, p.sub, listed) {
+			found = true
+		}
+	}
+	return found
+}
+
+// removeFrom removes the listed elements from the multi-valued attribute
+// name of obj, deleting it when none remains. It reports false when obj
+// holds no list there.
+func removeFrom(obj map[string]any, name string, listed []any) bool {
+	k := keyOf(obj, name)
+	arr, ok := asSlice(obj[k])
+	if !ok {
+		return false
 	}
 	out := make([]any, 0, len(arr))
 	for _, e := range arr {

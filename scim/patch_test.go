@@ -29,7 +29,7 @@ const entraGroup = `{
 }`
 
 // TestApplyPatchEntra replays the request shapes Entra sends
-// (reference/druva-entra.md §2.2), both the legacy and the compliant
+// (documented at https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups), both the legacy and the compliant
 // (aadOptscim062020) dialect.
 func TestApplyPatchEntra(t *testing.T) {
 	tests := []struct {

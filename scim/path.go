@@ -150,6 +150,7 @@ func parseFilteredPath(s string) (Path, error) {
 		}
 		return Path{}, pathError(s, off, "value filter: "+err.Error(), err)
 	}
+	markCaseExact(f.root, p.attr)
 	p.filter = f
 	rest := s[closing+1:]
 	if rest != "" {

@@ -78,6 +78,7 @@ func (r Resource) quickGet(path string) (v any, ok, handled bool) {
 	if !ok {
 		return nil, false, false
 	}
+	n.exact = caseExact(head.attr, n.ref)
 	head.sub = sub
 	v, ok = r.getMatching(head, &n)
 	return v, ok, true
@@ -355,6 +356,13 @@ func setIn(obj map[string]any, p Path, value any, mode setMode) error {
 	if cur == nil {
 		exists = false
 	}
+	if p.sub == "" && mode != setReplace {
+		v, err := patchValue(p, cur, exists, value)
+		if err != nil {
+			return err
+		}
+		value = v
+	}
 	if p.sub == "" {
 		if mode != setReplace && exists {
 			if arr, ok := asSlice(cur); ok && mode == setAdd {
@@ -393,6 +401,28 @@ func setIn(obj map[string]any, p Path, value any, mode setMode) error {
 		return nil
 	}
 	return fmt.Errorf("scim: %s is %s, not an object, so it has no sub-attribute %s", p.attr, JSONKind(cur), p.sub)
+}
+
+// patchValue checks a PATCH add or replace value against the attribute at
+// p, which holds cur (exists false when unassigned), and returns the value
+// to store. A complex attribute takes an object of sub-attributes (RFC
+// 7644 section 3.5.2.1): a scalar is refused. A multi-valued attribute
+// stays a list (RFC 7643 section 2.4): one value that is not an array
+// becomes a one-element list.
+func patchValue(p Path, cur any, exists bool, value any) (any, error) {
+	_, curMap := asMap(cur)
+	_, curList := asSlice(cur)
+	_, valMap := asMap(value)
+	_, valList := asSlice(value)
+	complexAttr := curMap || (!exists && coreComplex(p.urn, p.attr))
+	multi := curList || (!exists && coreMultiValued(p.urn, p.attr))
+	switch {
+	case complexAttr && !valMap:
+		return nil, fmt.Errorf("scim: %s is a complex attribute: its value must be an object of sub-attributes, not %s", p.attr, JSONKind(value))
+	case multi && !valList:
+		return []any{value}, nil
+	}
+	return value, nil
 }
 
 // setSub writes a sub-attribute; in add mode a multi-valued sub-attribute

@@ -4,7 +4,8 @@
 // [Server.Client] returns a real *druva.Client already pointed at it (with
 // its rate limiter off).
 //
-//	srv := druvatest.NewServer(druvatest.WithMaxPageSize(50))
+//	srv, err := druvatest.NewServer(druvatest.WithMaxPageSize(50))
+//	if err != nil { ... }
 //	defer srv.Close()
 //	c := srv.Client()
 //	u, err := c.CreateUser(ctx, user)

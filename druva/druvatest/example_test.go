@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/druvascim/druvascim/druva"
@@ -14,9 +15,12 @@ import (
 // A fake Druva with a SCIM mapping: a user outside every mapping cannot be
 // created, exactly as Druva answers.
 func Example() {
-	srv := druvatest.NewServer(druvatest.WithMappings(druvatest.Mapping{
+	srv, err := druvatest.NewServer(druvatest.WithMappings(druvatest.Mapping{
 		Profile: "Finance", Attribute: "department", Values: []string{"Finance"},
 	}))
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	c := srv.Client()
 	ctx := context.Background()
@@ -27,7 +31,7 @@ func Example() {
 		"emails":      []any{map[string]any{"value": "ada@example.com", "type": "work"}},
 		"department":  "Engineering",
 	}
-	_, err := c.CreateUser(ctx, user)
+	_, err = c.CreateUser(ctx, user)
 	var se *scim.Error
 	errors.As(err, &se)
 	fmt.Println(se.Status, se.Detail)
@@ -53,7 +57,10 @@ func Example() {
 
 // Faults are seeded: a client with retries rides them out.
 func ExampleFaults() {
-	srv := druvatest.NewServer(druvatest.WithFaults(druvatest.Faults{Seed: 3, ServerErrors: 0.3}))
+	srv, err := druvatest.NewServer(druvatest.WithFaults(druvatest.Faults{Seed: 3, ServerErrors: 0.3}))
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	c, err := srv.NewClient(druva.WithWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
 	if err != nil {

@@ -118,10 +118,11 @@ func WithMaxPageSize(n int) Option {
 	}
 }
 
-// WithGroups offers /Groups (Druva documents users only, so by default the
-// fake has no groups).
-func WithGroups() Option {
-	return func(c *config) error { c.groups = true; return nil }
+// WithGroupsEndpoint says whether the fake offers /Groups (default false:
+// Druva documents users only). It has the shape of the druva client's
+// option of the same name.
+func WithGroupsEndpoint(offered bool) Option {
+	return func(c *config) error { c.groups = offered; return nil }
 }
 
 // WithoutDiscovery answers 404 on /ServiceProviderConfig, /ResourceTypes and

@@ -44,6 +44,7 @@ type Server struct {
 	srv     *httptest.Server
 	elimity escim.Server
 	lim     *rate.Limiter
+	client  *druva.Client // what Client returns
 
 	mu      sync.Mutex
 	limLast time.Time // latest instant the rate limiter saw
@@ -76,19 +77,12 @@ type Stats struct {
 	Delayed      int            // requests delayed by injected latency
 }
 
-// NewServer starts a fake Druva on a loopback port, like
-// httptest.NewServer. It panics when an option is invalid or no port can be
-// opened (test setup); use [New] to get an error instead.
-func NewServer(opts ...Option) *Server {
-	s, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
-// New starts a fake Druva and returns it, or an error for a bad option.
-func New(opts ...Option) (*Server, error) {
+// NewServer starts a fake Druva on a loopback port (or on [WithAddr]),
+// like httptest.NewServer, and returns it with a ready client
+// ([Server.Client]). It returns an error for an invalid option, a port
+// that cannot be opened, or an address the druva client would refuse to
+// reach over plain HTTP (one off loopback).
+func NewServer(opts ...Option) (*Server, error) {
 	cfg := config{maxPage: DefaultMaxPageSize, discovery: true, now: time.Now, sleep: httpx.Sleep, maxBodySize: 1 << 20}
 	for _, o := range opts {
 		if o == nil {
@@ -130,6 +124,10 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("druvatest: %w", err)
 	}
 	s.elimity = el
+	if s.client, err = s.NewClient(); err != nil {
+		_ = srv.Listener.Close()
+		return nil, fmt.Errorf("druvatest: no druva client can reach %s: %w", s.URL, err)
+	}
 	srv.Start()
 	s.srv = srv
 	return s, nil
@@ -138,17 +136,10 @@ func New(opts ...Option) (*Server, error) {
 // Close shuts the server down, waiting for requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
-// Client returns a Druva client pointed at the server with the client-side
-// rate limiter off. The druva client refuses plain HTTP off loopback, so
-// Client panics for a server given a non-loopback [WithAddr]; use
-// [Server.NewClient] there to get the error instead.
-func (s *Server) Client() *druva.Client {
-	c, err := s.NewClient()
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+// Client returns the ready Druva client [NewServer] made: pointed at the
+// server, authenticated, client-side rate limiter off. It is shared by
+// every caller; use [Server.NewClient] for one with other options.
+func (s *Server) Client() *druva.Client { return s.client }
 
 // NewClient returns a Druva client pointed at the server, limiter off, with
 // further options (a wait seam, retry settings, ...).
@@ -256,13 +247,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	lose, done := s.injectFaults(w, r, faults, seq, finish)
+	if !done {
+		s.respond(w, r, path, lose, finish)
+	}
+}
+
+// injectFaults applies the configured faults to request number seq: a
+// delay, an injected 429 or 5xx (answered here: done is true), or the
+// decision to lose the response of a write (lose).
+func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request, faults Faults, seq uint64, finish func(int, string)) (lose, done bool) {
 	// One seeded random source per request: reproducible for a given order.
 	rnd := mrand.New(mrand.NewPCG(faults.Seed, seq))
 	if faults.LatencyRate > 0 && faults.Latency > 0 && rnd.Float64() < faults.LatencyRate {
 		s.count(func(st *Stats) { st.Delayed++ })
 		if err := s.cfg.sleep(r.Context(), faults.Latency); err != nil {
 			finish(0, "latency (client gone)")
-			return
+			return false, true
 		}
 	}
 	u := rnd.Float64()
@@ -276,20 +277,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
 		writeError(w, scim.NewError(http.StatusTooManyRequests, "", "too many requests (injected)"))
 		finish(http.StatusTooManyRequests, "429")
-		return
+		return false, true
 	case u < faults.TooManyRequests+faults.ServerErrors:
 		s.count(func(st *Stats) { st.Injected5xx++ })
 		code := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}[rnd.IntN(3)]
 		writeError(w, scim.NewError(code, "", "injected server error"))
 		finish(code, strconv.Itoa(code))
-		return
+		return false, true
 	}
-	lose := false
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 		lose = faults.ResponseLost > 0 && rnd.Float64() < faults.ResponseLost
 	}
+	return lose, false
+}
 
+// respond serves the request and writes the answer, or, when lose is set,
+// applies it and drops the connection instead of answering.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, path string, lose bool, finish func(int, string)) {
 	rec := httptest.NewRecorder()
 	s.dispatch(rec, r, path)
 	if lose {

@@ -21,7 +21,7 @@ import (
 func start(t *testing.T, opts ...druvatest.Option) (*druvatest.Server, *fakeclock.Clock) {
 	t.Helper()
 	ft := fakeclock.New(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))
-	srv, err := druvatest.New(append([]druvatest.Option{druvatest.WithClock(ft.Now), druvatest.WithSleep(ft.Wait)}, opts...)...)
+	srv, err := druvatest.NewServer(append([]druvatest.Option{druvatest.WithClock(ft.Now), druvatest.WithSleep(ft.Wait)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestMappings(t *testing.T) {
 	if _, err := srv.SeedUsers(scim.Resource{"userName": "e", "displayName": "E", "emails": []any{map[string]any{"value": "e@x"}}}); err == nil || !strings.Contains(err.Error(), "None of the SCIM Mapping") {
 		t.Errorf("seeding an unmatched user: %v", err)
 	}
-	if _, err := druvatest.New(druvatest.WithMappings(druvatest.Mapping{Attribute: "x", Values: []string{"y"}})); err == nil {
+	if _, err := druvatest.NewServer(druvatest.WithMappings(druvatest.Mapping{Attribute: "x", Values: []string{"y"}})); err == nil {
 		t.Errorf("mapping without profile accepted")
 	}
 }
@@ -297,7 +297,7 @@ func TestDiscoveryAndGroupsOff(t *testing.T) {
 
 func TestGroupsRaw(t *testing.T) {
 	t.Parallel()
-	srv, _ := start(t, druvatest.WithGroups())
+	srv, _ := start(t, druvatest.WithGroupsEndpoint(true))
 	us, err := srv.SeedUsers(scim.Resource{"userName": "a", "displayName": "A", "emails": []any{map[string]any{"value": "a@x"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -462,24 +462,19 @@ func TestOptionsValidate(t *testing.T) {
 		"addr":      druvatest.WithAddr(""),
 		"nil":       nil,
 	} {
-		if s, err := druvatest.New(o); err == nil {
+		if s, err := druvatest.NewServer(o); err == nil {
 			s.Close()
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Errorf("NewServer with a bad option did not panic")
-			}
-		}()
-		druvatest.NewServer(druvatest.WithMaxPageSize(-1))
-	}()
+	if srv, err := druvatest.NewServer(druvatest.WithMaxPageSize(-1)); err == nil || srv != nil {
+		t.Errorf("NewServer with a bad option = %v, %v; want nil and an error", srv, err)
+	}
 }
 
 func TestWithAddr(t *testing.T) {
 	t.Parallel()
-	srv, err := druvatest.New(druvatest.WithAddr("127.0.0.1:0"), druvatest.WithToken("tok"))
+	srv, err := druvatest.NewServer(druvatest.WithAddr("127.0.0.1:0"), druvatest.WithToken("tok"))
 	if err != nil {
 		t.Fatal(err)
 	}

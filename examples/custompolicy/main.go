@@ -25,7 +25,10 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer graph.Close()
-	dv := druvatest.NewServer()
+	dv, err := druvatest.NewServer()
+	if err != nil {
+		return err
+	}
 	defer dv.Close()
 
 	reader, err := graph.Client() // an *entra.Reader wired to the fake Graph

@@ -104,7 +104,7 @@ func newDemoRig(env *environment, f demoFlags) (r *demoRig, status int, err erro
 	}
 	dopts, err := fakeDruvaOptions("127.0.0.1:0", "", 0, f.faults, 1)
 	if err == nil {
-		r.dv, err = druvatest.New(dopts...)
+		r.dv, err = druvatest.NewServer(dopts...)
 	}
 	if err != nil {
 		r.graph.Close()

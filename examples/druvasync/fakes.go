@@ -88,7 +88,7 @@ func runFakeDruva(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	srv, err := druvatest.New(opts...)
+	srv, err := druvatest.NewServer(opts...)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}

@@ -181,7 +181,7 @@ func fakePair(t *testing.T) (*entratest.Server, *druvatest.Server, map[string]st
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Close)
-	d, err := druvatest.New()
+	d, err := druvatest.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}

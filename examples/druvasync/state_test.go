@@ -62,7 +62,7 @@ type gatedPair struct {
 func newGatedPair(t *testing.T, bin string) *gatedPair {
 	t.Helper()
 	graph := startFake(t, bin, "fake-graph", "--addr", "127.0.0.1:0", "--users", "40", "--groups", "2", "--seed", "11")
-	d, err := druvatest.New()
+	d, err := druvatest.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}

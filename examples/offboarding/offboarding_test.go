@@ -11,7 +11,10 @@ import (
 )
 
 func TestOffboard(t *testing.T) {
-	srv := druvatest.NewServer()
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer srv.Close()
 	seeded, err := srv.SeedUsers(scim.Resource{
 		"userName": "ada@contoso.example", "displayName": "Ada Lovelace", "active": true,
@@ -42,7 +45,10 @@ func TestOffboard(t *testing.T) {
 }
 
 func TestOffboardReportsAnExpiredToken(t *testing.T) {
-	srv := druvatest.NewServer()
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer srv.Close()
 	c, err := druva.NewClient("an-old-token", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0))
 	if err != nil {

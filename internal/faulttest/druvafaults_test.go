@@ -34,7 +34,7 @@ func TestDruvaFaultsConverge(t *testing.T) {
 		entratest.WithFaults(entratest.Faults{Seed: 9, Throttle: 0.03, Unavailable: 0.02})))
 	defer g.Close()
 	latency := newWaits()
-	d := druvatest.NewServer(druvatest.WithSleep(latency.Wait), druvatest.WithFaults(soakFaults(42)))
+	d := must[*druvatest.Server](t)(druvatest.NewServer(druvatest.WithSleep(latency.Wait), druvatest.WithFaults(soakFaults(42))))
 	defer d.Close()
 	unmanaged := unmanagedUsers(t, d, 25)
 	desired := desiredState(t, g)

@@ -59,7 +59,7 @@ func newGraphFixture(t *testing.T) *graphFixture {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(400), entratest.WithGroups(10),
 		entratest.WithSeed(5), entratest.WithMaxPageSize(40), entratest.WithForeignHost(foreign.srv.URL)))
 	t.Cleanup(g.Close)
-	d := druvatest.NewServer()
+	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	t.Cleanup(d.Close)
 	f := &graphFixture{g: g, d: d, store: newFileStore(t), foreign: foreign}
 	f.unmanaged = unmanagedUsers(t, d, 5)

@@ -16,7 +16,7 @@ import (
 func TestLostDeprovisionResponses(t *testing.T) {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(200), entratest.WithGroups(4), entratest.WithSeed(21)))
 	defer g.Close()
-	d := druvatest.NewServer(druvatest.WithSleep(noWait))
+	d := must[*druvatest.Server](t)(druvatest.NewServer(druvatest.WithSleep(noWait)))
 	defer d.Close()
 	store := newFileStore(t)
 	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(noWait)))

@@ -32,7 +32,7 @@ func newProcessFixture(t *testing.T, seed uint64) *processFixture {
 	t.Helper()
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(250), entratest.WithGroups(8), entratest.WithSeed(seed)))
 	t.Cleanup(g.Close)
-	d := druvatest.NewServer()
+	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	t.Cleanup(d.Close)
 	file := newFileStore(t)
 	return &processFixture{g: g, d: d, store: file, file: file, unmanaged: unmanagedUsers(t, d, 5),

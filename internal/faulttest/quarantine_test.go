@@ -24,7 +24,7 @@ func TestRevokedTokenQuarantines(t *testing.T) {
 	desired := desiredState(t, g)
 
 	t.Run("revoked mid-cycle", func(t *testing.T) {
-		d := druvatest.NewServer()
+		d := must[*druvatest.Server](t)(druvatest.NewServer())
 		defer d.Close()
 		// The token is regenerated after the listing and 20 creates:
 		// from then on every request carries a token Druva no longer
@@ -61,7 +61,7 @@ func TestRevokedTokenQuarantines(t *testing.T) {
 	})
 
 	t.Run("revoked before the cycle", func(t *testing.T) {
-		d := druvatest.NewServer()
+		d := must[*druvatest.Server](t)(druvatest.NewServer())
 		defer d.Close()
 		c := must[*druva.Client](t)(druva.NewClient("regenerated-long-ago", druva.WithBaseURL(d.URL), druva.WithRateLimit(0, 0), druva.WithWait(noWait)))
 		s := newSyncer(t, graphReader(t, g), c, newFileStore(t))
@@ -80,7 +80,7 @@ func TestRevokedTokenQuarantines(t *testing.T) {
 func TestRevokedGraphCredential(t *testing.T) {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(300), entratest.WithSeed(12)))
 	defer g.Close()
-	d := druvatest.NewServer()
+	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	defer d.Close()
 	attrs := must[[]string](t)(mapping.DruvaDefault().SourceAttributes())
 	r := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken("revoked-graph-token"), entra.WithServicePrincipalID(g.ServicePrincipalID),

@@ -45,8 +45,8 @@ func TestTokensNeverLeak(t *testing.T) {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(300), entratest.WithGroups(6),
 		entratest.WithToken(graphSecret), entratest.WithMaxPageSize(50)))
 	defer g.Close()
-	d := druvatest.NewServer(druvatest.WithToken(druvaSecret), druvatest.WithSleep(noWait),
-		druvatest.WithFaults(druvatest.Faults{Seed: 7, ServerErrors: 0.1, TooManyRequests: 0.05, ResponseLost: 0.03}))
+	d := must[*druvatest.Server](t)(druvatest.NewServer(druvatest.WithToken(druvaSecret), druvatest.WithSleep(noWait),
+		druvatest.WithFaults(druvatest.Faults{Seed: 7, ServerErrors: 0.1, TooManyRequests: 0.05, ResponseLost: 0.03})))
 	defer d.Close()
 
 	// Two handlers write to one buffer: each locks only itself, so the
@@ -182,7 +182,7 @@ func TestDemoPrintsNoTokens(t *testing.T) {
 // TestFilterInjection: values that try to widen a SCIM filter find no user,
 // or exactly the one whose userName is that very string.
 func TestFilterInjection(t *testing.T) {
-	d := druvatest.NewServer()
+	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	defer d.Close()
 	mk := func(name string) scim.Resource {
 		return scim.Resource{"userName": name, "displayName": "D " + name, "active": true,

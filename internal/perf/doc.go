@@ -27,7 +27,7 @@
 //     list pass.
 //
 // The script .ci/bench runs them with the planner's and the mapper's growth
-// benchmarks and the client stack's own (druva, httpx, jsonx).
+// benchmarks and the client stack's own (druva, httpx).
 //
 // # Smoke test
 //

@@ -73,7 +73,7 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(g.Close)
-	d, err := druvatest.New(cfg.druvaOpts...)
+	d, err := druvatest.NewServer(cfg.druvaOpts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func checkBudget(tb testing.TB, c cycle, listed int) {
 // user must. It returns the wall time and the process CPU time.
 func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu time.Duration) {
 	tb.Helper()
-	srv, err := druvatest.New()
+	srv, err := druvatest.NewServer()
 	if err != nil {
 		tb.Fatal(err)
 	}
