@@ -103,7 +103,7 @@ func fromFile(f fileSet) (*Set, error) {
 			m.Type = TypeNone
 		case 1:
 		default:
-			problems = append(problems, Problem{Mapping: i, Target: fm.Target, Field: "source",
+			problems = append(problems, Problem{Mapping: i + 1, Target: fm.Target, Field: "source",
 				Msg: "give only one of direct, constant and expression"})
 		}
 		s.Mappings = append(s.Mappings, m)
@@ -397,7 +397,7 @@ func ImportEntraSchema(data []byte) ([]*Set, error) {
 				case "ObjectAddOnly":
 					m.Apply = ApplyOnCreate
 				default:
-					local = append(local, Problem{Mapping: i, Target: m.Target, Field: "apply",
+					local = append(local, Problem{Mapping: i + 1, Target: m.Target, Field: "apply",
 						Msg: fmt.Sprintf("flowType %q is not supported (Always or ObjectAddOnly)", am.FlowType)})
 				}
 				src := am.Source
@@ -435,7 +435,7 @@ func ImportEntraSchema(data []byte) ([]*Set, error) {
 						if c.TargetOperand != nil && len(c.TargetOperand.Values) > 0 && !unaryOp(op) {
 							vals := c.TargetOperand.Values
 							if len(vals) > 1 && op != OpIn && op != OpNotIn {
-								local = append(local, Problem{Mapping: -1, Field: fmt.Sprintf("scope[%d][%d]", gi, ci),
+								local = append(local, Problem{Field: fmt.Sprintf("scope[%d][%d]", gi, ci),
 									Msg: fmt.Sprintf("operator %s takes one value, the schema gives %d", op, len(vals))})
 							}
 							v := strings.Join(vals, ",")

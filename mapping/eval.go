@@ -52,11 +52,20 @@ type EvalError struct {
 
 // Error describes the failure.
 func (e *EvalError) Error() string {
-	return fmt.Sprintf("mapping: evaluating %s (offset %d): %v", e.Function, e.Offset, e.Err)
+	return fmt.Sprintf("mapping: evaluating %s (offset %d): %s", e.Function, e.Offset, causeText(e.Err))
 }
 
 // Unwrap returns the cause.
 func (e *EvalError) Unwrap() error { return e.Err }
+
+// causeText is the text of a wrapped cause without the package prefix its
+// wrapper already prints, so that a message says "mapping:" once.
+func causeText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "mapping: ")
+}
 
 type optKind uint8
 

@@ -123,7 +123,7 @@ var ErrInvalidSet = errors.New("mapping: invalid mapping set")
 // Problem is one fault of a mapping set.
 type Problem struct {
 	Set     string // the set's name, when several sets are checked at once
-	Mapping int    // index in Set.Mappings, or -1 for the set itself
+	Mapping int    // the mapping's position in the set, counted from 1; 0 for the set itself
 	Target  string // the mapping's target, when there is one
 	Field   string // which field is wrong: "target", "source", "match", "scope[0][1]", …
 	Msg     string
@@ -135,8 +135,8 @@ func (p Problem) String() string {
 	if p.Set != "" {
 		fmt.Fprintf(&b, "%q: ", p.Set)
 	}
-	if p.Mapping >= 0 {
-		fmt.Fprintf(&b, "mapping %d", p.Mapping+1)
+	if p.Mapping > 0 {
+		fmt.Fprintf(&b, "mapping %d", p.Mapping)
 		if p.Target != "" {
 			fmt.Fprintf(&b, " (%s)", p.Target)
 		}
@@ -161,7 +161,7 @@ func (e *ValidationError) Error() string {
 	for i, p := range e.Problems {
 		lines[i] = p.String()
 	}
-	return fmt.Sprintf("mapping: invalid mapping set (%d problems):\n  %s", len(e.Problems), strings.Join(lines, "\n  "))
+	return fmt.Sprintf("mapping: invalid mapping set (%s):\n  %s", plural(len(e.Problems), "problem"), strings.Join(lines, "\n  "))
 }
 
 // Is reports whether target is [ErrInvalidSet].
@@ -175,7 +175,7 @@ type MappingError struct {
 
 // Error names the mapping and the cause.
 func (e *MappingError) Error() string {
-	return fmt.Sprintf("mapping: target %s: %v", e.Target, e.Err)
+	return fmt.Sprintf("mapping: target %s: %s", e.Target, causeText(e.Err))
 }
 
 // Unwrap returns the cause.
@@ -320,7 +320,7 @@ func (s *Set) get() (*compiledSet, error) {
 func (s *Set) compile() (*compiledSet, error) {
 	var problems []Problem
 	add := func(i int, target, field, format string, args ...any) {
-		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
+		problems = append(problems, Problem{Mapping: i + 1, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	c := &compiledSet{schema: any(scim.UserSchema)}
 	group := strings.EqualFold(s.Object, "Group")

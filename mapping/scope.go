@@ -77,7 +77,7 @@ func (f ScopingFilter) Validate() error {
 	for gi, g := range f {
 		for ci, c := range g {
 			if _, err := compileClause(c); err != nil {
-				problems = append(problems, Problem{Mapping: -1, Field: fmt.Sprintf("scope[%d][%d]", gi, ci), Msg: err.Error()})
+				problems = append(problems, Problem{Field: fmt.Sprintf("scope[%d][%d]", gi, ci), Msg: err.Error()})
 			}
 		}
 	}
