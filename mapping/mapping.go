@@ -372,7 +372,7 @@ func (s *Set) compile() (*compiledSet, error) {
 				}
 			} else {
 				cm.expr = e
-				if e.root.kind == nCall && e.root.fn == fnSelectUniqueValue {
+				if e.root.kind == nCall && e.root.name == "SelectUniqueValue" {
 					if m.Match > 0 {
 						add(i, m.Target, "match", "a SelectUniqueValue mapping cannot be a matching attribute")
 					}

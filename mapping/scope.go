@@ -151,7 +151,7 @@ func compileClause(c Clause) (compiledClause, error) {
 	cc.value = *c.Value
 	switch c.Operator {
 	case OpRegexMatch, OpNotRegexMatch:
-		re, err := compileRegex(cc.value)
+		re, err := compileRegex(cc.value, 0)
 		if err != nil {
 			return cc, fmt.Errorf("invalid regular expression %q: %v", cc.value, err)
 		}
