@@ -114,8 +114,8 @@ func TestExpressionText(t *testing.T) {
 	if diff := cmp.Diff([]string{"A", "B"}, v.Strings()); diff != "" {
 		t.Errorf("multi-valued ToUpper: %s", diff)
 	}
-	paths, err := DruvaDefault().UpdatePaths()
-	if err != nil || len(paths) != 9 || paths[1] != "active" {
-		t.Errorf("UpdatePaths = %v, %v", paths, err)
+	paths := DruvaDefault().updatePaths()
+	if len(paths) != 9 || paths[1] != "active" {
+		t.Errorf("updatePaths = %v", paths)
 	}
 }

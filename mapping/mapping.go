@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"time"
 
 	"github.com/druvascim/druvascim/scim"
 )
@@ -58,28 +58,6 @@ type Mapping struct {
 	// match objects; 1 is tried first, then 2, and so on. The first key with
 	// a value wins; keys are never combined.
 	Match int
-}
-
-// Set is a set of mappings for one object type, with its scoping filter
-// (an attribute-mapping blade of Entra). A Set is compiled on first use
-// (its expressions parsed, its target paths parsed); do not change its
-// fields after that — build a new Set instead. A compiled Set is safe for
-// concurrent use.
-type Set struct {
-	// Name describes the set.
-	Name string
-	// Object is the source object type, "User" by default.
-	Object string
-	// Mappings, in order; Mapped.Update lists assignments in this order.
-	Mappings []Mapping
-	// Scope is the scoping filter; empty puts every object in scope.
-	Scope ScopingFilter
-	// Required lists target paths that must have a value for an object to
-	// be sent (Druva: userName, displayName and the work email). Map reports
-	// the missing ones in Mapped.Missing.
-	Required []string
-
-	compiled atomic.Pointer[compiledSet]
 }
 
 // Mapped is the result of mapping one object.
@@ -181,61 +159,6 @@ func (e *MappingError) Error() string {
 // Unwrap returns the cause.
 func (e *MappingError) Unwrap() error { return e.Err }
 
-// DruvaDefault returns the Druva gallery app's default user mapping set, as
-// far as Microsoft documents it, plus the attributes Druva's own "SCIM
-// mappings" filter on:
-//
-//	userPrincipalName      → userName (matching, precedence 1)
-//	Not([IsSoftDeleted])   → active
-//	displayName            → displayName
-//	mail                   → emails[type eq "work"].value
-//	givenName              → name.givenName
-//	surname                → name.familyName
-//	mailNickname           → externalId
-//	department             → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department
-//	companyName            → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization
-//
-// userName, displayName and the work email are Required: Druva refuses a
-// user without them. A Druva SCIM mapping that filters on department uses
-// the attribute "department"; one that filters on the company uses
-// "organization" (the enterprise extension's name for it).
-func DruvaDefault() *Set {
-	return &Set{
-		Name:   "Druva default (Entra gallery app)",
-		Object: "User",
-		Mappings: []Mapping{
-			{Target: "userName", Type: TypeDirect, Source: "userPrincipalName", Match: 1},
-			{Target: "active", Type: TypeExpression, Source: "Not([IsSoftDeleted])"},
-			{Target: "displayName", Type: TypeDirect, Source: "displayName"},
-			{Target: `emails[type eq "work"].value`, Type: TypeDirect, Source: "mail"},
-			{Target: "name.givenName", Type: TypeDirect, Source: "givenName"},
-			{Target: "name.familyName", Type: TypeDirect, Source: "surname"},
-			{Target: "externalId", Type: TypeDirect, Source: "mailNickname"},
-			{Target: scim.EnterpriseUserSchema + ":department", Type: TypeDirect, Source: "department"},
-			{Target: scim.EnterpriseUserSchema + ":organization", Type: TypeDirect, Source: "companyName"},
-		},
-		Required: []string{"userName", "displayName", `emails[type eq "work"].value`},
-	}
-}
-
-// Clone returns a deep copy of the set's fields, not yet compiled, for
-// building a changed set (a compiled Set must not be changed).
-func (s *Set) Clone() *Set {
-	c := &Set{Name: s.Name, Object: s.Object, Mappings: slices.Clone(s.Mappings), Required: slices.Clone(s.Required)}
-	for _, g := range s.Scope {
-		cg := make([]Clause, len(g))
-		for i, cl := range g {
-			cg[i] = cl
-			if cl.Value != nil {
-				v := *cl.Value
-				cg[i].Value = &v
-			}
-		}
-		c.Scope = append(c.Scope, cg)
-	}
-	return c
-}
-
 // ---- compilation ----
 
 type compiledTarget struct {
@@ -287,166 +210,8 @@ type compiledSet struct {
 	conts    []container // conts[0] is the resource
 	nUpdate  int         // mappings that apply Always
 	schema   any         // the core schema URN of the object type, boxed once
-}
 
-// Validate checks the set and reports every problem at once as a
-// [*ValidationError]: bad target paths, unknown target attributes, unknown
-// functions and other expression faults (with their position), two
-// mappings to one target, a matching attribute that cannot be filtered on,
-// duplicate precedences, no matching attribute at all, bad scoping clauses.
-func (s *Set) Validate() error {
-	if s == nil {
-		return errors.New("mapping: nil *Set")
-	}
-	_, err := s.compile()
-	return err
-}
-
-func (s *Set) get() (*compiledSet, error) {
-	if s == nil {
-		return nil, errors.New("mapping: nil *Set")
-	}
-	if c := s.compiled.Load(); c != nil {
-		return c, nil
-	}
-	c, err := s.compile()
-	if err != nil {
-		return nil, err
-	}
-	s.compiled.CompareAndSwap(nil, c)
-	return s.compiled.Load(), nil
-}
-
-func (s *Set) compile() (*compiledSet, error) {
-	var problems []Problem
-	add := func(i int, target, field, format string, args ...any) {
-		problems = append(problems, Problem{Mapping: i + 1, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
-	}
-	c := &compiledSet{schema: any(scim.UserSchema)}
-	group := strings.EqualFold(s.Object, "Group")
-	if group {
-		c.schema = any(scim.GroupSchema)
-	}
-	seen := map[string]int{}
-	attrSpelling := map[string]string{}
-	precedence := map[int]int{}
-	for i, m := range s.Mappings {
-		cm := compiledMapping{m: m, always: m.Apply == "" || m.Apply == ApplyAlways, matchAt: m.Match}
-		if m.Apply != "" && m.Apply != ApplyAlways && m.Apply != ApplyOnCreate {
-			add(i, m.Target, "apply", "unknown value %q (use Always or OnCreate)", m.Apply)
-		}
-		t, msg := compileTarget(m.Target, group)
-		if msg != "" {
-			add(i, m.Target, "target", "%s", msg)
-		} else {
-			key := strings.ToLower(t.urn + "\x00" + t.attr)
-			if sp, ok := attrSpelling[key]; ok {
-				t.attr = sp
-			} else {
-				attrSpelling[key] = t.attr
-			}
-			canon := strings.ToLower(canonicalPath(m.Target))
-			if j, dup := seen[canon]; dup {
-				add(i, m.Target, "target", "mapping %d already maps this target", j+1)
-			} else {
-				seen[canon] = i
-			}
-		}
-		cm.target = t
-		switch m.Type {
-		case TypeDirect:
-			if strings.TrimSpace(m.Source) == "" {
-				add(i, m.Target, "source", "a Direct mapping needs a source attribute name")
-			} else if strings.ContainsAny(m.Source, "[]()\"") {
-				add(i, m.Target, "source", "%q is not an attribute name (write expressions with type Expression)", m.Source)
-			}
-		case TypeConstant:
-		case TypeExpression:
-			e, err := ParseExpression(m.Source)
-			if err != nil {
-				var se *SyntaxError
-				if errors.As(err, &se) {
-					add(i, m.Target, "source", "line %d, column %d: %s", se.Line, se.Column, se.Msg)
-				} else {
-					add(i, m.Target, "source", "%v", err)
-				}
-			} else {
-				cm.expr = e
-				if e.root.kind == nCall && e.root.name == "SelectUniqueValue" {
-					if m.Match > 0 {
-						add(i, m.Target, "match", "a SelectUniqueValue mapping cannot be a matching attribute")
-					}
-					if m.Apply != ApplyOnCreate {
-						add(i, m.Target, "apply", "a SelectUniqueValue mapping must apply OnCreate (Entra: only during object creation)")
-					}
-				}
-			}
-		case TypeNone:
-			if m.Source != "" {
-				add(i, m.Target, "source", "a None mapping has no source")
-			}
-			if m.Match > 0 {
-				add(i, m.Target, "match", "a None mapping gives no value to match on")
-			}
-		default:
-			add(i, m.Target, "type", "unknown mapping type %q (use Direct, Constant, Expression or None)", m.Type)
-		}
-		if m.Default != "" {
-			cm.def, cm.hasDef = StringValue(m.Default), true
-		}
-		if m.Match < 0 {
-			add(i, m.Target, "match", "precedence %d is negative", m.Match)
-		}
-		if m.Match > 0 {
-			if j, dup := precedence[m.Match]; dup {
-				add(i, m.Target, "match", "precedence %d is also used by mapping %d", m.Match, j+1)
-			}
-			precedence[m.Match] = i
-			if msg == "" && !filterable(t) {
-				add(i, m.Target, "match", "%s cannot be a matching attribute: the target must be filterable (userName, externalId, displayName or an emails value)", m.Target)
-			}
-		}
-		c.mappings = append(c.mappings, cm)
-	}
-	for i, cm := range c.mappings {
-		if cm.matchAt > 0 {
-			c.keys = append(c.keys, i)
-		}
-	}
-	slices.SortStableFunc(c.keys, func(a, b int) int { return c.mappings[a].matchAt - c.mappings[b].matchAt })
-	if len(c.keys) == 0 {
-		add(-1, "", "match", "no matching attribute: at least one mapping needs a matching precedence")
-	}
-	for _, r := range s.Required {
-		if _, err := scim.ParsePath(r); err != nil {
-			add(-1, "", "required", "%q: %v", r, err)
-			continue
-		}
-		j, ok := seen[strings.ToLower(canonicalPath(r))]
-		if !ok {
-			add(-1, "", "required", "%q is required but no mapping writes it", r)
-			continue
-		}
-		c.required = append(c.required, j)
-		c.reqText = append(c.reqText, r)
-	}
-	for gi, g := range s.Scope {
-		for ci, cl := range g {
-			if _, err := compileClause(cl); err != nil {
-				add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "%v", err)
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return nil, &ValidationError{Problems: problems}
-	}
-	scope, err := compileScope(s.Scope)
-	if err != nil {
-		return nil, err
-	}
-	c.scope = scope
-	c.layout()
-	return c, nil
+	regexTimeout time.Duration // for regular expressions built while evaluating
 }
 
 // layout assigns every target the container it writes into and sizes the
@@ -656,9 +421,40 @@ func checkTargetSchema(urn, attr, sub string, filtered bool) string {
 			return fmt.Sprintf("%s has no sub-attribute %q", attr, sub)
 		}
 	default:
+		if hint, ok := targetHint(attr); ok {
+			return fmt.Sprintf("the User schema has no attribute %q; did you mean %s?", attr, hint)
+		}
 		return fmt.Sprintf("the User schema has no attribute %q (custom attributes go in an extension: urn:ietf:params:scim:schemas:extension:<Name>:2.0:User:%s)", attr, attr)
 	}
 	return ""
+}
+
+// targetHint returns the SCIM path for an Entra attribute name written as
+// a target: the names people reach for first when a mapping blade shows
+// Entra's names on the left.
+func targetHint(attr string) (string, bool) {
+	ent := scim.EnterpriseUserSchema + ":"
+	hints := map[string]string{
+		"jobtitle":          "title",
+		"employeenumber":    ent + "employeeNumber",
+		"employeeid":        ent + "employeeNumber",
+		"department":        ent + "department",
+		"companyname":       ent + "organization",
+		"organization":      ent + "organization",
+		"costcenter":        ent + "costCenter",
+		"division":          ent + "division",
+		"manager":           ent + "manager.value",
+		"mail":              `emails[type eq "work"].value`,
+		"email":             `emails[type eq "work"].value`,
+		"givenname":         "name.givenName",
+		"surname":           "name.familyName",
+		"familyname":        "name.familyName",
+		"userprincipalname": "userName",
+		"mobile":            `phoneNumbers[type eq "mobile"].value`,
+		"mobilephone":       `phoneNumbers[type eq "mobile"].value`,
+	}
+	h, ok := hints[strings.ToLower(attr)]
+	return h, ok
 }
 
 // checkGroupSchema checks a target against the SCIM Group schema.
@@ -694,41 +490,41 @@ func (s *Set) InScope(attrs Attributes) (bool, error) {
 
 // MatchPaths returns the target paths of the matching attributes in
 // precedence order.
-func (s *Set) MatchPaths() ([]string, error) {
+func (s *Set) MatchPaths() []string {
 	c, err := s.get()
 	if err != nil {
-		return nil, err
+		return nil
 	}
 	out := make([]string, len(c.keys))
 	for i, k := range c.keys {
 		out[i] = c.mappings[k].m.Target
 	}
-	return out, nil
+	return out
 }
 
-// UpdatePaths returns the target paths of the mappings that apply Always,
+// updatePaths returns the target paths of the mappings that apply Always,
 // in set order: the attributes an update may change.
-func (s *Set) UpdatePaths() ([]string, error) {
-	c, err := s.get()
-	if err != nil {
-		return nil, err
-	}
+func (s *Set) updatePaths() []string {
 	var out []string
-	for _, m := range c.mappings {
-		if m.always && m.m.Type != TypeNone {
-			out = append(out, m.m.Target)
+	for _, m := range s.mappings {
+		if (m.Apply == "" || m.Apply == ApplyAlways) && m.Type != TypeNone {
+			out = append(out, m.Target)
 		}
 	}
-	return out, nil
+	return out
 }
 
-// SourceAttributes returns the source attributes the set reads (Direct
-// sources, attributes in expressions, scoping-filter attributes), without
-// duplicates, in order of first use: what a reader must fetch.
-func (s *Set) SourceAttributes() ([]string, error) {
+// SourceAttributes returns exactly the source attributes the set reads:
+// the sources of Direct mappings, the attributes expressions read, and
+// the attributes of the scoping filter, in order of first use, without
+// duplicates. Matching reads nothing more (its keys are mapped values).
+// A source must deliver every one of them; an attribute it does not
+// deliver is NULL to the set, so a reader that cannot fetch one should
+// refuse to start rather than map NULL.
+func (s *Set) SourceAttributes() []string {
 	c, err := s.get()
 	if err != nil {
-		return nil, err
+		return nil
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -748,12 +544,12 @@ func (s *Set) SourceAttributes() ([]string, error) {
 			}
 		}
 	}
-	for _, g := range s.Scope {
+	for _, g := range s.cfg.scope {
 		for _, cl := range g {
 			addName(cl.Attribute)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Map maps one source object. It evaluates every mapping once and returns
@@ -767,7 +563,7 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	if err != nil {
 		return Mapped{}, err
 	}
-	var cfg evalConfig
+	cfg := evalConfig{regexTimeout: c.regexTimeout}
 	if len(opts) > 0 {
 		if err := cfg.apply(opts); err != nil {
 			return Mapped{}, err

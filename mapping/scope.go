@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dlclark/regexp2/v2"
 )
@@ -71,29 +72,82 @@ func (f ScopingFilter) Matches(attrs Attributes) (bool, error) {
 	return cf.matches(attrs)
 }
 
-// Validate checks every clause and returns all problems at once.
-func (f ScopingFilter) Validate() error {
-	var problems []Problem
-	for gi, g := range f {
-		for ci, c := range g {
-			if _, err := compileClause(c); err != nil {
-				problems = append(problems, Problem{Field: fmt.Sprintf("scope[%d][%d]", gi, ci), Msg: err.Error()})
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return &ValidationError{Problems: problems}
-	}
-	return nil
+// Clause constructors: each builds one clause with the operator spelled as
+// Entra spells it. Put clauses in a group to AND them, and groups in a
+// [ScopingFilter] to OR them:
+//
+//	mapping.ScopingFilter{{mapping.In("department", "Sales", "Finance"), mapping.IsTrue("accountEnabled")}}
+//
+// A clause is checked when the set is built ([NewSet], [WithScope]).
+
+// Equals: the attribute is exactly value (case-sensitive).
+func Equals(attribute, value string) Clause { return binary(attribute, OpEquals, value) }
+
+// NotEquals: the attribute has a value other than value.
+func NotEquals(attribute, value string) Clause { return binary(attribute, OpNotEquals, value) }
+
+// In: the attribute is one of values ("&" in Entra's spelling). A value may
+// not contain a comma.
+func In(attribute string, values ...string) Clause {
+	return binary(attribute, OpIn, strings.Join(values, ","))
+}
+
+// NotIn: the attribute has a value that is none of values ("!&").
+func NotIn(attribute string, values ...string) Clause {
+	return binary(attribute, OpNotIn, strings.Join(values, ","))
+}
+
+// IsTrue: the attribute is the Boolean true.
+func IsTrue(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsTrue} }
+
+// IsFalse: the attribute is the Boolean false.
+func IsFalse(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsFalse} }
+
+// IsNull: the attribute is absent or empty.
+func IsNull(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsNull} }
+
+// IsNotNull: the attribute has a value.
+func IsNotNull(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsNotNull} }
+
+// RegexMatch: the attribute matches the .NET regular expression pattern
+// (unanchored, case-sensitive).
+func RegexMatch(attribute, pattern string) Clause { return binary(attribute, OpRegexMatch, pattern) }
+
+// NotRegexMatch: the attribute has a value the pattern does not match.
+func NotRegexMatch(attribute, pattern string) Clause {
+	return binary(attribute, OpNotRegexMatch, pattern)
+}
+
+// GreaterThan: the attribute is an integer greater than n.
+func GreaterThan(attribute string, n int64) Clause {
+	return binary(attribute, OpGreaterThan, strconv.FormatInt(n, 10))
+}
+
+// GreaterThanOrEquals: the attribute is an integer of at least n.
+func GreaterThanOrEquals(attribute string, n int64) Clause {
+	return binary(attribute, OpGreaterThanOrEquals, strconv.FormatInt(n, 10))
+}
+
+// Includes: the attribute contains value.
+func Includes(attribute, value string) Clause { return binary(attribute, OpIncludes, value) }
+
+// EndsWith: the attribute ends with value.
+func EndsWith(attribute, value string) Clause { return binary(attribute, OpEndsWith, value) }
+
+func binary(attribute, op, value string) Clause {
+	return Clause{Attribute: attribute, Operator: op, Value: &value}
 }
 
 type compiledClause struct {
-	attr  string
-	op    string
-	value string
-	num   int64
-	items []string
-	re    *regexp2.Regexp
+	group  int // 1-based position, for errors
+	index  int
+	clause Clause
+	attr   string
+	op     string
+	value  string
+	num    int64
+	items  []string
+	re     *regexp2.Regexp
 }
 
 type compiledScope [][]compiledClause
@@ -103,10 +157,11 @@ func compileScope(f ScopingFilter) (compiledScope, error) {
 	for gi, g := range f {
 		out[gi] = make([]compiledClause, len(g))
 		for ci, c := range g {
-			cc, err := compileClause(c)
+			cc, err := compileClause(c, 0)
 			if err != nil {
 				return nil, fmt.Errorf("%w: group %d clause %d: %v", ErrScope, gi+1, ci+1, err)
 			}
+			cc.group, cc.index = gi+1, ci+1
 			out[gi][ci] = cc
 		}
 	}
@@ -121,8 +176,8 @@ func unaryOp(op string) bool {
 	return false
 }
 
-func compileClause(c Clause) (compiledClause, error) {
-	cc := compiledClause{attr: c.Attribute, op: c.Operator}
+func compileClause(c Clause, regexTimeout time.Duration) (compiledClause, error) {
+	cc := compiledClause{attr: c.Attribute, op: c.Operator, clause: c}
 	if strings.TrimSpace(c.Attribute) == "" {
 		return cc, errors.New("the attribute is empty")
 	}
@@ -151,7 +206,7 @@ func compileClause(c Clause) (compiledClause, error) {
 	cc.value = *c.Value
 	switch c.Operator {
 	case OpRegexMatch, OpNotRegexMatch:
-		re, err := compileRegex(cc.value, 0)
+		re, err := compileRegex(cc.value, regexTimeout)
 		if err != nil {
 			return cc, fmt.Errorf("invalid regular expression %q: %v", cc.value, err)
 		}
@@ -238,10 +293,10 @@ func (cs compiledScope) matches(attrs Attributes) (bool, error) {
 func (c *compiledClause) matches(attrs Attributes) (bool, error) {
 	v, err := valueOf(attrs[c.attr])
 	if err != nil {
-		return false, fmt.Errorf("%w: attribute %s: %v", ErrScope, c.attr, err)
+		return false, c.fail(fmt.Errorf("%w: %v", ErrBadAttribute, err))
 	}
 	if v.kind == KindMulti {
-		return false, fmt.Errorf("%w: attribute %s is multi-valued; scoping filters cannot use multi-valued attributes", ErrScope, c.attr)
+		return false, c.fail(errors.New("the attribute is multi-valued; scoping filters cannot use multi-valued attributes"))
 	}
 	empty := v.isEmpty()
 	switch c.op {
@@ -268,7 +323,7 @@ func (c *compiledClause) matches(attrs Attributes) (bool, error) {
 	case OpRegexMatch, OpNotRegexMatch:
 		m, err := c.re.MatchString(v.String())
 		if err != nil {
-			return false, fmt.Errorf("%w: attribute %s: regular expression: %v", ErrScope, c.attr, err)
+			return false, c.fail(regexFailure(c.re, err))
 		}
 		return m == (c.op == OpRegexMatch), nil
 	case OpGreaterThan, OpGreaterThanOrEquals:
@@ -295,5 +350,34 @@ func (c *compiledClause) matches(attrs Attributes) (bool, error) {
 		}
 		return found == (c.op == OpIn), nil
 	}
-	return false, fmt.Errorf("%w: unknown operator %q", ErrScope, c.op)
+	return false, c.fail(fmt.Errorf("unknown operator %q", c.op))
 }
+
+// fail wraps a failure to evaluate this clause for one object.
+func (c *compiledClause) fail(err error) error {
+	return &ScopeError{Group: c.group, Index: c.index, Clause: c.clause, Err: err}
+}
+
+// ScopeError is a scoping clause that could not be evaluated for one
+// object: an attribute value of the wrong kind, or a REGEX MATCH that ran
+// past its timeout ([ErrRegexTimeout]). It is that object's failure, not
+// the set's: the caller skips the object with this reason and goes on
+// with the others. It matches [ErrScope] with errors.Is, and its cause
+// (ErrRegexTimeout, ErrBadAttribute) too.
+type ScopeError struct {
+	Group, Index int    // the clause's position: group and clause, counted from 1
+	Clause       Clause // the clause
+	Err          error  // the cause
+}
+
+// Error names the clause and the cause; it never quotes the value.
+func (e *ScopeError) Error() string {
+	return fmt.Sprintf("mapping: scoping filter group %d clause %d (%s %s): %s",
+		e.Group, e.Index, e.Clause.Attribute, e.Clause.Operator, causeText(e.Err))
+}
+
+// Unwrap returns the cause.
+func (e *ScopeError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrScope].
+func (e *ScopeError) Is(target error) bool { return target == ErrScope }

@@ -127,8 +127,8 @@ func TestScopingErrors(t *testing.T) {
 		if _, err := f.Matches(Attributes{"a": "x"}); !errors.Is(err, ErrScope) {
 			t.Errorf("%+v: %v", c, err)
 		}
-		if err := f.Validate(); err == nil {
-			t.Errorf("%+v: Validate passed", c)
+		if _, err := NewSet(druvaDefaultMappings(), WithScope(f)); !errors.Is(err, ErrInvalidSet) {
+			t.Errorf("%+v: NewSet accepted the clause: %v", c, err)
 		}
 	}
 	f := ScopingFilter{{{Attribute: "proxyAddresses", Operator: OpIsNotNull}}}

@@ -96,10 +96,7 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 		return fail(env, c.name, exitFailures, err)
 	}
 	set := mapping.DruvaDefault()
-	attrs, err := set.SourceAttributes()
-	if err != nil {
-		return fail(env, c.name, exitFailures, err)
-	}
+	attrs := set.SourceAttributes()
 	bars := newPhaseProgress(env, !*asJSON)
 	defer bars.Done()
 	reader, err := entra.NewReader(entra.StaticToken(graph.Token), entra.WithGraphURL(graph.URL),
