@@ -141,7 +141,6 @@ func withAccountEnabled(attrs []string) []string {
 	return out
 }
 
-
 func TestTwoCyclesEndInDesiredState(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
