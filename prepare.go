@@ -2,6 +2,7 @@ package druvascim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -82,6 +83,14 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 	}
 	attrs := mapping.Attributes(obj)
 	in, err := set.InScope(attrs)
+	var scopeErr *mapping.ScopeError
+	if errors.As(err, &scopeErr) {
+		// One object's value defeated a clause (a regex timeout): that
+		// object fails, in scope so that it is never disabled for it.
+		d.MapError = err.Error()
+		d.DisplayName, _ = obj["displayName"].(string)
+		return d, nil
+	}
 	if err != nil {
 		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", id, err)
 	}
