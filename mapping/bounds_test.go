@@ -3,6 +3,8 @@ package mapping
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,62 @@ func TestAmplifyingExpressionIsBounded(t *testing.T) {
 		if ee.Function != "Replace" || !strings.Contains(err.Error(), "65536") {
 			t.Errorf("error does not name the function and the limit: %v", err)
 		}
+	}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	f()
+	runtime.ReadMemStats(&m1)
+	return m1.TotalAlloc - m0.TotalAlloc
+}
+
+// regexHeavySet is a mapping file of n mappings, each an expression of
+// about 10,000 characters made of nested Replace calls with distinct
+// regular-expression literals.
+func regexHeavySet(n int) []byte {
+	var b strings.Builder
+	b.WriteString("mappings:\n  - target: userName\n    direct: upn\n    match: 1\n")
+	for i := range n {
+		e := "[x]"
+		for j := 0; len(e) < 9800; j++ {
+			e = fmt.Sprintf(`Replace(%s, , "(a|b|[c-z]{2,9})+q%d_%d", , "d", , )`, e, i, j)
+		}
+		fmt.Fprintf(&b, "  - target: urn:ietf:params:scim:schemas:extension:X:2.0:User:a%d\n    expression: '%s'\n", i, e)
+	}
+	return []byte(b.String())
+}
+
+// A hostile or damaged mapping file is refused with a clear error, in
+// memory bounded well below what compiling it would cost.
+func TestOversizedMappingFileRefused(t *testing.T) {
+	big := regexHeavySet(800) // about 8 MB
+	var err error
+	if n := allocated(func() { _, err = ParseSet(big) }); n > 1<<20 {
+		t.Errorf("refusing %d bytes allocated %d bytes", len(big), n)
+	}
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("%d bytes: %v", len(big), err)
+	}
+	heavy := regexHeavySet(90) // under MaxConfigSize, over MaxRegexes
+	if len(heavy) > MaxConfigSize {
+		t.Fatalf("fixture is %d bytes", len(heavy))
+	}
+	if n := allocated(func() { _, err = ParseSet(heavy) }); n > 64<<20 {
+		t.Errorf("refusing %d bytes allocated %d MB", len(heavy), n>>20)
+	}
+	if !errors.Is(err, ErrInvalidSet) || !strings.Contains(err.Error(), "more than 500 regular expressions") {
+		t.Errorf("regex-heavy set: %.300v", err)
+	}
+	var many strings.Builder
+	many.WriteString("mappings:\n")
+	for i := range MaxMappings + 1 {
+		fmt.Fprintf(&many, "  - {target: 'urn:ietf:params:scim:schemas:extension:X:2.0:User:a%d', direct: x}\n", i)
+	}
+	if _, err := ParseSet([]byte(many.String())); !errors.Is(err, ErrInvalidSet) || !strings.Contains(err.Error(), "at most 500") {
+		t.Errorf("%d mappings: %.300v", MaxMappings+1, err)
 	}
 }

@@ -10,6 +10,11 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
+// MaxRegexes is the most regular-expression literals one set may compile,
+// in its expressions and scoping clauses together: compiling one costs
+// kilobytes, so a set is refused before a hostile file costs gigabytes.
+const MaxRegexes = 500
+
 // compiler validates a set and builds its compiled form, collecting every
 // problem rather than stopping at the first.
 type compiler struct {
@@ -17,6 +22,7 @@ type compiler struct {
 	problems     []Problem
 	group        bool
 	regexTimeout time.Duration
+	regexes      int               // regular expressions compiled so far
 	seen         map[string]int    // canonical target path → mapping index
 	attrSpelling map[string]string // first spelling of each target attribute
 	precedence   map[int]int       // matching precedence → mapping index
@@ -118,7 +124,7 @@ func (k *compiler) source(i int, m Mapping) *Expression {
 }
 
 func (k *compiler) expression(i int, m Mapping) *Expression {
-	e, err := parse(m.Source, k.regexTimeout)
+	e, err := parse(m.Source, k.regexTimeout, &k.regexes)
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
@@ -192,6 +198,12 @@ func (k *compiler) scope(f ScopingFilter) {
 	for gi, g := range f {
 		var cg []compiledClause
 		for ci, cl := range g {
+			if cl.Operator == OpRegexMatch || cl.Operator == OpNotRegexMatch {
+				if k.regexes++; k.regexes > MaxRegexes {
+					k.add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "more than %d regular expressions in one set", MaxRegexes)
+					continue
+				}
+			}
 			cc, err := compileClause(cl, k.regexTimeout)
 			if err != nil {
 				k.add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "%v", err)

@@ -16,8 +16,18 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxConfigSize is the largest mapping file or Entra schema accepted.
-const MaxConfigSize = 16 << 20
+// MaxConfigSize is the largest mapping file accepted. A set of
+// [MaxMappings] mappings with long expressions fits well within it.
+const MaxConfigSize = 1 << 20
+
+// maxObjectMappings bounds the sets one schema import builds (Entra's
+// SCIM apps have one or two: users and groups).
+const maxObjectMappings = 32
+
+// MaxSchemaSize is the largest Entra synchronization schema accepted by
+// [ImportEntraSchema]: an export also describes every attribute of both
+// directories, which mapping files do not.
+const MaxSchemaSize = 16 << 20
 
 // ErrConfig matches every error about a malformed mapping file or schema
 // (syntax, unknown fields, wrong types); invalid content is a
@@ -341,8 +351,8 @@ type entraClause struct {
 // Default. flowBehavior is ignored (updates are always diffs). Every
 // problem of every set is reported at once in a [*ValidationError].
 func ImportEntraSchema(data []byte) ([]*Set, error) {
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxConfigSize)
+	if len(data) > MaxSchemaSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxSchemaSize)
 	}
 	var sch entraSchema
 	if err := json.Unmarshal(data, &sch); err != nil {
@@ -357,6 +367,9 @@ func ImportEntraSchema(data []byte) ([]*Set, error) {
 		for _, om := range rule.ObjectMappings {
 			if om.Enabled != nil && !*om.Enabled {
 				continue
+			}
+			if len(sets) == maxObjectMappings {
+				return nil, fmt.Errorf("%w: Entra schema: more than %d enabled object mappings", ErrConfig, maxObjectMappings)
 			}
 			s, local := importObjectMapping(om)
 			problems = append(problems, local...)

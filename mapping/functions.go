@@ -160,6 +160,9 @@ func checkReplace(p *parser, n *node, _ int) error {
 	if a.kind != nLiteral {
 		return nil
 	}
+	if *p.regexes++; *p.regexes > MaxRegexes {
+		return p.errAt(a.pos, fmt.Sprintf("Replace: more than %d regular expressions in one set; each costs memory to compile", MaxRegexes))
+	}
 	re, err := compileRegex(a.val.String(), p.regexTimeout)
 	if err != nil {
 		return p.errAt(a.pos, fmt.Sprintf("Replace: invalid regular expression: %v", err))

@@ -144,13 +144,14 @@ func ParseExpression(text string) (*Expression, error) {
 			}
 		}
 	}
-	return parse(text, 0)
+	return parse(text, 0, new(int))
 }
 
 // parse parses an expression whose regular-expression literals time out
-// after regexTimeout (0: DefaultRegexTimeout).
-func parse(text string, regexTimeout time.Duration) (*Expression, error) {
-	p := &parser{text: text, lex: lexer{text: text}, funcs: functionTable(), regexTimeout: regexTimeout}
+// after regexTimeout (0: DefaultRegexTimeout). regexes counts the literals
+// compiled, across the expressions of one set: at most [MaxRegexes].
+func parse(text string, regexTimeout time.Duration, regexes *int) (*Expression, error) {
+	p := &parser{text: text, lex: lexer{text: text}, funcs: functionTable(), regexTimeout: regexTimeout, regexes: regexes}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -185,6 +186,7 @@ type parser struct {
 	tok          token
 	funcs        []function
 	regexTimeout time.Duration
+	regexes      *int // regular expressions compiled so far, in this set
 }
 
 func (p *parser) errAt(off int, msg string) *SyntaxError {
