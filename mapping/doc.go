@@ -1,13 +1,15 @@
 // Package mapping turns source objects (Entra users, as plain attribute
 // maps) into SCIM resources the way Microsoft Entra's provisioning service
 // does: the Entra expression language, attribute mappings of type Direct,
-// Constant, Expression and None, default values on create, "apply always"
-// or "only on creation", matching attributes with precedence, scoping
-// filters, and the Druva gallery app's default mapping set.
+// Constant, Expression and None, default values, "apply always" or "only
+// on creation", matching attributes with precedence, scoping filters, and
+// the Druva gallery app's default mapping set.
 //
 // A minimal use:
 //
-//	set := mapping.DruvaDefault()
+//	set := mapping.DruvaDefault()           // a fresh, immutable set
+//	set, err := set.WithOptions(mapping.WithScope(mapping.ScopingFilter{{mapping.In("department", "Sales", "Finance")}}))
+//	attrs := ...                            // the source must deliver set.SourceAttributes()
 //	in, err := set.InScope(attrs)          // the scoping filter
 //	m, err := set.Map(ctx, attrs)          // create form, update values, matching keys
 //	if len(m.Missing) > 0 { /* Druva needs userName, displayName and an email: report, do not send */ }
@@ -50,8 +52,12 @@
 // # Mappings
 //
 // A [Set] holds [Mapping] rows for one object type, its [ScopingFilter] and
-// the target paths that are Required. [Set.Map] evaluates each mapping once
-// and returns a [Mapped]:
+// the target paths that are Required ([Set.Required], the one home of that
+// rule). It is immutable: [NewSet] validates and compiles it once, and
+// [Set.With], [Set.Replace], [Set.Without] and [Set.WithOptions] return new
+// sets. [Set.SourceAttributes] lists exactly the source attributes it
+// reads, so a reader can fetch them or refuse to start. [Set.Map] evaluates
+// each mapping once and returns a [Mapped]:
 //
 //   - Resource, the create form: every mapping, defaults filled where the
 //     value is NULL, NULL values omitted (Entra never sends NULL), plus
@@ -66,6 +72,16 @@
 //   - Missing: Required target paths without a value. Map does not fail
 //     for them; the planner reports the object (Druva: "email is mandatory")
 //     and never sends it.
+//   - FillEmpty: the defaults of None mappings, to write wherever the
+//     target object has no value ([Mapped.Updates] merges them).
+//
+// Mapping types and defaults follow Microsoft's text
+// (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes):
+// type None leaves the target attribute unmodified, "however, if the
+// target attribute is ever empty, it's populated with the Default value",
+// so its default is sent on create and filled on any update that finds the
+// target empty; the "default value if null" of the other types "will only
+// be provisioned when a user is created", never on update.
 //
 // Target paths are SCIM attribute paths, parsed once per Set with
 // [scim.ParsePath]: "userName", "name.givenName", `emails[type eq
@@ -97,7 +113,8 @@
 // [ParseSet], [LoadSet] and [Set.Save] read and write one hand-writable
 // format, in YAML or JSON. Each mapping names its target and exactly one of
 // direct (a source attribute), constant or expression; a mapping with none
-// of them is of type None (it only sends its default, on create). apply is
+// of them is of type None (it only fills its default where the target has
+// no value). apply is
 // Always (the default) or OnCreate; match is the matching precedence.
 //
 //	name: Druva users
@@ -139,9 +156,20 @@
 // and BenchmarkCreateFormFloor). A compiled Set is safe for concurrent use:
 // map large tenants on every core (BenchmarkMap1MUsers/parallel).
 //
+// # Bounds
+//
+// Configuration never exhausts the process. A mapping file is at most
+// [MaxConfigSize] bytes, a set at most [MaxMappings] mappings,
+// [MaxScopeClauses] clauses and [MaxRegexes] regular expressions. One
+// expression produces at most [MaxValueSize] bytes per value: a larger
+// result fails that object with [ErrValueTooLarge]. A regular-expression
+// match runs at most [DefaultRegexTimeout] ([WithRegexTimeout]); a scoping
+// clause that times out fails that object only, with a [*ScopeError]
+// matching [ErrRegexTimeout].
+//
 // # Errors
 //
-// Validation ([Set.Validate], and every load) reports every problem of a
+// Building a set ([NewSet], its builders, and every load) reports every problem of a
 // set at once in a [*ValidationError] (errors.Is [ErrInvalidSet]): bad
 // target paths, attributes the SCIM schema does not have, expression faults
 // with their position, two mappings to one target, a matching attribute
@@ -149,8 +177,10 @@
 // at all, bad scoping clauses. Evaluation failures are [*EvalError] values
 // (inside a [*MappingError] from Map) that match [ErrBadArgument],
 // [ErrBadAttribute], [ErrNoDefaultDomain], [ErrNoUniqueCheck],
-// [ErrNoUniqueValue] or [ErrIgnoreObjectFlow] with errors.Is. Malformed
-// files match [ErrConfig]; malformed scoping clauses [ErrScope].
+// [ErrNoUniqueValue], [ErrIgnoreObjectFlow], [ErrValueTooLarge] or
+// [ErrRegexTimeout] with errors.Is. Malformed files match [ErrConfig];
+// malformed scoping clauses [ErrScope], and so does a clause that fails
+// for one object ([*ScopeError]).
 //
 // # Decisions where Microsoft's documentation is unclear
 //
@@ -182,4 +212,6 @@
 //     [ErrIgnoreObjectFlow] so the planner can skip the object.
 //   - Attribute names are matched exactly (case-sensitive), like function
 //     names. Regular-expression matches time out after 250 ms.
+//   - A target written with an Entra attribute name gets a hint: jobTitle
+//     is title, employeeNumber the enterprise extension's employeeNumber.
 package mapping

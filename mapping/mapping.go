@@ -77,6 +77,12 @@ type Mapped struct {
 	// for. An object with Missing paths must not be created: the planner
 	// reports it (Druva: "email is mandatory").
 	Missing []string
+	// FillEmpty holds the defaults of None mappings: values to write only
+	// where the target object has no value at Path, on create and on every
+	// update (Entra: "None - the target attribute is left unmodified.
+	// However, if the target attribute is ever empty, it's populated with
+	// the Default value that you specify"). [Mapped.Updates] merges them.
+	FillEmpty []Assignment
 	// Redacted lists the target paths whose value in Resource came from
 	// Redact (nil when none did): reports and plans must mask them.
 	Redacted []string
@@ -569,105 +575,121 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 			return Mapped{}, err
 		}
 	}
-	res := make(scim.Resource, c.conts[0].size)
+	// Scratch space on the stack for the usual set sizes.
 	var contBuf [16]map[string]any
-	var conts []map[string]any
-	if len(c.conts) <= len(contBuf) {
-		conts = contBuf[:len(c.conts)]
-	} else {
-		conts = make([]map[string]any, len(c.conts))
-	}
-	conts[0] = res
-	var out Mapped
-	out.Resource = res
-	out.Update = make([]Assignment, 0, c.nUpdate)
-	if len(c.keys) > 0 {
-		out.Keys = make([]MatchKey, 0, len(c.keys))
-	}
 	var writtenBuf [64]bool
-	written := writtenBuf[:0]
-	if len(c.required) > 0 {
-		if len(c.mappings) <= len(writtenBuf) {
-			written = writtenBuf[:len(c.mappings)]
-		} else {
-			written = make([]bool, len(c.mappings))
-		}
+	var keyBuf [8]Value
+	w := mapWork{
+		conts:   scratch(contBuf[:], len(c.conts)),
+		written: scratch(writtenBuf[:], len(c.mappings)),
+		keys:    scratch(keyBuf[:], len(c.keys)),
 	}
-	var keyVals [8]Value
-	var keySlots []Value
-	if len(c.keys) <= len(keyVals) {
-		keySlots = keyVals[:len(c.keys)]
-	} else {
-		keySlots = make([]Value, len(c.keys))
-	}
+	out := Mapped{Resource: make(scim.Resource, c.conts[0].size), Update: make([]Assignment, 0, c.nUpdate)}
+	w.conts[0] = out.Resource
 	for i := range c.mappings {
-		cm := &c.mappings[i]
-		var v Value
-		var boxed any // the source's own interface value, reused to avoid boxing again
-		switch cm.m.Type {
-		case TypeDirect:
-			x, ok := attrs[cm.m.Source]
-			if ok {
-				if v, err = valueOf(x); err != nil {
-					return Mapped{}, &MappingError{Target: cm.m.Target, Err: fmt.Errorf("%w: attribute %s: %v", ErrBadAttribute, cm.m.Source, err)}
-				}
-				if _, isString := x.(string); isString && !cm.target.boolean {
-					boxed = x
-				}
-			}
-		case TypeConstant:
-			v = StringValue(cm.m.Source)
-		case TypeExpression:
-			if v, err = cm.expr.eval(ctx, attrs, &cfg); err != nil {
-				return Mapped{}, &MappingError{Target: cm.m.Target, Err: err}
-			}
+		v, boxed, err := c.mappings[i].value(ctx, attrs, &cfg)
+		if err != nil {
+			return Mapped{}, err
 		}
-		if cm.matchAt > 0 && !v.isEmpty() {
-			for k, idx := range c.keys {
-				if idx == i {
-					keySlots[k] = v
-				}
-			}
+		c.place(&out, w, i, v, boxed)
+	}
+	c.finish(&out, w)
+	return out, nil
+}
+
+// mapWork is the scratch state of one Map call: the containers of the
+// create form built so far, which mappings wrote a non-empty value, and
+// the value of each matching key.
+type mapWork struct {
+	conts   []map[string]any
+	written []bool
+	keys    []Value
+}
+
+// scratch returns n zeroed elements, from buf when they fit.
+func scratch[T any](buf []T, n int) []T {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
+// value evaluates one mapping. boxed is the source's own interface value
+// when it can be sent as it is, which saves boxing the string again.
+func (cm *compiledMapping) value(ctx context.Context, attrs Attributes, cfg *evalConfig) (v Value, boxed any, err error) {
+	switch cm.m.Type {
+	case TypeDirect:
+		x, ok := attrs[cm.m.Source]
+		if !ok {
+			return Value{}, nil, nil
 		}
-		var jv any
+		if v, err = valueOf(x); err != nil {
+			return Value{}, nil, &MappingError{Target: cm.m.Target, Err: fmt.Errorf("%w: attribute %s: %v", ErrBadAttribute, cm.m.Source, err)}
+		}
+		if _, isString := x.(string); isString && !cm.target.boolean {
+			boxed = x
+		}
+	case TypeConstant:
+		v = StringValue(cm.m.Source)
+	case TypeExpression:
+		if v, err = cm.expr.eval(ctx, attrs, cfg); err != nil {
+			return Value{}, nil, &MappingError{Target: cm.m.Target, Err: err}
+		}
+	}
+	return v, boxed, nil
+}
+
+// place puts mapping i's value where it belongs: the matching keys, the
+// update assignments, the create form (with the default when NULL) and,
+// for a None mapping, the values to fill where the target has none.
+func (c *compiledSet) place(out *Mapped, w mapWork, i int, v Value, boxed any) {
+	cm := &c.mappings[i]
+	if cm.matchAt > 0 && !v.isEmpty() {
+		w.keys[slices.Index(c.keys, i)] = v
+	}
+	var jv any
+	switch {
+	case !v.IsNull():
+		jv = boxed
+		if jv == nil {
+			jv = cm.target.json(v)
+		}
+		if cm.always {
+			out.Update = append(out.Update, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted})
+		}
+	case cm.hasDef:
+		jv = cm.target.json(cm.def)
+		if cm.m.Type == TypeNone {
+			out.FillEmpty = append(out.FillEmpty, Assignment{Path: cm.m.Target, Value: jv})
+		}
+	default:
+		return
+	}
+	if v.redacted {
+		out.Redacted = append(out.Redacted, cm.m.Target)
+	}
+	c.container(w.conts, cm.target.cid)[cm.target.leaf] = jv
+	w.written[i] = jv != ""
+}
+
+// finish adds the matching keys in precedence order, "schemas" and the
+// Required paths without a value.
+func (c *compiledSet) finish(out *Mapped, w mapWork) {
+	for k, v := range w.keys {
 		if !v.IsNull() {
-			if boxed != nil {
-				jv = boxed
-			} else {
-				jv = cm.target.json(v)
-			}
-			if cm.always {
-				out.Update = append(out.Update, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted})
-			}
-		} else if cm.hasDef {
-			jv = cm.target.json(cm.def)
-		}
-		if jv != nil {
-			if v.redacted {
-				out.Redacted = append(out.Redacted, cm.m.Target)
-			}
-			c.container(conts, cm.target.cid)[cm.target.leaf] = jv
-			if len(written) > 0 && jv != "" {
-				written[i] = true
-			}
+			out.Keys = append(out.Keys, MatchKey{Path: c.mappings[c.keys[k]].m.Target, Value: v.String()})
 		}
 	}
-	for k := range keySlots {
-		if !keySlots[k].IsNull() {
-			out.Keys = append(out.Keys, MatchKey{Path: c.mappings[c.keys[k]].m.Target, Value: keySlots[k].String()})
-		}
-	}
-	if c.entCid > 0 && conts[c.entCid] != nil {
-		res["schemas"] = []any{c.schema, scim.EnterpriseUserSchema}
+	if c.entCid > 0 && w.conts[c.entCid] != nil {
+		out.Resource["schemas"] = []any{c.schema, scim.EnterpriseUserSchema}
 	} else {
-		res["schemas"] = []any{c.schema}
+		out.Resource["schemas"] = []any{c.schema}
 	}
 	for i, j := range c.required {
-		if !written[j] {
+		if !w.written[j] {
 			out.Missing = append(out.Missing, c.reqText[i])
 		}
 	}
-	return out, nil
 }
 
 // json converts a value to the SCIM JSON form for this target.
@@ -679,4 +701,20 @@ func (t *compiledTarget) json(v Value) any {
 		return v.s
 	}
 	return v.jsonValue(t.boolean)
+}
+
+// Updates returns the assignments to compare with, and patch into, the
+// target object current: Update, then each FillEmpty value whose path
+// current has no value for (absent, null or "").
+func (m Mapped) Updates(current scim.Resource) []Assignment {
+	if len(m.FillEmpty) == 0 {
+		return m.Update
+	}
+	out := slices.Clone(m.Update)
+	for _, a := range m.FillEmpty {
+		if v, ok := current.Get(a.Path); !ok || v == nil || v == "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }

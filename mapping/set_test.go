@@ -201,3 +201,44 @@ func TestScopeRegexTimeoutIsOneObjectsFailure(t *testing.T) {
 		t.Error("WithRegexTimeout(0) accepted")
 	}
 }
+
+// Type None leaves the target attribute alone, but fills its default
+// whenever the target has no value: on create, and on update when the
+// target object lacks it. A default of another type is used on create
+// only. (Microsoft Learn, "Customize user provisioning attribute-mappings".)
+func TestNoneFillsEmptyTargetDefaultOnCreateOnly(t *testing.T) {
+	set, err := DruvaDefault().With(
+		Mapping{Target: "preferredLanguage", Type: TypeNone, Default: "en-US"},
+		Mapping{Target: "title", Type: TypeDirect, Source: "jobTitle", Default: "Staff"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := realisticUser()
+	delete(user, "jobTitle")
+	m, err := set.Map(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Resource["preferredLanguage"] != "en-US" || m.Resource["title"] != "Staff" {
+		t.Errorf("create form: preferredLanguage %v, title %v", m.Resource["preferredLanguage"], m.Resource["title"])
+	}
+	want := []Assignment{{Path: "preferredLanguage", Value: "en-US"}}
+	if diff := cmp.Diff(want, m.FillEmpty); diff != "" {
+		t.Errorf("FillEmpty:\n%s", diff)
+	}
+	has := func(as []Assignment, path string) bool {
+		return slices.ContainsFunc(as, func(a Assignment) bool { return a.Path == path })
+	}
+	if has(m.Update, "preferredLanguage") || has(m.Update, "title") {
+		t.Errorf("a default is in Update: %v", m.Update)
+	}
+	empty := map[string]any{"userName": "x"}
+	if up := m.Updates(empty); !has(up, "preferredLanguage") || has(up, "title") {
+		t.Errorf("Updates against a target without the attribute: %v", up)
+	}
+	set2 := map[string]any{"userName": "x", "preferredLanguage": "de-AT"}
+	if up := m.Updates(set2); has(up, "preferredLanguage") {
+		t.Errorf("Updates against a target with a value: %v", up)
+	}
+}
