@@ -493,14 +493,7 @@ func evalJoin(ev *evaluator, n *node) (Value, error) {
 	if len(n.args)-1 > len(buf) {
 		vals = make([]Value, 0, len(n.args)-1)
 	}
-	anyValue, redacted := false, false
-	size, parts := 0, 0
-	count := func(s string) {
-		if s != "" {
-			size += len(s)
-			parts++
-		}
-	}
+	var st joinStats
 	for i := 1; i < len(n.args); i++ {
 		v, err := ev.arg(n, i)
 		if err != nil {
@@ -509,36 +502,61 @@ func evalJoin(ev *evaluator, n *node) (Value, error) {
 		if v.kind == KindNull {
 			continue
 		}
-		anyValue = true
-		redacted = redacted || v.redacted
-		if v.kind == KindString {
-			count(v.s)
-		} else if v.kind == KindMulti {
-			for _, s := range v.list {
-				count(s)
-			}
-		} else {
-			v = Value{kind: KindString, s: v.String()}
-			count(v.s)
-		}
-		vals = append(vals, v)
+		vals = append(vals, st.add(v))
 	}
-	if !anyValue {
+	if !st.anyValue {
 		return Value{}, nil
 	}
-	if parts == 1 {
+	if st.parts == 1 {
 		for _, v := range vals {
 			if v.kind == KindString && v.s != "" {
-				return Value{kind: KindString, s: v.s, redacted: redacted}, nil
+				return Value{kind: KindString, s: v.s, redacted: st.redacted}, nil
 			}
 		}
 	}
-	if parts > 1 {
-		size += len(sep) * (parts - 1)
+	size := st.size
+	if st.parts > 1 {
+		size += len(sep) * (st.parts - 1)
 	}
 	if err := ev.checkLen(n, size); err != nil {
 		return Value{}, err
 	}
+	return Value{kind: KindString, s: joinValues(vals, sep, size), redacted: st.redacted}, nil
+}
+
+// joinStats counts what Join will write: the non-empty parts and their size.
+type joinStats struct {
+	anyValue, redacted bool
+	size, parts        int
+}
+
+// add counts v and returns it as a string or multi-valued Value.
+func (st *joinStats) add(v Value) Value {
+	st.anyValue = true
+	st.redacted = st.redacted || v.redacted
+	switch v.kind {
+	case KindString:
+	case KindMulti:
+		for _, s := range v.list {
+			st.count(s)
+		}
+		return v
+	default:
+		v = Value{kind: KindString, s: v.String()}
+	}
+	st.count(v.s)
+	return v
+}
+
+func (st *joinStats) count(s string) {
+	if s != "" {
+		st.size += len(s)
+		st.parts++
+	}
+}
+
+// joinValues joins the non-empty texts of vals with sep.
+func joinValues(vals []Value, sep string, size int) string {
 	var b strings.Builder
 	b.Grow(size)
 	first := true
@@ -561,7 +579,7 @@ func evalJoin(ev *evaluator, n *node) (Value, error) {
 		}
 		add(v.s)
 	}
-	return Value{kind: KindString, s: b.String(), redacted: redacted}, nil
+	return b.String()
 }
 
 func evalInStr(ev *evaluator, n *node) (Value, error) {
