@@ -81,8 +81,8 @@ func TestOversizedMappingFileRefused(t *testing.T) {
 	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "more than") {
 		t.Errorf("%d bytes: %v", len(big), err)
 	}
-	heavy := regexHeavySet(90) // under MaxConfigSize, over MaxRegexes
-	if len(heavy) > MaxConfigSize {
+	heavy := regexHeavySet(90) // under maxConfigSize, over maxRegexes
+	if len(heavy) > maxConfigSize {
 		t.Fatalf("fixture is %d bytes", len(heavy))
 	}
 	if n := allocated(func() { _, err = ParseSet(heavy) }); n > 64<<20 {
@@ -93,10 +93,10 @@ func TestOversizedMappingFileRefused(t *testing.T) {
 	}
 	var many strings.Builder
 	many.WriteString("mappings:\n")
-	for i := range MaxMappings + 1 {
+	for i := range maxMappings + 1 {
 		fmt.Fprintf(&many, "  - {target: 'urn:ietf:params:scim:schemas:extension:X:2.0:User:a%d', direct: x}\n", i)
 	}
 	if _, err := ParseSet([]byte(many.String())); !errors.Is(err, ErrInvalidSet) || !strings.Contains(err.Error(), "at most 500") {
-		t.Errorf("%d mappings: %.300v", MaxMappings+1, err)
+		t.Errorf("%d mappings: %.300v", maxMappings+1, err)
 	}
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
-// MaxRegexes is the most regular-expression literals one set may compile,
+// maxRegexes is the most regular-expression literals one set may compile,
 // in its expressions and scoping clauses together: compiling one costs
 // kilobytes, so a set is refused before a hostile file costs gigabytes.
-const MaxRegexes = 500
+const maxRegexes = 500
 
 // compiler validates a set and builds its compiled form, collecting every
 // problem rather than stopping at the first.
@@ -70,7 +70,7 @@ func (k *compiler) mapping(i int, m Mapping) compiledMapping {
 	cm.target = t
 	cm.expr = k.source(i, m)
 	if m.Default != "" {
-		cm.def, cm.hasDef = StringValue(m.Default), true
+		cm.def, cm.hasDef = stringValue(m.Default), true
 	}
 	k.match(i, m, t, targetOK)
 	return cm
@@ -198,9 +198,9 @@ func (k *compiler) scope(f ScopingFilter) {
 	for gi, g := range f {
 		var cg []compiledClause
 		for ci, cl := range g {
-			if cl.Operator == OpRegexMatch || cl.Operator == OpNotRegexMatch {
-				if k.regexes++; k.regexes > MaxRegexes {
-					k.add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "more than %d regular expressions in one set", MaxRegexes)
+			if cl.Operator == opRegexMatch || cl.Operator == opNotRegexMatch {
+				if k.regexes++; k.regexes > maxRegexes {
+					k.add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "more than %d regular expressions in one set", maxRegexes)
 					continue
 				}
 			}

@@ -16,18 +16,18 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxConfigSize is the largest mapping file accepted. A set of
-// [MaxMappings] mappings with long expressions fits well within it.
-const MaxConfigSize = 1 << 20
+// maxConfigSize is the largest mapping file accepted. A set of
+// maxMappings mappings with long expressions fits well within it.
+const maxConfigSize = 1 << 20
 
 // maxObjectMappings bounds the sets one schema import builds (Entra's
 // SCIM apps have one or two: users and groups).
 const maxObjectMappings = 32
 
-// MaxSchemaSize is the largest Entra synchronization schema accepted by
+// maxSchemaSize is the largest Entra synchronization schema accepted by
 // [ImportEntraSchema]: an export also describes every attribute of both
 // directories, which mapping files do not.
-const MaxSchemaSize = 16 << 20
+const maxSchemaSize = 16 << 20
 
 // ErrConfig matches every error about a malformed mapping file or schema
 // (syntax, unknown fields, wrong types); invalid content is a
@@ -95,9 +95,9 @@ func (s *Set) toFile() fileSet {
 
 // fromFile builds the set a decoded file describes.
 func fromFile(f fileSet) (*Set, error) {
-	if len(f.Mappings) > MaxMappings {
+	if len(f.Mappings) > maxMappings {
 		return nil, &ValidationError{Problems: []Problem{{Field: "mappings",
-			Msg: fmt.Sprintf("the file has %d mappings; at most %d are allowed", len(f.Mappings), MaxMappings)}}}
+			Msg: fmt.Sprintf("the file has %d mappings; at most %d are allowed", len(f.Mappings), maxMappings)}}}
 	}
 	var problems []Problem
 	mappings := make([]Mapping, len(f.Mappings))
@@ -152,8 +152,8 @@ func (s *Set) MarshalYAML() (any, error) { return s.toFile(), nil }
 // errors. A syntax fault wraps [ErrConfig] and names the line; invalid
 // content is a [*ValidationError] listing every problem.
 func ParseSet(data []byte) (*Set, error) {
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxConfigSize)
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), maxConfigSize)
 	}
 	var f fileSet
 	trimmed := bytes.TrimSpace(data)
@@ -228,7 +228,7 @@ func LoadSet(path string) (*Set, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
 		return nil, err
 	}
@@ -351,8 +351,8 @@ type entraClause struct {
 // Default. flowBehavior is ignored (updates are always diffs). Every
 // problem of every set is reported at once in a [*ValidationError].
 func ImportEntraSchema(data []byte) ([]*Set, error) {
-	if len(data) > MaxSchemaSize {
-		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxSchemaSize)
+	if len(data) > maxSchemaSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), maxSchemaSize)
 	}
 	var sch entraSchema
 	if err := json.Unmarshal(data, &sch); err != nil {
@@ -389,9 +389,9 @@ func ImportEntraSchema(data []byte) ([]*Set, error) {
 // problems (in mapping order, the set's own last), each naming the set.
 func importObjectMapping(om entraObjectMapping) (*Set, []Problem) {
 	var problems []Problem
-	if len(om.AttributeMappings) > MaxMappings {
+	if len(om.AttributeMappings) > maxMappings {
 		return nil, []Problem{{Set: om.Name, Field: "mappings",
-			Msg: fmt.Sprintf("the object mapping has %d attribute mappings; at most %d are allowed", len(om.AttributeMappings), MaxMappings)}}
+			Msg: fmt.Sprintf("the object mapping has %d attribute mappings; at most %d are allowed", len(om.AttributeMappings), maxMappings)}}
 	}
 	mappings := make([]Mapping, len(om.AttributeMappings))
 	for i, am := range om.AttributeMappings {
@@ -472,11 +472,11 @@ func importScope(om entraObjectMapping) (ScopingFilter, []Problem) {
 	for gi, g := range om.Scope.Groups {
 		var group []Clause
 		for ci, c := range g.Clauses {
-			op := cmp.Or(NormalizeOperator(c.OperatorName), c.OperatorName)
+			op := cmp.Or(normalizeOperator(c.OperatorName), c.OperatorName)
 			cl := Clause{Attribute: c.SourceOperandName, Operator: op}
 			if c.TargetOperand != nil && len(c.TargetOperand.Values) > 0 && !unaryOp(op) {
 				vals := c.TargetOperand.Values
-				if len(vals) > 1 && op != OpIn && op != OpNotIn {
+				if len(vals) > 1 && op != opIn && op != opNotIn {
 					problems = append(problems, Problem{Field: fmt.Sprintf("scope[%d][%d]", gi, ci),
 						Msg: fmt.Sprintf("operator %s takes one value, the schema gives %d", op, len(vals))})
 				}

@@ -73,8 +73,8 @@ func TestParseSetYAMLAndRoundTrip(t *testing.T) {
 			{Target: "preferredLanguage", Type: TypeNone, Default: "en-US"},
 		},
 		Scope: ScopingFilter{{
-			{Attribute: "department", Operator: OpEquals, Value: &fin},
-			{Attribute: "companyName", Operator: OpIsNotNull},
+			{Attribute: "department", Operator: opEquals, Value: &fin},
+			{Attribute: "companyName", Operator: opIsNotNull},
 		}},
 	}
 	if diff := cmp.Diff(want, viewOf(s)); diff != "" {
@@ -217,8 +217,8 @@ func TestImportEntraSchema(t *testing.T) {
 			{Target: "preferredLanguage", Type: TypeNone, Apply: ApplyOnCreate, Default: "en-US"},
 		},
 		Scope: ScopingFilter{
-			{{Attribute: "department", Operator: OpEquals, Value: &fin}, {Attribute: "companyName", Operator: OpIsNotNull}},
-			{{Attribute: "userPrincipalName", Operator: OpRegexMatch, Value: &re}, {Attribute: "employeeType", Operator: OpIn, Value: &items}},
+			{{Attribute: "department", Operator: opEquals, Value: &fin}, {Attribute: "companyName", Operator: opIsNotNull}},
+			{{Attribute: "userPrincipalName", Operator: opRegexMatch, Value: &re}, {Attribute: "employeeType", Operator: opIn, Value: &items}},
 		},
 	}
 	if diff := cmp.Diff(want, viewOf(s)); diff != "" {

@@ -19,8 +19,10 @@
 // [ParseExpression] parses an expression once into an immutable
 // [Expression]; [Expression.Evaluate] evaluates it against one object's
 // [Attributes] and returns a [Value]. Every function of Microsoft's
-// reference is implemented (see [Functions]), nested to any depth, with
-// omitted arguments (Switch([x], , "1", "a")), numeric and &H hexadecimal
+// reference
+// (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data)
+// is implemented, one row of a function table each, nested to any depth,
+// with omitted arguments (Switch([x], , "1", "a")), numeric and &H hexadecimal
 // literals, vbTextCompare and vbBinaryCompare, the comparison operators
 // = <> > >= < <= inside IIF and CBool conditions, \" and \\ escapes in
 // strings, and white space or new lines between tokens. Regular expressions
@@ -31,7 +33,7 @@
 // wrongly cased function (with a suggestion), a wrong number of arguments,
 // an unterminated string, an invalid regular expression literal, a nested
 // SelectUniqueValue, IgnoreFlowIfNullOrEmpty as an IIF condition, an
-// expression over [MaxExpressionLength] characters. They are
+// expression over 10,000 characters. They are
 // [*SyntaxError] values.
 //
 // Evaluation takes its clock ([WithClock]), randomness ([WithRandom]), the
@@ -46,7 +48,7 @@
 // multi-valued. [Value.String] renders as Entra sends values: "True" and
 // "False", decimal integers, DateTime as M/d/yyyy h:mm:ss tt in UTC.
 // Redact marks a value: [Value.String] still gives the real text (it is
-// what is sent) but fmt, log/slog and [Value.LogString] print
+// what is sent) but fmt, log/slog and [Value.LogValue] print
 // [RedactedText], and [Assignment.Redacted] tells reports to do the same.
 //
 // # Mappings
@@ -102,7 +104,7 @@
 // # Scoping filters
 //
 // A [ScopingFilter] is an OR of groups of AND-ed [Clause] values, with the
-// fourteen operators spelled as Entra spells them ([OpEquals] … [OpNotIn]).
+// fourteen operators spelled as Entra spells them (EQUALS … "!&"; the clause constructors [Equals] … [NotIn] spell them).
 // A clause over an absent or empty attribute is false, except IS NULL.
 // Greater_Than and Greater_Than_OR_EQUALS compare integers only. "&" and
 // "!&", which Microsoft documents only vaguely, are read here as "the
@@ -159,8 +161,8 @@
 // # Bounds
 //
 // Configuration never exhausts the process. A mapping file is at most
-// [MaxConfigSize] bytes, a set at most [MaxMappings] mappings,
-// [MaxScopeClauses] clauses and [MaxRegexes] regular expressions. One
+// 1 MiB, a set at most 500 mappings,
+// 500 scoping clauses and 500 regular expressions. One
 // expression produces at most [MaxValueSize] bytes per value: a larger
 // result fails that object with [ErrValueTooLarge]. A regular-expression
 // match runs at most [DefaultRegexTimeout] ([WithRegexTimeout]); a scoping

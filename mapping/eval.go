@@ -255,7 +255,7 @@ func (ev *evaluator) eval(n *node) (Value, error) {
 		case identIgnoreObjectFlow:
 			return Value{}, ev.fail(n, ErrIgnoreObjectFlow)
 		}
-		return StringValue(n.name), nil
+		return stringValue(n.name), nil
 	case nCompare:
 		a, err := ev.eval(n.args[0])
 		if err != nil {
@@ -265,7 +265,7 @@ func (ev *evaluator) eval(n *node) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return BoolValue(compare(a, b, n.op)), nil
+		return boolValue(compare(a, b, n.op)), nil
 	case nCall:
 		v, err := n.fn.eval(ev, n)
 		if err != nil {
@@ -289,7 +289,7 @@ func (ev *evaluator) intArg(n *node, i int, what string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if iv, ok := v.Int(); ok {
+	if iv, ok := v.asInt(); ok {
 		return iv, nil
 	}
 	if v.kind == KindString {
@@ -339,8 +339,8 @@ func compare(a, b Value, op compOp) bool {
 			c = strings.Compare(a.String(), b.String())
 		}
 	case a.kind == KindBool || b.kind == KindBool:
-		ab, aok := a.Bool()
-		bb, bok := b.Bool()
+		ab, aok := a.asBool()
+		bb, bok := b.asBool()
 		if !aok || !bok {
 			c = strings.Compare(a.String(), b.String())
 			break
@@ -440,7 +440,7 @@ func (ev *evaluator) mapString(n *node, f func(string) string) (Value, error) {
 		for i, s := range v.list {
 			out[i] = f(s)
 		}
-		return MultiValue(out).Redacted(v.redacted), nil
+		return multiValue(out).withRedacted(v.redacted), nil
 	}
 	return Value{kind: KindString, s: f(single(v)), redacted: v.redacted}, nil
 }
@@ -612,9 +612,9 @@ func evalInStr(ev *evaluator, n *node) (Value, error) {
 		}
 	}
 	if a.kind == KindNull {
-		return IntValue(0), nil
+		return intValue(0), nil
 	}
-	return IntValue(int64(instr(single(a), single(b), int(min(start, math.MaxInt32)), fold))), nil
+	return intValue(int64(instr(single(a), single(b), int(min(start, math.MaxInt32)), fold))), nil
 }
 
 // intervalAndTime reads DateAdd's interval (argument 0) and date/time
@@ -875,7 +875,7 @@ func (ev *evaluator) replaceExtract(n *node, src Value, re *regexp2.Regexp, grou
 	if g == nil || len(g.Captures) == 0 {
 		return Value{}, nil
 	}
-	return StringValue(g.String()).Redacted(other.redacted), nil
+	return stringValue(g.String()).withRedacted(other.redacted), nil
 }
 
 // replacePattern: every match of the pattern becomes replacementValue,
@@ -1068,5 +1068,5 @@ func evalRandomString(ev *evaluator, n *node) (Value, error) {
 		}
 		out[i], out[j] = out[j], out[i]
 	}
-	return StringValue(string(out)), nil
+	return stringValue(string(out)), nil
 }

@@ -25,7 +25,11 @@ func ExampleParseExpression() {
 }
 
 func ExampleExpression_Evaluate() {
-	e := mapping.MustParseExpression(`ToLower(Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), DefaultDomain()))`)
+	e, err := mapping.ParseExpression(`ToLower(Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), DefaultDomain()))`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	v, err := e.Evaluate(context.Background(),
 		mapping.Attributes{"givenName": "Zoë", "surname": "Lefèvre Müller"},
 		mapping.WithDefaultDomain("contoso.com"))
@@ -35,7 +39,7 @@ func ExampleExpression_Evaluate() {
 	}
 	fmt.Println(v)
 
-	active := mapping.MustParseExpression(`Not([IsSoftDeleted])`)
+	active, _ := mapping.ParseExpression(`Not([IsSoftDeleted])`)
 	v, _ = active.Evaluate(context.Background(), mapping.Attributes{"IsSoftDeleted": false})
 	fmt.Println(v.Kind(), v)
 	// Output:
@@ -44,20 +48,20 @@ func ExampleExpression_Evaluate() {
 }
 
 func ExampleScopingFilter_Matches() {
-	finance := "Finance"
 	filter := mapping.ScopingFilter{
-		{ // department EQUALS Finance AND companyName IS NOT NULL
-			{Attribute: "department", Operator: mapping.OpEquals, Value: &finance},
-			{Attribute: "companyName", Operator: mapping.OpIsNotNull},
-		},
+		{mapping.Equals("department", "Finance"), mapping.IsNotNull("companyName")}, // AND
+		{mapping.In("department", "Sales", "Marketing")},                            // OR
 	}
 	in, _ := filter.Matches(mapping.Attributes{"department": "Finance", "companyName": "Contoso"})
 	fmt.Println(in)
 	in, _ = filter.Matches(mapping.Attributes{"department": "Finance"})
 	fmt.Println(in)
+	in, _ = filter.Matches(mapping.Attributes{"department": "Sales"})
+	fmt.Println(in)
 	// Output:
 	// true
 	// false
+	// true
 }
 
 func ExampleSet_Map() {

@@ -90,7 +90,7 @@ func lookupFunction(table []function, name string) (*function, bool) {
 
 // Functions returns the names of every function the expression language
 // offers, in the order of the function reference.
-func Functions() []string {
+func functionNames() []string {
 	table := functionTable()
 	out := make([]string, len(table))
 	for i, f := range table {
@@ -160,8 +160,8 @@ func checkReplace(p *parser, n *node, _ int) error {
 	if a.kind != nLiteral {
 		return nil
 	}
-	if *p.regexes++; *p.regexes > MaxRegexes {
-		return p.errAt(a.pos, fmt.Sprintf("Replace: more than %d regular expressions in one set; each costs memory to compile", MaxRegexes))
+	if *p.regexes++; *p.regexes > maxRegexes {
+		return p.errAt(a.pos, fmt.Sprintf("Replace: more than %d regular expressions in one set; each costs memory to compile", maxRegexes))
 	}
 	re, err := compileRegex(a.val.String(), p.regexTimeout)
 	if err != nil {
@@ -231,7 +231,7 @@ func stringFunc(f func(string) string) func(*evaluator, *node) (Value, error) {
 		if err != nil || v.kind == KindNull {
 			return Value{}, err
 		}
-		return StringValue(f(single(v))), nil
+		return stringValue(f(single(v))), nil
 	}
 }
 
@@ -255,7 +255,7 @@ func evalAppend(ev *evaluator, n *node) (Value, error) {
 	if err := ev.checkLen(n, len(a)+len(b)); err != nil {
 		return Value{}, err
 	}
-	return StringValue(a + b), nil
+	return stringValue(a + b), nil
 }
 
 func evalCStr(ev *evaluator, n *node) (Value, error) {
@@ -279,13 +279,13 @@ func evalLeft(ev *evaluator, n *node) (Value, error) {
 		return Value{}, err
 	}
 	if v.kind == KindNull {
-		return StringValue(""), nil
+		return stringValue(""), nil
 	}
 	s := single(v)
 	if k < 0 {
-		return StringValue(s), nil
+		return stringValue(s), nil
 	}
-	return StringValue(runePrefix(s, int(min(k, math.MaxInt32)))), nil
+	return stringValue(runePrefix(s, int(min(k, math.MaxInt32)))), nil
 }
 
 func evalLen(ev *evaluator, n *node) (Value, error) {
@@ -294,9 +294,9 @@ func evalLen(ev *evaluator, n *node) (Value, error) {
 		return Value{}, err
 	}
 	if v.kind == KindNull {
-		return IntValue(0), nil
+		return intValue(0), nil
 	}
-	return IntValue(int64(runeLen(single(v)))), nil
+	return intValue(int64(runeLen(single(v)))), nil
 }
 
 func evalMid(ev *evaluator, n *node) (Value, error) {
@@ -323,7 +323,7 @@ func evalMid(ev *evaluator, n *node) (Value, error) {
 	}
 	s := single(v)
 	from := runeOffset(s, int(min(start-1, math.MaxInt32)))
-	return StringValue(runePrefix(s[from:], int(min(length, math.MaxInt32)))), nil
+	return stringValue(runePrefix(s[from:], int(min(length, math.MaxInt32)))), nil
 }
 
 func evalPCase(ev *evaluator, n *node) (Value, error) {
@@ -341,7 +341,7 @@ func evalPCase(ev *evaluator, n *node) (Value, error) {
 			seps, custom = single(sv), true
 		}
 	}
-	return StringValue(pcase(single(v), seps, custom)).Redacted(v.redacted), nil
+	return stringValue(pcase(single(v), seps, custom)).withRedacted(v.redacted), nil
 }
 
 func evalSplit(ev *evaluator, n *node) (Value, error) {
@@ -359,9 +359,9 @@ func evalSplit(ev *evaluator, n *node) (Value, error) {
 	}
 	sep := single(d)
 	if sep == "" {
-		return MultiValue([]string{s}).Redacted(v.redacted), nil
+		return multiValue([]string{s}).withRedacted(v.redacted), nil
 	}
-	return MultiValue(strings.Split(s, sep)).Redacted(v.redacted), nil
+	return multiValue(strings.Split(s, sep)).withRedacted(v.redacted), nil
 }
 
 func evalWord(ev *evaluator, n *node) (Value, error) {
@@ -378,9 +378,9 @@ func evalWord(ev *evaluator, n *node) (Value, error) {
 		return Value{}, err
 	}
 	if v.kind == KindNull || k < 1 || k > math.MaxInt32 {
-		return StringValue(""), nil
+		return stringValue(""), nil
 	}
-	return StringValue(word(single(v), int(k), single(d))), nil
+	return stringValue(word(single(v), int(k), single(d))), nil
 }
 
 func evalRedact(ev *evaluator, n *node) (Value, error) {
@@ -388,7 +388,7 @@ func evalRedact(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return v.Redacted(true), nil
+	return v.withRedacted(true), nil
 }
 
 // ---- evaluation: logic and tests ----
@@ -398,7 +398,7 @@ func evalCBool(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return BoolValue(v.truthy()), nil
+	return boolValue(v.truthy()), nil
 }
 
 func evalNot(ev *evaluator, n *node) (Value, error) {
@@ -406,8 +406,8 @@ func evalNot(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	b, ok := v.Bool()
-	return BoolValue(!(ok && b)), nil
+	b, ok := v.asBool()
+	return boolValue(!(ok && b)), nil
 }
 
 func evalIIF(ev *evaluator, n *node) (Value, error) {
@@ -462,7 +462,7 @@ func evalIsNull(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return BoolValue(v.kind == KindNull), nil
+	return boolValue(v.kind == KindNull), nil
 }
 
 // evalIsEmpty is IsNullOrEmpty (empty true) and IsPresent (empty false).
@@ -472,7 +472,7 @@ func evalIsEmpty(want bool) func(*evaluator, *node) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return BoolValue(v.isEmpty() == want), nil
+		return boolValue(v.isEmpty() == want), nil
 	}
 }
 
@@ -481,7 +481,7 @@ func evalIsString(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return BoolValue(v.kind == KindString), nil
+	return boolValue(v.kind == KindString), nil
 }
 
 func evalBitAnd(ev *evaluator, n *node) (Value, error) {
@@ -493,7 +493,7 @@ func evalBitAnd(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return IntValue(a & b), nil
+	return intValue(a & b), nil
 }
 
 // ---- evaluation: multi-valued attributes and roles ----
@@ -503,7 +503,7 @@ func evalRoles(ev *evaluator, n *node) (Value, error) {
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
 	}
-	return MultiValue(v.Strings()), nil
+	return multiValue(v.Strings()), nil
 }
 
 func evalSingleRole(ev *evaluator, n *node) (Value, error) {
@@ -511,7 +511,7 @@ func evalSingleRole(ev *evaluator, n *node) (Value, error) {
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
 	}
-	return StringValue(v.String()).Redacted(v.redacted), nil
+	return stringValue(v.String()).withRedacted(v.redacted), nil
 }
 
 func evalCount(ev *evaluator, n *node) (Value, error) {
@@ -519,7 +519,7 @@ func evalCount(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return IntValue(int64(v.Len())), nil
+	return intValue(int64(v.Len())), nil
 }
 
 func evalItem(ev *evaluator, n *node) (Value, error) {
@@ -535,7 +535,7 @@ func evalItem(ev *evaluator, n *node) (Value, error) {
 		return Value{}, nil
 	}
 	if v.kind == KindMulti {
-		return StringValue(v.list[idx-1]).Redacted(v.redacted), nil
+		return stringValue(v.list[idx-1]).withRedacted(v.redacted), nil
 	}
 	return v, nil
 }
@@ -545,7 +545,7 @@ func evalRemoveDuplicates(ev *evaluator, n *node) (Value, error) {
 	if err != nil || v.kind != KindMulti {
 		return v, err
 	}
-	return MultiValue(dedupe(v.list)).Redacted(v.redacted), nil
+	return multiValue(dedupe(v.list)).withRedacted(v.redacted), nil
 }
 
 // ---- evaluation: environment ----
@@ -554,12 +554,12 @@ func evalDefaultDomain(ev *evaluator, n *node) (Value, error) {
 	if !ev.cfg.hasDomain {
 		return Value{}, ev.fail(n, ErrNoDefaultDomain)
 	}
-	return StringValue(ev.cfg.domain), nil
+	return stringValue(ev.cfg.domain), nil
 }
 
 func evalNow(ev *evaluator, _ *node) (Value, error) {
 	now := cmpOrClock(ev.cfg.now)
-	return TimeValue(now()), nil
+	return timeValue(now()), nil
 }
 
 func cmpOrClock(now func() time.Time) func() time.Time {
@@ -576,7 +576,7 @@ func evalGuid(ev *evaluator, n *node) (Value, error) {
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return StringValue(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
+	return stringValue(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
 }
 
 func evalSelectUniqueValue(ev *evaluator, n *node) (Value, error) {
@@ -616,7 +616,7 @@ func evalCDate(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return TimeValue(t), nil
+	return timeValue(t), nil
 }
 
 func evalDateAdd(ev *evaluator, n *node) (Value, error) {
@@ -632,7 +632,7 @@ func evalDateAdd(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, ev.badArg(n, "%v", err)
 	}
-	return TimeValue(out), nil
+	return timeValue(out), nil
 }
 
 func evalDateDiff(ev *evaluator, n *node) (Value, error) {
@@ -660,7 +660,7 @@ func evalDateDiff(ev *evaluator, n *node) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	return IntValue(dateDiff(iv, t1, t2)), nil
+	return intValue(dateDiff(iv, t1, t2)), nil
 }
 
 func evalDateFromNum(ev *evaluator, n *node) (Value, error) {
@@ -668,7 +668,7 @@ func evalDateFromNum(ev *evaluator, n *node) (Value, error) {
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
 	}
-	num, ok := v.Int()
+	num, ok := v.asInt()
 	if !ok {
 		return Value{}, ev.badArg(n, "%q is not an AD large-integer date", v.String())
 	}
@@ -691,5 +691,5 @@ func evalNumFromDate(ev *evaluator, n *node) (Value, error) {
 	if ticks < fileTimeEpoch {
 		return Value{}, ev.badArg(n, "%s is before 1601, which AD dates cannot hold", v.String())
 	}
-	return IntValue(ticks - fileTimeEpoch), nil
+	return intValue(ticks - fileTimeEpoch), nil
 }

@@ -494,9 +494,9 @@ func (s *Set) InScope(attrs Attributes) (bool, error) {
 	return c.scope.matches(attrs)
 }
 
-// MatchPaths returns the target paths of the matching attributes in
+// matchPaths returns the target paths of the matching attributes in
 // precedence order.
-func (s *Set) MatchPaths() []string {
+func (s *Set) matchPaths() []string {
 	c, err := s.get()
 	if err != nil {
 		return nil
@@ -630,7 +630,7 @@ func (cm *compiledMapping) value(ctx context.Context, attrs Attributes, cfg *eva
 			boxed = x
 		}
 	case TypeConstant:
-		v = StringValue(cm.m.Source)
+		v = stringValue(cm.m.Source)
 	case TypeExpression:
 		if v, err = cm.expr.eval(ctx, attrs, cfg); err != nil {
 			return Value{}, nil, &MappingError{Target: cm.m.Target, Err: err}

@@ -207,7 +207,7 @@ func TestMapSemantics(t *testing.T) {
 	if diff := cmp.Diff([]MatchKey{{Path: "userName", Value: "u@x.com"}, {Path: "externalId", Value: "E42"}}, m.Keys); diff != "" {
 		t.Errorf("Keys: %s", diff)
 	}
-	paths = set.MatchPaths()
+	paths = set.matchPaths()
 	if diff := cmp.Diff([]string{"userName", "externalId"}, paths); diff != "" {
 		t.Error(diff)
 	}
@@ -279,7 +279,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 			{Target: "timezone", Type: TypeConstant, Source: "UTC", Apply: "Sometimes"},
 			{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoeSize", Type: TypeDirect, Source: "e"},
 		},
-		Scope:    ScopingFilter{{{Attribute: "dept", Operator: "EQUAL", Value: &v}, {Attribute: "n", Operator: OpGreaterThan, Value: &v}}},
+		Scope:    ScopingFilter{{{Attribute: "dept", Operator: "EQUAL", Value: &v}, {Attribute: "n", Operator: opGreaterThan, Value: &v}}},
 		Required: []string{"externalId"},
 	}.build()
 	var ve *ValidationError
@@ -339,7 +339,7 @@ func TestInScope(t *testing.T) {
 	if in, err := base.InScope(Attributes{}); err != nil || !in {
 		t.Fatalf("no scope: %v %v", in, err)
 	}
-	set, err := base.WithOptions(WithScope(ScopingFilter{{{Attribute: "department", Operator: OpEquals, Value: &sales}}}))
+	set, err := base.WithOptions(WithScope(ScopingFilter{{{Attribute: "department", Operator: opEquals, Value: &sales}}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,9 @@ import (
 	"github.com/dlclark/regexp2/v2"
 )
 
-// MaxExpressionLength is the longest expression accepted, in characters,
+// maxExpressionLength is the longest expression accepted, in characters,
 // as in Entra.
-const MaxExpressionLength = 10000
+const maxExpressionLength = 10000
 
 // ErrSyntax matches every [*SyntaxError] with errors.Is.
 var ErrSyntax = errors.New("mapping: expression syntax error")
@@ -50,19 +50,6 @@ func (e *Expression) String() string {
 		return ""
 	}
 	return e.text
-}
-
-// MarshalText returns the expression text.
-func (e *Expression) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
-
-// UnmarshalText parses text into e.
-func (e *Expression) UnmarshalText(text []byte) error {
-	p, err := ParseExpression(string(text))
-	if err != nil {
-		return err
-	}
-	*e = *p
-	return nil
 }
 
 // Attributes returns the names of the source attributes the expression
@@ -130,11 +117,11 @@ type node struct {
 // unterminated string, an invalid regular expression literal, a
 // SelectUniqueValue that is not outermost — is a [*SyntaxError] naming the
 // position and the nature of the fault. Expressions longer than
-// [MaxExpressionLength] characters are rejected.
+// maxExpressionLength (10,000) characters are rejected.
 func ParseExpression(text string) (*Expression, error) {
-	if n := utf8.RuneCountInString(text); n > MaxExpressionLength {
+	if n := utf8.RuneCountInString(text); n > maxExpressionLength {
 		return nil, &SyntaxError{Offset: 0, Line: 1, Column: 1,
-			Msg: fmt.Sprintf("expression is %d characters long; at most %d are allowed", n, MaxExpressionLength)}
+			Msg: fmt.Sprintf("expression is %d characters long; at most %d are allowed", n, maxExpressionLength)}
 	}
 	if !utf8.ValidString(text) {
 		p := &parser{text: text}
@@ -149,7 +136,7 @@ func ParseExpression(text string) (*Expression, error) {
 
 // parse parses an expression whose regular-expression literals time out
 // after regexTimeout (0: DefaultRegexTimeout). regexes counts the literals
-// compiled, across the expressions of one set: at most [MaxRegexes].
+// compiled, across the expressions of one set: at most maxRegexes.
 func parse(text string, regexTimeout time.Duration, regexes *int) (*Expression, error) {
 	p := &parser{text: text, lex: lexer{text: text}, funcs: functionTable(), regexTimeout: regexTimeout, regexes: regexes}
 	if err := p.advance(); err != nil {
@@ -168,9 +155,9 @@ func parse(text string, regexTimeout time.Duration, regexes *int) (*Expression, 
 	return &Expression{text: text, root: root}, nil
 }
 
-// MustParseExpression is [ParseExpression] for expressions known to be valid
+// mustParseExpression is [ParseExpression] for expressions known to be valid
 // (constants in programs); it panics on a syntax error.
-func MustParseExpression(text string) *Expression {
+func mustParseExpression(text string) *Expression {
 	e, err := ParseExpression(text)
 	if err != nil {
 		panic(err)
@@ -256,11 +243,11 @@ func (p *parser) parsePrimary(depth int) (*node, error) {
 	case tAttr:
 		return &node{kind: nAttr, pos: t.pos, name: t.text}, p.advance()
 	case tString:
-		return &node{kind: nLiteral, pos: t.pos, val: StringValue(t.text)}, p.advance()
+		return &node{kind: nLiteral, pos: t.pos, val: stringValue(t.text)}, p.advance()
 	case tDecimal:
-		return &node{kind: nLiteral, pos: t.pos, val: StringValue(t.text)}, p.advance()
+		return &node{kind: nLiteral, pos: t.pos, val: stringValue(t.text)}, p.advance()
 	case tInt:
-		return &node{kind: nLiteral, pos: t.pos, val: IntValue(t.num)}, p.advance()
+		return &node{kind: nLiteral, pos: t.pos, val: intValue(t.num)}, p.advance()
 	case tIdent:
 		if err := p.advance(); err != nil {
 			return nil, err

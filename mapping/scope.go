@@ -12,26 +12,26 @@ import (
 
 // Scoping-filter operators, spelled exactly as Entra spells them.
 const (
-	OpEquals              = "EQUALS"
-	OpNotEquals           = "NOT EQUALS"
-	OpIsTrue              = "IS TRUE"
-	OpIsFalse             = "IS FALSE"
-	OpIsNull              = "IS NULL"
-	OpIsNotNull           = "IS NOT NULL"
-	OpRegexMatch          = "REGEX MATCH"
-	OpNotRegexMatch       = "NOT REGEX MATCH"
-	OpGreaterThan         = "Greater_Than"
-	OpGreaterThanOrEquals = "Greater_Than_OR_EQUALS"
-	OpIncludes            = "Includes"
-	OpEndsWith            = "ENDS_WITH"
-	OpIn                  = "&"
-	OpNotIn               = "!&"
+	opEquals              = "EQUALS"
+	opNotEquals           = "NOT EQUALS"
+	opIsTrue              = "IS TRUE"
+	opIsFalse             = "IS FALSE"
+	opIsNull              = "IS NULL"
+	opIsNotNull           = "IS NOT NULL"
+	opRegexMatch          = "REGEX MATCH"
+	opNotRegexMatch       = "NOT REGEX MATCH"
+	opGreaterThan         = "Greater_Than"
+	opGreaterThanOrEquals = "Greater_Than_OR_EQUALS"
+	opIncludes            = "Includes"
+	opEndsWith            = "ENDS_WITH"
+	opIn                  = "&"
+	opNotIn               = "!&"
 )
 
 // Operators returns every scoping-filter operator.
-func Operators() []string {
-	return []string{OpIn, OpNotIn, OpEndsWith, OpEquals, OpGreaterThan, OpGreaterThanOrEquals, OpIncludes,
-		OpIsFalse, OpIsNotNull, OpIsNull, OpIsTrue, OpNotEquals, OpNotRegexMatch, OpRegexMatch}
+func operators() []string {
+	return []string{opIn, opNotIn, opEndsWith, opEquals, opGreaterThan, opGreaterThanOrEquals, opIncludes,
+		opIsFalse, opIsNotNull, opIsNull, opIsTrue, opNotEquals, opNotRegexMatch, opRegexMatch}
 }
 
 // ErrScope matches every error about a malformed scoping filter.
@@ -81,58 +81,58 @@ func (f ScopingFilter) Matches(attrs Attributes) (bool, error) {
 // A clause is checked when the set is built ([NewSet], [WithScope]).
 
 // Equals: the attribute is exactly value (case-sensitive).
-func Equals(attribute, value string) Clause { return binary(attribute, OpEquals, value) }
+func Equals(attribute, value string) Clause { return binary(attribute, opEquals, value) }
 
 // NotEquals: the attribute has a value other than value.
-func NotEquals(attribute, value string) Clause { return binary(attribute, OpNotEquals, value) }
+func NotEquals(attribute, value string) Clause { return binary(attribute, opNotEquals, value) }
 
 // In: the attribute is one of values ("&" in Entra's spelling). A value may
 // not contain a comma.
 func In(attribute string, values ...string) Clause {
-	return binary(attribute, OpIn, strings.Join(values, ","))
+	return binary(attribute, opIn, strings.Join(values, ","))
 }
 
 // NotIn: the attribute has a value that is none of values ("!&").
 func NotIn(attribute string, values ...string) Clause {
-	return binary(attribute, OpNotIn, strings.Join(values, ","))
+	return binary(attribute, opNotIn, strings.Join(values, ","))
 }
 
 // IsTrue: the attribute is the Boolean true.
-func IsTrue(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsTrue} }
+func IsTrue(attribute string) Clause { return Clause{Attribute: attribute, Operator: opIsTrue} }
 
 // IsFalse: the attribute is the Boolean false.
-func IsFalse(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsFalse} }
+func IsFalse(attribute string) Clause { return Clause{Attribute: attribute, Operator: opIsFalse} }
 
 // IsNull: the attribute is absent or empty.
-func IsNull(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsNull} }
+func IsNull(attribute string) Clause { return Clause{Attribute: attribute, Operator: opIsNull} }
 
 // IsNotNull: the attribute has a value.
-func IsNotNull(attribute string) Clause { return Clause{Attribute: attribute, Operator: OpIsNotNull} }
+func IsNotNull(attribute string) Clause { return Clause{Attribute: attribute, Operator: opIsNotNull} }
 
 // RegexMatch: the attribute matches the .NET regular expression pattern
 // (unanchored, case-sensitive).
-func RegexMatch(attribute, pattern string) Clause { return binary(attribute, OpRegexMatch, pattern) }
+func RegexMatch(attribute, pattern string) Clause { return binary(attribute, opRegexMatch, pattern) }
 
 // NotRegexMatch: the attribute has a value the pattern does not match.
 func NotRegexMatch(attribute, pattern string) Clause {
-	return binary(attribute, OpNotRegexMatch, pattern)
+	return binary(attribute, opNotRegexMatch, pattern)
 }
 
 // GreaterThan: the attribute is an integer greater than n.
 func GreaterThan(attribute string, n int64) Clause {
-	return binary(attribute, OpGreaterThan, strconv.FormatInt(n, 10))
+	return binary(attribute, opGreaterThan, strconv.FormatInt(n, 10))
 }
 
 // GreaterThanOrEquals: the attribute is an integer of at least n.
 func GreaterThanOrEquals(attribute string, n int64) Clause {
-	return binary(attribute, OpGreaterThanOrEquals, strconv.FormatInt(n, 10))
+	return binary(attribute, opGreaterThanOrEquals, strconv.FormatInt(n, 10))
 }
 
 // Includes: the attribute contains value.
-func Includes(attribute, value string) Clause { return binary(attribute, OpIncludes, value) }
+func Includes(attribute, value string) Clause { return binary(attribute, opIncludes, value) }
 
 // EndsWith: the attribute ends with value.
-func EndsWith(attribute, value string) Clause { return binary(attribute, OpEndsWith, value) }
+func EndsWith(attribute, value string) Clause { return binary(attribute, opEndsWith, value) }
 
 func binary(attribute, op, value string) Clause {
 	return Clause{Attribute: attribute, Operator: op, Value: &value}
@@ -170,7 +170,7 @@ func compileScope(f ScopingFilter) (compiledScope, error) {
 
 func unaryOp(op string) bool {
 	switch op {
-	case OpIsTrue, OpIsFalse, OpIsNull, OpIsNotNull:
+	case opIsTrue, opIsFalse, opIsNull, opIsNotNull:
 		return true
 	}
 	return false
@@ -182,14 +182,14 @@ func compileClause(c Clause, regexTimeout time.Duration) (compiledClause, error)
 		return cc, errors.New("the attribute is empty")
 	}
 	known := false
-	for _, op := range Operators() {
+	for _, op := range operators() {
 		if op == c.Operator {
 			known = true
 		}
 	}
 	if !known {
 		msg := fmt.Sprintf("unknown operator %q", c.Operator)
-		if n := NormalizeOperator(c.Operator); n != "" {
+		if n := normalizeOperator(c.Operator); n != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", n)
 		}
 		return cc, errors.New(msg)
@@ -205,19 +205,19 @@ func compileClause(c Clause, regexTimeout time.Duration) (compiledClause, error)
 	}
 	cc.value = *c.Value
 	switch c.Operator {
-	case OpRegexMatch, OpNotRegexMatch:
+	case opRegexMatch, opNotRegexMatch:
 		re, err := compileRegex(cc.value, regexTimeout)
 		if err != nil {
 			return cc, fmt.Errorf("invalid regular expression %q: %v", cc.value, err)
 		}
 		cc.re = re
-	case OpGreaterThan, OpGreaterThanOrEquals:
+	case opGreaterThan, opGreaterThanOrEquals:
 		n, err := strconv.ParseInt(strings.TrimSpace(cc.value), 10, 64)
 		if err != nil {
 			return cc, fmt.Errorf("operator %s compares integers; %q is not one", c.Operator, cc.value)
 		}
 		cc.num = n
-	case OpIn, OpNotIn:
+	case opIn, opNotIn:
 		for _, it := range strings.Split(cc.value, ",") {
 			cc.items = append(cc.items, strings.TrimSpace(it))
 		}
@@ -225,17 +225,17 @@ func compileClause(c Clause, regexTimeout time.Duration) (compiledClause, error)
 	return cc, nil
 }
 
-// NormalizeOperator maps the spellings found in exported schemas and
+// normalizeOperator maps the spellings found in exported schemas and
 // hand-written files ("IsNotNull", "not_equals", "GREATER_THAN") to the
 // Entra spelling; it returns "" for an unknown operator.
-func NormalizeOperator(op string) string {
+func normalizeOperator(op string) string {
 	key := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '_' || r == '-' {
 			return -1
 		}
 		return r
 	}, strings.ToUpper(strings.TrimSpace(op)))
-	for _, o := range Operators() {
+	for _, o := range operators() {
 		k := strings.Map(func(r rune) rune {
 			if r == ' ' || r == '_' {
 				return -1
@@ -248,21 +248,21 @@ func NormalizeOperator(op string) string {
 	}
 	switch key {
 	case "EQ", "EQUAL":
-		return OpEquals
+		return opEquals
 	case "NE", "NOTEQUAL":
-		return OpNotEquals
+		return opNotEquals
 	case "CONTAINS", "INCLUDE":
-		return OpIncludes
+		return opIncludes
 	case "ENDSWITH":
-		return OpEndsWith
+		return opEndsWith
 	case "GT":
-		return OpGreaterThan
+		return opGreaterThan
 	case "GE", "GTE", "GREATERTHANOREQUAL":
-		return OpGreaterThanOrEquals
+		return opGreaterThanOrEquals
 	case "ISNOTEMPTY":
-		return OpIsNotNull
+		return opIsNotNull
 	case "ISEMPTY":
-		return OpIsNull
+		return opIsNull
 	}
 	return ""
 }
@@ -300,46 +300,46 @@ func (c *compiledClause) matches(attrs Attributes) (bool, error) {
 	}
 	empty := v.isEmpty()
 	switch c.op {
-	case OpIsNull:
+	case opIsNull:
 		return empty, nil
-	case OpIsNotNull:
+	case opIsNotNull:
 		return !empty, nil
 	}
 	if empty {
 		return false, nil
 	}
 	switch c.op {
-	case OpIsTrue, OpIsFalse:
-		b, ok := v.Bool()
-		return ok && b == (c.op == OpIsTrue), nil
-	case OpEquals, OpNotEquals:
+	case opIsTrue, opIsFalse:
+		b, ok := v.asBool()
+		return ok && b == (c.op == opIsTrue), nil
+	case opEquals, opNotEquals:
 		eq := v.String() == c.value
 		if v.kind == KindBool {
-			if b, ok := StringValue(c.value).Bool(); ok {
+			if b, ok := stringValue(c.value).asBool(); ok {
 				eq = b == (v.n != 0)
 			}
 		}
-		return eq == (c.op == OpEquals), nil
-	case OpRegexMatch, OpNotRegexMatch:
+		return eq == (c.op == opEquals), nil
+	case opRegexMatch, opNotRegexMatch:
 		m, err := c.re.MatchString(v.String())
 		if err != nil {
 			return false, c.fail(regexFailure(c.re, err))
 		}
-		return m == (c.op == OpRegexMatch), nil
-	case OpGreaterThan, OpGreaterThanOrEquals:
-		n, ok := v.Int()
+		return m == (c.op == opRegexMatch), nil
+	case opGreaterThan, opGreaterThanOrEquals:
+		n, ok := v.asInt()
 		if !ok {
 			return false, nil
 		}
-		if c.op == OpGreaterThan {
+		if c.op == opGreaterThan {
 			return n > c.num, nil
 		}
 		return n >= c.num, nil
-	case OpIncludes:
+	case opIncludes:
 		return strings.Contains(v.String(), c.value), nil
-	case OpEndsWith:
+	case opEndsWith:
 		return strings.HasSuffix(v.String(), c.value), nil
-	case OpIn, OpNotIn:
+	case opIn, opNotIn:
 		s := v.String()
 		found := false
 		for _, it := range c.items {
@@ -348,7 +348,7 @@ func (c *compiledClause) matches(attrs Attributes) (bool, error) {
 				break
 			}
 		}
-		return found == (c.op == OpIn), nil
+		return found == (c.op == opIn), nil
 	}
 	return false, c.fail(fmt.Errorf("unknown operator %q", c.op))
 }

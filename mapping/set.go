@@ -30,11 +30,11 @@ type Set struct {
 // is refused before it costs much memory. Entra's own attribute-mapping
 // blade holds a few dozen mappings.
 const (
-	// MaxMappings is the most mappings a set may hold.
-	MaxMappings = 500
-	// MaxScopeClauses is the most clauses a scoping filter may hold, over
+	// maxMappings is the most mappings a set may hold.
+	maxMappings = 500
+	// maxScopeClauses is the most clauses a scoping filter may hold, over
 	// all its groups.
-	MaxScopeClauses = 500
+	maxScopeClauses = 500
 )
 
 // setConfig is what the options of [NewSet] set.
@@ -81,8 +81,8 @@ func WithScope(f ScopingFilter) SetOption {
 		for _, g := range f {
 			n += len(g)
 		}
-		if n > MaxScopeClauses {
-			return fmt.Errorf("mapping: WithScope: the filter has %d clauses; at most %d are allowed", n, MaxScopeClauses)
+		if n > maxScopeClauses {
+			return fmt.Errorf("mapping: WithScope: the filter has %d clauses; at most %d are allowed", n, maxScopeClauses)
 		}
 		c.scope = cloneScope(f)
 		return nil
@@ -130,9 +130,9 @@ func NewSet(mappings []Mapping, opts ...SetOption) (*Set, error) {
 
 // build compiles a set from its parts, which it owns.
 func build(cfg setConfig, mappings []Mapping) (*Set, error) {
-	if len(mappings) > MaxMappings {
+	if len(mappings) > maxMappings {
 		return nil, &ValidationError{Problems: []Problem{{Field: "mappings",
-			Msg: fmt.Sprintf("the set has %d mappings; at most %d are allowed", len(mappings), MaxMappings)}}}
+			Msg: fmt.Sprintf("the set has %d mappings; at most %d are allowed", len(mappings), maxMappings)}}}
 	}
 	s := &Set{cfg: cfg, mappings: mappings}
 	c, err := compileSet(s)
