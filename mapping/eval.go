@@ -267,7 +267,7 @@ func (ev *evaluator) eval(n *node) (Value, error) {
 		}
 		return boolValue(compare(a, b, n.op)), nil
 	case nCall:
-		v, err := n.fn.eval(ev, n)
+		v, err := n.fn.eval(*ev, n) // by value: the evaluator stays on the caller's stack
 		if err != nil {
 			return Value{}, err
 		}
@@ -446,8 +446,8 @@ func (ev *evaluator) mapString(n *node, f func(string) string) (Value, error) {
 }
 
 // changeCase is ToUpper (upper) and ToLower, with an optional culture.
-func changeCase(upper bool) func(*evaluator, *node) (Value, error) {
-	return func(ev *evaluator, n *node) (Value, error) { return ev.changeCase(n, upper) }
+func changeCase(upper bool) func(evaluator, *node) (Value, error) {
+	return func(ev evaluator, n *node) (Value, error) { return ev.changeCase(n, upper) }
 }
 
 func (ev *evaluator) changeCase(n *node, upper bool) (Value, error) {
@@ -480,7 +480,7 @@ func (ev *evaluator) changeCase(n *node, upper bool) (Value, error) {
 	})
 }
 
-func evalJoin(ev *evaluator, n *node) (Value, error) {
+func evalJoin(ev evaluator, n *node) (Value, error) {
 	sepv, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -582,7 +582,7 @@ func joinValues(vals []Value, sep string, size int) string {
 	return b.String()
 }
 
-func evalInStr(ev *evaluator, n *node) (Value, error) {
+func evalInStr(ev evaluator, n *node) (Value, error) {
 	a, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -639,7 +639,7 @@ func (ev *evaluator) intervalAndTime(n *node, ti int) (interval, *time.Time, err
 	return iv, &t, nil
 }
 
-func evalFormatDateTime(ev *evaluator, n *node) (Value, error) {
+func evalFormatDateTime(ev evaluator, n *node) (Value, error) {
 	src, err := ev.arg(n, 0)
 	if err != nil || src.kind == KindNull {
 		return Value{}, err
@@ -757,7 +757,7 @@ func regexFailure(re *regexp2.Regexp, err error) error {
 	return errors.New("regular expression failed")
 }
 
-func evalReplace(ev *evaluator, n *node) (Value, error) {
+func evalReplace(ev evaluator, n *node) (Value, error) {
 	src, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -996,7 +996,7 @@ const (
 	rsLower   = "abcdefghijklmnopqrstuvwxyz"
 )
 
-func evalRandomString(ev *evaluator, n *node) (Value, error) {
+func evalRandomString(ev evaluator, n *node) (Value, error) {
 	var nums [5]int64
 	names := [5]string{"Length", "MinimumNumbers", "MinimumSpecialCharacters", "MinimumCapital", "MinimumLowerCase"}
 	for i := range nums {

@@ -17,7 +17,7 @@ type function struct {
 	even     bool   // the count must be even (Switch)
 	required string // one byte per leading argument: 'r' required, '-' optional
 	check    func(p *parser, n *node, depth int) error
-	eval     func(ev *evaluator, n *node) (Value, error)
+	eval     func(ev evaluator, n *node) (Value, error)
 }
 
 // functionTable returns every function of Microsoft's reference, plus
@@ -225,8 +225,8 @@ func checkInStr(p *parser, n *node, _ int) error {
 // ---- evaluation: text ----
 
 // stringFunc applies f to the text of a single-valued argument; NULL stays NULL.
-func stringFunc(f func(string) string) func(*evaluator, *node) (Value, error) {
-	return func(ev *evaluator, n *node) (Value, error) {
+func stringFunc(f func(string) string) func(evaluator, *node) (Value, error) {
+	return func(ev evaluator, n *node) (Value, error) {
 		v, err := ev.arg(n, 0)
 		if err != nil || v.kind == KindNull {
 			return Value{}, err
@@ -236,13 +236,13 @@ func stringFunc(f func(string) string) func(*evaluator, *node) (Value, error) {
 }
 
 // eachString applies f to every value of the argument; NULL stays NULL.
-func eachString(f func(string) string) func(*evaluator, *node) (Value, error) {
-	return func(ev *evaluator, n *node) (Value, error) { return ev.mapString(n, f) }
+func eachString(f func(string) string) func(evaluator, *node) (Value, error) {
+	return func(ev evaluator, n *node) (Value, error) { return ev.mapString(n, f) }
 }
 
 func stripSpaces(s string) string { return strings.ReplaceAll(s, " ", "") }
 
-func evalAppend(ev *evaluator, n *node) (Value, error) {
+func evalAppend(ev evaluator, n *node) (Value, error) {
 	src, err := ev.arg(n, 0)
 	if err != nil || src.kind == KindNull {
 		return Value{}, err
@@ -258,7 +258,7 @@ func evalAppend(ev *evaluator, n *node) (Value, error) {
 	return stringValue(a + b), nil
 }
 
-func evalCStr(ev *evaluator, n *node) (Value, error) {
+func evalCStr(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -269,7 +269,7 @@ func evalCStr(ev *evaluator, n *node) (Value, error) {
 	return Value{kind: KindString, s: single(v), redacted: v.redacted}, nil
 }
 
-func evalLeft(ev *evaluator, n *node) (Value, error) {
+func evalLeft(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -288,7 +288,7 @@ func evalLeft(ev *evaluator, n *node) (Value, error) {
 	return stringValue(runePrefix(s, int(min(k, math.MaxInt32)))), nil
 }
 
-func evalLen(ev *evaluator, n *node) (Value, error) {
+func evalLen(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -299,7 +299,7 @@ func evalLen(ev *evaluator, n *node) (Value, error) {
 	return intValue(int64(runeLen(single(v)))), nil
 }
 
-func evalMid(ev *evaluator, n *node) (Value, error) {
+func evalMid(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -326,7 +326,7 @@ func evalMid(ev *evaluator, n *node) (Value, error) {
 	return stringValue(runePrefix(s[from:], int(min(length, math.MaxInt32)))), nil
 }
 
-func evalPCase(ev *evaluator, n *node) (Value, error) {
+func evalPCase(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -344,7 +344,7 @@ func evalPCase(ev *evaluator, n *node) (Value, error) {
 	return stringValue(pcase(single(v), seps, custom)).withRedacted(v.redacted), nil
 }
 
-func evalSplit(ev *evaluator, n *node) (Value, error) {
+func evalSplit(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -364,7 +364,7 @@ func evalSplit(ev *evaluator, n *node) (Value, error) {
 	return multiValue(strings.Split(s, sep)).withRedacted(v.redacted), nil
 }
 
-func evalWord(ev *evaluator, n *node) (Value, error) {
+func evalWord(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -383,7 +383,7 @@ func evalWord(ev *evaluator, n *node) (Value, error) {
 	return stringValue(word(single(v), int(k), single(d))), nil
 }
 
-func evalRedact(ev *evaluator, n *node) (Value, error) {
+func evalRedact(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -393,7 +393,7 @@ func evalRedact(ev *evaluator, n *node) (Value, error) {
 
 // ---- evaluation: logic and tests ----
 
-func evalCBool(ev *evaluator, n *node) (Value, error) {
+func evalCBool(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -401,7 +401,7 @@ func evalCBool(ev *evaluator, n *node) (Value, error) {
 	return boolValue(v.truthy()), nil
 }
 
-func evalNot(ev *evaluator, n *node) (Value, error) {
+func evalNot(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -410,7 +410,7 @@ func evalNot(ev *evaluator, n *node) (Value, error) {
 	return boolValue(!(ok && b)), nil
 }
 
-func evalIIF(ev *evaluator, n *node) (Value, error) {
+func evalIIF(ev evaluator, n *node) (Value, error) {
 	c, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -421,7 +421,7 @@ func evalIIF(ev *evaluator, n *node) (Value, error) {
 	return ev.arg(n, 2)
 }
 
-func evalCoalesce(ev *evaluator, n *node) (Value, error) {
+func evalCoalesce(ev evaluator, n *node) (Value, error) {
 	for i := range n.args {
 		v, err := ev.arg(n, i)
 		if err != nil || v.kind != KindNull {
@@ -431,7 +431,7 @@ func evalCoalesce(ev *evaluator, n *node) (Value, error) {
 	return Value{}, nil
 }
 
-func evalSwitch(ev *evaluator, n *node) (Value, error) {
+func evalSwitch(ev evaluator, n *node) (Value, error) {
 	src, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -449,7 +449,7 @@ func evalSwitch(ev *evaluator, n *node) (Value, error) {
 	return ev.arg(n, 1)
 }
 
-func evalIgnoreFlow(ev *evaluator, n *node) (Value, error) {
+func evalIgnoreFlow(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.isEmpty() {
 		return Value{}, err
@@ -457,7 +457,7 @@ func evalIgnoreFlow(ev *evaluator, n *node) (Value, error) {
 	return v, nil
 }
 
-func evalIsNull(ev *evaluator, n *node) (Value, error) {
+func evalIsNull(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -466,8 +466,8 @@ func evalIsNull(ev *evaluator, n *node) (Value, error) {
 }
 
 // evalIsEmpty is IsNullOrEmpty (empty true) and IsPresent (empty false).
-func evalIsEmpty(want bool) func(*evaluator, *node) (Value, error) {
-	return func(ev *evaluator, n *node) (Value, error) {
+func evalIsEmpty(want bool) func(evaluator, *node) (Value, error) {
+	return func(ev evaluator, n *node) (Value, error) {
 		v, err := ev.arg(n, 0)
 		if err != nil {
 			return Value{}, err
@@ -476,7 +476,7 @@ func evalIsEmpty(want bool) func(*evaluator, *node) (Value, error) {
 	}
 }
 
-func evalIsString(ev *evaluator, n *node) (Value, error) {
+func evalIsString(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -484,7 +484,7 @@ func evalIsString(ev *evaluator, n *node) (Value, error) {
 	return boolValue(v.kind == KindString), nil
 }
 
-func evalBitAnd(ev *evaluator, n *node) (Value, error) {
+func evalBitAnd(ev evaluator, n *node) (Value, error) {
 	a, err := ev.intArg(n, 0, "value1")
 	if err != nil {
 		return Value{}, err
@@ -498,7 +498,7 @@ func evalBitAnd(ev *evaluator, n *node) (Value, error) {
 
 // ---- evaluation: multi-valued attributes and roles ----
 
-func evalRoles(ev *evaluator, n *node) (Value, error) {
+func evalRoles(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -506,7 +506,7 @@ func evalRoles(ev *evaluator, n *node) (Value, error) {
 	return multiValue(v.Strings()), nil
 }
 
-func evalSingleRole(ev *evaluator, n *node) (Value, error) {
+func evalSingleRole(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -514,7 +514,7 @@ func evalSingleRole(ev *evaluator, n *node) (Value, error) {
 	return stringValue(v.String()).withRedacted(v.redacted), nil
 }
 
-func evalCount(ev *evaluator, n *node) (Value, error) {
+func evalCount(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -522,7 +522,7 @@ func evalCount(ev *evaluator, n *node) (Value, error) {
 	return intValue(int64(v.Len())), nil
 }
 
-func evalItem(ev *evaluator, n *node) (Value, error) {
+func evalItem(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -540,7 +540,7 @@ func evalItem(ev *evaluator, n *node) (Value, error) {
 	return v, nil
 }
 
-func evalRemoveDuplicates(ev *evaluator, n *node) (Value, error) {
+func evalRemoveDuplicates(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind != KindMulti {
 		return v, err
@@ -550,14 +550,14 @@ func evalRemoveDuplicates(ev *evaluator, n *node) (Value, error) {
 
 // ---- evaluation: environment ----
 
-func evalDefaultDomain(ev *evaluator, n *node) (Value, error) {
+func evalDefaultDomain(ev evaluator, n *node) (Value, error) {
 	if !ev.cfg.hasDomain {
 		return Value{}, ev.fail(n, ErrNoDefaultDomain)
 	}
 	return stringValue(ev.cfg.domain), nil
 }
 
-func evalNow(ev *evaluator, _ *node) (Value, error) {
+func evalNow(ev evaluator, _ *node) (Value, error) {
 	now := cmpOrClock(ev.cfg.now)
 	return timeValue(now()), nil
 }
@@ -569,7 +569,7 @@ func cmpOrClock(now func() time.Time) func() time.Time {
 	return time.Now
 }
 
-func evalGuid(ev *evaluator, n *node) (Value, error) {
+func evalGuid(ev evaluator, n *node) (Value, error) {
 	var b [16]byte
 	if err := ev.readRandom(b[:]); err != nil {
 		return Value{}, ev.fail(n, err)
@@ -579,7 +579,7 @@ func evalGuid(ev *evaluator, n *node) (Value, error) {
 	return stringValue(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
 }
 
-func evalSelectUniqueValue(ev *evaluator, n *node) (Value, error) {
+func evalSelectUniqueValue(ev evaluator, n *node) (Value, error) {
 	if ev.cfg.taken == nil {
 		return Value{}, ev.fail(n, ErrNoUniqueCheck)
 	}
@@ -607,7 +607,7 @@ func evalSelectUniqueValue(ev *evaluator, n *node) (Value, error) {
 
 // ---- evaluation: dates ----
 
-func evalCDate(ev *evaluator, n *node) (Value, error) {
+func evalCDate(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -619,7 +619,7 @@ func evalCDate(ev *evaluator, n *node) (Value, error) {
 	return timeValue(t), nil
 }
 
-func evalDateAdd(ev *evaluator, n *node) (Value, error) {
+func evalDateAdd(ev evaluator, n *node) (Value, error) {
 	iv, t, err := ev.intervalAndTime(n, 2)
 	if err != nil || t == nil {
 		return Value{}, err
@@ -635,7 +635,7 @@ func evalDateAdd(ev *evaluator, n *node) (Value, error) {
 	return timeValue(out), nil
 }
 
-func evalDateDiff(ev *evaluator, n *node) (Value, error) {
+func evalDateDiff(ev evaluator, n *node) (Value, error) {
 	ivv, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -663,7 +663,7 @@ func evalDateDiff(ev *evaluator, n *node) (Value, error) {
 	return intValue(dateDiff(iv, t1, t2)), nil
 }
 
-func evalDateFromNum(ev *evaluator, n *node) (Value, error) {
+func evalDateFromNum(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err
@@ -678,7 +678,7 @@ func evalDateFromNum(ev *evaluator, n *node) (Value, error) {
 	return Value{kind: KindDateTime, n: num + fileTimeEpoch}, nil
 }
 
-func evalNumFromDate(ev *evaluator, n *node) (Value, error) {
+func evalNumFromDate(ev evaluator, n *node) (Value, error) {
 	v, err := ev.arg(n, 0)
 	if err != nil || v.kind == KindNull {
 		return Value{}, err

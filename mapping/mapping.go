@@ -361,7 +361,7 @@ func filterable(t compiledTarget) bool {
 	return false
 }
 
-// RFC 7643 §4.1 and §4.3: the User attributes a mapping may write.
+// RFC 7643 sections 4.1 and 4.3: the User attributes a mapping may write.
 var (
 	coreSimple = []string{"userName", "displayName", "nickName", "profileUrl", "title", "userType",
 		"preferredLanguage", "locale", "timezone", "active", "password", "externalId"}
