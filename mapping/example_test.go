@@ -112,3 +112,38 @@ mappings:
 	//   mapping 1 (usrName) target: the User schema has no attribute "usrName" (custom attributes go in an extension: urn:ietf:params:scim:schemas:extension:<Name>:2.0:User:usrName)
 	//   set match: no matching attribute: at least one mapping needs a matching precedence
 }
+
+func ExampleNewSet() {
+	set, err := mapping.NewSet([]mapping.Mapping{
+		{Target: "userName", Type: mapping.TypeDirect, Source: "userPrincipalName", Match: 1},
+		{Target: "displayName", Type: mapping.TypeDirect, Source: "displayName"},
+		{Target: `emails[type eq "work"].value`, Type: mapping.TypeDirect, Source: "mail"},
+		{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle", Default: "Staff"},
+	},
+		mapping.WithName("Sales and Finance"),
+		mapping.WithRequired("userName", "displayName", `emails[type eq "work"].value`),
+		mapping.WithScope(mapping.ScopingFilter{{mapping.In("department", "Sales", "Finance")}}),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(set.SourceAttributes())
+	// Output:
+	// [userPrincipalName displayName mail jobTitle department]
+}
+
+func ExampleSet_With() {
+	set, err := mapping.DruvaDefault().With(
+		mapping.Mapping{Target: "jobTitle", Type: mapping.TypeDirect, Source: "jobTitle"})
+	fmt.Println(set == nil)
+	fmt.Println(err)
+	set, err = mapping.DruvaDefault().With(
+		mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle"})
+	fmt.Println(len(set.Mappings()), err)
+	// Output:
+	// true
+	// mapping: invalid mapping set (1 problem):
+	//   mapping 10 (jobTitle) target: the User schema has no attribute "jobTitle"; did you mean title?
+	// 10 <nil>
+}
