@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -551,6 +552,12 @@ func (r *planRun) prepassCheck(c *prepass, order []int32, lo, hi int) {
 				return
 			}
 		}
+		for _, a := range d.FillEmpty {
+			if _, err := c.compile(a.Path); err != nil {
+				c.err = fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
+				return
+			}
+		}
 		prev = d.Update
 	}
 }
@@ -1043,7 +1050,11 @@ func hasValue(v any) bool {
 }
 
 func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource, pc *pathCache) (Operation, error) {
-	patch, changes := diffUpdateCached(r.paths, pc, d.Update, cur)
+	update := d.Update
+	if len(d.FillEmpty) > 0 {
+		update = mapping.Mapped{Update: d.Update, FillEmpty: d.FillEmpty}.Updates(cur)
+	}
+	patch, changes := diffUpdateCached(r.paths, pc, update, cur)
 	if len(patch) == 0 {
 		op.Action, op.Reason = ActionSkip, ReasonUnchanged
 		return op, nil

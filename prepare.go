@@ -103,6 +103,7 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj map[string]any
 		d.Missing = m.Missing
 		d.Redacted = m.Redacted
 		d.Update = m.Update
+		d.FillEmpty = m.FillEmpty
 		d.Keys = m.Keys
 	}
 	if s, ok := d.Resource["displayName"].(string); ok && s != "" {
