@@ -341,9 +341,9 @@ type entraClause struct {
 // portal or read from Microsoft Graph
 // (servicePrincipals/{id}/synchronization/jobs/{id}/schema) and returns one
 // Set per enabled object mapping, with its attribute mappings and scoping
-// filter. Set.Object is the source object name ("User", "Group"), Set.Name
-// the object mapping's name. Required is left empty: for Druva, copy it
-// from [DruvaDefault].
+// filter. [Set.Object] is the source object name ("User", "Group"),
+// [Set.Name] the object mapping's name. Required is left empty: for Druva,
+// add it with set.WithOptions(WithRequired(DruvaDefault().Required()...)).
 //
 // Translation: source type Attribute → Direct, Constant → Constant,
 // Function → Expression, no source → None; flowType Always → Always,
