@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // amplifier nests Replace depth times; each level turns every "a" into ten.
@@ -98,5 +99,26 @@ func TestOversizedMappingFileRefused(t *testing.T) {
 	}
 	if _, err := ParseSet([]byte(many.String())); !errors.Is(err, ErrInvalidSet) || !strings.Contains(err.Error(), "at most 500") {
 		t.Errorf("%d mappings: %.300v", maxMappings+1, err)
+	}
+}
+
+// A regular expression in an expression that times out on one object's
+// value fails that object's mapping with ErrRegexTimeout, naming the
+// function and not quoting the value.
+func TestReplaceRegexTimeout(t *testing.T) {
+	set, err := DruvaDefault().With(Mapping{Target: "title", Type: TypeExpression,
+		Source: `Replace([jobTitle], , "^(a+)+$", , "x", , )`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set, err = set.WithOptions(WithRegexTimeout(time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	u := realisticUser()
+	u["jobTitle"] = strings.Repeat("a", 40) + "!"
+	_, err = set.Map(context.Background(), u)
+	var me *MappingError
+	if !errors.Is(err, ErrRegexTimeout) || !errors.As(err, &me) || me.Target != "title" || strings.Contains(err.Error(), "aaaa") {
+		t.Errorf("Map: %v", err)
 	}
 }
