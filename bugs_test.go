@@ -136,10 +136,12 @@ func (nopTarget) ListUsers(context.Context) iter.Seq2[scim.Resource, error] {
 // A set that reads an attribute the source does not deliver is refused at
 // start, naming the attribute, instead of mapping NULL for everyone.
 func TestNewSyncerRefusesAttributesTheSourceLacks(t *testing.T) {
-	set := mapping.DruvaDefault().Clone()
-	set.Mappings = append(set.Mappings, mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "officeLocation"})
+	set, err := mapping.DruvaDefault().With(mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "officeLocation"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	src := attrSource{attrs: []string{"userPrincipalName", "mail", "mailNickname", "displayName", "givenName", "surname", "department", "companyName"}}
-	_, err := NewSyncer(src, nopTarget{}, set, &MemoryStore{})
+	_, err = NewSyncer(src, nopTarget{}, set, &MemoryStore{})
 	if err == nil || !strings.Contains(err.Error(), "officeLocation") {
 		t.Fatalf("NewSyncer = %v, want an error naming officeLocation", err)
 	}
@@ -190,8 +192,10 @@ func (oneSource) Fetch(context.Context, string) (Batch, error) { return Batch{Fu
 // Prepare supplies IsSoftDeleted from the object's field, and an attribute
 // of one object never leaks into the next one's evaluation.
 func TestPrepareSuppliesSoftDeletedWithoutLeaks(t *testing.T) {
-	set := mapping.DruvaDefault().Clone()
-	set.Mappings = append(set.Mappings, mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle"})
+	set, err := mapping.DruvaDefault().With(mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	objs := []Object{
 		{ID: "a", Attributes: map[string]any{"userPrincipalName": "a@x", "displayName": "A", "mail": "a@x", "jobTitle": "Boss"}},
 		{ID: "b", SoftDeleted: true, Reason: ReasonNotAssigned, Attributes: map[string]any{"userPrincipalName": "b@x", "displayName": "B", "mail": "b@x"}},

@@ -119,9 +119,8 @@ func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
 			"emails": []any{map[string]any{"type": "work", "value": "zed@contoso.example", "primary": true}}},
 	))
 
-	set := mapping.DruvaDefault()
-	set.Scope = mapping.ScopingFilter{{{Attribute: "department", Operator: mapping.OpNotEquals, Value: ptr("Contractors")}}}
-	attrs := must[[]string](t)(set.SourceAttributes())
+	set := fixtureSet()
+	attrs := set.SourceAttributes()
 	reader := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithGraphURL(g.URL),
 		entra.WithAttributes(withAccountEnabled(attrs)...),
@@ -146,8 +145,6 @@ func withAccountEnabled(attrs []string) []string {
 	}
 	return out
 }
-
-func ptr(s string) *string { return &s }
 
 func TestTwoCyclesEndInDesiredState(t *testing.T) {
 	f := newFixture(t)
@@ -245,13 +242,15 @@ func TestTwoCyclesEndInDesiredState(t *testing.T) {
 }
 
 func fixtureSet() *mapping.Set {
-	set := mapping.DruvaDefault()
-	set.Scope = mapping.ScopingFilter{{{Attribute: "department", Operator: mapping.OpNotEquals, Value: ptr("Contractors")}}}
+	set, err := mapping.DruvaDefault().WithOptions(mapping.WithScope(mapping.ScopingFilter{{mapping.NotEquals("department", "Contractors")}}))
+	if err != nil {
+		panic(err) // a fixed, valid filter
+	}
 	return set
 }
 
 func mustReader(t *testing.T, g *entratest.Server) *entra.Reader {
-	attrs := must[[]string](t)(fixtureSet().SourceAttributes())
+	attrs := fixtureSet().SourceAttributes()
 	return must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithGraphURL(g.URL),
 		entra.WithAttributes(withAccountEnabled(attrs)...),

@@ -24,7 +24,7 @@ func TestIncrementalCycleLooksUsersUp(t *testing.T) {
 	d := must[*druvatest.Server](t)(druvatest.NewServer(druvatest.WithMaxPageSize(50)))
 	defer d.Close()
 	set := mapping.DruvaDefault()
-	attrs := must[[]string](t)(set.SourceAttributes())
+	attrs := set.SourceAttributes()
 	reader := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
 		entra.WithWait(func(context.Context, time.Duration) error { return nil })))

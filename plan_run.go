@@ -156,6 +156,11 @@ func (r *planRun) checkChunk(lo, hi int) (map[string]*attrPath, error) {
 				return nil, fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
 			}
 		}
+		for _, a := range d.FillEmpty {
+			if _, err := compileInto(paths, a.Path); err != nil {
+				return nil, fmt.Errorf("druvascim: plan: mapping of %s: %w", d.SourceID, err)
+			}
+		}
 		prev = d.Update
 	}
 	return paths, nil

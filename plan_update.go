@@ -3,6 +3,7 @@ package druvascim
 import (
 	"strings"
 
+	"github.com/druvascim/druvascim/mapping"
 	"github.com/druvascim/druvascim/scim"
 )
 
@@ -14,7 +15,13 @@ import (
 //   - an earlier failure waits for its retry time (Escrowed).
 
 func (r *planRun) planUpdate(d *Desired, op Operation, cur scim.Resource, pc *pathCache) (Operation, error) {
-	patch, changes := diffUpdateCached(r.paths, pc, d.Update, cur)
+	update := d.Update
+	if len(d.FillEmpty) > 0 {
+		// A None mapping's default fills the attribute only where the
+		// target user has no value.
+		update = mapping.Mapped{Update: d.Update, FillEmpty: d.FillEmpty}.Updates(cur)
+	}
+	patch, changes := diffUpdateCached(r.paths, pc, update, cur)
 	if len(patch) == 0 {
 		op.Action, op.Reason = ActionSkip, ReasonUnchanged
 		return op, nil

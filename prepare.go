@@ -28,10 +28,7 @@ func Prepare(ctx context.Context, set *mapping.Set, objects []Object, opts ...ma
 	if err := set.Validate(); err != nil {
 		return nil, fmt.Errorf("druvascim: prepare: %w", err)
 	}
-	reads, err := set.SourceAttributes()
-	if err != nil {
-		return nil, fmt.Errorf("druvascim: prepare: %w", err)
-	}
+	reads := set.SourceAttributes()
 	var facts factKeys
 	for _, a := range reads {
 		switch {
@@ -138,6 +135,14 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj *Object, facts
 	d := Desired{SourceID: obj.ID, SoftDeleted: obj.SoftDeleted, HardDeleted: obj.HardDeleted, ScopeReason: obj.Reason}
 	attrs := facts.attributes(obj, scratch)
 	in, err := set.InScope(attrs)
+	var scopeErr *mapping.ScopeError
+	if errors.As(err, &scopeErr) {
+		// One object's value defeated a clause (a regex timeout): that
+		// object fails, in scope so that it is never disabled for it.
+		d.MapError = err.Error()
+		d.DisplayName, _ = obj.Attributes["displayName"].(string)
+		return d, nil
+	}
 	if err != nil {
 		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", obj.ID, err)
 	}
@@ -150,6 +155,7 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj *Object, facts
 		d.Missing = m.Missing
 		d.Redacted = m.Redacted
 		d.Update = m.Update
+		d.FillEmpty = m.FillEmpty
 		d.Keys = m.Keys
 	}
 	if s, ok := d.Resource["displayName"].(string); ok && s != "" {

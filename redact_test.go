@@ -18,12 +18,11 @@ import (
 // report of a dry run, whether the mapping applies on create only or always.
 func TestRedactedValuesMasked(t *testing.T) {
 	const onCreate, always = "s3cret-on-create", "s3cret-always"
-	set := mapping.DruvaDefault().Clone()
-	set.Mappings = append(set.Mappings,
+	set := must[*mapping.Set](t)(mapping.DruvaDefault().With(
 		mapping.Mapping{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
 			Type: mapping.TypeExpression, Source: "Redact([employeeId])", Apply: mapping.ApplyOnCreate},
 		mapping.Mapping{Target: "title", Type: mapping.TypeExpression, Source: "Redact([jobTitle])"},
-	)
+	))
 	obj := func(id, upn, title string) druvascim.Object {
 		return druvascim.Object{ID: id, Assigned: true, Attributes: map[string]any{"userPrincipalName": upn, "mail": upn,
 			"displayName": "User " + id, "mailNickname": id, "employeeId": onCreate, "jobTitle": title}}

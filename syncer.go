@@ -119,10 +119,7 @@ func checkAttributes(src Source, set *mapping.Set) error {
 	if !ok {
 		return nil
 	}
-	reads, err := set.SourceAttributes()
-	if err != nil {
-		return fmt.Errorf("druvascim: NewSyncer: %w", err)
-	}
+	reads := set.SourceAttributes()
 	has := append(a.Attributes(), attrSoftDeleted, attrObjectID)
 	var missing []string
 	for _, r := range reads {

@@ -155,6 +155,9 @@ type Desired struct {
 	// Update holds the mappings applied Always with a non-NULL value, in set
 	// order; an update never touches any other attribute.
 	Update []mapping.Assignment `json:"update,omitempty"`
+	// FillEmpty holds the defaults of None mappings, written on update only
+	// where the target user has no value (mapping.Mapped.FillEmpty).
+	FillEmpty []mapping.Assignment `json:"fillEmpty,omitempty"`
 	// Keys are the matching attributes in precedence order.
 	Keys []mapping.MatchKey `json:"keys,omitempty"`
 	// Missing lists required attributes the create form lacks

@@ -109,7 +109,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		`Switch([state], "Australia/Sydney", "NSW", "Australia/Sydney", "QLD", "Australia/Brisbane")`,
 	} {
 		b.Run(expr, func(b *testing.B) {
-			e := MustParseExpression(expr)
+			e := mustParseExpression(expr)
 			attrs := Attributes{"IsSoftDeleted": false, "givenName": "Zoë", "surname": "Lefèvre Müller", "state": "QLD"}
 			ctx := context.Background()
 			b.ReportAllocs()

@@ -16,8 +16,18 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxConfigSize is the largest mapping file or Entra schema accepted.
-const MaxConfigSize = 16 << 20
+// maxConfigSize is the largest mapping file accepted. A set of
+// maxMappings mappings with long expressions fits well within it.
+const maxConfigSize = 1 << 20
+
+// maxObjectMappings bounds the sets one schema import builds (Entra's
+// SCIM apps have one or two: users and groups).
+const maxObjectMappings = 32
+
+// maxSchemaSize is the largest Entra synchronization schema accepted by
+// [ImportEntraSchema]: an export also describes every attribute of both
+// directories, which mapping files do not.
+const maxSchemaSize = 16 << 20
 
 // ErrConfig matches every error about a malformed mapping file or schema
 // (syntax, unknown fields, wrong types); invalid content is a
@@ -53,8 +63,11 @@ type fileClause struct {
 }
 
 func (s *Set) toFile() fileSet {
-	f := fileSet{Name: s.Name, Object: s.Object, Required: s.Required, Mappings: make([]fileMapping, len(s.Mappings))}
-	for i, m := range s.Mappings {
+	f := fileSet{Name: s.cfg.name, Object: s.cfg.object, Required: s.cfg.required, Mappings: make([]fileMapping, len(s.mappings))}
+	if f.Object == "User" {
+		f.Object = ""
+	}
+	for i, m := range s.mappings {
 		fm := fileMapping{Target: m.Target, Default: m.Default, Match: m.Match}
 		if m.Apply != "" && m.Apply != ApplyAlways {
 			fm.Apply = string(m.Apply)
@@ -70,7 +83,7 @@ func (s *Set) toFile() fileSet {
 		}
 		f.Mappings[i] = fm
 	}
-	for _, g := range s.Scope {
+	for _, g := range s.cfg.scope {
 		var fg []fileClause
 		for _, c := range g {
 			fg = append(fg, fileClause(c))
@@ -80,45 +93,52 @@ func (s *Set) toFile() fileSet {
 	return f
 }
 
+// fromFile builds the set a decoded file describes.
 func fromFile(f fileSet) (*Set, error) {
-	s := &Set{Name: f.Name, Object: f.Object, Required: f.Required}
+	if len(f.Mappings) > maxMappings {
+		return nil, &ValidationError{Problems: []Problem{{Field: "mappings",
+			Msg: fmt.Sprintf("the file has %d mappings; at most %d are allowed", len(f.Mappings), maxMappings)}}}
+	}
 	var problems []Problem
+	mappings := make([]Mapping, len(f.Mappings))
 	for i, fm := range f.Mappings {
-		m := Mapping{Target: fm.Target, Default: fm.Default, Apply: Apply(fm.Apply), Match: fm.Match}
-		n := 0
-		if fm.Direct != nil {
-			m.Type, m.Source = TypeDirect, *fm.Direct
-			n++
-		}
-		if fm.Constant != nil {
-			m.Type, m.Source = TypeConstant, *fm.Constant
-			n++
-		}
-		if fm.Expression != nil {
-			m.Type, m.Source = TypeExpression, *fm.Expression
-			n++
-		}
-		switch n {
-		case 0:
-			m.Type = TypeNone
-		case 1:
-		default:
-			problems = append(problems, Problem{Mapping: i, Target: fm.Target, Field: "source",
+		m, ok := fm.mapping()
+		if !ok {
+			problems = append(problems, Problem{Mapping: i + 1, Target: fm.Target, Field: "source",
 				Msg: "give only one of direct, constant and expression"})
 		}
-		s.Mappings = append(s.Mappings, m)
+		mappings[i] = m
 	}
+	var scope ScopingFilter
 	for _, g := range f.Scope {
 		var cg []Clause
 		for _, c := range g {
 			cg = append(cg, Clause(c))
 		}
-		s.Scope = append(s.Scope, cg)
+		scope = append(scope, cg)
 	}
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
-	return s, nil
+	opts := []SetOption{WithName(f.Name), WithObject(f.Object), WithScope(scope), WithRequired(f.Required...)}
+	return NewSet(mappings, opts...)
+}
+
+// mapping returns the mapping a file entry describes; false when it gives
+// more than one of direct, constant and expression.
+func (fm fileMapping) mapping() (Mapping, bool) {
+	m := Mapping{Target: fm.Target, Default: fm.Default, Apply: Apply(fm.Apply), Match: fm.Match, Type: TypeNone}
+	n := 0
+	for _, src := range []struct {
+		v *string
+		t MappingType
+	}{{fm.Direct, TypeDirect}, {fm.Constant, TypeConstant}, {fm.Expression, TypeExpression}} {
+		if src.v != nil {
+			m.Type, m.Source = src.t, *src.v
+			n++
+		}
+	}
+	return m, n <= 1
 }
 
 // MarshalJSON encodes the set in the mapping file format.
@@ -127,48 +147,13 @@ func (s *Set) MarshalJSON() ([]byte, error) { return json.Marshal(s.toFile()) }
 // MarshalYAML encodes the set in the mapping file format.
 func (s *Set) MarshalYAML() (any, error) { return s.toFile(), nil }
 
-// UnmarshalJSON decodes the mapping file format (unknown fields are
-// errors) and validates the result.
-func (s *Set) UnmarshalJSON(data []byte) error {
-	var f fileSet
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return fmt.Errorf("%w: %s", ErrConfig, describeJSONError(data, err))
-	}
-	return s.assign(f)
-}
-
-// UnmarshalYAML decodes the mapping file format and validates the result.
-func (s *Set) UnmarshalYAML(value *yaml.Node) error {
-	var f fileSet
-	if err := value.Decode(&f); err != nil {
-		return fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	return s.assign(f)
-}
-
-// assign replaces s's fields with a decoded file, validated.
-func (s *Set) assign(f fileSet) error {
-	n, err := fromFile(f)
-	if err != nil {
-		return err
-	}
-	if err := n.Validate(); err != nil {
-		return err
-	}
-	s.Name, s.Object, s.Mappings, s.Scope, s.Required = n.Name, n.Object, n.Mappings, n.Scope, n.Required
-	s.compiled.Store(nil)
-	return nil
-}
-
 // ParseSet reads a mapping set in the file format, as YAML or JSON (JSON is
 // recognised by its leading '{'), and validates it. Unknown fields are
 // errors. A syntax fault wraps [ErrConfig] and names the line; invalid
 // content is a [*ValidationError] listing every problem.
 func ParseSet(data []byte) (*Set, error) {
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxConfigSize)
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), maxConfigSize)
 	}
 	var f fileSet
 	trimmed := bytes.TrimSpace(data)
@@ -192,14 +177,7 @@ func ParseSet(data []byte) (*Set, error) {
 	if len(f.Mappings) == 0 {
 		return nil, fmt.Errorf("%w: no mappings", ErrConfig)
 	}
-	s, err := fromFile(f)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return fromFile(f)
 }
 
 // decodeYAML decodes exactly one YAML document with unknown fields
@@ -250,7 +228,7 @@ func LoadSet(path string) (*Set, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
 		return nil, err
 	}
@@ -319,47 +297,53 @@ func (s *Set) EncodeYAML() ([]byte, error) {
 
 type entraSchema struct {
 	SynchronizationRules []struct {
-		Name           string `json:"name"`
-		ObjectMappings []struct {
-			Name              string `json:"name"`
-			Enabled           *bool  `json:"enabled"`
-			SourceObjectName  string `json:"sourceObjectName"`
-			TargetObjectName  string `json:"targetObjectName"`
-			AttributeMappings []struct {
-				DefaultValue        *string `json:"defaultValue"`
-				FlowBehavior        string  `json:"flowBehavior"`
-				FlowType            string  `json:"flowType"`
-				MatchingPriority    int     `json:"matchingPriority"`
-				TargetAttributeName string  `json:"targetAttributeName"`
-				Source              *struct {
-					Expression string `json:"expression"`
-					Name       string `json:"name"`
-					Type       string `json:"type"`
-				} `json:"source"`
-			} `json:"attributeMappings"`
-			Scope *struct {
-				Groups []struct {
-					Name    string `json:"name"`
-					Clauses []struct {
-						OperatorName      string `json:"operatorName"`
-						SourceOperandName string `json:"sourceOperandName"`
-						TargetOperand     *struct {
-							Values []string `json:"values"`
-						} `json:"targetOperand"`
-					} `json:"clauses"`
-				} `json:"groups"`
-			} `json:"scope"`
-		} `json:"objectMappings"`
+		Name           string               `json:"name"`
+		ObjectMappings []entraObjectMapping `json:"objectMappings"`
 	} `json:"synchronizationRules"`
+}
+
+type entraObjectMapping struct {
+	Name              string                  `json:"name"`
+	Enabled           *bool                   `json:"enabled"`
+	SourceObjectName  string                  `json:"sourceObjectName"`
+	TargetObjectName  string                  `json:"targetObjectName"`
+	AttributeMappings []entraAttributeMapping `json:"attributeMappings"`
+	Scope             *struct {
+		Groups []struct {
+			Name    string        `json:"name"`
+			Clauses []entraClause `json:"clauses"`
+		} `json:"groups"`
+	} `json:"scope"`
+}
+
+type entraAttributeMapping struct {
+	DefaultValue        *string `json:"defaultValue"`
+	FlowBehavior        string  `json:"flowBehavior"`
+	FlowType            string  `json:"flowType"`
+	MatchingPriority    int     `json:"matchingPriority"`
+	TargetAttributeName string  `json:"targetAttributeName"`
+	Source              *struct {
+		Expression string `json:"expression"`
+		Name       string `json:"name"`
+		Type       string `json:"type"`
+	} `json:"source"`
+}
+
+type entraClause struct {
+	OperatorName      string `json:"operatorName"`
+	SourceOperandName string `json:"sourceOperandName"`
+	TargetOperand     *struct {
+		Values []string `json:"values"`
+	} `json:"targetOperand"`
 }
 
 // ImportEntraSchema reads a synchronization schema exported from the Entra
 // portal or read from Microsoft Graph
 // (servicePrincipals/{id}/synchronization/jobs/{id}/schema) and returns one
 // Set per enabled object mapping, with its attribute mappings and scoping
-// filter. Set.Object is the source object name ("User", "Group"), Set.Name
-// the object mapping's name. Required is left empty: for Druva, copy it
-// from [DruvaDefault].
+// filter. [Set.Object] is the source object name ("User", "Group"),
+// [Set.Name] the object mapping's name. Required is left empty: for Druva,
+// add it with set.WithOptions(WithRequired(DruvaDefault().Required()...)).
 //
 // Translation: source type Attribute → Direct, Constant → Constant,
 // Function → Expression, no source → None; flowType Always → Always,
@@ -367,8 +351,8 @@ type entraSchema struct {
 // Default. flowBehavior is ignored (updates are always diffs). Every
 // problem of every set is reported at once in a [*ValidationError].
 func ImportEntraSchema(data []byte) ([]*Set, error) {
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), MaxConfigSize)
+	if len(data) > maxSchemaSize {
+		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrConfig, len(data), maxSchemaSize)
 	}
 	var sch entraSchema
 	if err := json.Unmarshal(data, &sch); err != nil {
@@ -384,87 +368,10 @@ func ImportEntraSchema(data []byte) ([]*Set, error) {
 			if om.Enabled != nil && !*om.Enabled {
 				continue
 			}
-			s := &Set{Name: om.Name, Object: om.SourceObjectName}
-			var local []Problem
-			for i, am := range om.AttributeMappings {
-				m := Mapping{Target: am.TargetAttributeName, Match: am.MatchingPriority}
-				if am.DefaultValue != nil {
-					m.Default = *am.DefaultValue
-				}
-				switch am.FlowType {
-				case "", "Always":
-					m.Apply = ApplyAlways
-				case "ObjectAddOnly":
-					m.Apply = ApplyOnCreate
-				default:
-					local = append(local, Problem{Mapping: i, Target: m.Target, Field: "apply",
-						Msg: fmt.Sprintf("flowType %q is not supported (Always or ObjectAddOnly)", am.FlowType)})
-				}
-				src := am.Source
-				switch {
-				case src == nil || (src.Type == "" && src.Expression == "" && src.Name == ""):
-					m.Type = TypeNone
-				case src.Type == "Attribute":
-					m.Type, m.Source = TypeDirect, src.Name
-					if m.Source == "" {
-						m.Source = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(src.Expression), "["), "]")
-					}
-				case src.Type == "Constant":
-					m.Type, m.Source = TypeConstant, src.Name
-					if m.Source == "" && src.Expression != "" {
-						if e, err := ParseExpression(src.Expression); err == nil && e.root.kind == nLiteral {
-							m.Source = e.root.val.String()
-						} else {
-							m.Source = src.Expression
-						}
-					}
-				default: // "Function", or an expression of another kind
-					m.Type, m.Source = TypeExpression, src.Expression
-				}
-				s.Mappings = append(s.Mappings, m)
+			if len(sets) == maxObjectMappings {
+				return nil, fmt.Errorf("%w: Entra schema: more than %d enabled object mappings", ErrConfig, maxObjectMappings)
 			}
-			if om.Scope != nil {
-				for gi, g := range om.Scope.Groups {
-					var group []Clause
-					for ci, c := range g.Clauses {
-						op := NormalizeOperator(c.OperatorName)
-						if op == "" {
-							op = c.OperatorName
-						}
-						cl := Clause{Attribute: c.SourceOperandName, Operator: op}
-						if c.TargetOperand != nil && len(c.TargetOperand.Values) > 0 && !unaryOp(op) {
-							vals := c.TargetOperand.Values
-							if len(vals) > 1 && op != OpIn && op != OpNotIn {
-								local = append(local, Problem{Mapping: -1, Field: fmt.Sprintf("scope[%d][%d]", gi, ci),
-									Msg: fmt.Sprintf("operator %s takes one value, the schema gives %d", op, len(vals))})
-							}
-							v := strings.Join(vals, ",")
-							cl.Value = &v
-						}
-						group = append(group, cl)
-					}
-					s.Scope = append(s.Scope, group)
-				}
-			}
-			if err := s.Validate(); err != nil {
-				var ve *ValidationError
-				if errors.As(err, &ve) {
-					local = append(local, ve.Problems...)
-				}
-			}
-			for i := range local {
-				local[i].Set = om.Name
-			}
-			slices.SortStableFunc(local, func(a, b Problem) int {
-				ka, kb := a.Mapping, b.Mapping
-				if ka < 0 {
-					ka = math.MaxInt
-				}
-				if kb < 0 {
-					kb = math.MaxInt
-				}
-				return cmp.Compare(ka, kb)
-			})
+			s, local := importObjectMapping(om)
 			problems = append(problems, local...)
 			sets = append(sets, s)
 		}
@@ -476,4 +383,109 @@ func ImportEntraSchema(data []byte) ([]*Set, error) {
 		return nil, fmt.Errorf("%w: Entra schema: no enabled object mapping", ErrConfig)
 	}
 	return sets, nil
+}
+
+// importObjectMapping builds the set of one object mapping, or returns its
+// problems (in mapping order, the set's own last), each naming the set.
+func importObjectMapping(om entraObjectMapping) (*Set, []Problem) {
+	var problems []Problem
+	if len(om.AttributeMappings) > maxMappings {
+		return nil, []Problem{{Set: om.Name, Field: "mappings",
+			Msg: fmt.Sprintf("the object mapping has %d attribute mappings; at most %d are allowed", len(om.AttributeMappings), maxMappings)}}
+	}
+	mappings := make([]Mapping, len(om.AttributeMappings))
+	for i, am := range om.AttributeMappings {
+		m, p := importAttributeMapping(am)
+		if p != nil {
+			p.Mapping = i + 1
+			problems = append(problems, *p)
+		}
+		mappings[i] = m
+	}
+	scope, sp := importScope(om)
+	problems = append(problems, sp...)
+	cfg := setConfig{name: om.Name, object: om.SourceObjectName, scope: scope}
+	s, err := build(cfg, mappings)
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		problems = append(problems, ve.Problems...)
+	} else if err != nil {
+		problems = append(problems, Problem{Msg: err.Error()})
+	}
+	for i := range problems {
+		problems[i].Set = om.Name
+	}
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Compare(cmp.Or(a.Mapping, math.MaxInt), cmp.Or(b.Mapping, math.MaxInt))
+	})
+	return s, problems
+}
+
+// importAttributeMapping translates one attribute mapping (see
+// [ImportEntraSchema]).
+func importAttributeMapping(am entraAttributeMapping) (Mapping, *Problem) {
+	m := Mapping{Target: am.TargetAttributeName, Match: am.MatchingPriority}
+	if am.DefaultValue != nil {
+		m.Default = *am.DefaultValue
+	}
+	var problem *Problem
+	switch am.FlowType {
+	case "", "Always":
+		m.Apply = ApplyAlways
+	case "ObjectAddOnly":
+		m.Apply = ApplyOnCreate
+	default:
+		problem = &Problem{Target: m.Target, Field: "apply",
+			Msg: fmt.Sprintf("flowType %q is not supported (Always or ObjectAddOnly)", am.FlowType)}
+	}
+	src := am.Source
+	switch {
+	case src == nil || (src.Type == "" && src.Expression == "" && src.Name == ""):
+		m.Type = TypeNone
+	case src.Type == "Attribute":
+		m.Type, m.Source = TypeDirect, src.Name
+		if m.Source == "" {
+			m.Source = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(src.Expression), "["), "]")
+		}
+	case src.Type == "Constant":
+		m.Type, m.Source = TypeConstant, src.Name
+		if m.Source == "" && src.Expression != "" {
+			m.Source = src.Expression
+			if e, err := ParseExpression(src.Expression); err == nil && e.root.kind == nLiteral {
+				m.Source = e.root.val.String()
+			}
+		}
+	default: // "Function", or an expression of another kind
+		m.Type, m.Source = TypeExpression, src.Expression
+	}
+	return m, problem
+}
+
+// importScope translates an object mapping's scoping filter. Entra lists
+// the items of "&" and "!&" as several values; other operators take one.
+func importScope(om entraObjectMapping) (ScopingFilter, []Problem) {
+	if om.Scope == nil {
+		return nil, nil
+	}
+	var scope ScopingFilter
+	var problems []Problem
+	for gi, g := range om.Scope.Groups {
+		var group []Clause
+		for ci, c := range g.Clauses {
+			op := cmp.Or(normalizeOperator(c.OperatorName), c.OperatorName)
+			cl := Clause{Attribute: c.SourceOperandName, Operator: op}
+			if c.TargetOperand != nil && len(c.TargetOperand.Values) > 0 && !unaryOp(op) {
+				vals := c.TargetOperand.Values
+				if len(vals) > 1 && op != opIn && op != opNotIn {
+					problems = append(problems, Problem{Field: fmt.Sprintf("scope[%d][%d]", gi, ci),
+						Msg: fmt.Sprintf("operator %s takes one value, the schema gives %d", op, len(vals))})
+				}
+				v := strings.Join(vals, ",")
+				cl.Value = &v
+			}
+			group = append(group, cl)
+		}
+		scope = append(scope, group)
+	}
+	return scope, problems
 }

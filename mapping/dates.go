@@ -202,6 +202,21 @@ type fmtTok struct {
 	lit  string // literal text
 }
 
+// standardFormats translates the .NET standard date/time formats that have
+// a fixed invariant-culture pattern.
+var standardFormats = map[string]string{
+	"d": "MM/dd/yyyy", "D": "dddd, dd MMMM yyyy",
+	"f": "dddd, dd MMMM yyyy HH:mm", "F": "dddd, dd MMMM yyyy HH:mm:ss",
+	"g": "MM/dd/yyyy HH:mm", "G": "MM/dd/yyyy HH:mm:ss",
+	"M": "MMMM dd", "m": "MMMM dd",
+	"O": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK", "o": "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK",
+	"R": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'", "r": "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'",
+	"s": "yyyy'-'MM'-'dd'T'HH':'mm':'ss",
+	"t": "HH:mm", "T": "HH:mm:ss",
+	"u": "yyyy'-'MM'-'dd HH':'mm':'ss'Z'", "U": "dddd, dd MMMM yyyy HH:mm:ss",
+	"Y": "yyyy MMMM", "y": "yyyy MMMM",
+}
+
 // parseDotNetFormat splits a .NET custom date/time format string into
 // tokens. A single-character format is a standard format in .NET; the
 // standard formats that have a fixed invariant pattern are translated,
@@ -211,40 +226,11 @@ func parseDotNetFormat(f string) ([]fmtTok, error) {
 		return nil, fmt.Errorf("empty date/time format")
 	}
 	if len(f) == 1 {
-		switch f {
-		case "d":
-			f = "MM/dd/yyyy"
-		case "D":
-			f = "dddd, dd MMMM yyyy"
-		case "f":
-			f = "dddd, dd MMMM yyyy HH:mm"
-		case "F":
-			f = "dddd, dd MMMM yyyy HH:mm:ss"
-		case "g":
-			f = "MM/dd/yyyy HH:mm"
-		case "G":
-			f = "MM/dd/yyyy HH:mm:ss"
-		case "M", "m":
-			f = "MMMM dd"
-		case "O", "o":
-			f = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK"
-		case "R", "r":
-			f = "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'"
-		case "s":
-			f = "yyyy'-'MM'-'dd'T'HH':'mm':'ss"
-		case "t":
-			f = "HH:mm"
-		case "T":
-			f = "HH:mm:ss"
-		case "u":
-			f = "yyyy'-'MM'-'dd HH':'mm':'ss'Z'"
-		case "U":
-			f = "dddd, dd MMMM yyyy HH:mm:ss"
-		case "Y", "y":
-			f = "yyyy MMMM"
-		default:
+		std, ok := standardFormats[f]
+		if !ok {
 			return nil, fmt.Errorf("unsupported standard date/time format %q", f)
 		}
+		f = std
 	}
 	var toks []fmtTok
 	addLit := func(s string) {
@@ -260,71 +246,82 @@ func parseDotNetFormat(f string) ([]fmtTok, error) {
 		for i+run < len(f) && f[i+run] == c {
 			run++
 		}
-		switch c {
-		case 'y':
-			toks = append(toks, fmtTok{kind: tkYear, n: run})
-		case 'M':
-			if run > 4 {
-				run = 4
+		if lit, used, err := formatEscape(f, i); err != nil || used > 0 {
+			if err != nil {
+				return nil, err
 			}
-			toks = append(toks, fmtTok{kind: tkMonth, n: run})
-		case 'd':
-			if run >= 3 {
-				toks = append(toks, fmtTok{kind: tkDayName, n: min(run, 4)})
-			} else {
-				toks = append(toks, fmtTok{kind: tkDay, n: run})
-			}
-		case 'h':
-			toks = append(toks, fmtTok{kind: tkHour12, n: min(run, 2)})
-		case 'H':
-			toks = append(toks, fmtTok{kind: tkHour24, n: min(run, 2)})
-		case 'm':
-			toks = append(toks, fmtTok{kind: tkMinute, n: min(run, 2)})
-		case 's':
-			toks = append(toks, fmtTok{kind: tkSecond, n: min(run, 2)})
-		case 'f', 'F':
-			if run > 7 {
-				return nil, fmt.Errorf("date/time format %q: more than 7 fraction digits", f)
-			}
-			k := tkFraction
-			if c == 'F' {
-				k = tkFractionOpt
-			}
-			toks = append(toks, fmtTok{kind: k, n: run})
-		case 't':
-			toks = append(toks, fmtTok{kind: tkAMPM, n: min(run, 2)})
-		case 'z':
-			toks = append(toks, fmtTok{kind: tkOffset, n: min(run, 3)})
-		case 'K':
-			toks = append(toks, fmtTok{kind: tkKind, n: 1})
-			run = 1
-		case 'g':
-			toks = append(toks, fmtTok{kind: tkEra, n: run})
-		case '\'', '"':
-			end := strings.IndexByte(f[i+1:], c)
-			if end < 0 {
-				return nil, fmt.Errorf("date/time format %q: unterminated quoted literal", f)
-			}
-			addLit(f[i+1 : i+1+end])
-			i += end + 2
+			addLit(lit)
+			i += used
 			continue
-		case '\\':
-			if i+1 >= len(f) {
-				return nil, fmt.Errorf("date/time format %q: trailing backslash", f)
-			}
-			addLit(f[i+1 : i+2])
-			i += 2
-			continue
-		case '%':
-			// %x: a single custom specifier; the % itself produces nothing.
-			i++
-			continue
-		default:
-			addLit(f[i : i+run])
 		}
-		i += run
+		tk, used, err := formatField(f, c, run)
+		if err != nil {
+			return nil, err
+		}
+		if tk.kind == tkLiteral {
+			addLit(tk.lit)
+		} else {
+			toks = append(toks, tk)
+		}
+		i += used
 	}
 	return toks, nil
+}
+
+// formatEscape reads a quoted literal, a backslash escape or a '%' at
+// f[i]: the literal text and the bytes used (0 when f[i] is none of them).
+func formatEscape(f string, i int) (string, int, error) {
+	switch c := f[i]; c {
+	case '\'', '"':
+		end := strings.IndexByte(f[i+1:], c)
+		if end < 0 {
+			return "", 0, fmt.Errorf("date/time format %q: unterminated quoted literal", f)
+		}
+		return f[i+1 : i+1+end], end + 2, nil
+	case '\\':
+		if i+1 >= len(f) {
+			return "", 0, fmt.Errorf("date/time format %q: trailing backslash", f)
+		}
+		return f[i+1 : i+2], 2, nil
+	case '%':
+		// %x: a single custom specifier; the % itself produces nothing.
+		return "", 1, nil
+	}
+	return "", 0, nil
+}
+
+// formatField reads one specifier: c repeated run times. It returns the
+// token and how many bytes it used.
+func formatField(f string, c byte, run int) (fmtTok, int, error) {
+	switch c {
+	case 'y':
+		return fmtTok{kind: tkYear, n: run}, run, nil
+	case 'M':
+		return fmtTok{kind: tkMonth, n: min(run, 4)}, run, nil
+	case 'd':
+		if run >= 3 {
+			return fmtTok{kind: tkDayName, n: min(run, 4)}, run, nil
+		}
+		return fmtTok{kind: tkDay, n: run}, run, nil
+	case 'h', 'H', 'm', 's', 't':
+		kinds := map[byte]fmtTokKind{'h': tkHour12, 'H': tkHour24, 'm': tkMinute, 's': tkSecond, 't': tkAMPM}
+		return fmtTok{kind: kinds[c], n: min(run, 2)}, run, nil
+	case 'f', 'F':
+		if run > 7 {
+			return fmtTok{}, 0, fmt.Errorf("date/time format %q: more than 7 fraction digits", f)
+		}
+		if c == 'F' {
+			return fmtTok{kind: tkFractionOpt, n: run}, run, nil
+		}
+		return fmtTok{kind: tkFraction, n: run}, run, nil
+	case 'z':
+		return fmtTok{kind: tkOffset, n: min(run, 3)}, run, nil
+	case 'K':
+		return fmtTok{kind: tkKind, n: 1}, 1, nil
+	case 'g':
+		return fmtTok{kind: tkEra, n: run}, run, nil
+	}
+	return fmtTok{kind: tkLiteral, lit: strings.Repeat(string(c), run)}, run, nil
 }
 
 var monthNames = [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
@@ -338,91 +335,96 @@ func formatDotNet(t time.Time, format string) (string, error) {
 	}
 	t = t.UTC()
 	var b strings.Builder
-	pad := func(v, width int) {
-		s := strconv.Itoa(v)
-		for i := len(s); i < width; i++ {
-			b.WriteByte('0')
-		}
-		b.WriteString(s)
-	}
 	for _, tk := range toks {
-		switch tk.kind {
-		case tkLiteral:
-			b.WriteString(tk.lit)
-		case tkYear:
-			switch tk.n {
-			case 1:
-				pad(t.Year()%100, 1)
-			case 2:
-				pad(t.Year()%100, 2)
-			default:
-				pad(t.Year(), tk.n)
-			}
-		case tkMonth:
-			switch tk.n {
-			case 1, 2:
-				pad(int(t.Month()), tk.n)
-			case 3:
-				b.WriteString(monthNames[t.Month()-1][:3])
-			default:
-				b.WriteString(monthNames[t.Month()-1])
-			}
-		case tkDay:
-			pad(t.Day(), tk.n)
-		case tkDayName:
-			if tk.n == 3 {
-				b.WriteString(dayNames[t.Weekday()][:3])
-			} else {
-				b.WriteString(dayNames[t.Weekday()])
-			}
-		case tkHour12:
-			h := t.Hour() % 12
-			if h == 0 {
-				h = 12
-			}
-			pad(h, tk.n)
-		case tkHour24:
-			pad(t.Hour(), tk.n)
-		case tkMinute:
-			pad(t.Minute(), tk.n)
-		case tkSecond:
-			pad(t.Second(), tk.n)
-		case tkFraction, tkFractionOpt:
-			digits := fmt.Sprintf("%07d", t.Nanosecond()/100)[:tk.n]
-			if tk.kind == tkFractionOpt {
-				digits = strings.TrimRight(digits, "0")
-				if digits == "" {
-					// .NET also drops a preceding '.' for F; keep it simple and exact for the common "F" cases.
-					s := b.String()
-					if strings.HasSuffix(s, ".") {
-						b.Reset()
-						b.WriteString(s[:len(s)-1])
-					}
-				}
-			}
-			b.WriteString(digits)
-		case tkAMPM:
-			ampm := "AM"
-			if t.Hour() >= 12 {
-				ampm = "PM"
-			}
-			b.WriteString(ampm[:tk.n])
-		case tkOffset:
-			switch tk.n {
-			case 1:
-				b.WriteString("+0")
-			case 2:
-				b.WriteString("+00")
-			default:
-				b.WriteString("+00:00")
-			}
-		case tkKind:
-			b.WriteString("Z")
-		case tkEra:
-			b.WriteString("A.D.")
-		}
+		formatToken(&b, t, tk)
 	}
 	return b.String(), nil
+}
+
+// pad writes v in decimal, zero-padded to width.
+func pad(b *strings.Builder, v, width int) {
+	s := strconv.Itoa(v)
+	for i := len(s); i < width; i++ {
+		b.WriteByte('0')
+	}
+	b.WriteString(s)
+}
+
+// formatToken writes one token of a format for t.
+func formatToken(b *strings.Builder, t time.Time, tk fmtTok) {
+	switch tk.kind {
+	case tkLiteral:
+		b.WriteString(tk.lit)
+	case tkYear:
+		if tk.n <= 2 {
+			pad(b, t.Year()%100, tk.n)
+		} else {
+			pad(b, t.Year(), tk.n)
+		}
+	case tkMonth:
+		formatName(b, int(t.Month()), tk.n, monthNames[t.Month()-1])
+	case tkDay:
+		pad(b, t.Day(), tk.n)
+	case tkDayName:
+		formatName(b, 0, tk.n, dayNames[t.Weekday()])
+	case tkHour12:
+		pad(b, (t.Hour()+11)%12+1, tk.n)
+	case tkHour24:
+		pad(b, t.Hour(), tk.n)
+	case tkMinute:
+		pad(b, t.Minute(), tk.n)
+	case tkSecond:
+		pad(b, t.Second(), tk.n)
+	case tkFraction, tkFractionOpt:
+		formatFraction(b, t, tk)
+	case tkAMPM:
+		b.WriteString([]string{"AM", "PM"}[t.Hour()/12][:tk.n])
+	case tkOffset:
+		b.WriteString([]string{"", "+0", "+00", "+00:00"}[tk.n])
+	case tkKind:
+		b.WriteString("Z")
+	case tkEra:
+		b.WriteString("A.D.")
+	}
+}
+
+// formatName writes a month or day: its number (n 1 or 2), its abbreviated
+// name (n 3) or its full name (n 4). Day names have no number form.
+func formatName(b *strings.Builder, num, n int, name string) {
+	switch {
+	case n <= 2:
+		pad(b, num, n)
+	case n == 3:
+		b.WriteString(name[:3])
+	default:
+		b.WriteString(name)
+	}
+}
+
+// formatFraction writes n digits of the fraction of a second; F drops
+// trailing zeros, and the '.' before it when nothing is left.
+func formatFraction(b *strings.Builder, t time.Time, tk fmtTok) {
+	digits := fmt.Sprintf("%07d", t.Nanosecond()/100)[:tk.n]
+	if tk.kind == tkFractionOpt {
+		digits = strings.TrimRight(digits, "0")
+		if s := b.String(); digits == "" && strings.HasSuffix(s, ".") {
+			b.Reset()
+			b.WriteString(s[:len(s)-1])
+		}
+	}
+	b.WriteString(digits)
+}
+
+// dateParser is the state of one parseDotNet: the input, the position,
+// and the fields read so far.
+type dateParser struct {
+	s, format, in string
+	pos           int
+
+	year, month, day, hour, minute, sec, nsec int
+	pm, hasAMPM, hour12                       bool
+	offset                                    int
+	hasOffset                                 bool
 }
 
 // parseDotNet parses s with a .NET custom format (ParseExact, invariant
@@ -433,214 +435,231 @@ func parseDotNet(s, format string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	in := strings.TrimSpace(s)
-	pos := 0
-	year, month, day := 1, 1, 1
-	hour, minute, sec, nsec := 0, 0, 0, 0
-	pm, hasAMPM, hour12 := false, false, false
-	offset, hasOffset := 0, false
-	fail := func(what string) (time.Time, error) {
-		return time.Time{}, fmt.Errorf("%q does not match the date/time format %q (at %s)", s, format, what)
-	}
-	digits := func(minN, maxN int) (int, bool) {
-		i := pos
-		for i < len(in) && i-pos < maxN && in[i] >= '0' && in[i] <= '9' {
-			i++
-		}
-		if i-pos < minN {
-			return 0, false
-		}
-		v, _ := strconv.Atoi(in[pos:i])
-		pos = i
-		return v, true
-	}
+	p := &dateParser{s: s, format: format, in: strings.TrimSpace(s), year: 1, month: 1, day: 1}
 	for ti, tk := range toks {
 		// A numeric field directly followed by another numeric field must
 		// take exactly its width (yyyyMMdd).
 		fixed := ti+1 < len(toks) && toks[ti+1].kind != tkLiteral
-		width := func(n, natural int) (int, int) {
-			if n >= 2 || fixed {
-				return max(n, natural), max(n, natural)
-			}
-			return 1, natural
+		if what := p.token(tk, fixed); what != "" {
+			return p.fail(what)
 		}
-		var ok bool
-		switch tk.kind {
-		case tkLiteral:
-			if !strings.HasPrefix(in[pos:], tk.lit) {
-				return fail(fmt.Sprintf("literal %q", tk.lit))
-			}
-			pos += len(tk.lit)
-			continue
-		case tkYear:
-			switch {
-			case tk.n <= 2:
-				var y int
-				lo, hi := width(tk.n, 2)
-				if y, ok = digits(lo, hi); !ok {
-					return fail("year")
-				}
-				if y <= 49 {
-					year = 2000 + y
-				} else if y < 100 {
-					year = 1900 + y
-				} else {
-					year = y
-				}
-			default:
-				if year, ok = digits(tk.n, max(tk.n, 4)); !ok {
-					return fail("year")
-				}
-			}
-		case tkMonth:
-			if tk.n <= 2 {
-				lo, hi := width(tk.n, 2)
-				if month, ok = digits(lo, hi); !ok {
-					return fail("month")
-				}
-			} else {
-				found := false
-				for i, name := range monthNames {
-					cand := name
-					if tk.n == 3 {
-						cand = name[:3]
-					}
-					if len(in)-pos >= len(cand) && strings.EqualFold(in[pos:pos+len(cand)], cand) {
-						month, pos, found = i+1, pos+len(cand), true
-						break
-					}
-				}
-				if !found {
-					return fail("month name")
-				}
-			}
-		case tkDay:
-			lo, hi := width(tk.n, 2)
-			if day, ok = digits(lo, hi); !ok {
-				return fail("day")
-			}
-		case tkDayName:
-			found := false
-			for _, name := range dayNames {
-				cand := name
-				if tk.n == 3 {
-					cand = name[:3]
-				}
-				if len(in)-pos >= len(cand) && strings.EqualFold(in[pos:pos+len(cand)], cand) {
-					pos += len(cand)
-					found = true
-					break
-				}
-			}
-			if !found {
-				return fail("day name")
-			}
-		case tkHour12, tkHour24:
-			lo, hi := width(tk.n, 2)
-			if hour, ok = digits(lo, hi); !ok {
-				return fail("hour")
-			}
-			hour12 = tk.kind == tkHour12
-		case tkMinute:
-			lo, hi := width(tk.n, 2)
-			if minute, ok = digits(lo, hi); !ok {
-				return fail("minute")
-			}
-		case tkSecond:
-			lo, hi := width(tk.n, 2)
-			if sec, ok = digits(lo, hi); !ok {
-				return fail("second")
-			}
-		case tkFraction, tkFractionOpt:
-			start := pos
-			lo := tk.n
-			if tk.kind == tkFractionOpt {
-				lo = 0
-			}
-			if _, ok = digits(lo, tk.n); !ok {
-				return fail("fraction of a second")
-			}
-			frac := in[start:pos]
-			for len(frac) < 9 {
-				frac += "0"
-			}
-			nsec, _ = strconv.Atoi(frac[:9])
-		case tkAMPM:
-			rest := strings.ToUpper(in[pos:])
-			switch {
-			case tk.n == 2 && strings.HasPrefix(rest, "AM"), tk.n == 1 && strings.HasPrefix(rest, "A"):
-				pm = false
-			case tk.n == 2 && strings.HasPrefix(rest, "PM"), tk.n == 1 && strings.HasPrefix(rest, "P"):
-				pm = true
-			default:
-				return fail("AM/PM designator")
-			}
-			hasAMPM = true
-			pos += tk.n
-		case tkOffset, tkKind:
-			if tk.kind == tkKind && pos < len(in) && (in[pos] == 'Z' || in[pos] == 'z') {
-				pos++
-				hasOffset = true
-				offset = 0
-				continue
-			}
-			if pos >= len(in) || (in[pos] != '+' && in[pos] != '-') {
-				if tk.kind == tkKind {
-					continue // K matches nothing for an unspecified kind
-				}
-				return fail("offset")
-			}
-			sign := 1
-			if in[pos] == '-' {
-				sign = -1
-			}
-			pos++
-			var oh, om int
-			if oh, ok = digits(1, 2); !ok {
-				return fail("offset hours")
-			}
-			if tk.n == 3 || tk.kind == tkKind {
-				if pos >= len(in) || in[pos] != ':' {
-					return fail("offset ':'")
-				}
-				pos++
-				if om, ok = digits(2, 2); !ok {
-					return fail("offset minutes")
-				}
-			}
-			offset = sign * (oh*3600 + om*60)
-			hasOffset = true
-		case tkEra:
-			for _, e := range []string{"A.D.", "AD"} {
-				if strings.HasPrefix(in[pos:], e) {
-					pos += len(e)
-					break
-				}
+	}
+	if p.pos != len(p.in) {
+		return p.fail(fmt.Sprintf("unexpected %q", p.in[p.pos:]))
+	}
+	return p.time()
+}
+
+func (p *dateParser) fail(what string) (time.Time, error) {
+	return time.Time{}, fmt.Errorf("%q does not match the date/time format %q (at %s)", p.s, p.format, what)
+}
+
+// digits reads between minN and maxN decimal digits.
+func (p *dateParser) digits(minN, maxN int) (int, bool) {
+	i := p.pos
+	for i < len(p.in) && i-p.pos < maxN && p.in[i] >= '0' && p.in[i] <= '9' {
+		i++
+	}
+	if i-p.pos < minN {
+		return 0, false
+	}
+	v, _ := strconv.Atoi(p.in[p.pos:i])
+	p.pos = i
+	return v, true
+}
+
+// number reads a numeric field of n specifier letters and natural width
+// (2 for everything but years): one letter reads one or two digits unless
+// the next field follows directly.
+func (p *dateParser) number(n, natural int, fixed bool) (int, bool) {
+	if n >= 2 || fixed {
+		return p.digits(max(n, natural), max(n, natural))
+	}
+	return p.digits(1, natural)
+}
+
+// token reads one token; it returns what did not match, or "".
+func (p *dateParser) token(tk fmtTok, fixed bool) string {
+	var ok bool
+	switch tk.kind {
+	case tkLiteral:
+		if ok = strings.HasPrefix(p.in[p.pos:], tk.lit); ok {
+			p.pos += len(tk.lit)
+		}
+		return failed(ok, fmt.Sprintf("literal %q", tk.lit))
+	case tkYear:
+		return failed(p.readYear(tk, fixed), "year")
+	case tkMonth:
+		if tk.n <= 2 {
+			p.month, ok = p.number(tk.n, 2, fixed)
+			return failed(ok, "month")
+		}
+		var i int
+		i, ok = p.name(monthNames[:], tk.n)
+		p.month = i + 1
+		return failed(ok, "month name")
+	case tkDay:
+		p.day, ok = p.number(tk.n, 2, fixed)
+		return failed(ok, "day")
+	case tkDayName:
+		_, ok = p.name(dayNames[:], tk.n)
+		return failed(ok, "day name")
+	case tkHour12, tkHour24:
+		p.hour, ok = p.number(tk.n, 2, fixed)
+		p.hour12 = tk.kind == tkHour12
+		return failed(ok, "hour")
+	case tkMinute:
+		p.minute, ok = p.number(tk.n, 2, fixed)
+		return failed(ok, "minute")
+	case tkSecond:
+		p.sec, ok = p.number(tk.n, 2, fixed)
+		return failed(ok, "second")
+	case tkFraction, tkFractionOpt:
+		return failed(p.readFraction(tk), "fraction of a second")
+	case tkAMPM:
+		return failed(p.readAMPM(tk), "AM/PM designator")
+	case tkOffset, tkKind:
+		return p.readOffset(tk)
+	case tkEra:
+		for _, e := range []string{"A.D.", "AD"} {
+			if strings.HasPrefix(p.in[p.pos:], e) {
+				p.pos += len(e)
+				break
 			}
 		}
 	}
-	if pos != len(in) {
-		return fail(fmt.Sprintf("unexpected %q", in[pos:]))
+	return ""
+}
+
+// failed returns what when ok is false.
+func failed(ok bool, what string) string {
+	if ok {
+		return ""
 	}
-	if hasAMPM || hour12 {
-		if hour < 1 || hour > 12 {
-			if !(hour == 0 && !hour12) {
-				return fail("hour out of range")
-			}
+	return what
+}
+
+// readYear reads y or yy (two digits: 00–49 are 20xx, 50–99 are 19xx) or
+// yyy and longer (the year itself).
+func (p *dateParser) readYear(tk fmtTok, fixed bool) bool {
+	if tk.n > 2 {
+		y, ok := p.digits(tk.n, max(tk.n, 4))
+		p.year = y
+		return ok
+	}
+	y, ok := p.number(tk.n, 2, fixed)
+	switch {
+	case y <= 49:
+		p.year = 2000 + y
+	case y < 100:
+		p.year = 1900 + y
+	default:
+		p.year = y
+	}
+	return ok
+}
+
+// name reads a month or day name, abbreviated (n 3) or full, and returns
+// its index.
+func (p *dateParser) name(names []string, n int) (int, bool) {
+	for i, name := range names {
+		cand := name
+		if n == 3 {
+			cand = name[:3]
 		}
-		if pm && hour < 12 {
+		if len(p.in)-p.pos >= len(cand) && strings.EqualFold(p.in[p.pos:p.pos+len(cand)], cand) {
+			p.pos += len(cand)
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (p *dateParser) readFraction(tk fmtTok) bool {
+	start := p.pos
+	lo := tk.n
+	if tk.kind == tkFractionOpt {
+		lo = 0
+	}
+	if _, ok := p.digits(lo, tk.n); !ok {
+		return false
+	}
+	frac := p.in[start:p.pos] + "000000000"
+	p.nsec, _ = strconv.Atoi(frac[:9])
+	return true
+}
+
+func (p *dateParser) readAMPM(tk fmtTok) bool {
+	rest := strings.ToUpper(p.in[p.pos:])
+	switch {
+	case tk.n == 2 && strings.HasPrefix(rest, "AM"), tk.n == 1 && strings.HasPrefix(rest, "A"):
+		p.pm = false
+	case tk.n == 2 && strings.HasPrefix(rest, "PM"), tk.n == 1 && strings.HasPrefix(rest, "P"):
+		p.pm = true
+	default:
+		return false
+	}
+	p.hasAMPM = true
+	p.pos += tk.n
+	return true
+}
+
+// readOffset reads z, zz, zzz (+h, +hh, +hh:mm) or K (Z, +hh:mm, or
+// nothing for an unspecified kind).
+func (p *dateParser) readOffset(tk fmtTok) string {
+	in := p.in
+	if tk.kind == tkKind && p.pos < len(in) && (in[p.pos] == 'Z' || in[p.pos] == 'z') {
+		p.pos++
+		p.offset, p.hasOffset = 0, true
+		return ""
+	}
+	if p.pos >= len(in) || (in[p.pos] != '+' && in[p.pos] != '-') {
+		return failed(tk.kind == tkKind, "offset")
+	}
+	sign := 1
+	if in[p.pos] == '-' {
+		sign = -1
+	}
+	p.pos++
+	oh, ok := p.digits(1, 2)
+	if !ok {
+		return "offset hours"
+	}
+	var om int
+	if tk.n == 3 || tk.kind == tkKind {
+		if p.pos >= len(in) || in[p.pos] != ':' {
+			return "offset ':'"
+		}
+		p.pos++
+		if om, ok = p.digits(2, 2); !ok {
+			return "offset minutes"
+		}
+	}
+	p.offset, p.hasOffset = sign*(oh*3600+om*60), true
+	return ""
+}
+
+// time checks the fields read and builds the instant, in UTC.
+func (p *dateParser) time() (time.Time, error) {
+	hour := p.hour
+	if p.hasAMPM || p.hour12 {
+		if (hour < 1 || hour > 12) && !(hour == 0 && !p.hour12) {
+			return p.fail("hour out of range")
+		}
+		if p.pm && hour < 12 {
 			hour += 12
 		}
-		if !pm && hour == 12 {
+		if !p.pm && hour == 12 {
 			hour = 0
 		}
 	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 || year < 1 || year > 9999 {
-		return fail("a field out of range")
+	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysIn(time.Month(p.month), p.year) ||
+		hour > 23 || p.minute > 59 || p.sec > 59 || p.year < 1 || p.year > 9999 {
+		return p.fail("a field out of range")
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	if hasOffset {
-		t = t.Add(-time.Duration(offset) * time.Second)
+	t := time.Date(p.year, time.Month(p.month), p.day, hour, p.minute, p.sec, p.nsec, time.UTC)
+	if p.hasOffset {
+		t = t.Add(-time.Duration(p.offset) * time.Second)
 	}
 	return t, nil
 }

@@ -1,13 +1,15 @@
 // Package mapping turns source objects (Entra users, as plain attribute
 // maps) into SCIM resources the way Microsoft Entra's provisioning service
 // does: the Entra expression language, attribute mappings of type Direct,
-// Constant, Expression and None, default values on create, "apply always"
-// or "only on creation", matching attributes with precedence, scoping
-// filters, and the Druva gallery app's default mapping set.
+// Constant, Expression and None, default values, "apply always" or "only
+// on creation", matching attributes with precedence, scoping filters, and
+// the Druva gallery app's default mapping set.
 //
 // A minimal use:
 //
-//	set := mapping.DruvaDefault()
+//	set := mapping.DruvaDefault()           // a fresh, immutable set
+//	set, err := set.WithOptions(mapping.WithScope(mapping.ScopingFilter{{mapping.In("department", "Sales", "Finance")}}))
+//	attrs := ...                            // the source must deliver set.SourceAttributes()
 //	in, err := set.InScope(attrs)          // the scoping filter
 //	m, err := set.Map(ctx, attrs)          // create form, update values, matching keys
 //	if len(m.Missing) > 0 { /* Druva needs userName, displayName and an email: report, do not send */ }
@@ -17,8 +19,10 @@
 // [ParseExpression] parses an expression once into an immutable
 // [Expression]; [Expression.Evaluate] evaluates it against one object's
 // [Attributes] and returns a [Value]. Every function of Microsoft's
-// reference is implemented (see [Functions]), nested to any depth, with
-// omitted arguments (Switch([x], , "1", "a")), numeric and &H hexadecimal
+// reference
+// (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/functions-for-customizing-application-data)
+// is implemented, one row of a function table each, nested to any depth,
+// with omitted arguments (Switch([x], , "1", "a")), numeric and &H hexadecimal
 // literals, vbTextCompare and vbBinaryCompare, the comparison operators
 // = <> > >= < <= inside IIF and CBool conditions, \" and \\ escapes in
 // strings, and white space or new lines between tokens. Regular expressions
@@ -29,7 +33,7 @@
 // wrongly cased function (with a suggestion), a wrong number of arguments,
 // an unterminated string, an invalid regular expression literal, a nested
 // SelectUniqueValue, IgnoreFlowIfNullOrEmpty as an IIF condition, an
-// expression over [MaxExpressionLength] characters. They are
+// expression over 10,000 characters. They are
 // [*SyntaxError] values.
 //
 // Evaluation takes its clock ([WithClock]), randomness ([WithRandom]), the
@@ -44,14 +48,18 @@
 // multi-valued. [Value.String] renders as Entra sends values: "True" and
 // "False", decimal integers, DateTime as M/d/yyyy h:mm:ss tt in UTC.
 // Redact marks a value: [Value.String] still gives the real text (it is
-// what is sent) but fmt, log/slog and [Value.LogString] print
+// what is sent) but fmt, log/slog and [Value.LogValue] print
 // [RedactedText], and [Assignment.Redacted] tells reports to do the same.
 //
 // # Mappings
 //
 // A [Set] holds [Mapping] rows for one object type, its [ScopingFilter] and
-// the target paths that are Required. [Set.Map] evaluates each mapping once
-// and returns a [Mapped]:
+// the target paths that are Required ([Set.Required], the one home of that
+// rule). It is immutable: [NewSet] validates and compiles it once, and
+// [Set.With], [Set.Replace], [Set.Without] and [Set.WithOptions] return new
+// sets. [Set.SourceAttributes] lists exactly the source attributes it
+// reads, so a reader can fetch them or refuse to start. [Set.Map] evaluates
+// each mapping once and returns a [Mapped]:
 //
 //   - Resource, the create form: every mapping, defaults filled where the
 //     value is NULL, NULL values omitted (Entra never sends NULL), plus
@@ -66,6 +74,16 @@
 //   - Missing: Required target paths without a value. Map does not fail
 //     for them; the planner reports the object (Druva: "email is mandatory")
 //     and never sends it.
+//   - FillEmpty: the defaults of None mappings, to write wherever the
+//     target object has no value ([Mapped.Updates] merges them).
+//
+// Mapping types and defaults follow Microsoft's text
+// (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes):
+// type None leaves the target attribute unmodified, "however, if the
+// target attribute is ever empty, it's populated with the Default value",
+// so its default is sent on create and filled on any update that finds the
+// target empty; the "default value if null" of the other types "will only
+// be provisioned when a user is created", never on update.
 //
 // Target paths are SCIM attribute paths, parsed once per Set with
 // [scim.ParsePath]: "userName", "name.givenName", `emails[type eq
@@ -86,7 +104,7 @@
 // # Scoping filters
 //
 // A [ScopingFilter] is an OR of groups of AND-ed [Clause] values, with the
-// fourteen operators spelled as Entra spells them ([OpEquals] … [OpNotIn]).
+// fourteen operators spelled as Entra spells them (EQUALS … "!&"; the clause constructors [Equals] … [NotIn] spell them).
 // A clause over an absent or empty attribute is false, except IS NULL.
 // Greater_Than and Greater_Than_OR_EQUALS compare integers only. "&" and
 // "!&", which Microsoft documents only vaguely, are read here as "the
@@ -97,7 +115,8 @@
 // [ParseSet], [LoadSet] and [Set.Save] read and write one hand-writable
 // format, in YAML or JSON. Each mapping names its target and exactly one of
 // direct (a source attribute), constant or expression; a mapping with none
-// of them is of type None (it only sends its default, on create). apply is
+// of them is of type None (it only fills its default where the target has
+// no value). apply is
 // Always (the default) or OnCreate; match is the matching precedence.
 //
 //	name: Druva users
@@ -139,9 +158,20 @@
 // and BenchmarkCreateFormFloor). A compiled Set is safe for concurrent use:
 // map large tenants on every core (BenchmarkMap1MUsers/parallel).
 //
+// # Bounds
+//
+// Configuration never exhausts the process. A mapping file is at most
+// 1 MiB, a set at most 500 mappings,
+// 500 scoping clauses and 500 regular expressions. One
+// expression produces at most [MaxValueSize] bytes per value: a larger
+// result fails that object with [ErrValueTooLarge]. A regular-expression
+// match runs at most [DefaultRegexTimeout] ([WithRegexTimeout]); a scoping
+// clause that times out fails that object only, with a [*ScopeError]
+// matching [ErrRegexTimeout].
+//
 // # Errors
 //
-// Validation ([Set.Validate], and every load) reports every problem of a
+// Building a set ([NewSet], its builders, and every load) reports every problem of a
 // set at once in a [*ValidationError] (errors.Is [ErrInvalidSet]): bad
 // target paths, attributes the SCIM schema does not have, expression faults
 // with their position, two mappings to one target, a matching attribute
@@ -149,8 +179,10 @@
 // at all, bad scoping clauses. Evaluation failures are [*EvalError] values
 // (inside a [*MappingError] from Map) that match [ErrBadArgument],
 // [ErrBadAttribute], [ErrNoDefaultDomain], [ErrNoUniqueCheck],
-// [ErrNoUniqueValue] or [ErrIgnoreObjectFlow] with errors.Is. Malformed
-// files match [ErrConfig]; malformed scoping clauses [ErrScope].
+// [ErrNoUniqueValue], [ErrIgnoreObjectFlow], [ErrValueTooLarge] or
+// [ErrRegexTimeout] with errors.Is. Malformed files match [ErrConfig];
+// malformed scoping clauses [ErrScope], and so does a clause that fails
+// for one object ([*ScopeError]).
 //
 // # Decisions where Microsoft's documentation is unclear
 //
@@ -182,4 +214,6 @@
 //     [ErrIgnoreObjectFlow] so the planner can skip the object.
 //   - Attribute names are matched exactly (case-sensitive), like function
 //     names. Regular-expression matches time out after 250 ms.
+//   - A target written with an Entra attribute name gets a hint: jobTitle
+//     is title, employeeNumber the enterprise extension's employeeNumber.
 package mapping

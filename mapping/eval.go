@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -52,11 +53,56 @@ type EvalError struct {
 
 // Error describes the failure.
 func (e *EvalError) Error() string {
-	return fmt.Sprintf("mapping: evaluating %s (offset %d): %v", e.Function, e.Offset, e.Err)
+	return fmt.Sprintf("mapping: evaluating %s (offset %d): %s", e.Function, e.Offset, causeText(e.Err))
 }
 
 // Unwrap returns the cause.
 func (e *EvalError) Unwrap() error { return e.Err }
+
+// MaxValueSize is the most bytes one expression may produce as one value
+// (the sum of the texts, for a multi-valued result), and so the most any
+// function inside it may build. A larger result fails that object's
+// evaluation with [ErrValueTooLarge] instead of exhausting memory: a few
+// nested Replace calls can otherwise grow a short value exponentially.
+const MaxValueSize = 64 << 10
+
+// ErrValueTooLarge matches an evaluation whose result, or a step of it,
+// would be larger than [MaxValueSize].
+var ErrValueTooLarge = errors.New("mapping: value too large")
+
+func (ev *evaluator) maxValue() int { return cmp.Or(ev.cfg.maxValue, MaxValueSize) }
+
+// checkLen fails when a result of size bytes would pass the value limit.
+func (ev *evaluator) checkLen(n *node, size int) error {
+	if size > ev.maxValue() || size < 0 {
+		return ev.fail(n, fmt.Errorf("%w: the result would be %d bytes; at most %d are allowed", ErrValueTooLarge, size, ev.maxValue()))
+	}
+	return nil
+}
+
+// checkSize fails when a function's result is larger than the value limit.
+func (ev *evaluator) checkSize(n *node, v Value) error {
+	switch v.kind {
+	case KindString:
+		return ev.checkLen(n, len(v.s))
+	case KindMulti:
+		size := 0
+		for _, s := range v.list {
+			size += len(s)
+		}
+		return ev.checkLen(n, size)
+	}
+	return nil
+}
+
+// causeText is the text of a wrapped cause without the package prefix its
+// wrapper already prints, so that a message says "mapping:" once.
+func causeText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "mapping: ")
+}
 
 type optKind uint8
 
@@ -101,11 +147,13 @@ func WithRandom(r io.Reader) EvalOption {
 }
 
 type evalConfig struct {
-	domain    string
-	hasDomain bool
-	taken     func(ctx context.Context, value string) (bool, error)
-	now       func() time.Time
-	random    io.Reader
+	maxValue     int           // 0: MaxValueSize
+	regexTimeout time.Duration // 0: DefaultRegexTimeout; for patterns built at evaluation
+	domain       string
+	hasDomain    bool
+	taken        func(ctx context.Context, value string) (bool, error)
+	now          func() time.Time
+	random       io.Reader
 }
 
 func (c *evalConfig) apply(opts []EvalOption) error {
@@ -207,7 +255,7 @@ func (ev *evaluator) eval(n *node) (Value, error) {
 		case identIgnoreObjectFlow:
 			return Value{}, ev.fail(n, ErrIgnoreObjectFlow)
 		}
-		return StringValue(n.name), nil
+		return stringValue(n.name), nil
 	case nCompare:
 		a, err := ev.eval(n.args[0])
 		if err != nil {
@@ -217,9 +265,13 @@ func (ev *evaluator) eval(n *node) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return BoolValue(compare(a, b, n.op)), nil
+		return boolValue(compare(a, b, n.op)), nil
 	case nCall:
-		return ev.call(n)
+		v, err := n.fn.eval(*ev, n) // by value: the evaluator stays on the caller's stack
+		if err != nil {
+			return Value{}, err
+		}
+		return v, ev.checkSize(n, v)
 	}
 	return Value{}, ev.fail(n, errors.New("invalid expression node"))
 }
@@ -237,7 +289,7 @@ func (ev *evaluator) intArg(n *node, i int, what string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if iv, ok := v.Int(); ok {
+	if iv, ok := v.asInt(); ok {
 		return iv, nil
 	}
 	if v.kind == KindString {
@@ -287,8 +339,8 @@ func compare(a, b Value, op compOp) bool {
 			c = strings.Compare(a.String(), b.String())
 		}
 	case a.kind == KindBool || b.kind == KindBool:
-		ab, aok := a.Bool()
-		bb, bok := b.Bool()
+		ab, aok := a.asBool()
+		bb, bok := b.asBool()
 		if !aok || !bok {
 			c = strings.Compare(a.String(), b.String())
 			break
@@ -377,462 +429,6 @@ func numberOf(v Value) (float64, bool) {
 // multi-valued argument contributes its first value.
 func single(v Value) string { return v.String() }
 
-func (ev *evaluator) call(n *node) (Value, error) {
-	switch n.fn {
-	case fnAppend:
-		src, err := ev.arg(n, 0)
-		if err != nil || src.kind == KindNull {
-			return Value{}, err
-		}
-		suf, err := ev.arg(n, 1)
-		if err != nil {
-			return Value{}, err
-		}
-		return StringValue(single(src) + single(suf)), nil
-
-	case fnAppRoleAssignmentsComplex, fnAssertiveAppRoleAssignmentsComplex:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		return MultiValue(v.Strings()), nil
-
-	case fnSingleAppRoleAssignment:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		return StringValue(v.String()).Redacted(v.redacted), nil
-
-	case fnBitAnd:
-		a, err := ev.intArg(n, 0, "value1")
-		if err != nil {
-			return Value{}, err
-		}
-		b, err := ev.intArg(n, 1, "value2")
-		if err != nil {
-			return Value{}, err
-		}
-		return IntValue(a & b), nil
-
-	case fnCBool:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		return BoolValue(v.truthy()), nil
-
-	case fnCDate:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		t, err := ev.timeOf(n, v, "expression")
-		if err != nil {
-			return Value{}, err
-		}
-		return TimeValue(t), nil
-
-	case fnCoalesce:
-		for i := range n.args {
-			v, err := ev.arg(n, i)
-			if err != nil {
-				return Value{}, err
-			}
-			if v.kind != KindNull {
-				return v, nil
-			}
-		}
-		return Value{}, nil
-
-	case fnConvertToBase64:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		return StringValue(base64UTF16(single(v))), nil
-
-	case fnConvertToUTF8Hex:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		return StringValue(utf8HexUpper(single(v))), nil
-
-	case fnCount:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		return IntValue(int64(v.Len())), nil
-
-	case fnCStr:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		if v.kind == KindString {
-			return v, nil
-		}
-		return Value{kind: KindString, s: single(v), redacted: v.redacted}, nil
-
-	case fnDateAdd:
-		iv, t, err := ev.intervalAndTime(n, 2)
-		if err != nil {
-			return Value{}, err
-		}
-		if t == nil {
-			return Value{}, nil
-		}
-		k, err := ev.intArg(n, 1, "value")
-		if err != nil {
-			return Value{}, err
-		}
-		out, err := dateAdd(iv, k, *t)
-		if err != nil {
-			return Value{}, ev.badArg(n, "%v", err)
-		}
-		return TimeValue(out), nil
-
-	case fnDateDiff:
-		ivv, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		iv, ok := parseInterval(ivv.String())
-		if !ok {
-			return Value{}, ev.badArg(n, "unknown interval %q (use yyyy, m, d, ww, h, n or s)", ivv.String())
-		}
-		a, err := ev.arg(n, 1)
-		if err != nil {
-			return Value{}, err
-		}
-		b, err := ev.arg(n, 2)
-		if err != nil {
-			return Value{}, err
-		}
-		if a.kind == KindNull || b.kind == KindNull {
-			return Value{}, nil
-		}
-		t1, err := ev.timeOf(n, a, "date1")
-		if err != nil {
-			return Value{}, err
-		}
-		t2, err := ev.timeOf(n, b, "date2")
-		if err != nil {
-			return Value{}, err
-		}
-		return IntValue(dateDiff(iv, t1, t2)), nil
-
-	case fnDateFromNum:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		num, ok := v.Int()
-		if !ok {
-			return Value{}, ev.badArg(n, "%q is not an AD large-integer date", v.String())
-		}
-		if num < 0 || num > maxTicks-fileTimeEpoch {
-			return Value{}, ev.badArg(n, "%d is outside the dates a DateTime can hold", num)
-		}
-		return Value{kind: KindDateTime, n: num + fileTimeEpoch}, nil
-
-	case fnDefaultDomain:
-		if !ev.cfg.hasDomain {
-			return Value{}, ev.fail(n, ErrNoDefaultDomain)
-		}
-		return StringValue(ev.cfg.domain), nil
-
-	case fnFormatDateTime:
-		return ev.formatDateTime(n)
-
-	case fnGuid:
-		var b [16]byte
-		if err := ev.readRandom(b[:]); err != nil {
-			return Value{}, ev.fail(n, err)
-		}
-		b[6] = b[6]&0x0f | 0x40
-		b[8] = b[8]&0x3f | 0x80
-		return StringValue(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
-
-	case fnIgnoreFlowIfNullOrEmpty:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.isEmpty() {
-			return Value{}, err
-		}
-		return v, nil
-
-	case fnIIF:
-		c, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		if c.truthy() {
-			return ev.arg(n, 1)
-		}
-		return ev.arg(n, 2)
-
-	case fnInStr:
-		return ev.instr(n)
-
-	case fnIsNull:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		return BoolValue(v.kind == KindNull), nil
-
-	case fnIsNullOrEmpty, fnIsPresent:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		empty := v.isEmpty()
-		if n.fn == fnIsPresent {
-			return BoolValue(!empty), nil
-		}
-		return BoolValue(empty), nil
-
-	case fnIsString:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		return BoolValue(v.kind == KindString), nil
-
-	case fnItem:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		idx, err := ev.intArg(n, 1, "index")
-		if err != nil {
-			return Value{}, err
-		}
-		if idx < 1 || idx > int64(v.Len()) {
-			return Value{}, nil
-		}
-		if v.kind == KindMulti {
-			return StringValue(v.list[idx-1]).Redacted(v.redacted), nil
-		}
-		return v, nil
-
-	case fnJoin:
-		return ev.join(n)
-
-	case fnLeft:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		k, err := ev.intArg(n, 1, "NumChars")
-		if err != nil {
-			return Value{}, err
-		}
-		if v.kind == KindNull {
-			return StringValue(""), nil
-		}
-		s := single(v)
-		if k < 0 {
-			return StringValue(s), nil
-		}
-		return StringValue(runePrefix(s, int(min(k, math.MaxInt32)))), nil
-
-	case fnLen:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		if v.kind == KindNull {
-			return IntValue(0), nil
-		}
-		return IntValue(int64(runeLen(single(v)))), nil
-
-	case fnMid:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		start, err := ev.intArg(n, 1, "start")
-		if err != nil {
-			return Value{}, err
-		}
-		length, err := ev.intArg(n, 2, "length")
-		if err != nil {
-			return Value{}, err
-		}
-		if start < 1 {
-			return Value{}, ev.badArg(n, "start %d: positions start at 1", start)
-		}
-		if length < 0 {
-			return Value{}, ev.badArg(n, "length %d is negative", length)
-		}
-		if v.kind == KindNull {
-			return Value{}, nil
-		}
-		s := single(v)
-		from := runeOffset(s, int(min(start-1, math.MaxInt32)))
-		return StringValue(runePrefix(s[from:], int(min(length, math.MaxInt32)))), nil
-
-	case fnNormalizeDiacritics:
-		return ev.mapString(n, normalizeDiacritics)
-
-	case fnNot:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		b, ok := v.Bool()
-		return BoolValue(!(ok && b)), nil
-
-	case fnNow:
-		now := time.Now
-		if ev.cfg.now != nil {
-			now = ev.cfg.now
-		}
-		return TimeValue(now()), nil
-
-	case fnNumFromDate:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		t, err := ev.timeOf(n, v, "value")
-		if err != nil {
-			return Value{}, err
-		}
-		ticks := timeToTicks(t)
-		if ticks < fileTimeEpoch {
-			return Value{}, ev.badArg(n, "%s is before 1601, which AD dates cannot hold", v.String())
-		}
-		return IntValue(ticks - fileTimeEpoch), nil
-
-	case fnPCase:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		seps, custom := "", false
-		if len(n.args) > 1 && n.args[1].kind != nOmitted {
-			sv, err := ev.arg(n, 1)
-			if err != nil {
-				return Value{}, err
-			}
-			if sv.kind != KindNull {
-				seps, custom = single(sv), true
-			}
-		}
-		return StringValue(pcase(single(v), seps, custom)).Redacted(v.redacted), nil
-
-	case fnRandomString:
-		return ev.randomString(n)
-
-	case fnRedact:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		return v.Redacted(true), nil
-
-	case fnRemoveDuplicates:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind != KindMulti {
-			return v, err
-		}
-		return MultiValue(dedupe(v.list)).Redacted(v.redacted), nil
-
-	case fnReplace:
-		return ev.replace(n)
-
-	case fnSelectUniqueValue:
-		if ev.cfg.taken == nil {
-			return Value{}, ev.fail(n, ErrNoUniqueCheck)
-		}
-		for i := range n.args {
-			v, err := ev.arg(n, i)
-			if err != nil {
-				return Value{}, err
-			}
-			if v.isEmpty() {
-				continue
-			}
-			if err := ev.ctx.Err(); err != nil {
-				return Value{}, err
-			}
-			taken, err := ev.cfg.taken(ev.ctx, single(v))
-			if err != nil {
-				return Value{}, ev.fail(n, fmt.Errorf("uniqueness check of %q: %w", single(v), err))
-			}
-			if !taken {
-				return v, nil
-			}
-		}
-		return Value{}, ev.fail(n, ErrNoUniqueValue)
-
-	case fnSplit:
-		v, err := ev.arg(n, 0)
-		if err != nil || v.kind == KindNull {
-			return Value{}, err
-		}
-		d, err := ev.arg(n, 1)
-		if err != nil {
-			return Value{}, err
-		}
-		s := single(v)
-		if s == "" {
-			return Value{}, nil
-		}
-		sep := single(d)
-		if sep == "" {
-			return MultiValue([]string{s}).Redacted(v.redacted), nil
-		}
-		return MultiValue(strings.Split(s, sep)).Redacted(v.redacted), nil
-
-	case fnStripSpaces:
-		return ev.mapString(n, func(s string) string { return strings.ReplaceAll(s, " ", "") })
-
-	case fnSwitch:
-		src, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		s := single(src)
-		for i := 2; i+1 < len(n.args); i += 2 {
-			k, err := ev.arg(n, i)
-			if err != nil {
-				return Value{}, err
-			}
-			if single(k) == s {
-				return ev.arg(n, i+1)
-			}
-		}
-		return ev.arg(n, 1)
-
-	case fnToLower, fnToUpper:
-		return ev.changeCase(n)
-
-	case fnWord:
-		v, err := ev.arg(n, 0)
-		if err != nil {
-			return Value{}, err
-		}
-		k, err := ev.intArg(n, 1, "WordNumber")
-		if err != nil {
-			return Value{}, err
-		}
-		d, err := ev.arg(n, 2)
-		if err != nil {
-			return Value{}, err
-		}
-		if v.kind == KindNull || k < 1 || k > math.MaxInt32 {
-			return StringValue(""), nil
-		}
-		return StringValue(word(single(v), int(k), single(d))), nil
-	}
-	return Value{}, ev.fail(n, errors.New("function not implemented"))
-}
-
 // mapString applies f to a string argument; NULL stays NULL.
 func (ev *evaluator) mapString(n *node, f func(string) string) (Value, error) {
 	v, err := ev.arg(n, 0)
@@ -844,12 +440,17 @@ func (ev *evaluator) mapString(n *node, f func(string) string) (Value, error) {
 		for i, s := range v.list {
 			out[i] = f(s)
 		}
-		return MultiValue(out).Redacted(v.redacted), nil
+		return multiValue(out).withRedacted(v.redacted), nil
 	}
 	return Value{kind: KindString, s: f(single(v)), redacted: v.redacted}, nil
 }
 
-func (ev *evaluator) changeCase(n *node) (Value, error) {
+// changeCase is ToUpper (upper) and ToLower, with an optional culture.
+func changeCase(upper bool) func(evaluator, *node) (Value, error) {
+	return func(ev evaluator, n *node) (Value, error) { return ev.changeCase(n, upper) }
+}
+
+func (ev *evaluator) changeCase(n *node, upper bool) (Value, error) {
 	var special unicode.SpecialCase
 	if len(n.args) > 1 && n.args[1].kind != nOmitted {
 		c, err := ev.arg(n, 1)
@@ -866,7 +467,6 @@ func (ev *evaluator) changeCase(n *node) (Value, error) {
 			}
 		}
 	}
-	upper := n.fn == fnToUpper
 	return ev.mapString(n, func(s string) string {
 		switch {
 		case special != nil && upper:
@@ -880,7 +480,7 @@ func (ev *evaluator) changeCase(n *node) (Value, error) {
 	})
 }
 
-func (ev *evaluator) join(n *node) (Value, error) {
+func evalJoin(ev evaluator, n *node) (Value, error) {
 	sepv, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -893,14 +493,7 @@ func (ev *evaluator) join(n *node) (Value, error) {
 	if len(n.args)-1 > len(buf) {
 		vals = make([]Value, 0, len(n.args)-1)
 	}
-	anyValue, redacted := false, false
-	size, parts := 0, 0
-	count := func(s string) {
-		if s != "" {
-			size += len(s)
-			parts++
-		}
-	}
+	var st joinStats
 	for i := 1; i < len(n.args); i++ {
 		v, err := ev.arg(n, i)
 		if err != nil {
@@ -909,34 +502,63 @@ func (ev *evaluator) join(n *node) (Value, error) {
 		if v.kind == KindNull {
 			continue
 		}
-		anyValue = true
-		redacted = redacted || v.redacted
-		if v.kind == KindString {
-			count(v.s)
-		} else if v.kind == KindMulti {
-			for _, s := range v.list {
-				count(s)
-			}
-		} else {
-			v = Value{kind: KindString, s: v.String()}
-			count(v.s)
-		}
-		vals = append(vals, v)
+		vals = append(vals, st.add(v))
 	}
-	if !anyValue {
+	if !st.anyValue {
 		return Value{}, nil
 	}
-	if parts == 1 {
+	if st.parts == 1 {
 		for _, v := range vals {
 			if v.kind == KindString && v.s != "" {
-				return Value{kind: KindString, s: v.s, redacted: redacted}, nil
+				return Value{kind: KindString, s: v.s, redacted: st.redacted}, nil
 			}
 		}
 	}
-	var b strings.Builder
-	if parts > 1 {
-		b.Grow(size + len(sep)*(parts-1))
+	size := st.size
+	if st.parts > 1 {
+		size += len(sep) * (st.parts - 1)
 	}
+	if err := ev.checkLen(n, size); err != nil {
+		return Value{}, err
+	}
+	return Value{kind: KindString, s: joinValues(vals, sep, size), redacted: st.redacted}, nil
+}
+
+// joinStats counts what Join will write: the non-empty parts and their size.
+type joinStats struct {
+	anyValue, redacted bool
+	size, parts        int
+}
+
+// add counts v and returns it as a string or multi-valued Value.
+func (st *joinStats) add(v Value) Value {
+	st.anyValue = true
+	st.redacted = st.redacted || v.redacted
+	switch v.kind {
+	case KindString:
+	case KindMulti:
+		for _, s := range v.list {
+			st.count(s)
+		}
+		return v
+	default:
+		v = Value{kind: KindString, s: v.String()}
+	}
+	st.count(v.s)
+	return v
+}
+
+func (st *joinStats) count(s string) {
+	if s != "" {
+		st.size += len(s)
+		st.parts++
+	}
+}
+
+// joinValues joins the non-empty texts of vals with sep.
+func joinValues(vals []Value, sep string, size int) string {
+	var b strings.Builder
+	b.Grow(size)
 	first := true
 	add := func(s string) {
 		if s == "" {
@@ -957,10 +579,10 @@ func (ev *evaluator) join(n *node) (Value, error) {
 		}
 		add(v.s)
 	}
-	return Value{kind: KindString, s: b.String(), redacted: redacted}, nil
+	return b.String()
 }
 
-func (ev *evaluator) instr(n *node) (Value, error) {
+func evalInStr(ev evaluator, n *node) (Value, error) {
 	a, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
@@ -990,9 +612,9 @@ func (ev *evaluator) instr(n *node) (Value, error) {
 		}
 	}
 	if a.kind == KindNull {
-		return IntValue(0), nil
+		return intValue(0), nil
 	}
-	return IntValue(int64(instr(single(a), single(b), int(min(start, math.MaxInt32)), fold))), nil
+	return intValue(int64(instr(single(a), single(b), int(min(start, math.MaxInt32)), fold))), nil
 }
 
 // intervalAndTime reads DateAdd's interval (argument 0) and date/time
@@ -1017,7 +639,7 @@ func (ev *evaluator) intervalAndTime(n *node, ti int) (interval, *time.Time, err
 	return iv, &t, nil
 }
 
-func (ev *evaluator) formatDateTime(n *node) (Value, error) {
+func evalFormatDateTime(ev evaluator, n *node) (Value, error) {
 	src, err := ev.arg(n, 0)
 	if err != nil || src.kind == KindNull {
 		return Value{}, err
@@ -1105,137 +727,222 @@ func replaceModeOf(args []*node) (replaceMode, error) {
 	return 0, errors.New("give an oldValue or a regexPattern")
 }
 
-// regexTimeout bounds one regular-expression match, so that a pathological
-// pattern cannot hang a provisioning cycle.
-const regexTimeout = 250 * time.Millisecond
+// DefaultRegexTimeout bounds one regular-expression match, as Entra does,
+// so that a pathological pattern or value cannot hang a provisioning cycle.
+const DefaultRegexTimeout = 250 * time.Millisecond
 
-func compileRegex(pattern string) (*regexp2.Regexp, error) {
+// ErrRegexTimeout matches a regular-expression match that ran past its
+// timeout (see [DefaultRegexTimeout]): a fault of one object's value, not
+// of the whole set.
+var ErrRegexTimeout = errors.New("mapping: regular expression match timed out")
+
+// compileRegex compiles a .NET regular expression with a match timeout
+// (DefaultRegexTimeout when timeout is 0).
+func compileRegex(pattern string, timeout time.Duration) (*regexp2.Regexp, error) {
 	re, err := regexp2.Compile(pattern, regexp2.None)
 	if err != nil {
 		return nil, err
 	}
-	re.MatchTimeout = regexTimeout
+	re.MatchTimeout = cmp.Or(timeout, DefaultRegexTimeout)
 	return re, nil
 }
 
-func (ev *evaluator) replace(n *node) (Value, error) {
+// regexFailure turns an error of a match into ErrRegexTimeout when it is
+// regexp2's timeout. regexp2's own text quotes the whole input, which may
+// be a person's data: it is never passed on.
+func regexFailure(re *regexp2.Regexp, err error) error {
+	if strings.HasPrefix(err.Error(), "match timeout") {
+		return fmt.Errorf("%w after %v", ErrRegexTimeout, re.MatchTimeout)
+	}
+	return errors.New("regular expression failed")
+}
+
+func evalReplace(ev evaluator, n *node) (Value, error) {
 	src, err := ev.arg(n, 0)
 	if err != nil {
 		return Value{}, err
 	}
 	switch n.mode {
-	case replaceLiteral, replaceTemplate:
-		if src.kind == KindNull {
-			return Value{}, nil
-		}
-		old, err := ev.arg(n, 1)
-		if err != nil {
-			return Value{}, err
-		}
-		oldS := single(old)
-		if n.mode == replaceLiteral {
-			repl, err := ev.arg(n, 4)
-			if err != nil {
-				return Value{}, err
-			}
-			if oldS == "" {
-				return src, nil
-			}
-			return Value{kind: KindString, s: strings.ReplaceAll(single(src), oldS, single(repl)), redacted: src.redacted}, nil
-		}
-		tmpl, err := ev.arg(n, 6)
-		if err != nil {
-			return Value{}, err
-		}
-		if oldS == "" {
-			return tmpl, nil
-		}
-		return Value{kind: KindString, s: strings.ReplaceAll(single(tmpl), oldS, single(src)), redacted: src.redacted}, nil
+	case replaceLiteral:
+		return ev.replaceLiteral(n, src)
+	case replaceTemplate:
+		return ev.replaceTemplate(n, src)
 	}
+	re, group, err := ev.replaceRegex(n)
+	if err != nil {
+		return Value{}, err
+	}
+	switch n.mode {
+	case replaceExtract:
+		return ev.replaceExtract(n, src, re, group)
+	case replaceRegex:
+		return ev.replacePattern(n, src, re)
+	}
+	return ev.replaceGroup(n, src, re, group)
+}
+
+// replaceLiteral: every oldValue in the source becomes replacementValue.
+func (ev *evaluator) replaceLiteral(n *node, src Value) (Value, error) {
+	if src.kind == KindNull {
+		return Value{}, nil
+	}
+	old, err := ev.arg(n, 1)
+	if err != nil {
+		return Value{}, err
+	}
+	repl, err := ev.arg(n, 4)
+	if err != nil {
+		return Value{}, err
+	}
+	s, oldS, replS := single(src), single(old), single(repl)
+	if oldS == "" {
+		return src, nil
+	}
+	if err := ev.checkLen(n, len(s)+strings.Count(s, oldS)*(len(replS)-len(oldS))); err != nil {
+		return Value{}, err
+	}
+	return Value{kind: KindString, s: strings.ReplaceAll(s, oldS, replS), redacted: src.redacted}, nil
+}
+
+// replaceTemplate: every oldValue in the template becomes the source.
+func (ev *evaluator) replaceTemplate(n *node, src Value) (Value, error) {
+	if src.kind == KindNull {
+		return Value{}, nil
+	}
+	old, err := ev.arg(n, 1)
+	if err != nil {
+		return Value{}, err
+	}
+	tmpl, err := ev.arg(n, 6)
+	if err != nil {
+		return Value{}, err
+	}
+	oldS, t, s := single(old), single(tmpl), single(src)
+	if oldS == "" {
+		return tmpl, nil
+	}
+	if err := ev.checkLen(n, len(t)+strings.Count(t, oldS)*(len(s)-len(oldS))); err != nil {
+		return Value{}, err
+	}
+	return Value{kind: KindString, s: strings.ReplaceAll(t, oldS, s), redacted: src.redacted}, nil
+}
+
+// replaceRegex returns the pattern (compiled at parse time when it is a
+// literal) and the group name of the forms that use one.
+func (ev *evaluator) replaceRegex(n *node) (*regexp2.Regexp, string, error) {
 	re := n.re
 	if re == nil {
 		pv, err := ev.arg(n, 2)
 		if err != nil {
-			return Value{}, err
+			return nil, "", err
 		}
-		if re, err = compileRegex(single(pv)); err != nil {
-			return Value{}, ev.badArg(n, "invalid regular expression %q: %v", single(pv), err)
-		}
-	}
-	var group string
-	if n.mode == replaceGroup || n.mode == replaceExtract {
-		g, err := ev.arg(n, 3)
-		if err != nil {
-			return Value{}, err
-		}
-		group = single(g)
-		if re.GroupNumberFromName(group) < 0 {
-			return Value{}, ev.badArg(n, "the regular expression has no group named %q", group)
+		if re, err = compileRegex(single(pv), ev.cfg.regexTimeout); err != nil {
+			return nil, "", ev.badArg(n, "invalid regular expression %q: %v", single(pv), err)
 		}
 	}
-	switch n.mode {
-	case replaceExtract:
-		if !src.isEmpty() {
-			return src, nil
-		}
-		other, err := ev.arg(n, 5)
-		if err != nil || other.kind == KindNull {
-			return Value{}, err
-		}
-		m, err := re.FindStringMatch(single(other))
+	if n.mode != replaceGroup && n.mode != replaceExtract {
+		return re, "", nil
+	}
+	g, err := ev.arg(n, 3)
+	if err != nil {
+		return nil, "", err
+	}
+	group := single(g)
+	if re.GroupNumberFromName(group) < 0 {
+		return nil, "", ev.badArg(n, "the regular expression has no group named %q", group)
+	}
+	return re, group, nil
+}
+
+// replaceExtract: a NULL or empty source takes the named group of the
+// pattern's first match in replacementAttributeName.
+func (ev *evaluator) replaceExtract(n *node, src Value, re *regexp2.Regexp, group string) (Value, error) {
+	if !src.isEmpty() {
+		return src, nil
+	}
+	other, err := ev.arg(n, 5)
+	if err != nil || other.kind == KindNull {
+		return Value{}, err
+	}
+	m, err := re.FindStringMatch(single(other))
+	if err != nil {
+		return Value{}, ev.fail(n, regexFailure(re, err))
+	}
+	if m == nil {
+		return Value{}, nil
+	}
+	g := m.GroupByName(group)
+	if g == nil || len(g.Captures) == 0 {
+		return Value{}, nil
+	}
+	return stringValue(g.String()).withRedacted(other.redacted), nil
+}
+
+// replacePattern: every match of the pattern becomes replacementValue,
+// with .NET substitutions ($1, ${name}). Before building the result it
+// bounds its size: a substitution copies at most the whole source.
+func (ev *evaluator) replacePattern(n *node, src Value, re *regexp2.Regexp) (Value, error) {
+	if src.kind == KindNull {
+		return Value{}, nil
+	}
+	repl, err := ev.arg(n, 4)
+	if err != nil {
+		return Value{}, err
+	}
+	s, r := single(src), single(repl)
+	if growth := len(r) + strings.Count(r, "$")*len(s); growth > 0 && len(s)+growth > ev.maxValue() {
+		idx, err := re.FindAllStringIndex(s, -1)
 		if err != nil {
-			return Value{}, ev.badArg(n, "regular expression: %v", err)
+			return Value{}, ev.fail(n, regexFailure(re, err))
 		}
-		if m == nil {
-			return Value{}, nil
+		if bound := len(s) + len(idx)*growth; bound > hardBound(ev.maxValue()) {
+			return Value{}, ev.checkLen(n, bound)
 		}
-		g := m.GroupByName(group)
-		if g == nil || len(g.Captures) == 0 {
-			return Value{}, nil
-		}
-		return StringValue(g.String()).Redacted(other.redacted), nil
-	case replaceRegex:
-		if src.kind == KindNull {
-			return Value{}, nil
-		}
-		repl, err := ev.arg(n, 4)
-		if err != nil {
-			return Value{}, err
-		}
-		out, err := re.Replace(single(src), single(repl), -1, -1)
-		if err != nil {
-			return Value{}, ev.badArg(n, "regular expression: %v", err)
-		}
-		return Value{kind: KindString, s: out, redacted: src.redacted}, nil
-	default: // replaceGroup
-		if src.kind == KindNull {
-			return Value{}, nil
-		}
-		repl, err := ev.arg(n, 4)
-		if err != nil {
-			return Value{}, err
-		}
-		s := single(src)
-		var b strings.Builder
-		last := 0
-		m, err := re.FindStringMatch(s)
-		for err == nil && m != nil {
-			if g := m.GroupByName(group); g != nil && len(g.Captures) > 0 {
-				idx, length := g.ByteRange()
-				if idx >= last {
-					b.WriteString(s[last:idx])
-					b.WriteString(single(repl))
-					last = idx + length
-				}
+	}
+	out, err := re.Replace(s, r, -1, -1)
+	if err != nil {
+		return Value{}, ev.fail(n, regexFailure(re, err))
+	}
+	return Value{kind: KindString, s: out, redacted: src.redacted}, nil
+}
+
+// hardBound is the largest intermediate result built before its real size
+// is checked: results that might exceed the value limit, but need not,
+// are built when they stay below it, and checked after.
+func hardBound(limit int) int { return 16 * limit }
+
+// replaceGroup: the named group of every match becomes replacementValue.
+func (ev *evaluator) replaceGroup(n *node, src Value, re *regexp2.Regexp, group string) (Value, error) {
+	if src.kind == KindNull {
+		return Value{}, nil
+	}
+	repl, err := ev.arg(n, 4)
+	if err != nil {
+		return Value{}, err
+	}
+	s, r := single(src), single(repl)
+	var b strings.Builder
+	last := 0
+	m, err := re.FindStringMatch(s)
+	for err == nil && m != nil {
+		if g := m.GroupByName(group); g != nil && len(g.Captures) > 0 {
+			idx, length := g.ByteRange()
+			if idx >= last {
+				b.WriteString(s[last:idx])
+				b.WriteString(r)
+				last = idx + length
 			}
-			m, err = re.FindNextMatch(m)
 		}
-		if err != nil {
-			return Value{}, ev.badArg(n, "regular expression: %v", err)
+		if b.Len() > ev.maxValue() {
+			return Value{}, ev.checkLen(n, b.Len())
 		}
-		b.WriteString(s[last:])
-		return Value{kind: KindString, s: b.String(), redacted: src.redacted}, nil
+		m, err = re.FindNextMatch(m)
 	}
+	if err != nil {
+		return Value{}, ev.fail(n, regexFailure(re, err))
+	}
+	b.WriteString(s[last:])
+	return Value{kind: KindString, s: b.String(), redacted: src.redacted}, nil
 }
 
 func dedupe(list []string) []string {
@@ -1289,7 +996,7 @@ const (
 	rsLower   = "abcdefghijklmnopqrstuvwxyz"
 )
 
-func (ev *evaluator) randomString(n *node) (Value, error) {
+func evalRandomString(ev evaluator, n *node) (Value, error) {
 	var nums [5]int64
 	names := [5]string{"Length", "MinimumNumbers", "MinimumSpecialCharacters", "MinimumCapital", "MinimumLowerCase"}
 	for i := range nums {
@@ -1361,5 +1068,5 @@ func (ev *evaluator) randomString(n *node) (Value, error) {
 		}
 		out[i], out[j] = out[j], out[i]
 	}
-	return StringValue(string(out)), nil
+	return stringValue(string(out)), nil
 }

@@ -25,7 +25,11 @@ func ExampleParseExpression() {
 }
 
 func ExampleExpression_Evaluate() {
-	e := mapping.MustParseExpression(`ToLower(Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), DefaultDomain()))`)
+	e, err := mapping.ParseExpression(`ToLower(Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), DefaultDomain()))`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	v, err := e.Evaluate(context.Background(),
 		mapping.Attributes{"givenName": "Zoë", "surname": "Lefèvre Müller"},
 		mapping.WithDefaultDomain("contoso.com"))
@@ -35,7 +39,7 @@ func ExampleExpression_Evaluate() {
 	}
 	fmt.Println(v)
 
-	active := mapping.MustParseExpression(`Not([IsSoftDeleted])`)
+	active, _ := mapping.ParseExpression(`Not([IsSoftDeleted])`)
 	v, _ = active.Evaluate(context.Background(), mapping.Attributes{"IsSoftDeleted": false})
 	fmt.Println(v.Kind(), v)
 	// Output:
@@ -44,20 +48,20 @@ func ExampleExpression_Evaluate() {
 }
 
 func ExampleScopingFilter_Matches() {
-	finance := "Finance"
 	filter := mapping.ScopingFilter{
-		{ // department EQUALS Finance AND companyName IS NOT NULL
-			{Attribute: "department", Operator: mapping.OpEquals, Value: &finance},
-			{Attribute: "companyName", Operator: mapping.OpIsNotNull},
-		},
+		{mapping.Equals("department", "Finance"), mapping.IsNotNull("companyName")}, // AND
+		{mapping.In("department", "Sales", "Marketing")},                            // OR
 	}
 	in, _ := filter.Matches(mapping.Attributes{"department": "Finance", "companyName": "Contoso"})
 	fmt.Println(in)
 	in, _ = filter.Matches(mapping.Attributes{"department": "Finance"})
 	fmt.Println(in)
+	in, _ = filter.Matches(mapping.Attributes{"department": "Sales"})
+	fmt.Println(in)
 	// Output:
 	// true
 	// false
+	// true
 }
 
 func ExampleSet_Map() {
@@ -107,4 +111,39 @@ mappings:
 	// mapping: invalid mapping set (2 problems):
 	//   mapping 1 (usrName) target: the User schema has no attribute "usrName" (custom attributes go in an extension: urn:ietf:params:scim:schemas:extension:<Name>:2.0:User:usrName)
 	//   set match: no matching attribute: at least one mapping needs a matching precedence
+}
+
+func ExampleNewSet() {
+	set, err := mapping.NewSet([]mapping.Mapping{
+		{Target: "userName", Type: mapping.TypeDirect, Source: "userPrincipalName", Match: 1},
+		{Target: "displayName", Type: mapping.TypeDirect, Source: "displayName"},
+		{Target: `emails[type eq "work"].value`, Type: mapping.TypeDirect, Source: "mail"},
+		{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle", Default: "Staff"},
+	},
+		mapping.WithName("Sales and Finance"),
+		mapping.WithRequired("userName", "displayName", `emails[type eq "work"].value`),
+		mapping.WithScope(mapping.ScopingFilter{{mapping.In("department", "Sales", "Finance")}}),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(set.SourceAttributes())
+	// Output:
+	// [userPrincipalName displayName mail jobTitle department]
+}
+
+func ExampleSet_With() {
+	set, err := mapping.DruvaDefault().With(
+		mapping.Mapping{Target: "jobTitle", Type: mapping.TypeDirect, Source: "jobTitle"})
+	fmt.Println(set == nil)
+	fmt.Println(err)
+	set, err = mapping.DruvaDefault().With(
+		mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle"})
+	fmt.Println(len(set.Mappings()), err)
+	// Output:
+	// true
+	// mapping: invalid mapping set (1 problem):
+	//   mapping 10 (jobTitle) target: the User schema has no attribute "jobTitle"; did you mean title?
+	// 10 <nil>
 }

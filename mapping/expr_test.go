@@ -275,8 +275,8 @@ func TestFunctionsDocumented(t *testing.T) {
 // reference, plus AssertiveAppRoleAssignmentsComplex) is exercised by the
 // documented cases or by its own test.
 func TestEveryFunctionCovered(t *testing.T) {
-	if n := len(Functions()); n != 46 {
-		t.Fatalf("Functions() has %d names, want 45 documented + AssertiveAppRoleAssignmentsComplex", n)
+	if n := len(functionNames()); n != 46 {
+		t.Fatalf("functionNames() has %d names, want 45 documented + AssertiveAppRoleAssignmentsComplex", n)
 	}
 	used := map[string]bool{
 		"SelectUniqueValue":                  true, // TestSelectUniqueValue
@@ -292,9 +292,9 @@ func TestEveryFunctionCovered(t *testing.T) {
 		}
 	}
 	for _, c := range documentedCases() {
-		walk(MustParseExpression(c.expr).root)
+		walk(mustParseExpression(c.expr).root)
 	}
-	for _, f := range Functions() {
+	for _, f := range functionNames() {
 		if !used[f] {
 			t.Errorf("no test case uses %s", f)
 		}
@@ -337,7 +337,7 @@ func TestRedact(t *testing.T) {
 		t.Fatalf("got %q redacted=%v", v.String(), v.IsRedacted())
 	}
 	var b strings.Builder
-	b.WriteString(v.LogString())
+	b.WriteString(v.logString())
 	if got := b.String(); got != RedactedText {
 		t.Errorf("LogString = %q", got)
 	}
@@ -360,7 +360,7 @@ func TestRedact(t *testing.T) {
 
 func TestRandomStringRules(t *testing.T) {
 	for i := range 50 {
-		e := MustParseExpression(`RandomString(10,2,2,2,1,"?,")`)
+		e := mustParseExpression(`RandomString(10,2,2,2,1,"?,")`)
 		v, err := e.Evaluate(context.Background(), nil, WithRandom(rand.NewChaCha8([32]byte{byte(i)})))
 		if err != nil {
 			t.Fatal(err)
@@ -386,15 +386,15 @@ func TestRandomStringRules(t *testing.T) {
 		}
 	}
 	// Same seed, same string: deterministic under test.
-	a, _ := MustParseExpression(`Guid()`).Evaluate(context.Background(), nil, WithRandom(rand.NewChaCha8([32]byte{9})))
-	b, _ := MustParseExpression(`Guid()`).Evaluate(context.Background(), nil, WithRandom(rand.NewChaCha8([32]byte{9})))
+	a, _ := mustParseExpression(`Guid()`).Evaluate(context.Background(), nil, WithRandom(rand.NewChaCha8([32]byte{9})))
+	b, _ := mustParseExpression(`Guid()`).Evaluate(context.Background(), nil, WithRandom(rand.NewChaCha8([32]byte{9})))
 	if a.String() != b.String() || len(a.String()) != 36 || a.String()[14] != '4' {
 		t.Errorf("Guid %q / %q", a, b)
 	}
 }
 
 func TestSelectUniqueValue(t *testing.T) {
-	expr := MustParseExpression(`SelectUniqueValue(
+	expr := mustParseExpression(`SelectUniqueValue(
         Join("@", NormalizeDiacritics(StripSpaces(Join(".",  [PreferredFirstName], [PreferredLastName]))), "contoso.com"),
         Join("@", NormalizeDiacritics(StripSpaces(Join(".",  Mid([PreferredFirstName], 1, 1), [PreferredLastName]))), "contoso.com"),
         Join("@", NormalizeDiacritics(StripSpaces(Join(".",  Mid([PreferredFirstName], 1, 2), [PreferredLastName]))), "contoso.com")
@@ -479,10 +479,10 @@ func TestEvalErrors(t *testing.T) {
 			t.Errorf("%s: %T is not an *EvalError", tt.expr, err)
 		}
 	}
-	if _, err := MustParseExpression(`Now()`).Evaluate(context.Background(), nil, WithDefaultDomain("")); err == nil {
+	if _, err := mustParseExpression(`Now()`).Evaluate(context.Background(), nil, WithDefaultDomain("")); err == nil {
 		t.Error("WithDefaultDomain(\"\") accepted")
 	}
-	if _, err := MustParseExpression(`Now()`).Evaluate(context.Background(), nil, EvalOption{}); err == nil {
+	if _, err := mustParseExpression(`Now()`).Evaluate(context.Background(), nil, EvalOption{}); err == nil {
 		t.Error("zero EvalOption accepted")
 	}
 }
@@ -553,11 +553,11 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("%q: at line %d column %d, want %d:%d (%s)", tt.expr, se.Line, se.Column, tt.line, tt.col, se.Msg)
 		}
 	}
-	long := `Append("` + strings.Repeat("a", MaxExpressionLength) + `", "")`
+	long := `Append("` + strings.Repeat("a", maxExpressionLength) + `", "")`
 	if _, err := ParseExpression(long); err == nil || !strings.Contains(err.Error(), "at most 10000") {
 		t.Errorf("long expression: %v", err)
 	}
-	ok := `Append("` + strings.Repeat("é", MaxExpressionLength-16) + `", "")`
+	ok := `Append("` + strings.Repeat("é", maxExpressionLength-16) + `", "")`
 	if _, err := ParseExpression(ok); err != nil {
 		t.Errorf("10000-character expression rejected: %v", err)
 	}
@@ -587,7 +587,7 @@ func TestParseAccepts(t *testing.T) {
 			t.Errorf("String() = %q", e.String())
 		}
 	}
-	e := MustParseExpression(`Join(" ", [givenName], [surname], [givenName])`)
+	e := mustParseExpression(`Join(" ", [givenName], [surname], [givenName])`)
 	if diff := cmp.Diff([]string{"givenName", "surname"}, e.Attributes()); diff != "" {
 		t.Error(diff)
 	}
@@ -598,15 +598,15 @@ func TestValueRendering(t *testing.T) {
 		v    Value
 		want string
 	}{
-		{BoolValue(true), "True"},
-		{BoolValue(false), "False"},
-		{IntValue(-3449), "-3449"},
-		{IntValue(129699324000000000), "129699324000000000"},
-		{TimeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), "3/16/2020 7:00:00 AM"},
-		{TimeValue(time.Date(2020, 3, 16, 0, 5, 9, 0, time.FixedZone("x", 3600))), "3/15/2020 11:05:09 PM"},
-		{StringValue("x"), "x"},
+		{boolValue(true), "True"},
+		{boolValue(false), "False"},
+		{intValue(-3449), "-3449"},
+		{intValue(129699324000000000), "129699324000000000"},
+		{timeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), "3/16/2020 7:00:00 AM"},
+		{timeValue(time.Date(2020, 3, 16, 0, 5, 9, 0, time.FixedZone("x", 3600))), "3/15/2020 11:05:09 PM"},
+		{stringValue("x"), "x"},
 		{Value{}, ""},
-		{MultiValue([]string{"a", "b"}), "a"},
+		{multiValue([]string{"a", "b"}), "a"},
 	}
 	for _, tt := range tests {
 		if got := tt.v.String(); got != tt.want {
@@ -617,16 +617,16 @@ func TestValueRendering(t *testing.T) {
 		v    Value
 		want string
 	}{
-		{Value{}, "null"}, {BoolValue(true), "true"}, {IntValue(-3), "-3"}, {StringValue("a\"b"), `"a\"b"`},
-		{MultiValue([]string{"a", "b"}), `["a","b"]`}, {StringValue("secret").Redacted(true), `"[Redact]"`},
-		{TimeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), `"3/16/2020 7:00:00 AM"`},
+		{Value{}, "null"}, {boolValue(true), "true"}, {intValue(-3), "-3"}, {stringValue("a\"b"), `"a\"b"`},
+		{multiValue([]string{"a", "b"}), `["a","b"]`}, {stringValue("secret").withRedacted(true), `"[Redact]"`},
+		{timeValue(time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)), `"3/16/2020 7:00:00 AM"`},
 	} {
 		b, err := json.Marshal(c.v)
 		if err != nil || string(b) != c.want {
 			t.Errorf("json.Marshal(%v) = %s, %v; want %s", c.v.Kind(), b, err, c.want)
 		}
 	}
-	if !(Value{}).IsNull() || !MultiValue(nil).IsNull() {
+	if !(Value{}).IsNull() || !multiValue(nil).IsNull() {
 		t.Error("NULL not null")
 	}
 	for x, want := range map[any]string{int8(3): "3", uint32(7): "7", float64(12): "12", 1.5: "1.5", "s": "s", true: "True"} {

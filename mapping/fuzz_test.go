@@ -61,7 +61,7 @@ func FuzzExpression(f *testing.F) {
 		}
 		_ = v1.String()
 		_ = v1.Strings()
-		_ = v1.LogString()
+		_ = v1.logString()
 	})
 }
 

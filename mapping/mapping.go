@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"time"
 
 	"github.com/druvascim/druvascim/scim"
 )
@@ -60,28 +60,6 @@ type Mapping struct {
 	Match int
 }
 
-// Set is a set of mappings for one object type, with its scoping filter
-// (an attribute-mapping blade of Entra). A Set is compiled on first use
-// (its expressions parsed, its target paths parsed); do not change its
-// fields after that — build a new Set instead. A compiled Set is safe for
-// concurrent use.
-type Set struct {
-	// Name describes the set.
-	Name string
-	// Object is the source object type, "User" by default.
-	Object string
-	// Mappings, in order; Mapped.Update lists assignments in this order.
-	Mappings []Mapping
-	// Scope is the scoping filter; empty puts every object in scope.
-	Scope ScopingFilter
-	// Required lists target paths that must have a value for an object to
-	// be sent (Druva: userName, displayName and the work email). Map reports
-	// the missing ones in Mapped.Missing.
-	Required []string
-
-	compiled atomic.Pointer[compiledSet]
-}
-
 // Mapped is the result of mapping one object.
 type Mapped struct {
 	// Resource is the create form: every mapping (Always and OnCreate),
@@ -99,6 +77,12 @@ type Mapped struct {
 	// for. An object with Missing paths must not be created: the planner
 	// reports it (Druva: "email is mandatory").
 	Missing []string
+	// FillEmpty holds the defaults of None mappings: values to write only
+	// where the target object has no value at Path, on create and on every
+	// update (Entra: "None - the target attribute is left unmodified.
+	// However, if the target attribute is ever empty, it's populated with
+	// the Default value that you specify"). [Mapped.Updates] merges them.
+	FillEmpty []Assignment
 	// Redacted lists the target paths whose value in Resource came from
 	// Redact (nil when none did): reports and plans must mask them.
 	Redacted []string
@@ -123,7 +107,7 @@ var ErrInvalidSet = errors.New("mapping: invalid mapping set")
 // Problem is one fault of a mapping set.
 type Problem struct {
 	Set     string // the set's name, when several sets are checked at once
-	Mapping int    // index in Set.Mappings, or -1 for the set itself
+	Mapping int    // the mapping's position in the set, counted from 1; 0 for the set itself
 	Target  string // the mapping's target, when there is one
 	Field   string // which field is wrong: "target", "source", "match", "scope[0][1]", …
 	Msg     string
@@ -135,8 +119,8 @@ func (p Problem) String() string {
 	if p.Set != "" {
 		fmt.Fprintf(&b, "%q: ", p.Set)
 	}
-	if p.Mapping >= 0 {
-		fmt.Fprintf(&b, "mapping %d", p.Mapping+1)
+	if p.Mapping > 0 {
+		fmt.Fprintf(&b, "mapping %d", p.Mapping)
 		if p.Target != "" {
 			fmt.Fprintf(&b, " (%s)", p.Target)
 		}
@@ -161,7 +145,7 @@ func (e *ValidationError) Error() string {
 	for i, p := range e.Problems {
 		lines[i] = p.String()
 	}
-	return fmt.Sprintf("mapping: invalid mapping set (%d problems):\n  %s", len(e.Problems), strings.Join(lines, "\n  "))
+	return fmt.Sprintf("mapping: invalid mapping set (%s):\n  %s", plural(len(e.Problems), "problem"), strings.Join(lines, "\n  "))
 }
 
 // Is reports whether target is [ErrInvalidSet].
@@ -175,66 +159,11 @@ type MappingError struct {
 
 // Error names the mapping and the cause.
 func (e *MappingError) Error() string {
-	return fmt.Sprintf("mapping: target %s: %v", e.Target, e.Err)
+	return fmt.Sprintf("mapping: target %s: %s", e.Target, causeText(e.Err))
 }
 
 // Unwrap returns the cause.
 func (e *MappingError) Unwrap() error { return e.Err }
-
-// DruvaDefault returns the Druva gallery app's default user mapping set, as
-// far as Microsoft documents it, plus the attributes Druva's own "SCIM
-// mappings" filter on:
-//
-//	userPrincipalName      → userName (matching, precedence 1)
-//	Not([IsSoftDeleted])   → active
-//	displayName            → displayName
-//	mail                   → emails[type eq "work"].value
-//	givenName              → name.givenName
-//	surname                → name.familyName
-//	mailNickname           → externalId
-//	department             → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department
-//	companyName            → urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization
-//
-// userName, displayName and the work email are Required: Druva refuses a
-// user without them. A Druva SCIM mapping that filters on department uses
-// the attribute "department"; one that filters on the company uses
-// "organization" (the enterprise extension's name for it).
-func DruvaDefault() *Set {
-	return &Set{
-		Name:   "Druva default (Entra gallery app)",
-		Object: "User",
-		Mappings: []Mapping{
-			{Target: "userName", Type: TypeDirect, Source: "userPrincipalName", Match: 1},
-			{Target: "active", Type: TypeExpression, Source: "Not([IsSoftDeleted])"},
-			{Target: "displayName", Type: TypeDirect, Source: "displayName"},
-			{Target: `emails[type eq "work"].value`, Type: TypeDirect, Source: "mail"},
-			{Target: "name.givenName", Type: TypeDirect, Source: "givenName"},
-			{Target: "name.familyName", Type: TypeDirect, Source: "surname"},
-			{Target: "externalId", Type: TypeDirect, Source: "mailNickname"},
-			{Target: scim.EnterpriseUserSchema + ":department", Type: TypeDirect, Source: "department"},
-			{Target: scim.EnterpriseUserSchema + ":organization", Type: TypeDirect, Source: "companyName"},
-		},
-		Required: []string{"userName", "displayName", `emails[type eq "work"].value`},
-	}
-}
-
-// Clone returns a deep copy of the set's fields, not yet compiled, for
-// building a changed set (a compiled Set must not be changed).
-func (s *Set) Clone() *Set {
-	c := &Set{Name: s.Name, Object: s.Object, Mappings: slices.Clone(s.Mappings), Required: slices.Clone(s.Required)}
-	for _, g := range s.Scope {
-		cg := make([]Clause, len(g))
-		for i, cl := range g {
-			cg[i] = cl
-			if cl.Value != nil {
-				v := *cl.Value
-				cg[i].Value = &v
-			}
-		}
-		c.Scope = append(c.Scope, cg)
-	}
-	return c
-}
 
 // ---- compilation ----
 
@@ -287,166 +216,8 @@ type compiledSet struct {
 	conts    []container // conts[0] is the resource
 	nUpdate  int         // mappings that apply Always
 	schema   any         // the core schema URN of the object type, boxed once
-}
 
-// Validate checks the set and reports every problem at once as a
-// [*ValidationError]: bad target paths, unknown target attributes, unknown
-// functions and other expression faults (with their position), two
-// mappings to one target, a matching attribute that cannot be filtered on,
-// duplicate precedences, no matching attribute at all, bad scoping clauses.
-func (s *Set) Validate() error {
-	if s == nil {
-		return errors.New("mapping: nil *Set")
-	}
-	_, err := s.compile()
-	return err
-}
-
-func (s *Set) get() (*compiledSet, error) {
-	if s == nil {
-		return nil, errors.New("mapping: nil *Set")
-	}
-	if c := s.compiled.Load(); c != nil {
-		return c, nil
-	}
-	c, err := s.compile()
-	if err != nil {
-		return nil, err
-	}
-	s.compiled.CompareAndSwap(nil, c)
-	return s.compiled.Load(), nil
-}
-
-func (s *Set) compile() (*compiledSet, error) {
-	var problems []Problem
-	add := func(i int, target, field, format string, args ...any) {
-		problems = append(problems, Problem{Mapping: i, Target: target, Field: field, Msg: fmt.Sprintf(format, args...)})
-	}
-	c := &compiledSet{schema: any(scim.UserSchema)}
-	group := strings.EqualFold(s.Object, "Group")
-	if group {
-		c.schema = any(scim.GroupSchema)
-	}
-	seen := map[string]int{}
-	attrSpelling := map[string]string{}
-	precedence := map[int]int{}
-	for i, m := range s.Mappings {
-		cm := compiledMapping{m: m, always: m.Apply == "" || m.Apply == ApplyAlways, matchAt: m.Match}
-		if m.Apply != "" && m.Apply != ApplyAlways && m.Apply != ApplyOnCreate {
-			add(i, m.Target, "apply", "unknown value %q (use Always or OnCreate)", m.Apply)
-		}
-		t, msg := compileTarget(m.Target, group)
-		if msg != "" {
-			add(i, m.Target, "target", "%s", msg)
-		} else {
-			key := strings.ToLower(t.urn + "\x00" + t.attr)
-			if sp, ok := attrSpelling[key]; ok {
-				t.attr = sp
-			} else {
-				attrSpelling[key] = t.attr
-			}
-			canon := strings.ToLower(canonicalPath(m.Target))
-			if j, dup := seen[canon]; dup {
-				add(i, m.Target, "target", "mapping %d already maps this target", j+1)
-			} else {
-				seen[canon] = i
-			}
-		}
-		cm.target = t
-		switch m.Type {
-		case TypeDirect:
-			if strings.TrimSpace(m.Source) == "" {
-				add(i, m.Target, "source", "a Direct mapping needs a source attribute name")
-			} else if strings.ContainsAny(m.Source, "[]()\"") {
-				add(i, m.Target, "source", "%q is not an attribute name (write expressions with type Expression)", m.Source)
-			}
-		case TypeConstant:
-		case TypeExpression:
-			e, err := ParseExpression(m.Source)
-			if err != nil {
-				var se *SyntaxError
-				if errors.As(err, &se) {
-					add(i, m.Target, "source", "line %d, column %d: %s", se.Line, se.Column, se.Msg)
-				} else {
-					add(i, m.Target, "source", "%v", err)
-				}
-			} else {
-				cm.expr = e
-				if e.root.kind == nCall && e.root.fn == fnSelectUniqueValue {
-					if m.Match > 0 {
-						add(i, m.Target, "match", "a SelectUniqueValue mapping cannot be a matching attribute")
-					}
-					if m.Apply != ApplyOnCreate {
-						add(i, m.Target, "apply", "a SelectUniqueValue mapping must apply OnCreate (Entra: only during object creation)")
-					}
-				}
-			}
-		case TypeNone:
-			if m.Source != "" {
-				add(i, m.Target, "source", "a None mapping has no source")
-			}
-			if m.Match > 0 {
-				add(i, m.Target, "match", "a None mapping gives no value to match on")
-			}
-		default:
-			add(i, m.Target, "type", "unknown mapping type %q (use Direct, Constant, Expression or None)", m.Type)
-		}
-		if m.Default != "" {
-			cm.def, cm.hasDef = StringValue(m.Default), true
-		}
-		if m.Match < 0 {
-			add(i, m.Target, "match", "precedence %d is negative", m.Match)
-		}
-		if m.Match > 0 {
-			if j, dup := precedence[m.Match]; dup {
-				add(i, m.Target, "match", "precedence %d is also used by mapping %d", m.Match, j+1)
-			}
-			precedence[m.Match] = i
-			if msg == "" && !filterable(t) {
-				add(i, m.Target, "match", "%s cannot be a matching attribute: the target must be filterable (userName, externalId, displayName or an emails value)", m.Target)
-			}
-		}
-		c.mappings = append(c.mappings, cm)
-	}
-	for i, cm := range c.mappings {
-		if cm.matchAt > 0 {
-			c.keys = append(c.keys, i)
-		}
-	}
-	slices.SortStableFunc(c.keys, func(a, b int) int { return c.mappings[a].matchAt - c.mappings[b].matchAt })
-	if len(c.keys) == 0 {
-		add(-1, "", "match", "no matching attribute: at least one mapping needs a matching precedence")
-	}
-	for _, r := range s.Required {
-		if _, err := scim.ParsePath(r); err != nil {
-			add(-1, "", "required", "%q: %v", r, err)
-			continue
-		}
-		j, ok := seen[strings.ToLower(canonicalPath(r))]
-		if !ok {
-			add(-1, "", "required", "%q is required but no mapping writes it", r)
-			continue
-		}
-		c.required = append(c.required, j)
-		c.reqText = append(c.reqText, r)
-	}
-	for gi, g := range s.Scope {
-		for ci, cl := range g {
-			if _, err := compileClause(cl); err != nil {
-				add(-1, "", fmt.Sprintf("scope[%d][%d]", gi, ci), "%v", err)
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return nil, &ValidationError{Problems: problems}
-	}
-	scope, err := compileScope(s.Scope)
-	if err != nil {
-		return nil, err
-	}
-	c.scope = scope
-	c.layout()
-	return c, nil
+	regexTimeout time.Duration // for regular expressions built while evaluating
 }
 
 // layout assigns every target the container it writes into and sizes the
@@ -590,7 +361,7 @@ func filterable(t compiledTarget) bool {
 	return false
 }
 
-// RFC 7643 §4.1 and §4.3: the User attributes a mapping may write.
+// RFC 7643 sections 4.1 and 4.3: the User attributes a mapping may write.
 var (
 	coreSimple = []string{"userName", "displayName", "nickName", "profileUrl", "title", "userType",
 		"preferredLanguage", "locale", "timezone", "active", "password", "externalId"}
@@ -656,9 +427,40 @@ func checkTargetSchema(urn, attr, sub string, filtered bool) string {
 			return fmt.Sprintf("%s has no sub-attribute %q", attr, sub)
 		}
 	default:
+		if hint, ok := targetHint(attr); ok {
+			return fmt.Sprintf("the User schema has no attribute %q; did you mean %s?", attr, hint)
+		}
 		return fmt.Sprintf("the User schema has no attribute %q (custom attributes go in an extension: urn:ietf:params:scim:schemas:extension:<Name>:2.0:User:%s)", attr, attr)
 	}
 	return ""
+}
+
+// targetHint returns the SCIM path for an Entra attribute name written as
+// a target: the names people reach for first when a mapping blade shows
+// Entra's names on the left.
+func targetHint(attr string) (string, bool) {
+	ent := scim.EnterpriseUserSchema + ":"
+	hints := map[string]string{
+		"jobtitle":          "title",
+		"employeenumber":    ent + "employeeNumber",
+		"employeeid":        ent + "employeeNumber",
+		"department":        ent + "department",
+		"companyname":       ent + "organization",
+		"organization":      ent + "organization",
+		"costcenter":        ent + "costCenter",
+		"division":          ent + "division",
+		"manager":           ent + "manager.value",
+		"mail":              `emails[type eq "work"].value`,
+		"email":             `emails[type eq "work"].value`,
+		"givenname":         "name.givenName",
+		"surname":           "name.familyName",
+		"familyname":        "name.familyName",
+		"userprincipalname": "userName",
+		"mobile":            `phoneNumbers[type eq "mobile"].value`,
+		"mobilephone":       `phoneNumbers[type eq "mobile"].value`,
+	}
+	h, ok := hints[strings.ToLower(attr)]
+	return h, ok
 }
 
 // checkGroupSchema checks a target against the SCIM Group schema.
@@ -692,43 +494,43 @@ func (s *Set) InScope(attrs Attributes) (bool, error) {
 	return c.scope.matches(attrs)
 }
 
-// MatchPaths returns the target paths of the matching attributes in
+// matchPaths returns the target paths of the matching attributes in
 // precedence order.
-func (s *Set) MatchPaths() ([]string, error) {
+func (s *Set) matchPaths() []string {
 	c, err := s.get()
 	if err != nil {
-		return nil, err
+		return nil
 	}
 	out := make([]string, len(c.keys))
 	for i, k := range c.keys {
 		out[i] = c.mappings[k].m.Target
 	}
-	return out, nil
+	return out
 }
 
-// UpdatePaths returns the target paths of the mappings that apply Always,
+// updatePaths returns the target paths of the mappings that apply Always,
 // in set order: the attributes an update may change.
-func (s *Set) UpdatePaths() ([]string, error) {
-	c, err := s.get()
-	if err != nil {
-		return nil, err
-	}
+func (s *Set) updatePaths() []string {
 	var out []string
-	for _, m := range c.mappings {
-		if m.always && m.m.Type != TypeNone {
-			out = append(out, m.m.Target)
+	for _, m := range s.mappings {
+		if (m.Apply == "" || m.Apply == ApplyAlways) && m.Type != TypeNone {
+			out = append(out, m.Target)
 		}
 	}
-	return out, nil
+	return out
 }
 
-// SourceAttributes returns the source attributes the set reads (Direct
-// sources, attributes in expressions, scoping-filter attributes), without
-// duplicates, in order of first use: what a reader must fetch.
-func (s *Set) SourceAttributes() ([]string, error) {
+// SourceAttributes returns exactly the source attributes the set reads:
+// the sources of Direct mappings, the attributes expressions read, and
+// the attributes of the scoping filter, in order of first use, without
+// duplicates. Matching reads nothing more (its keys are mapped values).
+// A source must deliver every one of them; an attribute it does not
+// deliver is NULL to the set, so a reader that cannot fetch one should
+// refuse to start rather than map NULL.
+func (s *Set) SourceAttributes() []string {
 	c, err := s.get()
 	if err != nil {
-		return nil, err
+		return nil
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -748,12 +550,12 @@ func (s *Set) SourceAttributes() ([]string, error) {
 			}
 		}
 	}
-	for _, g := range s.Scope {
+	for _, g := range s.cfg.scope {
 		for _, cl := range g {
 			addName(cl.Attribute)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Map maps one source object. It evaluates every mapping once and returns
@@ -767,111 +569,127 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	if err != nil {
 		return Mapped{}, err
 	}
-	var cfg evalConfig
+	cfg := evalConfig{regexTimeout: c.regexTimeout}
 	if len(opts) > 0 {
 		if err := cfg.apply(opts); err != nil {
 			return Mapped{}, err
 		}
 	}
-	res := make(scim.Resource, c.conts[0].size)
+	// Scratch space on the stack for the usual set sizes.
 	var contBuf [16]map[string]any
-	var conts []map[string]any
-	if len(c.conts) <= len(contBuf) {
-		conts = contBuf[:len(c.conts)]
-	} else {
-		conts = make([]map[string]any, len(c.conts))
-	}
-	conts[0] = res
-	var out Mapped
-	out.Resource = res
-	out.Update = make([]Assignment, 0, c.nUpdate)
-	if len(c.keys) > 0 {
-		out.Keys = make([]MatchKey, 0, len(c.keys))
-	}
 	var writtenBuf [64]bool
-	written := writtenBuf[:0]
-	if len(c.required) > 0 {
-		if len(c.mappings) <= len(writtenBuf) {
-			written = writtenBuf[:len(c.mappings)]
-		} else {
-			written = make([]bool, len(c.mappings))
-		}
+	var keyBuf [8]Value
+	w := mapWork{
+		conts:   scratch(contBuf[:], len(c.conts)),
+		written: scratch(writtenBuf[:], len(c.mappings)),
+		keys:    scratch(keyBuf[:], len(c.keys)),
 	}
-	var keyVals [8]Value
-	var keySlots []Value
-	if len(c.keys) <= len(keyVals) {
-		keySlots = keyVals[:len(c.keys)]
-	} else {
-		keySlots = make([]Value, len(c.keys))
-	}
+	out := Mapped{Resource: make(scim.Resource, c.conts[0].size), Update: make([]Assignment, 0, c.nUpdate)}
+	w.conts[0] = out.Resource
 	for i := range c.mappings {
-		cm := &c.mappings[i]
-		var v Value
-		var boxed any // the source's own interface value, reused to avoid boxing again
-		switch cm.m.Type {
-		case TypeDirect:
-			x, ok := attrs[cm.m.Source]
-			if ok {
-				if v, err = valueOf(x); err != nil {
-					return Mapped{}, &MappingError{Target: cm.m.Target, Err: fmt.Errorf("%w: attribute %s: %v", ErrBadAttribute, cm.m.Source, err)}
-				}
-				if _, isString := x.(string); isString && !cm.target.boolean {
-					boxed = x
-				}
-			}
-		case TypeConstant:
-			v = StringValue(cm.m.Source)
-		case TypeExpression:
-			if v, err = cm.expr.eval(ctx, attrs, &cfg); err != nil {
-				return Mapped{}, &MappingError{Target: cm.m.Target, Err: err}
-			}
+		v, boxed, err := c.mappings[i].value(ctx, attrs, &cfg)
+		if err != nil {
+			return Mapped{}, err
 		}
-		if cm.matchAt > 0 && !v.isEmpty() {
-			for k, idx := range c.keys {
-				if idx == i {
-					keySlots[k] = v
-				}
-			}
+		c.place(&out, w, i, v, boxed)
+	}
+	c.finish(&out, w)
+	return out, nil
+}
+
+// mapWork is the scratch state of one Map call: the containers of the
+// create form built so far, which mappings wrote a non-empty value, and
+// the value of each matching key.
+type mapWork struct {
+	conts   []map[string]any
+	written []bool
+	keys    []Value
+}
+
+// scratch returns n zeroed elements, from buf when they fit.
+func scratch[T any](buf []T, n int) []T {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
+// value evaluates one mapping. boxed is the source's own interface value
+// when it can be sent as it is, which saves boxing the string again.
+func (cm *compiledMapping) value(ctx context.Context, attrs Attributes, cfg *evalConfig) (v Value, boxed any, err error) {
+	switch cm.m.Type {
+	case TypeDirect:
+		x, ok := attrs[cm.m.Source]
+		if !ok {
+			return Value{}, nil, nil
 		}
-		var jv any
+		if v, err = valueOf(x); err != nil {
+			return Value{}, nil, &MappingError{Target: cm.m.Target, Err: fmt.Errorf("%w: attribute %s: %v", ErrBadAttribute, cm.m.Source, err)}
+		}
+		if _, isString := x.(string); isString && !cm.target.boolean {
+			boxed = x
+		}
+	case TypeConstant:
+		v = stringValue(cm.m.Source)
+	case TypeExpression:
+		if v, err = cm.expr.eval(ctx, attrs, cfg); err != nil {
+			return Value{}, nil, &MappingError{Target: cm.m.Target, Err: err}
+		}
+	}
+	return v, boxed, nil
+}
+
+// place puts mapping i's value where it belongs: the matching keys, the
+// update assignments, the create form (with the default when NULL) and,
+// for a None mapping, the values to fill where the target has none.
+func (c *compiledSet) place(out *Mapped, w mapWork, i int, v Value, boxed any) {
+	cm := &c.mappings[i]
+	if cm.matchAt > 0 && !v.isEmpty() {
+		w.keys[slices.Index(c.keys, i)] = v
+	}
+	var jv any
+	switch {
+	case !v.IsNull():
+		jv = boxed
+		if jv == nil {
+			jv = cm.target.json(v)
+		}
+		if cm.always {
+			out.Update = append(out.Update, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted})
+		}
+	case cm.hasDef:
+		jv = cm.target.json(cm.def)
+		if cm.m.Type == TypeNone {
+			out.FillEmpty = append(out.FillEmpty, Assignment{Path: cm.m.Target, Value: jv})
+		}
+	default:
+		return
+	}
+	if v.redacted {
+		out.Redacted = append(out.Redacted, cm.m.Target)
+	}
+	c.container(w.conts, cm.target.cid)[cm.target.leaf] = jv
+	w.written[i] = jv != ""
+}
+
+// finish adds the matching keys in precedence order, "schemas" and the
+// Required paths without a value.
+func (c *compiledSet) finish(out *Mapped, w mapWork) {
+	for k, v := range w.keys {
 		if !v.IsNull() {
-			if boxed != nil {
-				jv = boxed
-			} else {
-				jv = cm.target.json(v)
-			}
-			if cm.always {
-				out.Update = append(out.Update, Assignment{Path: cm.m.Target, Value: jv, Redacted: v.redacted})
-			}
-		} else if cm.hasDef {
-			jv = cm.target.json(cm.def)
-		}
-		if jv != nil {
-			if v.redacted {
-				out.Redacted = append(out.Redacted, cm.m.Target)
-			}
-			c.container(conts, cm.target.cid)[cm.target.leaf] = jv
-			if len(written) > 0 && jv != "" {
-				written[i] = true
-			}
+			out.Keys = append(out.Keys, MatchKey{Path: c.mappings[c.keys[k]].m.Target, Value: v.String()})
 		}
 	}
-	for k := range keySlots {
-		if !keySlots[k].IsNull() {
-			out.Keys = append(out.Keys, MatchKey{Path: c.mappings[c.keys[k]].m.Target, Value: keySlots[k].String()})
-		}
-	}
-	if c.entCid > 0 && conts[c.entCid] != nil {
-		res["schemas"] = []any{c.schema, scim.EnterpriseUserSchema}
+	if c.entCid > 0 && w.conts[c.entCid] != nil {
+		out.Resource["schemas"] = []any{c.schema, scim.EnterpriseUserSchema}
 	} else {
-		res["schemas"] = []any{c.schema}
+		out.Resource["schemas"] = []any{c.schema}
 	}
 	for i, j := range c.required {
-		if !written[j] {
+		if !w.written[j] {
 			out.Missing = append(out.Missing, c.reqText[i])
 		}
 	}
-	return out, nil
 }
 
 // json converts a value to the SCIM JSON form for this target.
@@ -883,4 +701,20 @@ func (t *compiledTarget) json(v Value) any {
 		return v.s
 	}
 	return v.jsonValue(t.boolean)
+}
+
+// Updates returns the assignments to compare with, and patch into, the
+// target object current: Update, then each FillEmpty value whose path
+// current has no value for (absent, null or "").
+func (m Mapped) Updates(current scim.Resource) []Assignment {
+	if len(m.FillEmpty) == 0 {
+		return m.Update
+	}
+	out := slices.Clone(m.Update)
+	for _, a := range m.FillEmpty {
+		if v, ok := current.Get(a.Path); !ok || v == nil || v == "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -124,7 +124,7 @@ func TestDruvaDefaultSoftDeletedAndMissingEmail(t *testing.T) {
 }
 
 func TestMapSemantics(t *testing.T) {
-	set := &Set{
+	set := mustSet(t, spec{
 		Name: "test",
 		Mappings: []Mapping{
 			{Target: "externalId", Type: TypeDirect, Source: "employeeId", Match: 2},
@@ -142,7 +142,7 @@ func TestMapSemantics(t *testing.T) {
 			{Target: "active", Type: TypeDirect, Source: "enabled"},
 		},
 		Required: []string{"userName"},
-	}
+	})
 	attrs := Attributes{
 		"employeeId":         "E42",
 		"givenName":          "Łukasz",
@@ -207,21 +207,21 @@ func TestMapSemantics(t *testing.T) {
 	if diff := cmp.Diff([]MatchKey{{Path: "userName", Value: "u@x.com"}, {Path: "externalId", Value: "E42"}}, m.Keys); diff != "" {
 		t.Errorf("Keys: %s", diff)
 	}
-	paths, _ = set.MatchPaths()
+	paths = set.matchPaths()
 	if diff := cmp.Diff([]string{"userName", "externalId"}, paths); diff != "" {
 		t.Error(diff)
 	}
-	src, _ := set.SourceAttributes()
+	src := set.SourceAttributes()
 	if diff := cmp.Diff([]string{"employeeId", "userPrincipalName", "jobTitle", "givenName", "surname", "mail", "proxyAddresses", "appRoleAssignments", "profile", "enabled"}, src); diff != "" {
 		t.Error(diff)
 	}
 }
 
 func TestMapGroup(t *testing.T) {
-	set := &Set{Object: "Group", Mappings: []Mapping{
+	set := mustSet(t, spec{Object: "Group", Mappings: []Mapping{
 		{Target: "displayName", Type: TypeDirect, Source: "displayName", Match: 1},
 		{Target: "externalId", Type: TypeDirect, Source: "objectId"},
-	}}
+	}})
 	m, err := set.Map(context.Background(), Attributes{"displayName": "Finance", "objectId": "g-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -233,10 +233,10 @@ func TestMapGroup(t *testing.T) {
 }
 
 func TestMapErrors(t *testing.T) {
-	set := &Set{Mappings: []Mapping{
+	set := mustSet(t, spec{Mappings: []Mapping{
 		{Target: "userName", Type: TypeDirect, Source: "upn", Match: 1},
 		{Target: "title", Type: TypeExpression, Source: `CDate([d])`},
-	}}
+	}})
 	_, err := set.Map(context.Background(), Attributes{"upn": "a", "d": "garbage"})
 	var me *MappingError
 	if !errors.As(err, &me) || me.Target != "title" || !errors.Is(err, ErrBadArgument) {
@@ -253,15 +253,18 @@ func TestMapErrors(t *testing.T) {
 	if _, err := nilSet.InScope(nil); err == nil || nilSet.Validate() == nil {
 		t.Error("nil set in scope or valid")
 	}
-	bad := &Set{Mappings: []Mapping{{Target: "userName", Type: "Bogus"}}}
-	if _, err := bad.Map(context.Background(), nil); !errors.Is(err, ErrInvalidSet) {
-		t.Errorf("invalid set mapped: %v", err)
+	if _, err := (spec{Mappings: []Mapping{{Target: "userName", Type: "Bogus"}}}).build(); !errors.Is(err, ErrInvalidSet) {
+		t.Errorf("invalid set built: %v", err)
+	}
+	var zero Set
+	if _, err := zero.Map(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "not built") {
+		t.Errorf("zero set mapped: %v", err)
 	}
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	v := "x"
-	set := &Set{
+	_, err := spec{
 		Mappings: []Mapping{
 			{Target: "userName", Type: TypeExpression, Source: `Joim(",", [a])`},
 			{Target: "name.nickname", Type: TypeDirect, Source: "a"},
@@ -276,10 +279,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 			{Target: "timezone", Type: TypeConstant, Source: "UTC", Apply: "Sometimes"},
 			{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoeSize", Type: TypeDirect, Source: "e"},
 		},
-		Scope:    ScopingFilter{{{Attribute: "dept", Operator: "EQUAL", Value: &v}, {Attribute: "n", Operator: OpGreaterThan, Value: &v}}},
+		Scope:    ScopingFilter{{{Attribute: "dept", Operator: "EQUAL", Value: &v}, {Attribute: "n", Operator: opGreaterThan, Value: &v}}},
 		Required: []string{"externalId"},
-	}
-	err := set.Validate()
+	}.build()
 	var ve *ValidationError
 	if !errors.As(err, &ve) || !errors.Is(err, ErrInvalidSet) {
 		t.Fatalf("error %v", err)
@@ -309,21 +311,21 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if len(ve.Problems) != len(wantFragments) {
 		t.Errorf("%d problems, want %d:\n%s", len(ve.Problems), len(wantFragments), msg)
 	}
-	noMatch := &Set{Mappings: []Mapping{{Target: "userName", Type: TypeDirect, Source: "upn"}}}
-	if err := noMatch.Validate(); err == nil || !strings.Contains(err.Error(), "no matching attribute") {
+	_, err = spec{Mappings: []Mapping{{Target: "userName", Type: TypeDirect, Source: "upn"}}}.build()
+	if err == nil || !strings.Contains(err.Error(), "no matching attribute") {
 		t.Errorf("no matching attribute: %v", err)
 	}
-	unique := &Set{Mappings: []Mapping{
+	_, err = spec{Mappings: []Mapping{
 		{Target: "userName", Type: TypeExpression, Source: `SelectUniqueValue([a], [b])`, Match: 1},
-	}}
-	if err := unique.Validate(); err == nil || !strings.Contains(err.Error(), "cannot be a matching attribute") || !strings.Contains(err.Error(), "must apply OnCreate") {
+	}}.build()
+	if err == nil || !strings.Contains(err.Error(), "cannot be a matching attribute") || !strings.Contains(err.Error(), "must apply OnCreate") {
 		t.Errorf("SelectUniqueValue rules: %v", err)
 	}
-	dupPrec := &Set{Mappings: []Mapping{
+	_, err = spec{Mappings: []Mapping{
 		{Target: "userName", Type: TypeDirect, Source: "upn", Match: 1},
 		{Target: "externalId", Type: TypeDirect, Source: "x", Match: 1},
-	}}
-	if err := dupPrec.Validate(); err == nil || !strings.Contains(err.Error(), "precedence 1 is also used") {
+	}}.build()
+	if err == nil || !strings.Contains(err.Error(), "precedence 1 is also used") {
 		t.Errorf("duplicate precedence: %v", err)
 	}
 	if err := DruvaDefault().Validate(); err != nil {
@@ -337,10 +339,12 @@ func TestInScope(t *testing.T) {
 	if in, err := base.InScope(Attributes{}); err != nil || !in {
 		t.Fatalf("no scope: %v %v", in, err)
 	}
-	set := base.Clone()
-	set.Scope = ScopingFilter{{{Attribute: "department", Operator: OpEquals, Value: &sales}}}
+	set, err := base.WithOptions(WithScope(ScopingFilter{{{Attribute: "department", Operator: opEquals, Value: &sales}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if in, _ := base.InScope(Attributes{}); !in {
-		t.Fatal("changing a clone changed the original")
+		t.Fatal("deriving a set changed the original")
 	}
 	in, err := set.InScope(Attributes{"department": "Sales"})
 	if err != nil || !in {
@@ -355,7 +359,7 @@ func TestInScope(t *testing.T) {
 // TestCreateFormMatchesScimSet checks that Map's direct writer builds the
 // same resource as writing every value with scim.Resource.Set.
 func TestCreateFormMatchesScimSet(t *testing.T) {
-	for _, set := range []*Set{DruvaDefault(), {
+	for _, set := range []*Set{DruvaDefault(), mustSet(t, spec{
 		Mappings: []Mapping{
 			{Target: "userName", Type: TypeDirect, Source: "userPrincipalName", Match: 1},
 			{Target: `emails[type eq "work"].value`, Type: TypeDirect, Source: "mail"},
@@ -368,7 +372,7 @@ func TestCreateFormMatchesScimSet(t *testing.T) {
 			{Target: scim.EnterpriseUserSchema + ":manager.value", Type: TypeDirect, Source: "manager"},
 			{Target: scim.EnterpriseUserSchema + ":employeeNumber", Type: TypeDirect, Source: "employeeId"},
 		},
-	}} {
+	})} {
 		attrs := realisticUser()
 		attrs["otherMail"] = "z@example.org"
 		attrs["mobile"] = "+43 1 234"
@@ -388,16 +392,16 @@ func TestCreateFormMatchesScimSet(t *testing.T) {
 		}
 		want["schemas"] = m.Resource["schemas"]
 		if diff := cmp.Diff(want, m.Resource); diff != "" {
-			t.Errorf("%s (-scim.Set +Map):\n%s", set.Name, diff)
+			t.Errorf("%s (-scim.Set +Map):\n%s", set.Name(), diff)
 		}
 	}
 }
 
 func TestMapPassesOptions(t *testing.T) {
-	set := &Set{Mappings: []Mapping{
+	set := mustSet(t, spec{Mappings: []Mapping{
 		{Target: "userName", Type: TypeExpression, Source: `Join("@", [nick], DefaultDomain())`, Match: 1},
 		{Target: "externalId", Type: TypeExpression, Source: `SelectUniqueValue(Join(".", [nick], "1"), Join(".", [nick], "2"))`, Apply: ApplyOnCreate},
-	}}
+	}})
 	taken := WithUniqueCheck(func(_ context.Context, v string) (bool, error) { return v == "zoe.1", nil })
 	m, err := set.Map(context.Background(), Attributes{"nick": "zoe"}, WithDefaultDomain("contoso.com"), taken)
 	if err != nil {
@@ -416,4 +420,25 @@ func TestMapPassesOptions(t *testing.T) {
 	if _, err := set.Map(context.Background(), nil, WithClock(nil)); err == nil {
 		t.Error("WithClock(nil) accepted")
 	}
+}
+
+// spec describes a set for tests that build many.
+type spec struct {
+	Name, Object string
+	Mappings     []Mapping
+	Scope        ScopingFilter
+	Required     []string
+}
+
+func (sp spec) build() (*Set, error) {
+	return NewSet(sp.Mappings, WithName(sp.Name), WithObject(sp.Object), WithScope(sp.Scope), WithRequired(sp.Required...))
+}
+
+func mustSet(t testing.TB, sp spec) *Set {
+	t.Helper()
+	s, err := sp.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dlclark/regexp2/v2"
 )
 
-// MaxExpressionLength is the longest expression accepted, in characters,
+// maxExpressionLength is the longest expression accepted, in characters,
 // as in Entra.
-const MaxExpressionLength = 10000
+const maxExpressionLength = 10000
 
 // ErrSyntax matches every [*SyntaxError] with errors.Is.
 var ErrSyntax = errors.New("mapping: expression syntax error")
@@ -49,19 +50,6 @@ func (e *Expression) String() string {
 		return ""
 	}
 	return e.text
-}
-
-// MarshalText returns the expression text.
-func (e *Expression) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
-
-// UnmarshalText parses text into e.
-func (e *Expression) UnmarshalText(text []byte) error {
-	p, err := ParseExpression(string(text))
-	if err != nil {
-		return err
-	}
-	*e = *p
-	return nil
 }
 
 // Attributes returns the names of the source attributes the expression
@@ -114,7 +102,7 @@ func (o compOp) String() string {
 
 type node struct {
 	kind nodeKind
-	fn   funcID
+	fn   *function // a call: its row of the function table
 	op   compOp
 	pos  int // byte offset in the text
 	name string
@@ -129,11 +117,11 @@ type node struct {
 // unterminated string, an invalid regular expression literal, a
 // SelectUniqueValue that is not outermost — is a [*SyntaxError] naming the
 // position and the nature of the fault. Expressions longer than
-// [MaxExpressionLength] characters are rejected.
+// maxExpressionLength (10,000) characters are rejected.
 func ParseExpression(text string) (*Expression, error) {
-	if n := utf8.RuneCountInString(text); n > MaxExpressionLength {
+	if n := utf8.RuneCountInString(text); n > maxExpressionLength {
 		return nil, &SyntaxError{Offset: 0, Line: 1, Column: 1,
-			Msg: fmt.Sprintf("expression is %d characters long; at most %d are allowed", n, MaxExpressionLength)}
+			Msg: fmt.Sprintf("expression is %d characters long; at most %d are allowed", n, maxExpressionLength)}
 	}
 	if !utf8.ValidString(text) {
 		p := &parser{text: text}
@@ -143,7 +131,14 @@ func ParseExpression(text string) (*Expression, error) {
 			}
 		}
 	}
-	p := &parser{text: text, lex: lexer{text: text}}
+	return parse(text, 0, new(int))
+}
+
+// parse parses an expression whose regular-expression literals time out
+// after regexTimeout (0: DefaultRegexTimeout). regexes counts the literals
+// compiled, across the expressions of one set: at most maxRegexes.
+func parse(text string, regexTimeout time.Duration, regexes *int) (*Expression, error) {
+	p := &parser{text: text, lex: lexer{text: text}, funcs: functionTable(), regexTimeout: regexTimeout, regexes: regexes}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -160,9 +155,9 @@ func ParseExpression(text string) (*Expression, error) {
 	return &Expression{text: text, root: root}, nil
 }
 
-// MustParseExpression is [ParseExpression] for expressions known to be valid
+// mustParseExpression is [ParseExpression] for expressions known to be valid
 // (constants in programs); it panics on a syntax error.
-func MustParseExpression(text string) *Expression {
+func mustParseExpression(text string) *Expression {
 	e, err := ParseExpression(text)
 	if err != nil {
 		panic(err)
@@ -173,9 +168,12 @@ func MustParseExpression(text string) *Expression {
 // parser is a recursive-descent parser over the tokens of a [lexer], with
 // one token of lookahead.
 type parser struct {
-	text string
-	lex  lexer
-	tok  token
+	text         string
+	lex          lexer
+	tok          token
+	funcs        []function
+	regexTimeout time.Duration
+	regexes      *int // regular expressions compiled so far, in this set
 }
 
 func (p *parser) errAt(off int, msg string) *SyntaxError {
@@ -245,11 +243,11 @@ func (p *parser) parsePrimary(depth int) (*node, error) {
 	case tAttr:
 		return &node{kind: nAttr, pos: t.pos, name: t.text}, p.advance()
 	case tString:
-		return &node{kind: nLiteral, pos: t.pos, val: StringValue(t.text)}, p.advance()
+		return &node{kind: nLiteral, pos: t.pos, val: stringValue(t.text)}, p.advance()
 	case tDecimal:
-		return &node{kind: nLiteral, pos: t.pos, val: StringValue(t.text)}, p.advance()
+		return &node{kind: nLiteral, pos: t.pos, val: stringValue(t.text)}, p.advance()
 	case tInt:
-		return &node{kind: nLiteral, pos: t.pos, val: IntValue(t.num)}, p.advance()
+		return &node{kind: nLiteral, pos: t.pos, val: intValue(t.num)}, p.advance()
 	case tIdent:
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -261,7 +259,7 @@ func (p *parser) parsePrimary(depth int) (*node, error) {
 		case identTextCompare, identBinaryCompare, identIgnoreAttributeFlow, identIgnoreObjectFlow:
 			return &node{kind: nIdent, pos: t.pos, name: t.text}, nil
 		}
-		if _, ok := lookupFunc(t.text); ok {
+		if _, ok := lookupFunction(p.funcs, t.text); ok {
 			return nil, p.errAt(t.pos, fmt.Sprintf("function %s must be called with parentheses: %s(…)", t.text, t.text))
 		}
 		msg := fmt.Sprintf("unknown word %q: attribute names are written in square brackets, [%s], and strings in double quotes", t.text, t.text)
@@ -279,16 +277,15 @@ func (p *parser) parsePrimary(depth int) (*node, error) {
 
 // parseCall parses the arguments of name( … ); p.tok is the '('.
 func (p *parser) parseCall(name string, start, depth int) (*node, error) {
-	id, ok := lookupFunc(name)
+	f, ok := lookupFunction(p.funcs, name)
 	if !ok {
 		msg := fmt.Sprintf("unknown function %q", name)
-		if s := suggestFunc(name); s != "" {
+		if s := suggestFunc(p.funcs, name); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s? function names are case-sensitive)", s)
 		}
 		return nil, p.errAt(start, msg)
 	}
-	info := funcTable[id]
-	n := &node{kind: nCall, fn: id, pos: start, name: info.name}
+	n := &node{kind: nCall, fn: f, pos: start, name: f.name}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -328,109 +325,15 @@ func (p *parser) parseCall(name string, start, depth int) (*node, error) {
 			return nil, p.errAt(p.tok.pos, fmt.Sprintf("expected ',' or ')' in the arguments of %s, found %s", name, p.describe()))
 		}
 	}
-	if err := p.checkCall(n, info, depth); err != nil {
+	if err := f.checkArity(p, n); err != nil {
 		return nil, err
 	}
+	if f.check != nil {
+		if err := f.check(p, n, depth); err != nil {
+			return nil, err
+		}
+	}
 	return n, nil
-}
-
-// checkCall applies the static rules of one call: arity, required
-// arguments, where bare words may stand, literal regexes and intervals.
-func (p *parser) checkCall(n *node, info funcInfo, depth int) error {
-	argc := len(n.args)
-	switch {
-	case info.max >= 0 && info.min == info.max && argc != info.min:
-		return p.errAt(n.pos, fmt.Sprintf("%s takes %s, got %d", info.name, plural(info.min, "argument"), argc))
-	case argc < info.min:
-		return p.errAt(n.pos, fmt.Sprintf("%s takes at least %s, got %d", info.name, plural(info.min, "argument"), argc))
-	case info.max >= 0 && argc > info.max:
-		return p.errAt(n.pos, fmt.Sprintf("%s takes at most %s, got %d", info.name, plural(info.max, "argument"), argc))
-	}
-	if info.even && argc%2 != 0 {
-		return p.errAt(n.pos, fmt.Sprintf("%s takes an even number of arguments (source, default, then key/value pairs), got %d", info.name, argc))
-	}
-	for i, a := range n.args {
-		if a.kind == nOmitted && i < len(info.required) && info.required[i] == 'r' {
-			return p.errAt(a.pos, fmt.Sprintf("argument %d of %s is required", i+1, info.name))
-		}
-		if a.kind == nIdent {
-			isCompare := a.name == identTextCompare || a.name == identBinaryCompare
-			if isCompare != (n.fn == fnInStr && i == 3) {
-				if isCompare {
-					return p.errAt(a.pos, fmt.Sprintf("%s can only be the 4th argument of InStr", a.name))
-				}
-				if n.fn == fnInStr && i == 3 {
-					return p.errAt(a.pos, "the 4th argument of InStr must be vbTextCompare or vbBinaryCompare")
-				}
-			}
-		}
-	}
-	switch n.fn {
-	case fnSelectUniqueValue:
-		if depth > 0 {
-			return p.errAt(n.pos, "SelectUniqueValue must be the outermost function; it cannot be nested")
-		}
-	case fnIIF:
-		if c := n.args[0]; c.kind == nCall && c.fn == fnIgnoreFlowIfNullOrEmpty {
-			return p.errAt(c.pos, "IgnoreFlowIfNullOrEmpty cannot be the condition of IIF; wrap the whole IIF instead")
-		}
-	case fnDateAdd, fnDateDiff:
-		if a := n.args[0]; a.kind == nLiteral && a.val.kind == KindString {
-			if _, ok := parseInterval(a.val.s); !ok {
-				return p.errAt(a.pos, fmt.Sprintf("%s: unknown interval %q (use yyyy, m, d, ww, h, n or s)", info.name, a.val.s))
-			}
-		}
-	case fnReplace:
-		mode, err := replaceModeOf(n.args)
-		if err != nil {
-			return p.errAt(n.pos, "Replace: "+err.Error())
-		}
-		n.mode = mode
-		if a := n.args[2]; a.kind == nLiteral {
-			re, err := compileRegex(a.val.String())
-			if err != nil {
-				return p.errAt(a.pos, fmt.Sprintf("Replace: invalid regular expression: %v", err))
-			}
-			n.re = re
-			if g := n.args[3]; g.kind == nLiteral && re.GroupNumberFromName(g.val.String()) < 0 {
-				return p.errAt(g.pos, fmt.Sprintf("Replace: the regular expression has no group named %q", g.val.String()))
-			}
-		}
-	case fnFormatDateTime:
-		if len(n.args) == 4 {
-			if a := n.args[1]; a.kind == nLiteral {
-				if err := checkDateTimeStyles(a.val.String()); err != nil {
-					return p.errAt(a.pos, "FormatDateTime: "+err.Error())
-				}
-			}
-		}
-		for _, a := range n.args[len(n.args)-2:] {
-			if a.kind == nLiteral {
-				if _, err := parseDotNetFormat(a.val.String()); err != nil {
-					return p.errAt(a.pos, "FormatDateTime: "+err.Error())
-				}
-			}
-		}
-	case fnCDate:
-		if a := n.args[0]; a.kind == nLiteral && a.val.kind == KindString {
-			if _, err := parseDate(a.val.s); err != nil {
-				return p.errAt(a.pos, "CDate: "+err.Error())
-			}
-		}
-	case fnToLower, fnToUpper:
-		if len(n.args) == 2 {
-			if a := n.args[1]; a.kind == nLiteral && a.val.String() != "" && !validCulture(a.val.String()) {
-				return p.errAt(a.pos, fmt.Sprintf("%s: %q is not a culture name such as en-US or tr-TR", info.name, a.val.String()))
-			}
-		}
-	case fnInStr:
-		if len(n.args) == 4 {
-			if a := n.args[3]; a.kind != nIdent && a.kind != nOmitted && a.kind != nLiteral {
-				return p.errAt(a.pos, "the 4th argument of InStr must be vbTextCompare or vbBinaryCompare")
-			}
-		}
-	}
-	return nil
 }
 
 func plural(n int, word string) string {
@@ -461,9 +364,9 @@ func suggestIdent(name string) string {
 
 // suggestFunc returns the documented function closest to name: the same
 // name in another case, or one within two edits.
-func suggestFunc(name string) string {
+func suggestFunc(funcs []function, name string) string {
 	best, bestD := "", 3
-	for _, f := range funcTable[1:] {
+	for _, f := range funcs {
 		if strings.EqualFold(f.name, name) {
 			return f.name
 		}

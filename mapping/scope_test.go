@@ -26,48 +26,48 @@ func TestScopingOperators(t *testing.T) {
 		value    *string
 		want     bool
 	}{
-		{"department", OpEquals, ptr("Finance"), true},
-		{"department", OpEquals, ptr("finance"), false},
-		{"missing", OpEquals, ptr(""), false},
-		{"department", OpNotEquals, ptr("Sales"), true},
-		{"department", OpNotEquals, ptr("Finance"), false},
-		{"missing", OpNotEquals, ptr("Sales"), false},
-		{"empty", OpNotEquals, ptr("Sales"), false},
-		{"enabled", OpIsTrue, nil, true},
-		{"enabledText", OpIsTrue, nil, true},
-		{"disabled", OpIsTrue, nil, false},
-		{"disabled", OpIsFalse, nil, true},
-		{"missing", OpIsFalse, nil, false},
-		{"department", OpIsTrue, nil, false},
-		{"missing", OpIsNull, nil, true},
-		{"empty", OpIsNull, nil, true},
-		{"department", OpIsNull, nil, false},
-		{"department", OpIsNotNull, nil, true},
-		{"empty", OpIsNotNull, nil, false},
-		{"upn", OpRegexMatch, ptr(`^ext\.`), true},
-		{"upn", OpRegexMatch, ptr(`contoso`), true}, // unanchored, like .NET IsMatch
-		{"upn", OpRegexMatch, ptr(`^EXT`), false},   // case-sensitive
-		{"upn", OpRegexMatch, ptr(`(?i)^EXT`), true},
-		{"upn", OpNotRegexMatch, ptr(`^ext\.`), false},
-		{"upn", OpNotRegexMatch, ptr(`^int\.`), true},
-		{"missing", OpNotRegexMatch, ptr(`^int\.`), false},
-		{"empty", OpRegexMatch, ptr(`.*`), false},
-		{"level", OpGreaterThan, ptr("5"), true},
-		{"level", OpGreaterThan, ptr("7"), false},
-		{"level", OpGreaterThanOrEquals, ptr("7"), true},
-		{"levelText", OpGreaterThan, ptr("9"), true}, // integer, not text, comparison
-		{"score", OpGreaterThan, ptr("1"), false},
-		{"missing", OpGreaterThanOrEquals, ptr("0"), false},
-		{"department", OpIncludes, ptr("nan"), true},
-		{"department", OpIncludes, ptr("NAN"), false},
-		{"department", OpEndsWith, ptr("ance"), true},
-		{"department", OpEndsWith, ptr("Fin"), false},
-		{"employeeType", OpIn, ptr("Contractor, Vendor"), true},
-		{"employeeType", OpIn, ptr("Contractor,Employee"), false},
-		{"employeeType", OpNotIn, ptr("Contractor,Employee"), true},
-		{"employeeType", OpNotIn, ptr("Vendor"), false},
-		{"missing", OpNotIn, ptr("Vendor"), false},
-		{"enabled", OpEquals, ptr("true"), true},
+		{"department", opEquals, ptr("Finance"), true},
+		{"department", opEquals, ptr("finance"), false},
+		{"missing", opEquals, ptr(""), false},
+		{"department", opNotEquals, ptr("Sales"), true},
+		{"department", opNotEquals, ptr("Finance"), false},
+		{"missing", opNotEquals, ptr("Sales"), false},
+		{"empty", opNotEquals, ptr("Sales"), false},
+		{"enabled", opIsTrue, nil, true},
+		{"enabledText", opIsTrue, nil, true},
+		{"disabled", opIsTrue, nil, false},
+		{"disabled", opIsFalse, nil, true},
+		{"missing", opIsFalse, nil, false},
+		{"department", opIsTrue, nil, false},
+		{"missing", opIsNull, nil, true},
+		{"empty", opIsNull, nil, true},
+		{"department", opIsNull, nil, false},
+		{"department", opIsNotNull, nil, true},
+		{"empty", opIsNotNull, nil, false},
+		{"upn", opRegexMatch, ptr(`^ext\.`), true},
+		{"upn", opRegexMatch, ptr(`contoso`), true}, // unanchored, like .NET IsMatch
+		{"upn", opRegexMatch, ptr(`^EXT`), false},   // case-sensitive
+		{"upn", opRegexMatch, ptr(`(?i)^EXT`), true},
+		{"upn", opNotRegexMatch, ptr(`^ext\.`), false},
+		{"upn", opNotRegexMatch, ptr(`^int\.`), true},
+		{"missing", opNotRegexMatch, ptr(`^int\.`), false},
+		{"empty", opRegexMatch, ptr(`.*`), false},
+		{"level", opGreaterThan, ptr("5"), true},
+		{"level", opGreaterThan, ptr("7"), false},
+		{"level", opGreaterThanOrEquals, ptr("7"), true},
+		{"levelText", opGreaterThan, ptr("9"), true}, // integer, not text, comparison
+		{"score", opGreaterThan, ptr("1"), false},
+		{"missing", opGreaterThanOrEquals, ptr("0"), false},
+		{"department", opIncludes, ptr("nan"), true},
+		{"department", opIncludes, ptr("NAN"), false},
+		{"department", opEndsWith, ptr("ance"), true},
+		{"department", opEndsWith, ptr("Fin"), false},
+		{"employeeType", opIn, ptr("Contractor, Vendor"), true},
+		{"employeeType", opIn, ptr("Contractor,Employee"), false},
+		{"employeeType", opNotIn, ptr("Contractor,Employee"), true},
+		{"employeeType", opNotIn, ptr("Vendor"), false},
+		{"missing", opNotIn, ptr("Vendor"), false},
+		{"enabled", opEquals, ptr("true"), true},
 	}
 	for _, tt := range tests {
 		f := ScopingFilter{{{Attribute: tt.attr, Operator: tt.op, Value: tt.value}}}
@@ -84,16 +84,16 @@ func TestScopingOperators(t *testing.T) {
 			t.Errorf("%s %s %q = %v, want %v", tt.attr, tt.op, v, got, tt.want)
 		}
 	}
-	if len(Operators()) != 14 {
-		t.Errorf("%d operators", len(Operators()))
+	if len(operators()) != 14 {
+		t.Errorf("%d operators", len(operators()))
 	}
 }
 
 func TestScopingComposition(t *testing.T) {
 	fin, sales := ptr("Finance"), ptr("Sales")
 	f := ScopingFilter{
-		{{Attribute: "department", Operator: OpEquals, Value: fin}, {Attribute: "country", Operator: OpEquals, Value: ptr("AT")}},
-		{{Attribute: "department", Operator: OpEquals, Value: sales}},
+		{{Attribute: "department", Operator: opEquals, Value: fin}, {Attribute: "country", Operator: opEquals, Value: ptr("AT")}},
+		{{Attribute: "department", Operator: opEquals, Value: sales}},
 	}
 	for _, tt := range []struct {
 		attrs Attributes
@@ -117,26 +117,26 @@ func TestScopingComposition(t *testing.T) {
 func TestScopingErrors(t *testing.T) {
 	for _, c := range []Clause{
 		{Attribute: "a", Operator: "equals", Value: ptr("x")},
-		{Attribute: "a", Operator: OpEquals},
-		{Attribute: "a", Operator: OpIsNull, Value: ptr("x")},
-		{Attribute: "", Operator: OpIsNull},
-		{Attribute: "a", Operator: OpRegexMatch, Value: ptr("(")},
-		{Attribute: "a", Operator: OpGreaterThan, Value: ptr("1.5")},
+		{Attribute: "a", Operator: opEquals},
+		{Attribute: "a", Operator: opIsNull, Value: ptr("x")},
+		{Attribute: "", Operator: opIsNull},
+		{Attribute: "a", Operator: opRegexMatch, Value: ptr("(")},
+		{Attribute: "a", Operator: opGreaterThan, Value: ptr("1.5")},
 	} {
 		f := ScopingFilter{{c}}
 		if _, err := f.Matches(Attributes{"a": "x"}); !errors.Is(err, ErrScope) {
 			t.Errorf("%+v: %v", c, err)
 		}
-		if err := f.Validate(); err == nil {
-			t.Errorf("%+v: Validate passed", c)
+		if _, err := NewSet(druvaDefaultMappings(), WithScope(f)); !errors.Is(err, ErrInvalidSet) {
+			t.Errorf("%+v: NewSet accepted the clause: %v", c, err)
 		}
 	}
-	f := ScopingFilter{{{Attribute: "proxyAddresses", Operator: OpIsNotNull}}}
+	f := ScopingFilter{{{Attribute: "proxyAddresses", Operator: opIsNotNull}}}
 	if _, err := f.Matches(Attributes{"proxyAddresses": []string{"a"}}); !errors.Is(err, ErrScope) {
 		t.Errorf("multi-valued: %v", err)
 	}
-	if NormalizeOperator("isNotNull") != OpIsNotNull || NormalizeOperator("greater_than_or_equals") != OpGreaterThanOrEquals ||
-		NormalizeOperator("NOT_REGEX_MATCH") != OpNotRegexMatch || NormalizeOperator("nope") != "" {
-		t.Error("NormalizeOperator")
+	if normalizeOperator("isNotNull") != opIsNotNull || normalizeOperator("greater_than_or_equals") != opGreaterThanOrEquals ||
+		normalizeOperator("NOT_REGEX_MATCH") != opNotRegexMatch || normalizeOperator("nope") != "" {
+		t.Error("normalizeOperator")
 	}
 }

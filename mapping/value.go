@@ -65,10 +65,10 @@ type Value struct {
 }
 
 // StringValue returns a string [Value].
-func StringValue(s string) Value { return Value{kind: KindString, s: s} }
+func stringValue(s string) Value { return Value{kind: KindString, s: s} }
 
 // BoolValue returns a Boolean [Value].
-func BoolValue(b bool) Value {
+func boolValue(b bool) Value {
 	if b {
 		return Value{kind: KindBool, n: 1}
 	}
@@ -76,15 +76,15 @@ func BoolValue(b bool) Value {
 }
 
 // IntValue returns an integer [Value].
-func IntValue(i int64) Value { return Value{kind: KindInteger, n: i} }
+func intValue(i int64) Value { return Value{kind: KindInteger, n: i} }
 
 // TimeValue returns a DateTime [Value] for t (converted to UTC).
 // Times before year 1 or after year 9999 are clamped to that range.
-func TimeValue(t time.Time) Value { return Value{kind: KindDateTime, n: timeToTicks(t)} }
+func timeValue(t time.Time) Value { return Value{kind: KindDateTime, n: timeToTicks(t)} }
 
 // MultiValue returns a multi-valued [Value] holding values (not copied: do
 // not change the slice afterwards). With no values it returns NULL.
-func MultiValue(values []string) Value {
+func multiValue(values []string) Value {
 	if len(values) == 0 {
 		return Value{}
 	}
@@ -103,7 +103,7 @@ func (v Value) IsNull() bool { return v.kind == KindNull }
 func (v Value) IsRedacted() bool { return v.redacted }
 
 // Redacted returns v marked (or unmarked) as redacted.
-func (v Value) Redacted(on bool) Value {
+func (v Value) withRedacted(on bool) Value {
 	v.redacted = on
 	return v
 }
@@ -112,7 +112,7 @@ func (v Value) Redacted(on bool) Value {
 // "True"/"False", a decimal integer, or a DateTime as M/d/yyyy h:mm:ss tt in
 // UTC. A multi-valued Value renders its first value; NULL renders as "".
 // String ignores redaction: it is the value that is sent. Use
-// [Value.LogString] (or fmt, which uses it) for anything a person reads.
+// [Value.LogValue] (or fmt, which uses it) for anything a person reads.
 func (v Value) String() string {
 	switch v.kind {
 	case KindString:
@@ -159,7 +159,7 @@ func (v Value) Len() int {
 
 // Bool returns the Boolean and true when v is a Boolean, or a string that is
 // "True" or "False" in any case.
-func (v Value) Bool() (b, ok bool) {
+func (v Value) asBool() (b, ok bool) {
 	switch v.kind {
 	case KindBool:
 		return v.n != 0, true
@@ -176,7 +176,7 @@ func (v Value) Bool() (b, ok bool) {
 
 // Int returns the integer and true when v is an integer or a string holding
 // a decimal (or &H hexadecimal) integer.
-func (v Value) Int() (int64, bool) {
+func (v Value) asInt() (int64, bool) {
 	switch v.kind {
 	case KindInteger:
 		return v.n, true
@@ -187,7 +187,7 @@ func (v Value) Int() (int64, bool) {
 }
 
 // Time returns the instant (in UTC) and true when v is a DateTime.
-func (v Value) Time() (time.Time, bool) {
+func (v Value) asTime() (time.Time, bool) {
 	if v.kind != KindDateTime {
 		return time.Time{}, false
 	}
@@ -196,7 +196,7 @@ func (v Value) Time() (time.Time, bool) {
 
 // LogString returns [RedactedText] when v is redacted, otherwise
 // [Value.String]. Reports and logs use it.
-func (v Value) LogString() string {
+func (v Value) logString() string {
 	if v.redacted {
 		return RedactedText
 	}
@@ -207,13 +207,13 @@ func (v Value) LogString() string {
 }
 
 // Format implements fmt.Formatter so that every fmt verb prints
-// [Value.LogString]: a redacted value never reaches a log through fmt.
+// [Value.LogValue]: a redacted value never reaches a log through fmt.
 func (v Value) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
-		fmt.Fprintf(f, "%q", v.LogString())
+		fmt.Fprintf(f, "%q", v.logString())
 		return
 	}
-	_, _ = f.Write([]byte(v.LogString()))
+	_, _ = f.Write([]byte(v.logString()))
 }
 
 // MarshalJSON encodes v for reports: null for NULL, "[Redact]" when
@@ -236,7 +236,7 @@ func (v Value) MarshalJSON() ([]byte, error) {
 }
 
 // LogValue implements slog.LogValuer: redacted values log as [RedactedText].
-func (v Value) LogValue() slog.Value { return slog.StringValue(v.LogString()) }
+func (v Value) LogValue() slog.Value { return slog.StringValue(v.logString()) }
 
 // Equal reports whether v and w hold the same kind and the same value
 // (redaction is ignored).
@@ -260,10 +260,10 @@ func (v Value) isEmpty() bool {
 // truthy is the condition rule of IIF and CBool: a Boolean, "True"/"False"
 // text, a non-zero number. NULL and anything else is false.
 func (v Value) truthy() bool {
-	if b, ok := v.Bool(); ok {
+	if b, ok := v.asBool(); ok {
 		return b
 	}
-	if i, ok := v.Int(); ok {
+	if i, ok := v.asInt(); ok {
 		return i != 0
 	}
 	if v.kind == KindString {
@@ -301,54 +301,54 @@ func valueOf(x any) (Value, error) {
 	case string:
 		return Value{kind: KindString, s: t}, nil
 	case bool:
-		return BoolValue(t), nil
+		return boolValue(t), nil
 	case int:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case int8:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case int16:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case int32:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case int64:
-		return IntValue(t), nil
+		return intValue(t), nil
 	case uint:
 		if uint64(t) > math.MaxInt64 {
 			return Value{}, fmt.Errorf("integer %d is out of range", t)
 		}
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case uint8:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case uint16:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case uint32:
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case uint64:
 		if t > math.MaxInt64 {
 			return Value{}, fmt.Errorf("integer %d is out of range", t)
 		}
-		return IntValue(int64(t)), nil
+		return intValue(int64(t)), nil
 	case float32:
 		return floatValue(float64(t)), nil
 	case float64:
 		return floatValue(t), nil
 	case json.Number:
 		if i, err := t.Int64(); err == nil {
-			return IntValue(i), nil
+			return intValue(i), nil
 		}
 		if f, err := t.Float64(); err == nil {
 			return floatValue(f), nil
 		}
 		return Value{kind: KindString, s: string(t)}, nil
 	case time.Time:
-		return TimeValue(t), nil
+		return timeValue(t), nil
 	case *time.Time:
 		if t == nil {
 			return Value{}, nil
 		}
-		return TimeValue(*t), nil
+		return timeValue(*t), nil
 	case []string:
-		return MultiValue(t), nil
+		return multiValue(t), nil
 	case []any:
 		if len(t) == 0 {
 			return Value{}, nil
@@ -365,7 +365,7 @@ func valueOf(x any) (Value, error) {
 				out = append(out, ev.String())
 			}
 		}
-		return MultiValue(out), nil
+		return multiValue(out), nil
 	case Value:
 		return t, nil
 	case fmt.Stringer:
@@ -381,7 +381,7 @@ func floatValue(f float64) Value {
 		return Value{kind: KindString, s: strconv.FormatFloat(f, 'g', -1, 64)}
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
-		return IntValue(int64(f))
+		return intValue(int64(f))
 	}
 	return Value{kind: KindString, s: strconv.FormatFloat(f, 'f', -1, 64)}
 }
@@ -400,7 +400,7 @@ func (v Value) jsonValue(boolTarget bool) any {
 		return out
 	}
 	if boolTarget {
-		if b, ok := v.Bool(); ok {
+		if b, ok := v.asBool(); ok {
 			return b
 		}
 	}

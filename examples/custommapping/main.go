@@ -19,24 +19,21 @@ func main() {
 
 func run(w io.Writer) error {
 	email := `emails[type eq "work"].value`
-	set := &mapping.Set{
-		Name:     "Druva users of Sales",
-		Required: []string{"userName", "displayName", email},
-		Mappings: []mapping.Mapping{
-			{Target: "userName", Type: mapping.TypeExpression,
-				Source: `Join("@", ToLower([mailNickname]), "backup.contoso.example")`, Match: 1},
-			{Target: email, Type: mapping.TypeDirect, Source: "mail", Match: 2},
-			{Target: "displayName", Type: mapping.TypeExpression,
-				Source: `NormalizeDiacritics(Join(" ", [givenName], [surname]))`},
-			{Target: "active", Type: mapping.TypeExpression, Source: "Not([IsSoftDeleted])"},
-			{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
-				Type: mapping.TypeConstant, Source: "Contoso Sales", Apply: mapping.ApplyOnCreate},
-		},
-		Scope: mapping.ScopingFilter{{
-			{Attribute: "department", Operator: mapping.OpEquals, Value: ptr("Sales")},
-		}},
-	}
-	if err := set.Validate(); err != nil {
+	set, err := mapping.NewSet([]mapping.Mapping{
+		{Target: "userName", Type: mapping.TypeExpression,
+			Source: `Join("@", ToLower([mailNickname]), "backup.contoso.example")`, Match: 1},
+		{Target: email, Type: mapping.TypeDirect, Source: "mail", Match: 2},
+		{Target: "displayName", Type: mapping.TypeExpression,
+			Source: `NormalizeDiacritics(Join(" ", [givenName], [surname]))`},
+		{Target: "active", Type: mapping.TypeExpression, Source: "Not([IsSoftDeleted])"},
+		{Target: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+			Type: mapping.TypeConstant, Source: "Contoso Sales", Apply: mapping.ApplyOnCreate},
+	},
+		mapping.WithName("Druva users of Sales"),
+		mapping.WithRequired("userName", "displayName", email),
+		mapping.WithScope(mapping.ScopingFilter{{mapping.Equals("department", "Sales")}}),
+	)
+	if err != nil {
 		return err
 	}
 
@@ -68,5 +65,3 @@ func run(w io.Writer) error {
 	_, err = w.Write(out)
 	return err
 }
-
-func ptr(s string) *string { return &s }

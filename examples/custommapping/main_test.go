@@ -33,7 +33,7 @@ func TestCustomMapping(t *testing.T) {
 	if err != nil {
 		t.Fatalf("printed mapping file does not load: %v\n%s", err, file)
 	}
-	if len(set.Mappings) != 5 || len(set.Scope) != 1 {
-		t.Errorf("reloaded set has %d mappings and %d scope groups", len(set.Mappings), len(set.Scope))
+	if len(set.Mappings()) != 5 || len(set.Scope()) != 1 {
+		t.Errorf("reloaded set has %d mappings and %d scope groups", len(set.Mappings()), len(set.Scope()))
 	}
 }

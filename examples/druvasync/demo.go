@@ -124,10 +124,7 @@ func (r *demoRig) wire() error {
 		return err
 	}
 	set := mapping.DruvaDefault()
-	attrs, err := set.SourceAttributes()
-	if err != nil {
-		return err
-	}
+	attrs := set.SourceAttributes()
 	reader, err := r.graph.Client(entra.WithAttributes(readerAttributes(attrs)...), entraProgress(r.bars.Update))
 	if err != nil {
 		return err

@@ -127,7 +127,10 @@ func decodeAttributes(text string) (mapping.Attributes, error) {
 
 // readUserAttributes reads the attributes expr needs of one Entra user.
 func readUserAttributes(ctx context.Context, env *environment, f *syncFlags, expr *mapping.Expression, user string) (mapping.Attributes, error) {
-	set := &mapping.Set{Mappings: []mapping.Mapping{{Target: "userName", Type: mapping.TypeExpression, Source: expr.String(), Match: 1}}}
+	set, err := mapping.NewSet([]mapping.Mapping{{Target: "userName", Type: mapping.TypeExpression, Source: expr.String(), Match: 1}})
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
 	reader, err := f.entraReader(env, set)
 	if err != nil {
 		return nil, err

@@ -90,10 +90,10 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set, extra ...ent
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := set.SourceAttributes()
-	if err != nil {
+	if err := set.Validate(); err != nil {
 		return nil, badInput("%v", err)
 	}
+	attrs := set.SourceAttributes()
 	opts := []entra.Option{
 		entra.WithGraphURL(f.graphURL),
 		entra.WithAttributes(readerAttributes(attrs)...),

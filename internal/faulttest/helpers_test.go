@@ -79,7 +79,7 @@ func fixedClock() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UT
 // the Druva default set needs, its limiter off and no sleeping.
 func graphReader(t testing.TB, g *entratest.Server, opts ...entra.Option) *entra.Reader {
 	t.Helper()
-	attrs := must[[]string](t)(mapping.DruvaDefault().SourceAttributes())
+	attrs := mapping.DruvaDefault().SourceAttributes()
 	base := []entra.Option{entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithGraphURL(g.URL),
 		entra.WithAttributes(attrs...), entra.WithRateLimit(0, 0), entra.WithWait(noWait)}
 	return must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token), append(base, opts...)...))

@@ -82,7 +82,7 @@ func TestRevokedGraphCredential(t *testing.T) {
 	defer g.Close()
 	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	defer d.Close()
-	attrs := must[[]string](t)(mapping.DruvaDefault().SourceAttributes())
+	attrs := mapping.DruvaDefault().SourceAttributes()
 	r := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken("revoked-graph-token"), entra.WithServicePrincipalID(g.ServicePrincipalID),
 		entra.WithGraphURL(g.URL), entra.WithAttributes(attrs...), entra.WithRateLimit(0, 0), entra.WithWait(noWait)))
 	_, err := newSyncer(t, r, d.Client(), newFileStore(t)).Run(t.Context())

@@ -80,10 +80,7 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 	tb.Cleanup(d.Close)
 	r := &rig{graph: g, druva: d, store: &druvascim.MemoryStore{}, set: mapping.DruvaDefault()}
 
-	attrs, err := r.set.SourceAttributes()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	attrs := r.set.SourceAttributes()
 	for _, a := range []string{"userPrincipalName", "displayName"} {
 		if !slices.Contains(attrs, a) {
 			attrs = append(attrs, a)
