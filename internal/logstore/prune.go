@@ -20,7 +20,7 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (int64, error) {
 		var n int64
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE id IN
-				(SELECT id FROM entries WHERE time < ? LIMIT ?)`, before.UnixNano(), pruneBatch)
+				(SELECT id FROM entries WHERE time < ? LIMIT ?)`, before.UnixNano(), s.pruneBatch)
 			if err != nil {
 				return err
 			}
@@ -31,7 +31,7 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (int64, error) {
 			return total, fmt.Errorf("logstore: prune entries before %s: %w", before.Format(time.RFC3339), err)
 		}
 		total += n
-		if n < pruneBatch {
+		if n < int64(s.pruneBatch) {
 			break
 		}
 	}

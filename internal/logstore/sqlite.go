@@ -16,8 +16,8 @@ import (
 // says otherwise: 30 days, as Entra keeps its provisioning logs.
 const DefaultRetention = 30 * 24 * time.Hour
 
-// pruneBatch is how many entries one pruning transaction deletes, so a
-// writer waits at most for one batch.
+// pruneBatch is how many entries one pruning transaction deletes by
+// default, so a writer waits at most for one batch.
 const pruneBatch = 5000
 
 // SQLite is a [Store] in an embedded SQLite database file (pure Go, no
@@ -29,6 +29,8 @@ type SQLite struct {
 	retention time.Duration
 	now       func() time.Time
 	logger    *slog.Logger
+	// pruneBatch is how many entries one pruning transaction deletes.
+	pruneBatch int
 }
 
 var _ Store = (*SQLite)(nil)
@@ -111,7 +113,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logstore: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db, path: path, readOnly: o.readOnly, retention: o.retention, now: o.now, logger: o.logger}
+	s := &SQLite{db: db, path: path, readOnly: o.readOnly, retention: o.retention, now: o.now, logger: o.logger, pruneBatch: pruneBatch}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("logstore: open %s: %w", path, err)
