@@ -41,7 +41,10 @@ func (q Query) where() (*where, error) {
 	}
 	w := &where{}
 	if u := key(cases.Fold(), q.User); u != "" {
-		w.add(`(name_key = ? OR user_key = ? OR source_key = ? OR druva_key = ?)`, u, u, u, u)
+		// Each branch repeats its partial index's condition, so that
+		// SQLite can use the index with a bound value.
+		w.add(`((name_key = ? AND name_key <> '') OR (user_key = ? AND user_key <> '')
+			OR (source_key = ? AND source_key <> '') OR (druva_key = ? AND druva_key <> ''))`, u, u, u, u)
 	}
 	if q.Action != "" {
 		w.add(`action = ?`, q.Action)
@@ -50,7 +53,7 @@ func (q Query) where() (*where, error) {
 		w.add(`status = ?`, q.Status)
 	}
 	if q.Reason != "" {
-		w.add(`(reason = ? OR error_code = ?)`, q.Reason, q.Reason)
+		w.add(`((reason = ? AND reason <> '') OR (error_code = ? AND error_code <> ''))`, q.Reason, q.Reason)
 	}
 	if q.CycleID != 0 {
 		w.add(`cycle_id = ?`, q.CycleID)
@@ -82,16 +85,12 @@ const entryColumns = `id, cycle_id, time, change_id, source_id, druva_id, displa
 // no database snapshot.
 func (s *SQLite) Entries(ctx context.Context, q Query) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
-		w, err := q.where()
+		query, args, err := entriesSQL(q)
 		if err != nil {
 			yield(Entry{}, fmt.Errorf("logstore: entries: %w", err))
 			return
 		}
-		if q.Before > 0 {
-			w.add(`id < ?`, q.Before)
-		}
-		page, err := s.readEntries(ctx, `SELECT `+entryColumns+` FROM entries`+w.String()+
-			` ORDER BY id DESC LIMIT ?`, append(w.args, limit(q.Limit))...)
+		page, err := s.readEntries(ctx, query, args...)
 		if err != nil {
 			yield(Entry{}, fmt.Errorf("logstore: entries: %w", err))
 			return
@@ -102,6 +101,19 @@ func (s *SQLite) Entries(ctx context.Context, q Query) iter.Seq2[Entry, error] {
 			}
 		}
 	}
+}
+
+// entriesSQL is the query of one page of entries.
+func entriesSQL(q Query) (string, []any, error) {
+	w, err := q.where()
+	if err != nil {
+		return "", nil, err
+	}
+	if q.Before > 0 {
+		w.add(`id < ?`, q.Before)
+	}
+	return `SELECT ` + entryColumns + ` FROM entries` + w.String() + ` ORDER BY id DESC LIMIT ?`,
+		append(w.args, limit(q.Limit)), nil
 }
 
 func (s *SQLite) readEntries(ctx context.Context, query string, args ...any) ([]Entry, error) {
