@@ -102,10 +102,16 @@ func TestEmailNeedsTLS(t *testing.T) {
 
 func TestNewEmailValidates(t *testing.T) {
 	for name, f := range map[string]func() error{
-		"no host":       func() error { _, err := notify.NewEmail("", "a@b.example", []string{"c@d.example"}); return err },
-		"bad sender":    func() error { _, err := notify.NewEmail("smtp.example", "not an address", []string{"c@d.example"}); return err },
-		"no recipient":  func() error { _, err := notify.NewEmail("smtp.example", "a@b.example", nil); return err },
-		"bad recipient": func() error { _, err := notify.NewEmail("smtp.example", "a@b.example", []string{"c@d.example", "x"}); return err },
+		"no host": func() error { _, err := notify.NewEmail("", "a@b.example", []string{"c@d.example"}); return err },
+		"bad sender": func() error {
+			_, err := notify.NewEmail("smtp.example", "not an address", []string{"c@d.example"})
+			return err
+		},
+		"no recipient": func() error { _, err := notify.NewEmail("smtp.example", "a@b.example", nil); return err },
+		"bad recipient": func() error {
+			_, err := notify.NewEmail("smtp.example", "a@b.example", []string{"c@d.example", "x"})
+			return err
+		},
 		"bad port": func() error {
 			_, err := notify.NewEmail("smtp.example", "a@b.example", []string{"c@d.example"}, notify.WithPort(70000))
 			return err

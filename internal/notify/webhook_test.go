@@ -49,7 +49,9 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 	return r
 }
 
-func (r *hookReceiver) hookURL() string { return r.URL + "/services/" + hookSecret + "?token=" + hookSecret }
+func (r *hookReceiver) hookURL() string {
+	return r.URL + "/services/" + hookSecret + "?token=" + hookSecret
+}
 
 func (r *hookReceiver) Texts() []string {
 	r.mu.Lock()
