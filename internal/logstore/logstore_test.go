@@ -292,6 +292,7 @@ func TestScrub(t *testing.T) {
 	e := entry(1, t0)
 	e.Detail = "401 from Druva: Authorization: Bearer abc.DEF-123/xyz= refused"
 	e.Message = "token " + jwt + " expired"
+	e.ErrorCode = "BEARER abc"
 	e.Steps = []logstore.Step{{Name: "Action", Status: "Failure", Detail: "bearer s3cr3t"}}
 	e.Modified = []logstore.PropertyChange{{Path: "password", Old: "old-secret", New: "new-secret", Redacted: true},
 		{Path: "note", Old: "", New: "Bearer zzz"}}
@@ -306,6 +307,7 @@ func TestScrub(t *testing.T) {
 	want.ID, want.CycleID = got.ID, got.CycleID
 	want.Detail = "401 from Druva: Authorization: Bearer [masked] refused"
 	want.Message = "token [masked] expired"
+	want.ErrorCode = "BEARER [masked]"
 	want.Steps = []logstore.Step{{Name: "Action", Status: "Failure", Detail: "bearer [masked]"}}
 	want.Modified = []logstore.PropertyChange{{Path: "password", Redacted: true}, {Path: "note", New: "Bearer [masked]"}}
 	if d := cmp.Diff(want, got); d != "" {

@@ -181,6 +181,7 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS entries_time ON entries (time)`,
 	`CREATE INDEX IF NOT EXISTS entries_action ON entries (action, id)`,
 	`CREATE INDEX IF NOT EXISTS entries_status ON entries (status, id)`,
+	`CREATE INDEX IF NOT EXISTS entries_status_time ON entries (status, time)`,
 	`CREATE INDEX IF NOT EXISTS entries_reason ON entries (reason, id) WHERE reason <> ''`,
 	`CREATE INDEX IF NOT EXISTS entries_error_code ON entries (error_code, id) WHERE error_code <> ''`,
 	`CREATE INDEX IF NOT EXISTS entries_name ON entries (name_key, id) WHERE name_key <> ''`,
