@@ -25,7 +25,8 @@ const (
 // [Dispatcher.Run], which delivers them one at a time and retries a
 // failing notifier with backoff. A notice that cannot be delivered (queue
 // full, or every attempt failed) is logged and sent again at the next
-// Raise.
+// Raise; a "cleared" notice that cannot be delivered is logged and
+// dropped, as nothing raises it again.
 //
 // Its memory of conditions ([Dispatcher.Memory], [WithMemory]) is a
 // small JSON-able value the service saves with its state, so a restart

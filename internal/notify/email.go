@@ -174,3 +174,12 @@ func (e *Email) fail(ctx context.Context, err error) error {
 	de.ctxErr = ctx.Err()
 	return de
 }
+
+// String describes the notifier without its password, so that printing
+// it (even with %+v) shows no secret.
+func (e *Email) String() string {
+	return fmt.Sprintf("email via %s to %d recipient(s)", net.JoinHostPort(e.host, strconv.Itoa(e.port)), len(e.to))
+}
+
+// GoString is String, for %#v.
+func (e *Email) GoString() string { return e.String() }

@@ -120,3 +120,10 @@ func (w *Webhook) fail(ctx context.Context, status int, err error) error {
 	return &DeliveryError{Channel: "webhook", Destination: w.shown, Detail: w.secrets.clean(err.Error()),
 		StatusCode: status, ctxErr: ctx.Err()}
 }
+
+// String describes the notifier without the secret parts of its URL, so
+// that printing it (even with %+v) shows no secret.
+func (w *Webhook) String() string { return "webhook to " + w.shown }
+
+// GoString is String, for %#v.
+func (w *Webhook) GoString() string { return w.String() }

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -125,5 +126,30 @@ func TestNewWebhookValidates(t *testing.T) {
 	}
 	if _, err := notify.NewWebhook("https://hooks.example/services/x"); err != nil {
 		t.Errorf("https: %v", err)
+	}
+}
+
+// TestPrintingShowsNoSecret: a notifier printed in any way shows neither
+// the SMTP password nor the webhook's secret.
+func TestPrintingShowsNoSecret(t *testing.T) {
+	e, err := notify.NewEmail("smtp.contoso.example", "a@contoso.example", []string{"b@contoso.example"},
+		notify.WithAuth("druvasync", smtpPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := notify.NewWebhook("https://hooks.example/services/" + hookSecret + "?token=" + hookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, v := range []any{e, w} {
+			out := fmt.Sprintf(format, v)
+			if strings.Contains(out, smtpPassword) || strings.Contains(out, hookSecret) {
+				t.Errorf("Sprintf(%q) shows a secret: %s", format, out)
+			}
+		}
+	}
+	if got := fmt.Sprint(e, "; ", w); got != "email via smtp.contoso.example:587 to 1 recipient(s); webhook to https://hooks.example/…" {
+		t.Errorf("printed as %q", got)
 	}
 }
