@@ -398,3 +398,24 @@ func TestQueriesUseIndexes(t *testing.T) {
 		t.Logf("%s: %s", name, plan)
 	}
 }
+
+// TestOddPath: a path with characters that mean something in a URI opens
+// that very file.
+func TestOddPath(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "logs 50% ?mode=ro#x.db")
+	s := open(t, path)
+	cycle(t, s, logstore.KindInitial, t0, []logstore.Entry{entry(1, t0)})
+	s.Close()
+	r := open(t, path, logstore.WithReadOnly())
+	if n := len(collect(t, r.Entries(t.Context(), logstore.Query{}))); n != 1 {
+		t.Errorf("%d entries through the reader, want 1", n)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(files, path) {
+		t.Errorf("files in the directory: %q; want %q among them", files, path)
+	}
+}
