@@ -103,7 +103,8 @@ type Cycle struct {
 	DruvaRequests int64          `json:"druvaRequests"`
 	GraphRequests int64          `json:"graphRequests"`
 	Error         string         `json:"error,omitempty"`
-	Entries       int64          `json:"entries"`
+	// Entries is how many entries the cycle wrote, pruned ones included.
+	Entries int64 `json:"entries"`
 }
 
 // Duration is how long the cycle ran; 0 while it runs.

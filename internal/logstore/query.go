@@ -199,7 +199,7 @@ func (s *SQLite) Follow(ctx context.Context, q Query, after int64, tick <-chan t
 }
 
 const cycleColumns = `id, tenant, kind, started, COALESCE(ended, 0), outcome, actions, statuses,
-	druva_requests, graph_requests, error, (SELECT COUNT(*) FROM entries WHERE cycle_id = cycles.id)`
+	druva_requests, graph_requests, error, entries`
 
 // Cycle returns the cycle with the given id.
 func (s *SQLite) Cycle(ctx context.Context, id int64) (Cycle, error) {

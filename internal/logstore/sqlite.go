@@ -153,7 +153,8 @@ var schema = []string{
 		statuses TEXT NOT NULL DEFAULT '{}',
 		druva_requests INTEGER NOT NULL DEFAULT 0,
 		graph_requests INTEGER NOT NULL DEFAULT 0,
-		error TEXT NOT NULL DEFAULT '')`,
+		error TEXT NOT NULL DEFAULT '',
+		entries INTEGER NOT NULL DEFAULT 0)`,
 	`CREATE INDEX IF NOT EXISTS cycles_tenant ON cycles (tenant, id)`,
 	`CREATE INDEX IF NOT EXISTS cycles_running ON cycles (outcome) WHERE outcome = 'running'`,
 	`CREATE TABLE IF NOT EXISTS entries (

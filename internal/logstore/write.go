@@ -57,7 +57,8 @@ func (s *SQLite) AddEntries(ctx context.Context, cycleID int64, entries []Entry)
 				return err
 			}
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `UPDATE cycles SET entries = entries + ? WHERE id = ?`, len(entries), cycleID)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("logstore: add %d entries to cycle %d: %w", len(entries), cycleID, err)
