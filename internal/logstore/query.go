@@ -24,6 +24,7 @@ func (w *where) add(cond string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
+// String is the WHERE clause, or "" when nothing filters.
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return ""

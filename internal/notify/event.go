@@ -196,6 +196,7 @@ type DeliveryError struct {
 	ctxErr     error
 }
 
+// Error names the channel, the destination and what went wrong.
 func (e *DeliveryError) Error() string {
 	return fmt.Sprintf("notify: %s to %s: %s", e.Channel, e.Destination, e.Detail)
 }
