@@ -113,6 +113,9 @@ func TestRoundTrip(t *testing.T) {
 	if c.Duration() != time.Minute {
 		t.Errorf("Duration = %v", c.Duration())
 	}
+	if size, err := s.Size(t.Context()); err != nil || size < 4096 {
+		t.Errorf("Size = %d, %v", size, err)
+	}
 	if _, err := s.Cycle(t.Context(), 99); !errors.Is(err, logstore.ErrNotFound) {
 		t.Errorf("Cycle(99): %v, want ErrNotFound", err)
 	}

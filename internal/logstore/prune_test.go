@@ -1,7 +1,10 @@
 package logstore_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +53,9 @@ func TestPrune(t *testing.T) {
 // what is older than the retention goes.
 func TestPrunerWithWriter(t *testing.T) {
 	clk := fakeclock.New(t0)
-	s := open(t, "", logstore.WithClock(clk.Now), logstore.WithRetention(24*time.Hour), logstore.WithBusyTimeout(time.Minute))
+	var logs bytes.Buffer
+	s := open(t, "", logstore.WithClock(clk.Now), logstore.WithRetention(24*time.Hour), logstore.WithBusyTimeout(time.Minute),
+		logstore.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	logstore.SetPruneBatch(s, 50)
 	for d := range 3 {
 		day := t0.Add(time.Duration(d) * 24 * time.Hour)
@@ -86,6 +91,9 @@ func TestPrunerWithWriter(t *testing.T) {
 	}
 	if d := cmp.Diff([]time.Time{now, t0.Add(48 * time.Hour)}, days); d != "" {
 		t.Errorf("cycle days kept (-want +got):\n%s", d)
+	}
+	if !strings.Contains(logs.String(), "msg=\"log store pruned\" entries=600") {
+		t.Errorf("the pruning was not logged:\n%s", logs.String())
 	}
 	if n := len(collect(t, s.Entries(t.Context(), logstore.Query{Limit: logstore.MaxLimit}))); n != 320 {
 		t.Errorf("%d entries kept, want 320", n)
