@@ -125,7 +125,6 @@ func TestOptionsValidate(t *testing.T) {
 		"retry max":        httpx.WithRetryMax(-1),
 		"backoff":          httpx.WithBackoff(2*time.Second, time.Second),
 		"max retry after":  httpx.WithMaxRetryAfter(0),
-		"cooldown":         httpx.WithThrottleCooldown(-1),
 		"max body":         httpx.WithMaxBody(0),
 		"user agent":       httpx.WithUserAgent("a\r\nX-Evil: 1"),
 		"logger":           httpx.WithLogger(nil),
@@ -579,65 +578,6 @@ func TestRateLimiterWaitsThroughSeam(t *testing.T) {
 	}
 }
 
-func TestRateLimiterAdaptsToThrottling(t *testing.T) {
-	t.Parallel()
-	var throttle atomic.Bool
-	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) {
-		if throttle.Load() {
-			w.Header().Set("Retry-After", "2")
-			w.WriteHeader(429)
-			return
-		}
-		w.WriteHeader(200)
-	})
-	clk := newClock()
-	c := newClient(t, srv, clk, httpx.WithRateLimit(20, 1), httpx.WithRetryMax(0), httpx.WithThrottleCooldown(10*time.Second))
-	throttle.Store(true)
-	resp, err := c.Do(t.Context(), &httpx.Request{Path: "x"})
-	if err != nil || resp.StatusCode != 429 {
-		t.Fatalf("Do = %v, %v", resp, err)
-	}
-	if got := c.RateLimit(); got != 14 {
-		t.Errorf("rate after one 429 = %v, want 14", got)
-	}
-	// A second 429 within the same window does not lower it again.
-	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.RateLimit(); got != 14 {
-		t.Errorf("rate after a second 429 in the window = %v, want 14", got)
-	}
-	// The other callers slow down (one request per 1/14 s) without stopping.
-	if w := clk.Waits(); len(w) != 1 || w[0] < 70*time.Millisecond || w[0] > 72*time.Millisecond {
-		t.Errorf("waits = %v, want one of about 71 ms", w)
-	}
-	// Quiet: after the cooldown the rate grows back to 20 and stays.
-	throttle.Store(false)
-	clk.Advance(11 * time.Second)
-	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.RateLimit(); got != 20 {
-		t.Errorf("rate after cooldown = %v, want 20", got)
-	}
-}
-
-func TestRateLimiterFloor(t *testing.T) {
-	t.Parallel()
-	srv, _ := script(t, status(429, ""))
-	clk := newClock()
-	c := newClient(t, srv, clk, httpx.WithRateLimit(20, 1), httpx.WithRetryMax(0), httpx.WithThrottleCooldown(time.Second))
-	for range 10 {
-		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
-			t.Fatal(err)
-		}
-		clk.Advance(2 * time.Second)
-	}
-	if got := c.RateLimit(); got < 2 || got > 20 {
-		t.Errorf("rate after a 429 storm = %v, want at least the floor of 2", got)
-	}
-}
-
 func TestLimiterWaitNeverPastDeadline(t *testing.T) {
 	t.Parallel()
 	srv, hits := script(t, status(200, ""))
@@ -721,4 +661,44 @@ func FuzzRetryAfter(f *testing.F) {
 			t.Fatalf("RetryAfter(%q) = %v, %v", v, d, ok)
 		}
 	})
+}
+
+func TestAttemptsCountRequestsSent(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, status(500, "down"))
+	clk := newClock()
+	var calls atomic.Int64
+	c := newClient(t, srv, clk, httpx.WithTokenFunc(func(context.Context) (string, error) {
+		if calls.Add(1) > 1 {
+			return "", errors.New("token endpoint down")
+		}
+		return token, nil
+	}))
+	_, err := c.Do(t.Context(), &httpx.Request{Method: "POST", Path: "Users", Body: []byte("{}")})
+	if err == nil || !errors.Is(err, httpx.ErrToken) {
+		t.Fatalf("Do = %v, want the token error", err)
+	}
+	// One request reached the server; the second attempt never left.
+	if hits.Load() != 1 || strings.Contains(err.Error(), "after 2 attempts") {
+		t.Errorf("hits %d, error %q", hits.Load(), err)
+	}
+}
+
+func TestLongRetryAfterNotWaited(t *testing.T) {
+	t.Parallel()
+	// A server asking for a day, past the caller's deadline, is not retried
+	// a minute later (the cap) five times over: the write returns its 429
+	// at once, with the Retry-After for the caller to schedule.
+	srv, hits := script(t, status(429, `{"detail":"come back tomorrow"}`, "Retry-After", "86400"))
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	resp, err := c.Do(ctx, &httpx.Request{Method: "POST", Path: "Users", Body: []byte("{}")})
+	if err != nil || resp.StatusCode != 429 || resp.Attempts != 1 {
+		t.Fatalf("Do = %+v, %v", resp, err)
+	}
+	if hits.Load() != 1 || len(clk.Waits()) != 0 {
+		t.Errorf("hits %d, waits %v", hits.Load(), clk.Waits())
+	}
 }
