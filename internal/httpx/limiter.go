@@ -317,8 +317,8 @@ func (l *limiter) current() float64 {
 }
 
 // learned returns the rate a later client should start from: the rate the
-// server announced, else the plateau of the last limit seen, else the rate
-// in force.
+// server announced, else the last limit seen (the plateau, just under the
+// rate that drew a 429), else the rate in force.
 func (l *limiter) learned() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -326,7 +326,7 @@ func (l *limiter) learned() float64 {
 	case l.hint > 0:
 		return min(l.ceiling, l.hint*l.hintScale)
 	case l.wmax > 0:
-		return min(l.ceiling, max(l.cur, l.wmax))
+		return min(l.ceiling, l.wmax)
 	}
 	return l.cur
 }
