@@ -702,3 +702,77 @@ func TestLongRetryAfterNotWaited(t *testing.T) {
 		t.Errorf("hits %d, waits %v", hits.Load(), clk.Waits())
 	}
 }
+
+func TestTricklingBodyEndsAtTheRequestDeadline(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("{"))
+		w.(http.Flusher).Flush()
+		select { // the next byte would come much later
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRequestTimeout(50*time.Millisecond))
+	_, err := c.Do(t.Context(), &httpx.Request{Method: "GET", Path: "Users/u1"})
+	if !errors.Is(err, httpx.ErrTimeout) {
+		t.Fatalf("Do = %v, want ErrTimeout", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "GET ") || !strings.Contains(msg, "/scim/Users/u1") || strings.Contains(msg, token) {
+		t.Errorf("error %q does not name the request (or shows the token)", msg)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("a request that timed out was sent %d times", hits.Load())
+	}
+}
+
+func TestReflectedSecretsScrubbed(t *testing.T) {
+	t.Parallel()
+	// The server echoes the request's Authorization header in its error
+	// body and in a header-borne message.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"detail":"bad request; you sent Authorization: %s and also bearer abc.def-ghi and %s"}`, r.Header.Get("Authorization"), "extra-s3cret-value")
+	}))
+	t.Cleanup(srv.Close)
+	var logs bytes.Buffer
+	c := newClient(t, srv, newClock(), httpx.WithSecrets("extra-s3cret-value"), httpx.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(resp.Body)
+	for _, leak := range []string{token, "abc.def-ghi", "extra-s3cret-value"} {
+		if strings.Contains(body, leak) || strings.Contains(logs.String(), leak) {
+			t.Errorf("%q leaked: body %s, logs %s", leak, body, logs.String())
+		}
+	}
+	if !strings.Contains(body, "Bearer [REDACTED]") {
+		t.Errorf("body %s", body)
+	}
+	if got := c.Scrub("token " + token + " then Bearer xyz123"); strings.Contains(got, token) || strings.Contains(got, "xyz123") {
+		t.Errorf("Scrub = %q", got)
+	}
+}
+
+func TestUserInfoNeverEchoed(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{
+		"https://admin:hunter2pw@exa mple.com/scim", // does not parse
+		"https://admin:hunter2pw@example.com/scim",  // parses, refused
+		"ftp://admin:hunter2pw@example.com/",
+	} {
+		_, err := httpx.New(u)
+		if err == nil || strings.Contains(err.Error(), "hunter2pw") || strings.Contains(err.Error(), "httpx") {
+			t.Errorf("New(%q) = %v", u, err)
+		}
+	}
+}
