@@ -15,7 +15,7 @@ import (
 const (
 	// beta is the multiplicative decrease: after a 429 the rate drops to
 	// beta times the limit seen.
-	beta = 0.85
+	beta = 0.9
 	// slowStartGrowth is how much the rate grows per second before the
 	// first 429 (or server signal) has shown where the limit lies.
 	slowStartGrowth = 2
@@ -24,11 +24,13 @@ const (
 	// so a slow target is probed rarely (a 429 costs it more) and a fast
 	// one follows changes quickly.
 	minEpoch      = 5 * time.Second
-	maxEpoch      = 15 * time.Second
-	epochRequests = 150
-	// marginBelow places the plateau a little under the rate that drew the
-	// 429, where the limit must lie.
-	marginBelow = 0.98
+	maxEpoch      = 30 * time.Second
+	epochRequests = 200
+	// margin places the plateau a little under the rate that drew the 429,
+	// where the limit must lie: this many requests per second under it, at
+	// most a twentieth of it. A slow target, where one 429 weighs more
+	// against the requests it takes, gets the larger share.
+	margin = 0.2
 	// window is how far back the accepted-request count reaches when a 429
 	// estimates the server's rate.
 	window      = 4 * time.Second
@@ -139,6 +141,9 @@ func (l *limiter) setPlateau(now time.Time, w float64) {
 	l.k = l.epochFor(w).Seconds()
 	l.epoch = now.Add(-time.Duration(l.k * float64(time.Second)))
 }
+
+// below returns the plateau for a 429 drawn at rate r.
+func below(r float64) float64 { return r - min(margin, r/20) }
 
 // epochFor returns K for a last limit w.
 func (l *limiter) epochFor(w float64) time.Duration {
@@ -259,17 +264,17 @@ func (l *limiter) throttled(now, sent time.Time, retryAfter time.Duration) float
 	// The limit lies just under the rate that drew the 429, unless the
 	// server accepted clearly less than that (the limit fell, or slow start
 	// overshot): then it lies near what the server accepted.
-	exiting := l.wmax == 0 || l.exiting && now.Sub(l.decrease) < window
-	w := l.cur * marginBelow
+	w := below(l.cur)
 	est, ok := l.acceptedRate(now)
+	exiting := false
 	switch {
 	case ok && est < beta*l.cur:
-		w = est * marginBelow
-	case !ok && exiting:
+		w = below(est)
+	case !ok && (l.wmax == 0 || l.exiting && now.Sub(l.decrease) < window):
 		// Slow start overshot before enough answers came to measure what
 		// the server accepts: halve, as TCP leaves slow start, until the
 		// 429s stop coming.
-		w = l.cur * cascade
+		w, exiting = l.cur*cascade, true
 	}
 	l.wmax = max(w, l.floor)
 	l.k = l.epochFor(l.wmax).Seconds()
@@ -281,9 +286,9 @@ func (l *limiter) throttled(now, sent time.Time, retryAfter time.Duration) float
 	// The climb starts once the server's Retry-After has passed.
 	l.epoch = now.Add(min(retryAfter, l.epochFor(l.wmax)))
 	l.cur = max(l.floor, beta*l.wmax)
-	// A fresh bucket: the requests queued at the old rate queue again
-	// (waitLimiter), so their places are not owed at the new one.
-	// The new bucket starts empty: the next request goes 1/rate from now.
+	// A fresh, empty bucket: the requests queued at the old rate queue
+	// again (waitLimiter), so their places are not owed at the new rate,
+	// and the next request goes 1/rate from now.
 	l.lim = rate.NewLimiter(rate.Limit(l.cur), l.lim.Burst())
 	l.lim.ReserveN(now, l.lim.Burst())
 	l.exiting = exiting
