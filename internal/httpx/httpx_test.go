@@ -776,3 +776,126 @@ func TestUserInfoNeverEchoed(t *testing.T) {
 		}
 	}
 }
+
+// newLearningClient is newClient with the limiter as New makes it by
+// default (learning, no ceiling) plus opts.
+func newLearningClient(t *testing.T, srv *httptest.Server, clk *fakeclock.Clock, opts ...httpx.Option) *httpx.Client {
+	t.Helper()
+	c, err := httpx.New(srv.URL+"/scim", append([]httpx.Option{httpx.WithToken(token), httpx.WithClock(clk.Now), httpx.WithWait(clk.Wait),
+		httpx.WithRandom(func() float64 { return 0.999999 })}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLimiterSlowStartAndDecrease(t *testing.T) {
+	t.Parallel()
+	var refuse atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(429)
+			return
+		}
+		w.WriteHeader(200)
+	}))
+	t.Cleanup(srv.Close)
+	clk := newClock()
+	c := newLearningClient(t, srv, clk, httpx.WithRetryMax(0))
+	if got := c.RateLimit(); got != httpx.DefaultStartRate {
+		t.Fatalf("start rate %v, want %v", got, httpx.DefaultStartRate)
+	}
+	// Slow start: the rate doubles every second of answers.
+	for range 30 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := c.RateLimit()
+	if grown <= httpx.DefaultStartRate {
+		t.Fatalf("rate after %v of answers = %v, want above the start", clk.Waits(), grown)
+	}
+	// A 429 lowers it for every caller; the learned rate is the plateau
+	// just under where the 429 came.
+	refuse.Store(true)
+	if resp, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil || resp.StatusCode != 429 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	if after := c.RateLimit(); after >= grown || after < grown/4 {
+		t.Errorf("rate after a 429 = %v, was %v", after, grown)
+	}
+	if l := c.LearnedRate(); l <= c.RateLimit() || l >= grown {
+		t.Errorf("LearnedRate = %v, rate %v, was %v", l, c.RateLimit(), grown)
+	}
+	// Quiet answers bring it back up, past the last limit seen.
+	before := c.RateLimit()
+	refuse.Store(false)
+	clk.Advance(time.Minute) // the cubic climbs back, and past the last limit
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit() <= before {
+		t.Errorf("rate a minute after the 429 = %v, want above %v", c.RateLimit(), before)
+	}
+}
+
+func TestLimiterCeilingAndStartRate(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(200, ""))
+	clk := newClock()
+	c := newLearningClient(t, srv, clk, httpx.WithRateLimit(12, 1), httpx.WithStartRate(8))
+	if c.RateLimit() != 8 || c.LearnedRate() != 8 {
+		t.Fatalf("start: rate %v, learned %v; want 8", c.RateLimit(), c.LearnedRate())
+	}
+	for range 20 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(10 * time.Second)
+		if r := c.RateLimit(); r > 12 {
+			t.Fatalf("rate %v above the ceiling 12", r)
+		}
+	}
+	if c.RateLimit() != 12 {
+		t.Errorf("rate after 200 s of answers = %v, want the ceiling", c.RateLimit())
+	}
+	for _, bad := range []float64{0, -1, 1e12} {
+		if _, err := httpx.New(srv.URL, httpx.WithStartRate(bad)); err == nil {
+			t.Errorf("WithStartRate(%v) accepted", bad)
+		}
+	}
+}
+
+func TestLimiterFollowsRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	for name, hdr := range map[string][]string{
+		"ietf":   {"RateLimit-Policy", `"default";q=300;w=10`, "RateLimit", `"default";r=5;t=3`},
+		"draft6": {"RateLimit-Policy", `30;w=1`, "RateLimit-Remaining", "5", "RateLimit-Reset", "1"},
+	} {
+		srv, _ := script(t, status(200, "", hdr...))
+		clk := newClock()
+		c := newLearningClient(t, srv, clk)
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if c.RateLimit() != 30 || c.LearnedRate() != 30 {
+			t.Errorf("%s: rate %v, learned %v; want the announced 30/s", name, c.RateLimit(), c.LearnedRate())
+		}
+	}
+	// A spent quota holds the next request until it resets.
+	srv, _ := script(t, status(200, "", "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "7"))
+	clk := newClock()
+	c := newLearningClient(t, srv, clk)
+	for range 2 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := clk.MaxWait(); got != 7*time.Second {
+		t.Errorf("waits %v, want a 7 s hold", clk.Waits())
+	}
+}
