@@ -899,3 +899,11 @@ func TestLimiterFollowsRateLimitHeaders(t *testing.T) {
 		t.Errorf("waits %v, want a 7 s hold", clk.Waits())
 	}
 }
+
+func TestBearerPrefixRefusedWithAHint(t *testing.T) {
+	t.Parallel()
+	_, err := httpx.New("https://example.com/", httpx.WithToken("Bearer abc123"))
+	if err == nil || !strings.Contains(err.Error(), `without that prefix`) || strings.Contains(err.Error(), "abc123") {
+		t.Errorf("New = %v", err)
+	}
+}

@@ -309,6 +309,9 @@ func checkToken(token string) error {
 	if token == "" {
 		return errors.New("empty bearer token")
 	}
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		return errors.New(`the token starts with "Bearer ": pass the token alone, without that prefix`)
+	}
 	for _, r := range token {
 		if r <= ' ' || r == 0x7f {
 			return errors.New("bearer token holds whitespace or control characters")
