@@ -40,6 +40,9 @@ const (
 	// enoughAnswers is how many accepted answers make an estimate: a fast
 	// server is measured over its last moments, a slow one over the window.
 	enoughAnswers = 40
+	// probeAbove bounds the probe beyond the last limit seen to this much
+	// more than the server has been seen to accept.
+	probeAbove = 1.5
 	// cascade is the decrease when 429s follow each other too fast to
 	// measure what the server accepts.
 	cascade = 0.5
@@ -171,13 +174,31 @@ func (l *limiter) target(now time.Time) float64 {
 	if t < 0 {
 		return l.cur
 	}
+	// The rate grows only as far as the answers show it used (as TCP's
+	// window does, RFC 7661): an idle client, or one paced by its callers,
+	// does not climb to a rate it never tried.
+	used, ok := l.acceptedRate(now)
 	if l.wmax <= 0 { // slow start
-		return min(l.ceiling, l.from*math.Pow(slowStartGrowth, t))
+		r := l.from * math.Pow(slowStartGrowth, t)
+		if ok {
+			r = min(r, max(l.from, slowStartGrowth*used))
+		} else {
+			r = l.from
+		}
+		return min(l.ceiling, r)
 	}
 	// The cubic W(t) = wmax + C·(t−K)³ with C chosen so that W(0) = beta·wmax.
 	c := l.wmax * (1 - beta) / (l.k * l.k * l.k)
 	d := t - l.k
-	return min(l.ceiling, max(l.floor, l.wmax+c*d*d*d))
+	r := l.wmax + c*d*d*d
+	if r > l.wmax {
+		if ok {
+			r = min(r, max(l.wmax, probeAbove*used))
+		} else {
+			r = l.wmax
+		}
+	}
+	return min(l.ceiling, max(l.floor, r))
 }
 
 // reserve takes one token at now and says how long the caller must wait.

@@ -131,3 +131,15 @@ func TestLimiterLearnsTheLimit(t *testing.T) {
 		t.Errorf("with headers: %.3f of R, %d refused", share, res.throttled)
 	}
 }
+
+// An idle limiter (a client made long before its first request, or
+// waiting for its callers) does not climb to a rate it never tried.
+func TestLimiterIdleDoesNotGrow(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newLimiter(&config{adaptive: true, burst: 1}, t0)
+	l.reserve(t0.Add(30 * time.Second))
+	if l.current() != DefaultStartRate {
+		t.Errorf("rate after 30 idle seconds = %v, want the start rate %v", l.current(), DefaultStartRate)
+	}
+}
