@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,7 +72,7 @@ type callKey struct{}
 
 // newCall checks req and builds the retryablehttp request.
 func (c *Client) newCall(ctx context.Context, req *Request) (*call, *retryablehttp.Request, error) {
-	method := cmpOr(req.Method, http.MethodGet)
+	method := cmp.Or(req.Method, http.MethodGet)
 	var full string
 	if p, ok := c.simplePath(req.Path); ok && len(req.Query) == 0 {
 		full = c.baseStr + p
@@ -98,7 +99,7 @@ func (c *Client) newCall(ctx context.Context, req *Request) (*call, *retryableht
 		}
 	}
 	if req.Body != nil {
-		rr.Header.Set("Content-Type", cmpOr(req.ContentType, "application/json"))
+		rr.Header.Set("Content-Type", cmp.Or(req.ContentType, "application/json"))
 	}
 	if rr.Header.Get("Accept") == "" {
 		rr.Header.Set("Accept", "application/json")
@@ -111,13 +112,6 @@ func (c *Client) newCall(ctx context.Context, req *Request) (*call, *retryableht
 		rr.Header.Set("Authorization", "Bearer "+string(c.cfg.token))
 	}
 	return cl, rr, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // errorf returns err prefixed with the request, scrubbed of secrets.

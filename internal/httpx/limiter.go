@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -110,7 +111,7 @@ func newLimiter(cfg *config, now time.Time) *limiter {
 	}
 	start := ceiling
 	if cfg.adaptive || cfg.start > 0 {
-		start = min(ceiling, cmpOrFloat(cfg.start, DefaultStartRate))
+		start = min(ceiling, cmp.Or(cfg.start, DefaultStartRate))
 	}
 	l := &limiter{
 		lim:       rate.NewLimiter(rate.Limit(start), cfg.burst),
@@ -129,13 +130,6 @@ func newLimiter(cfg *config, now time.Time) *limiter {
 		l.setPlateau(now, start)
 	}
 	return l
-}
-
-func cmpOrFloat(a, b float64) float64 {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // setPlateau makes w the last limit seen, with the curve at its plateau now.
