@@ -907,3 +907,12 @@ func TestBearerPrefixRefusedWithAHint(t *testing.T) {
 		t.Errorf("New = %v", err)
 	}
 }
+
+func TestUserRateIsTheStart(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(200, ""))
+	c := newLearningClient(t, srv, newClock(), httpx.WithRateLimit(40, 1))
+	if c.RateLimit() != 40 {
+		t.Errorf("rate with WithRateLimit(40, 1) = %v, want 40", c.RateLimit())
+	}
+}

@@ -105,14 +105,13 @@ func newLimiter(cfg *config, now time.Time) *limiter {
 	if cfg.rate <= 0 && !cfg.adaptive {
 		return nil
 	}
-	ceiling := cfg.rate
+	// A user-set rate is a ceiling and, unless a start rate says otherwise,
+	// where the limiter starts.
+	ceiling, start := cfg.rate, cmp.Or(cfg.start, cfg.rate, DefaultStartRate)
 	if ceiling <= 0 {
 		ceiling = maxLearnedRate
 	}
-	start := ceiling
-	if cfg.adaptive || cfg.start > 0 {
-		start = min(ceiling, cmp.Or(cfg.start, DefaultStartRate))
-	}
+	start = min(start, ceiling)
 	l := &limiter{
 		lim:       rate.NewLimiter(rate.Limit(start), cfg.burst),
 		cur:       start,
