@@ -31,7 +31,7 @@ const (
 	// where the limit must lie: this many requests per second under it, at
 	// most a twentieth of it. A slow target, where one 429 weighs more
 	// against the requests it takes, gets the larger share.
-	margin = 0.2
+	margin = 0.3
 	// window is how far back the accepted-request count reaches when a 429
 	// estimates the server's rate.
 	window      = 4 * time.Second
@@ -41,9 +41,15 @@ const (
 	// enoughAnswers is how many accepted answers make an estimate: a fast
 	// server is measured over its last moments, a slow one over the window.
 	enoughAnswers = 40
+	// probeGrowth is how much above the plateau the probe is K after it.
+	probeGrowth = 0.3
 	// probeAbove bounds the probe beyond the last limit seen to this much
 	// more than the server has been seen to accept.
 	probeAbove = 1.5
+	// nearPlateau and settle: a probe refused below nearPlateau times the
+	// plateau moves the plateau to settle times its old level.
+	nearPlateau = 1.1
+	settle      = 0.98
 	// cascade is the decrease when 429s follow each other too fast to
 	// measure what the server accepts.
 	cascade = 0.5
@@ -139,7 +145,7 @@ func (l *limiter) setPlateau(now time.Time, w float64) {
 }
 
 // below returns the plateau for a 429 drawn at rate r.
-func below(r float64) float64 { return r - min(margin, r/20) }
+func below(r float64) float64 { return r - max(min(margin, r/10), r*0.03) }
 
 // epochFor returns K for a last limit w.
 func (l *limiter) epochFor(w float64) time.Duration {
@@ -180,9 +186,14 @@ func (l *limiter) target(now time.Time) float64 {
 		}
 		return min(l.ceiling, r)
 	}
-	// The cubic W(t) = wmax + C·(t−K)³ with C chosen so that W(0) = beta·wmax.
-	c := l.wmax * (1 - beta) / (l.k * l.k * l.k)
+	// The cubic W(t) = wmax + C·(t−K)³: below the plateau C makes W(0) =
+	// beta·wmax; beyond it C is steeper, so that a limit that doubled is
+	// reached about 1.4 K after the plateau.
 	d := t - l.k
+	c := l.wmax * (1 - beta) / (l.k * l.k * l.k)
+	if d > 0 {
+		c = l.wmax * probeGrowth / (l.k * l.k * l.k)
+	}
 	r := l.wmax + c*d*d*d
 	if r > l.wmax {
 		if ok {
@@ -284,6 +295,17 @@ func (l *limiter) throttled(now, sent time.Time, retryAfter time.Duration) float
 	switch {
 	case ok && est < beta*l.cur:
 		w = below(est)
+		if l.wmax == 0 {
+			// Slow start's overshoot: what the server accepted includes
+			// the burst it had saved up, a large share of so short a span.
+			w *= beta
+		}
+	case l.wmax > 0 && l.cur > l.wmax && l.cur < l.wmax*nearPlateau:
+		// A probe that failed just above the plateau: the limit lies
+		// between them, and the 429 came only once the server's burst
+		// had drained, well after the rate passed it. Settle a little
+		// under the plateau that held.
+		w = min(w, l.wmax*settle)
 	case !ok && (l.wmax == 0 || l.exiting && now.Sub(l.decrease) < window):
 		// Slow start overshot before enough answers came to measure what
 		// the server accepts: halve, as TCP leaves slow start, until the
@@ -295,7 +317,7 @@ func (l *limiter) throttled(now, sent time.Time, retryAfter time.Duration) float
 	if now.Sub(l.started) < window {
 		// An estimate from less than a window of answers is rough: climb
 		// back to it, and past it, quickly.
-		l.k = minEpoch.Seconds()
+		l.k = min(l.k, 2*minEpoch.Seconds())
 	}
 	// The climb starts once the server's Retry-After has passed.
 	l.epoch = now.Add(min(retryAfter, l.epochFor(l.wmax)))

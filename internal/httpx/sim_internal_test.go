@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -15,7 +16,14 @@ type simResult struct {
 	perSecond     []simSecond
 }
 
-type simSecond struct{ ok, throttled int }
+type simSecond struct {
+	ok, throttled int
+	rate, wmax    float64
+}
+
+// simJitter delays each request by up to this much (seeded, uniform)
+// between the limiter and the server, as scheduling and the network do.
+const simJitter = 30 * time.Millisecond
 
 func simulate(cfg config, r func(time.Duration) float64, burst int, workers int, latency, dur time.Duration, headers bool) simResult {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -31,6 +39,7 @@ func simulate(cfg config, r func(time.Duration) float64, burst int, workers int,
 	for i := range ws {
 		ws[i].at = t0
 	}
+	jit := rand.New(rand.NewPCG(1, 2))
 	res := simResult{perSecond: make([]simSecond, int(dur/time.Second)+1)}
 	const dt = 2 * time.Millisecond
 	for now := t0; now.Sub(t0) < dur; now = now.Add(dt) {
@@ -38,6 +47,7 @@ func simulate(cfg config, r func(time.Duration) float64, burst int, workers int,
 			srv.SetLimitAt(now, lim)
 		}
 		sec := int(now.Sub(t0) / time.Second)
+		res.perSecond[sec].rate, res.perSecond[sec].wmax = l.current(), l.wmax
 		for i := range ws {
 			w := &ws[i]
 			if w.at.After(now) {
@@ -55,6 +65,10 @@ func simulate(cfg config, r func(time.Duration) float64, burst int, workers int,
 						continue
 					}
 				}
+				// Scheduling and network delay between leaving the limiter
+				// and reaching the server.
+				w.state, w.at = 3, now.Add(time.Duration(jit.Int64N(int64(simJitter))))
+			case 3:
 				w.ok = srv.AllowN(now, 1)
 				if headers {
 					exh := time.Duration(0)
