@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/scim"
@@ -296,5 +297,61 @@ func TestNumbersKeptExact(t *testing.T) {
 	}
 	if u.UserName() != "a-1" || u["note"] != `x"-1` {
 		t.Errorf("user = %v", u)
+	}
+}
+
+// A server that echoes the Authorization header in its error body, and a
+// 2xx body that is not JSON, never put the token into an error.
+func TestReflectingServerDoesNotLeakToken(t *testing.T) {
+	t.Parallel()
+	const token = "druva-t0ken-that-must-not-leak"
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"status":"400","detail":"unexpected header Authorization: %s"}`, r.Header.Get("Authorization"))
+			return
+		}
+		fmt.Fprintf(w, "<html>your token is %s</html>", strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := druva.NewClient(token, druva.WithBaseURL(srv.URL+"/scim"), druva.WithRetryMax(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, err := c.GetUser(t.Context(), "u1")
+		var ae *druva.APIError
+		if err == nil || strings.Contains(err.Error(), token) || errors.As(err, &ae) && (strings.Contains(ae.Body, token) || strings.Contains(ae.SCIM.Detail, token)) {
+			t.Errorf("GetUser = %v", err)
+		}
+	}
+}
+
+func TestRequestTimeoutOption(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(`{"id":`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	c, err := druva.NewClient("tok", druva.WithBaseURL(srv.URL+"/scim"), druva.WithRequestTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetUser(t.Context(), "u1")
+	if err == nil || !strings.Contains(err.Error(), "GET "+srv.URL+"/scim/Users/u1") || !strings.Contains(err.Error(), "no complete response") {
+		t.Errorf("GetUser = %v", err)
+	}
+	if _, err := druva.NewClient("tok", druva.WithRequestTimeout(0)); err == nil {
+		t.Error("WithRequestTimeout(0) accepted")
 	}
 }

@@ -61,10 +61,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	hopts := append([]httpx.Option{
-		httpx.WithToken(token),
-		httpx.WithRateLimit(DefaultRateLimit, DefaultBurst),
-	}, o.http...)
+	hopts := append([]httpx.Option{httpx.WithToken(token)}, o.http...)
 	h, err := httpx.New(o.baseURL, hopts...)
 	if err != nil {
 		return nil, wrapErr("", err)
@@ -87,8 +84,14 @@ func (c *Client) Stats() Stats {
 }
 
 // RateLimit returns the client-side rate now in force in requests per
-// second (0: off); it is lower than configured for a while after a 429.
+// second (0: off). It changes as the client learns Druva's limit.
 func (c *Client) RateLimit() float64 { return c.h.RateLimit() }
+
+// LearnedRate returns the rate, in requests per second, a later client
+// against the same tenant should start from: keep it (in the sync state,
+// for instance) and pass it to [WithStartRate], so the next run does not
+// learn Druva's limit from scratch. 0 when the limiter is off.
+func (c *Client) LearnedRate() float64 { return c.h.LearnedRate() }
 
 // String describes the client without its token.
 func (c *Client) String() string { return "druva.Client{" + c.h.BaseURL() + "}" }

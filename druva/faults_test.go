@@ -197,8 +197,10 @@ func TestThrottleLowersClientRate(t *testing.T) {
 	if _, err := c.GetUser(t.Context(), "x"); !errors.Is(err, druva.ErrRateLimited) {
 		t.Fatal(err)
 	}
-	if r := c.RateLimit(); r != 14 {
-		t.Errorf("rate after a 429 = %v, want 14 (70 %% of 20)", r)
+	// Right after the start, with no answers to measure, the rate halves
+	// (then takes the multiplicative decrease).
+	if r := c.RateLimit(); r <= 0 || r > 10 {
+		t.Errorf("rate after a 429 = %v, want at most half of 20", r)
 	}
 }
 

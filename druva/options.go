@@ -22,11 +22,16 @@ const (
 
 // Defaults of a [Client].
 const (
-	// DefaultRateLimit is the client-side rate in requests per second, a
-	// little under the 25 requests/s Entra asks of gallery apps.
-	DefaultRateLimit = 20
-	// DefaultBurst is the client-side burst.
-	DefaultBurst = 5
+	// DefaultRateLimit is the client-side rate, in requests per second, a
+	// client starts from before it has learned Druva's limit. Without
+	// [WithRateLimit] the client then learns the limit from Druva's answers
+	// (see the package documentation), above or below this rate.
+	DefaultRateLimit = httpx.DefaultStartRate
+	// DefaultBurst is the client-side burst: requests are spaced evenly.
+	DefaultBurst = httpx.DefaultBurst
+	// DefaultRequestTimeout is how long one request may take, from sending
+	// it to the last byte of the answer ([WithRequestTimeout]).
+	DefaultRequestTimeout = httpx.DefaultRequestTimeout
 	// DefaultPageSize is the count asked for per ListUsers/ListGroups page.
 	DefaultPageSize = 100
 	// maxMembersPerPatch is the largest number of members one group
@@ -76,10 +81,11 @@ func WithHTTPClient(c *http.Client) Option {
 	}
 }
 
-// WithRateLimit sets the client-side rate limit (default [DefaultRateLimit]
-// requests/s, burst [DefaultBurst]). WithRateLimit(0, 0) switches it off,
-// for fakes and benchmarks. A 429 from Druva lowers the rate for every
-// caller of the client for a while.
+// WithRateLimit sets a ceiling on the client-side rate: the client never
+// sends faster than requestsPerSecond (with bursts of at most burst), and
+// still slows down when Druva answers 429. Without it the client learns
+// Druva's limit, with no ceiling. WithRateLimit(0, 0) switches the limiter
+// off, for fakes and benchmarks.
 func WithRateLimit(requestsPerSecond float64, burst int) Option {
 	return func(o *options) error {
 		if requestsPerSecond > 0 && burst == 0 {
@@ -91,6 +97,22 @@ func WithRateLimit(requestsPerSecond float64, burst int) Option {
 		o.http = append(o.http, httpx.WithRateLimit(requestsPerSecond, burst))
 		return nil
 	}
+}
+
+// WithStartRate starts the client-side limiter at requestsPerSecond, as if
+// it had already learned that Druva's limit lies there: pass the
+// [Client.LearnedRate] of the previous run. A ceiling ([WithRateLimit])
+// still bounds it.
+func WithStartRate(requestsPerSecond float64) Option {
+	return wrap("WithStartRate", httpx.WithStartRate(requestsPerSecond))
+}
+
+// WithRequestTimeout sets how long one request may take, from sending it to
+// the last byte of the answer (default [DefaultRequestTimeout]). A server
+// that answers slower (one that trickles its body, say) ends the request
+// with an error naming it; such a request is not retried.
+func WithRequestTimeout(d time.Duration) Option {
+	return wrap("WithRequestTimeout", httpx.WithRequestTimeout(d))
 }
 
 // WithLogger logs requests, retries and throttling. Without it the client

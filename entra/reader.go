@@ -322,6 +322,20 @@ func WithRetries(n int, maxRetryAfter time.Duration) Option {
 	}
 }
 
+// WithRequestTimeout sets how long one Graph request may take, from sending
+// it to the last byte of the answer (default 2 minutes). A slower answer (a
+// server trickling its body, say) ends the read with an error naming the
+// request; such a request is not retried.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Millisecond {
+			return fmt.Errorf("entra: WithRequestTimeout(%s): want at least 1ms", d)
+		}
+		c.http = append(c.http, httpx.WithRequestTimeout(d))
+		return nil
+	}
+}
+
 // WithWait replaces how the reader waits between retries and for the rate
 // limiter; wait must return ctx.Err() when ctx ends first. Tests pass one
 // that returns at once.

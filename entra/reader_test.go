@@ -668,6 +668,7 @@ func TestOptionsValidate(t *testing.T) {
 		"rate":                  {sp, entra.WithRateLimit(10, 0)},
 		"retries":               {sp, entra.WithRetries(-1, time.Second)},
 		"nil wait":              {sp, entra.WithWait(nil)},
+		"request timeout":       {sp, entra.WithRequestTimeout(0)},
 		"nil logger":            {sp, entra.WithLogger(nil)},
 		"nil client":            {sp, entra.WithHTTPClient(nil)},
 		"empty scopes":          {sp, entra.WithScopes()},

@@ -28,6 +28,7 @@ type config struct {
 	faults      Faults
 	rate        float64
 	burst       int
+	rateHeaders bool
 	now         func() time.Time
 	sleep       func(ctx context.Context, d time.Duration) error
 	maxBodySize int64
@@ -169,6 +170,17 @@ func WithRateLimit(requestsPerSecond float64, burst int) Option {
 			return fmt.Errorf("druvatest: WithRateLimit(%v, %d): need a rate >= 0 and, with a rate, a burst >= 1", requestsPerSecond, burst)
 		}
 		c.rate, c.burst = requestsPerSecond, burst
+		return nil
+	}
+}
+
+// WithRateLimitHeaders makes the server-side rate limit ([WithRateLimit])
+// describe itself on every answer: RateLimit-Policy and RateLimit
+// (https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/)
+// and the common X-RateLimit-Limit, -Remaining and -Reset.
+func WithRateLimitHeaders() Option {
+	return func(c *config) error {
+		c.rateHeaders = true
 		return nil
 	}
 }

@@ -223,28 +223,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		finish(http.StatusUnauthorized, "")
 		return
 	}
-	if s.lim != nil {
-		s.mu.Lock()
-		// The bucket's time must never go back, so the clock is read
-		// under the lock and kept monotonic.
-		now := s.cfg.now()
-		if now.Before(s.limLast) {
-			now = s.limLast
-		}
-		s.limLast = now
-		var d time.Duration
-		ok := s.lim.AllowN(now, 1)
-		if !ok {
-			d = time.Duration((1 - s.lim.TokensAt(now)) / float64(s.lim.Limit()) * float64(time.Second))
-		}
-		s.mu.Unlock()
-		if !ok {
-			s.count(func(st *Stats) { st.Throttled++ })
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
-			writeError(w, scim.NewError(http.StatusTooManyRequests, "", "rate limit exceeded"))
-			finish(http.StatusTooManyRequests, "rate limit")
-			return
-		}
+	if s.lim != nil && !s.allow(w) {
+		s.count(func(st *Stats) { st.Throttled++ })
+		writeError(w, scim.NewError(http.StatusTooManyRequests, "", "rate limit exceeded"))
+		finish(http.StatusTooManyRequests, "rate limit")
+		return
 	}
 
 	lose, done := s.injectFaults(w, r, faults, seq, finish)
@@ -314,6 +297,58 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, path string, lo
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
 	finish(rec.Code, "")
+}
+
+// allow takes a token from the server-side bucket. Refused, it sets the
+// Retry-After (the time until the next token, in whole seconds); with
+// [WithRateLimitHeaders] it describes the bucket on every answer.
+func (s *Server) allow(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	// The bucket's time must never go back, so the clock is read under the
+	// lock and kept monotonic.
+	now := s.cfg.now()
+	if now.Before(s.limLast) {
+		now = s.limLast
+	}
+	s.limLast = now
+	ok := s.lim.AllowN(now, 1)
+	limit, tokens := float64(s.lim.Limit()), s.lim.TokensAt(now)
+	s.mu.Unlock()
+	untilToken := time.Duration(max(0, 1-tokens) / limit * float64(time.Second))
+	if s.cfg.rateHeaders {
+		// draft-ietf-httpapi-ratelimit-headers: the policy allows R requests
+		// per second; r requests remain now, restored within t seconds.
+		h := w.Header()
+		h.Set("RateLimit-Policy", fmt.Sprintf(`"bucket";q=%d;w=1`, int(math.Round(limit))))
+		h.Set("RateLimit", fmt.Sprintf(`"bucket";r=%d;t=%d`, int(max(0, tokens)), int(math.Ceil(untilToken.Seconds()))))
+		h.Set("X-RateLimit-Limit", strconv.Itoa(int(math.Round(limit))))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(int(max(0, tokens))))
+		h.Set("X-RateLimit-Reset", strconv.Itoa(int(math.Ceil(untilToken.Seconds()))))
+	}
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(untilToken.Seconds())))))
+	}
+	return ok
+}
+
+// SetRateLimit changes the server-side rate while the server runs (the
+// burst stays); it needs a server started with [WithRateLimit].
+func (s *Server) SetRateLimit(requestsPerSecond float64) error {
+	if s.lim == nil {
+		return errors.New("druvatest: SetRateLimit: the server has no rate limit; start it WithRateLimit")
+	}
+	if requestsPerSecond != requestsPerSecond || requestsPerSecond <= 0 {
+		return fmt.Errorf("druvatest: SetRateLimit(%v): need a positive rate", requestsPerSecond)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.now()
+	if now.Before(s.limLast) {
+		now = s.limLast
+	}
+	s.limLast = now
+	s.lim.SetLimitAt(now, rate.Limit(requestsPerSecond))
+	return nil
 }
 
 func (s *Server) count(f func(*Stats)) {

@@ -412,6 +412,38 @@ func TestServerRateLimit(t *testing.T) {
 	}
 }
 
+func TestServerRateLimitHeadersAndChange(t *testing.T) {
+	t.Parallel()
+	srv, ft := start(t, druvatest.WithRateLimit(4, 2), druvatest.WithRateLimitHeaders())
+	_, hdr, _ := do(t, srv, "GET", "/Users", "")
+	want := map[string]string{"RateLimit-Policy": `"bucket";q=4;w=1`, "RateLimit": `"bucket";r=1;t=0`,
+		"X-RateLimit-Limit": "4", "X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "0"}
+	for k, v := range want {
+		if hdr.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, hdr.Get(k), v)
+		}
+	}
+	do(t, srv, "GET", "/Users", "")
+	c, hdr, _ := do(t, srv, "GET", "/Users", "")
+	if c != 429 || hdr.Get("RateLimit") != `"bucket";r=0;t=1` || hdr.Get("Retry-After") != "1" {
+		t.Errorf("empty bucket: %d %v", c, hdr)
+	}
+	if err := srv.SetRateLimit(1); err != nil {
+		t.Fatal(err)
+	}
+	ft.Advance(500 * time.Millisecond) // a token at 4/s, half of one at 1/s
+	if c, hdr, _ := do(t, srv, "GET", "/Users", ""); c != 429 || hdr.Get("RateLimit-Policy") != `"bucket";q=1;w=1` {
+		t.Errorf("after lowering the rate: %d %v", c, hdr)
+	}
+	if err := srv.SetRateLimit(0); err == nil {
+		t.Error("SetRateLimit(0) accepted")
+	}
+	plain, _ := start(t)
+	if err := plain.SetRateLimit(5); err == nil {
+		t.Error("SetRateLimit on a server without a limit accepted")
+	}
+}
+
 func TestConcurrentCreatesKeepUniqueness(t *testing.T) {
 	t.Parallel()
 	srv, _ := start(t)

@@ -74,6 +74,7 @@ type syncFlags struct {
 	allowDeletes       bool
 	concurrency        int
 	rate               float64
+	rateGiven          bool // --rate or the config's rate: a ceiling; else the client learns Druva's limit
 	fullRead           bool
 
 	set *mapping.Set // from the config file; nil means the Druva default set
@@ -90,7 +91,7 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 	fs.StringVar(&f.state, "state", "", "state `FILE` kept between cycles (links, delta link, escrows)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print JSON instead of tables")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "operations applied at once")
-	fs.Float64Var(&f.rate, "rate", druva.DefaultRateLimit, "Druva requests per second (0: no client-side limit)")
+	fs.Float64Var(&f.rate, "rate", 0, "ceiling on Druva requests per second (default: none, the client learns Druva's limit; 0: no client-side limit)")
 	fs.IntVar(&f.maxDeletes, "max-deletes", 500, "hold the cycle when it would disable or delete more users (0: no limit)")
 	fs.BoolVar(&f.approveDeletes, "approve-deletes", false, "apply a plan held by --max-deletes or a shrinking source")
 	fs.BoolVar(&f.allowDeletes, "allow-deletes", false, "send DELETE for users hard-deleted in Entra (Druva preserves them)")
@@ -106,6 +107,7 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 func (f *syncFlags) load(fs *flag.FlagSet) error {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	f.rateGiven = given["rate"]
 	if f.config == "" {
 		return nil
 	}
@@ -140,6 +142,7 @@ func (f *syncFlags) load(fs *flag.FlagSet) error {
 	if !given["rate"] && c.Rate != nil {
 		f.rate = *c.Rate
 	}
+	f.rateGiven = f.rateGiven || c.Rate != nil
 	if !given["allow-deletes"] && c.AllowDeletes {
 		f.allowDeletes = true
 	}

@@ -36,7 +36,11 @@ func (f *syncFlags) druvaClient(env *environment) (*druva.Client, error) {
 	if token == "" {
 		return nil, badInput("DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it")
 	}
-	c, err := druva.NewClient(token, druva.WithBaseURL(f.druvaURL), druva.WithRateLimit(f.rate, burstFor(f.rate)))
+	opts := []druva.Option{druva.WithBaseURL(f.druvaURL)}
+	if f.rateGiven {
+		opts = append(opts, druva.WithRateLimit(f.rate, burstFor(f.rate)))
+	}
+	c, err := druva.NewClient(token, opts...)
 	if err != nil {
 		return nil, badInput("%v", err)
 	}

@@ -125,7 +125,6 @@ func TestOptionsValidate(t *testing.T) {
 		"retry max":        httpx.WithRetryMax(-1),
 		"backoff":          httpx.WithBackoff(2*time.Second, time.Second),
 		"max retry after":  httpx.WithMaxRetryAfter(0),
-		"cooldown":         httpx.WithThrottleCooldown(-1),
 		"max body":         httpx.WithMaxBody(0),
 		"user agent":       httpx.WithUserAgent("a\r\nX-Evil: 1"),
 		"logger":           httpx.WithLogger(nil),
@@ -579,65 +578,6 @@ func TestRateLimiterWaitsThroughSeam(t *testing.T) {
 	}
 }
 
-func TestRateLimiterAdaptsToThrottling(t *testing.T) {
-	t.Parallel()
-	var throttle atomic.Bool
-	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) {
-		if throttle.Load() {
-			w.Header().Set("Retry-After", "2")
-			w.WriteHeader(429)
-			return
-		}
-		w.WriteHeader(200)
-	})
-	clk := newClock()
-	c := newClient(t, srv, clk, httpx.WithRateLimit(20, 1), httpx.WithRetryMax(0), httpx.WithThrottleCooldown(10*time.Second))
-	throttle.Store(true)
-	resp, err := c.Do(t.Context(), &httpx.Request{Path: "x"})
-	if err != nil || resp.StatusCode != 429 {
-		t.Fatalf("Do = %v, %v", resp, err)
-	}
-	if got := c.RateLimit(); got != 14 {
-		t.Errorf("rate after one 429 = %v, want 14", got)
-	}
-	// A second 429 within the same window does not lower it again.
-	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.RateLimit(); got != 14 {
-		t.Errorf("rate after a second 429 in the window = %v, want 14", got)
-	}
-	// The other callers slow down (one request per 1/14 s) without stopping.
-	if w := clk.Waits(); len(w) != 1 || w[0] < 70*time.Millisecond || w[0] > 72*time.Millisecond {
-		t.Errorf("waits = %v, want one of about 71 ms", w)
-	}
-	// Quiet: after the cooldown the rate grows back to 20 and stays.
-	throttle.Store(false)
-	clk.Advance(11 * time.Second)
-	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.RateLimit(); got != 20 {
-		t.Errorf("rate after cooldown = %v, want 20", got)
-	}
-}
-
-func TestRateLimiterFloor(t *testing.T) {
-	t.Parallel()
-	srv, _ := script(t, status(429, ""))
-	clk := newClock()
-	c := newClient(t, srv, clk, httpx.WithRateLimit(20, 1), httpx.WithRetryMax(0), httpx.WithThrottleCooldown(time.Second))
-	for range 10 {
-		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
-			t.Fatal(err)
-		}
-		clk.Advance(2 * time.Second)
-	}
-	if got := c.RateLimit(); got < 2 || got > 20 {
-		t.Errorf("rate after a 429 storm = %v, want at least the floor of 2", got)
-	}
-}
-
 func TestLimiterWaitNeverPastDeadline(t *testing.T) {
 	t.Parallel()
 	srv, hits := script(t, status(200, ""))
@@ -721,4 +661,258 @@ func FuzzRetryAfter(f *testing.F) {
 			t.Fatalf("RetryAfter(%q) = %v, %v", v, d, ok)
 		}
 	})
+}
+
+func TestAttemptsCountRequestsSent(t *testing.T) {
+	t.Parallel()
+	srv, hits := script(t, status(500, "down"))
+	clk := newClock()
+	var calls atomic.Int64
+	c := newClient(t, srv, clk, httpx.WithTokenFunc(func(context.Context) (string, error) {
+		if calls.Add(1) > 1 {
+			return "", errors.New("token endpoint down")
+		}
+		return token, nil
+	}))
+	_, err := c.Do(t.Context(), &httpx.Request{Method: "POST", Path: "Users", Body: []byte("{}")})
+	if err == nil || !errors.Is(err, httpx.ErrToken) {
+		t.Fatalf("Do = %v, want the token error", err)
+	}
+	// One request reached the server; the second attempt never left.
+	if hits.Load() != 1 || strings.Contains(err.Error(), "after 2 attempts") {
+		t.Errorf("hits %d, error %q", hits.Load(), err)
+	}
+}
+
+func TestLongRetryAfterNotWaited(t *testing.T) {
+	t.Parallel()
+	// A server asking for a day, past the caller's deadline, is not retried
+	// a minute later (the cap) five times over: the write returns its 429
+	// at once, with the Retry-After for the caller to schedule.
+	srv, hits := script(t, status(429, `{"detail":"come back tomorrow"}`, "Retry-After", "86400"))
+	clk := newClock()
+	c := newClient(t, srv, clk)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	resp, err := c.Do(ctx, &httpx.Request{Method: "POST", Path: "Users", Body: []byte("{}")})
+	if err != nil || resp.StatusCode != 429 || resp.Attempts != 1 {
+		t.Fatalf("Do = %+v, %v", resp, err)
+	}
+	if hits.Load() != 1 || len(clk.Waits()) != 0 {
+		t.Errorf("hits %d, waits %v", hits.Load(), clk.Waits())
+	}
+}
+
+func TestTricklingBodyEndsAtTheRequestDeadline(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("{"))
+		w.(http.Flusher).Flush()
+		select { // the next byte would come much later
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	clk := newClock()
+	c := newClient(t, srv, clk, httpx.WithRequestTimeout(50*time.Millisecond))
+	_, err := c.Do(t.Context(), &httpx.Request{Method: "GET", Path: "Users/u1"})
+	if !errors.Is(err, httpx.ErrTimeout) {
+		t.Fatalf("Do = %v, want ErrTimeout", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "GET ") || !strings.Contains(msg, "/scim/Users/u1") || strings.Contains(msg, token) {
+		t.Errorf("error %q does not name the request (or shows the token)", msg)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("a request that timed out was sent %d times", hits.Load())
+	}
+}
+
+func TestReflectedSecretsScrubbed(t *testing.T) {
+	t.Parallel()
+	// The server echoes the request's Authorization header in its error
+	// body and in a header-borne message.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"detail":"bad request; you sent Authorization: %s and also bearer abc.def-ghi and %s"}`, r.Header.Get("Authorization"), "extra-s3cret-value")
+	}))
+	t.Cleanup(srv.Close)
+	var logs bytes.Buffer
+	c := newClient(t, srv, newClock(), httpx.WithSecrets("extra-s3cret-value"), httpx.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	resp, err := c.Do(t.Context(), &httpx.Request{Path: "Users"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(resp.Body)
+	for _, leak := range []string{token, "abc.def-ghi", "extra-s3cret-value"} {
+		if strings.Contains(body, leak) || strings.Contains(logs.String(), leak) {
+			t.Errorf("%q leaked: body %s, logs %s", leak, body, logs.String())
+		}
+	}
+	if !strings.Contains(body, "Bearer [REDACTED]") {
+		t.Errorf("body %s", body)
+	}
+	if got := c.Scrub("token " + token + " then Bearer xyz123"); strings.Contains(got, token) || strings.Contains(got, "xyz123") {
+		t.Errorf("Scrub = %q", got)
+	}
+}
+
+func TestUserInfoNeverEchoed(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{
+		"https://admin:hunter2pw@exa mple.com/scim", // does not parse
+		"https://admin:hunter2pw@example.com/scim",  // parses, refused
+		"ftp://admin:hunter2pw@example.com/",
+	} {
+		_, err := httpx.New(u)
+		if err == nil || strings.Contains(err.Error(), "hunter2pw") || strings.Contains(err.Error(), "httpx") {
+			t.Errorf("New(%q) = %v", u, err)
+		}
+	}
+}
+
+// newLearningClient is newClient with the limiter as New makes it by
+// default (learning, no ceiling) plus opts.
+func newLearningClient(t *testing.T, srv *httptest.Server, clk *fakeclock.Clock, opts ...httpx.Option) *httpx.Client {
+	t.Helper()
+	c, err := httpx.New(srv.URL+"/scim", append([]httpx.Option{httpx.WithToken(token), httpx.WithClock(clk.Now), httpx.WithWait(clk.Wait),
+		httpx.WithRandom(func() float64 { return 0.999999 })}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLimiterSlowStartAndDecrease(t *testing.T) {
+	t.Parallel()
+	var refuse atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(429)
+			return
+		}
+		w.WriteHeader(200)
+	}))
+	t.Cleanup(srv.Close)
+	clk := newClock()
+	c := newLearningClient(t, srv, clk, httpx.WithRetryMax(0))
+	if got := c.RateLimit(); got != httpx.DefaultStartRate {
+		t.Fatalf("start rate %v, want %v", got, httpx.DefaultStartRate)
+	}
+	// Slow start: the rate doubles every second of answers.
+	for range 30 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := c.RateLimit()
+	if grown <= httpx.DefaultStartRate {
+		t.Fatalf("rate after %v of answers = %v, want above the start", clk.Waits(), grown)
+	}
+	// A 429 lowers it for every caller; the learned rate is the plateau
+	// just under where the 429 came.
+	refuse.Store(true)
+	if resp, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil || resp.StatusCode != 429 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	if after := c.RateLimit(); after >= grown || after < grown/4 {
+		t.Errorf("rate after a 429 = %v, was %v", after, grown)
+	}
+	if l := c.LearnedRate(); l <= c.RateLimit() || l >= grown {
+		t.Errorf("LearnedRate = %v, rate %v, was %v", l, c.RateLimit(), grown)
+	}
+	// Quiet answers bring it back up, past the last limit seen.
+	before := c.RateLimit()
+	refuse.Store(false)
+	clk.Advance(time.Minute) // the cubic climbs back, and past the last limit
+	if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit() <= before {
+		t.Errorf("rate a minute after the 429 = %v, want above %v", c.RateLimit(), before)
+	}
+}
+
+func TestLimiterCeilingAndStartRate(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(200, ""))
+	clk := newClock()
+	c := newLearningClient(t, srv, clk, httpx.WithRateLimit(12, 1), httpx.WithStartRate(8))
+	if c.RateLimit() != 8 || c.LearnedRate() != 8 {
+		t.Fatalf("start: rate %v, learned %v; want 8", c.RateLimit(), c.LearnedRate())
+	}
+	// Back to back: the limiter's waits are the only time passing.
+	for range 600 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.RateLimit(); r > 12 {
+			t.Fatalf("rate %v above the ceiling 12", r)
+		}
+	}
+	if c.RateLimit() != 12 {
+		t.Errorf("rate after 600 answers = %v, want the ceiling", c.RateLimit())
+	}
+	for _, bad := range []float64{0, -1, 1e12} {
+		if _, err := httpx.New(srv.URL, httpx.WithStartRate(bad)); err == nil {
+			t.Errorf("WithStartRate(%v) accepted", bad)
+		}
+	}
+}
+
+func TestLimiterFollowsRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	for name, hdr := range map[string][]string{
+		"ietf":   {"RateLimit-Policy", `"default";q=300;w=10`, "RateLimit", `"default";r=5;t=3`},
+		"draft6": {"RateLimit-Policy", `30;w=1`, "RateLimit-Remaining", "5", "RateLimit-Reset", "1"},
+	} {
+		srv, _ := script(t, status(200, "", hdr...))
+		clk := newClock()
+		c := newLearningClient(t, srv, clk)
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if c.RateLimit() != 30 || c.LearnedRate() != 30 {
+			t.Errorf("%s: rate %v, learned %v; want the announced 30/s", name, c.RateLimit(), c.LearnedRate())
+		}
+	}
+	// A spent quota holds the next request until it resets.
+	srv, _ := script(t, status(200, "", "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "7"))
+	clk := newClock()
+	c := newLearningClient(t, srv, clk)
+	for range 2 {
+		if _, err := c.Do(t.Context(), &httpx.Request{Path: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := clk.MaxWait(); got != 7*time.Second {
+		t.Errorf("waits %v, want a 7 s hold", clk.Waits())
+	}
+}
+
+func TestBearerPrefixRefusedWithAHint(t *testing.T) {
+	t.Parallel()
+	_, err := httpx.New("https://example.com/", httpx.WithToken("Bearer abc123"))
+	if err == nil || !strings.Contains(err.Error(), `without that prefix`) || strings.Contains(err.Error(), "abc123") {
+		t.Errorf("New = %v", err)
+	}
+}
+
+func TestUserRateIsTheStart(t *testing.T) {
+	t.Parallel()
+	srv, _ := script(t, status(200, ""))
+	c := newLearningClient(t, srv, newClock(), httpx.WithRateLimit(40, 1))
+	if c.RateLimit() != 40 {
+		t.Errorf("rate with WithRateLimit(40, 1) = %v, want 40", c.RateLimit())
+	}
 }

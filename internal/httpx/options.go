@@ -12,10 +12,14 @@ import (
 
 // Defaults used when no option says otherwise.
 const (
-	// DefaultRateLimit is the client-side request rate, in requests per second.
-	DefaultRateLimit = 20
-	// DefaultBurst is the client-side burst size.
-	DefaultBurst = 5
+	// DefaultStartRate is the rate, in requests per second, a client that
+	// learns its target's limit starts from when no [WithStartRate] says
+	// otherwise.
+	DefaultStartRate = 10
+	// DefaultBurst is the client-side burst size of a learning limiter:
+	// requests are spaced evenly, so an idle moment does not end in a burst
+	// the server would refuse.
+	DefaultBurst = 1
 	// DefaultRetryMax is how many times a request is retried after the first attempt.
 	DefaultRetryMax = 5
 	// DefaultRetryWaitMin is the first exponential backoff step.
@@ -29,9 +33,9 @@ const (
 	// DefaultTimeout is how long the default transport waits for the
 	// response headers of each attempt.
 	DefaultTimeout = 60 * time.Second
-	// DefaultThrottleCooldown is how long a 429 keeps the client-side rate
-	// lowered before it starts to recover.
-	DefaultThrottleCooldown = 5 * time.Second
+	// DefaultRequestTimeout is how long one attempt may take, headers and
+	// whole body ([WithRequestTimeout]).
+	DefaultRequestTimeout = 2 * time.Minute
 )
 
 // TokenFunc returns a bearer token. It is called before every attempt, so a
@@ -52,24 +56,27 @@ type Option func(*config) error
 // config is the validated configuration of a Client. Its token is a secret
 // and the type prints redacted.
 type config struct {
-	base          string
-	token         secret
-	tokenFunc     TokenFunc
-	hasAuth       bool
-	httpClient    *http.Client
-	rate          float64
-	burst         int
-	retryMax      int
-	waitMin       time.Duration
-	waitMax       time.Duration
-	maxRetryAfter time.Duration
-	cooldown      time.Duration
-	maxBody       int64
-	userAgent     string
-	logger        *slog.Logger
-	wait          WaitFunc
-	now           func() time.Time
-	random        func() float64
+	base           string
+	token          secret
+	tokenFunc      TokenFunc
+	hasAuth        bool
+	httpClient     *http.Client
+	rate           float64 // ceiling; 0 with adaptive: none
+	start          float64 // start rate; 0: DefaultStartRate (or the ceiling)
+	adaptive       bool    // the limiter is on
+	burst          int
+	retryMax       int
+	waitMin        time.Duration
+	waitMax        time.Duration
+	maxRetryAfter  time.Duration
+	maxBody        int64
+	requestTimeout time.Duration
+	secrets        []string
+	userAgent      string
+	logger         *slog.Logger
+	wait           WaitFunc // nil: retryablehttp's timer and Sleep
+	now            func() time.Time
+	random         func() float64
 }
 
 // String describes the configuration without its token.
@@ -81,7 +88,7 @@ func (c *config) String() string {
 	case c.hasAuth:
 		auth = "static token [REDACTED]"
 	}
-	return fmt.Sprintf("httpx.config{base: %s, auth: %s, rate: %g/s burst %d, retries: %d}", c.base, auth, c.rate, c.burst, c.retryMax)
+	return fmt.Sprintf("client{base: %s, auth: %s, rate: %g/s burst %d, retries: %d}", c.base, auth, c.rate, c.burst, c.retryMax)
 }
 
 // GoString is String, so %#v does not print the token either.
@@ -107,7 +114,7 @@ func WithToken(token string) Option {
 func WithTokenFunc(f TokenFunc) Option {
 	return func(c *config) error {
 		if f == nil {
-			return errors.New("httpx: WithTokenFunc: nil function")
+			return errors.New("WithTokenFunc: nil function")
 		}
 		c.token, c.tokenFunc, c.hasAuth = "", f, true
 		return nil
@@ -121,7 +128,7 @@ func WithTokenFunc(f TokenFunc) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return errors.New("httpx: WithHTTPClient: nil client")
+			return errors.New("WithHTTPClient: nil client")
 		}
 		cp := *hc
 		c.httpClient = &cp
@@ -129,20 +136,37 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithRateLimit sets the client-side rate in requests per second and the
-// burst. WithRateLimit(0, 0) switches the limiter off. A positive rate needs
-// a burst of at least 1.
+// WithRateLimit sets a ceiling on the client-side rate, in requests per
+// second, and the burst. The limiter starts at the ceiling (or at
+// [WithStartRate], if lower) and still slows down on 429s, but never goes
+// above it. WithRateLimit(0, 0) switches the limiter off. A positive rate
+// needs a burst of at least 1.
 func WithRateLimit(requestsPerSecond float64, burst int) Option {
 	return func(c *config) error {
 		switch {
 		case requestsPerSecond != requestsPerSecond || requestsPerSecond < 0 || requestsPerSecond > 1e9:
-			return fmt.Errorf("httpx: WithRateLimit: rate %v must be between 0 and 1e9 requests per second", requestsPerSecond)
+			return fmt.Errorf("WithRateLimit: rate %v must be between 0 and 1e9 requests per second", requestsPerSecond)
 		case burst < 0:
-			return fmt.Errorf("httpx: WithRateLimit: burst %d must not be negative", burst)
+			return fmt.Errorf("WithRateLimit: burst %d must not be negative", burst)
 		case requestsPerSecond > 0 && burst == 0:
-			return fmt.Errorf("httpx: WithRateLimit: burst must be at least 1 when the rate (%g/s) is positive", requestsPerSecond)
+			return fmt.Errorf("WithRateLimit: burst must be at least 1 when the rate (%g/s) is positive", requestsPerSecond)
 		}
-		c.rate, c.burst = requestsPerSecond, burst
+		c.rate, c.burst, c.adaptive = requestsPerSecond, burst, requestsPerSecond > 0
+		return nil
+	}
+}
+
+// WithStartRate starts the limiter at requestsPerSecond, as if it had
+// already learned that the server's limit lies there: it stays near that
+// rate and probes beyond it slowly. Pass the [Client.LearnedRate] of an
+// earlier client against the same server, so a new one does not learn from
+// scratch. A ceiling ([WithRateLimit]) still bounds it.
+func WithStartRate(requestsPerSecond float64) Option {
+	return func(c *config) error {
+		if requestsPerSecond != requestsPerSecond || requestsPerSecond <= 0 || requestsPerSecond > maxLearnedRate {
+			return fmt.Errorf("WithStartRate: rate %v must be above 0 and at most %d requests per second", requestsPerSecond, maxLearnedRate)
+		}
+		c.start = requestsPerSecond
 		return nil
 	}
 }
@@ -151,7 +175,7 @@ func WithRateLimit(requestsPerSecond float64, burst int) Option {
 func WithRetryMax(n int) Option {
 	return func(c *config) error {
 		if n < 0 || n > 100 {
-			return fmt.Errorf("httpx: WithRetryMax: %d must be between 0 and 100", n)
+			return fmt.Errorf("WithRetryMax: %d must be between 0 and 100", n)
 		}
 		c.retryMax = n
 		return nil
@@ -164,32 +188,22 @@ func WithRetryMax(n int) Option {
 func WithBackoff(min, max time.Duration) Option {
 	return func(c *config) error {
 		if min <= 0 || max < min {
-			return fmt.Errorf("httpx: WithBackoff: need 0 < min (%s) <= max (%s)", min, max)
+			return fmt.Errorf("WithBackoff: need 0 < min (%s) <= max (%s)", min, max)
 		}
 		c.waitMin, c.waitMax = min, max
 		return nil
 	}
 }
 
-// WithMaxRetryAfter caps how long a server's Retry-After is honoured.
+// WithMaxRetryAfter caps how long a server's Retry-After is honoured. A
+// Retry-After that passes the context's deadline is not waited at all: the
+// answer goes back to the caller at once.
 func WithMaxRetryAfter(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return fmt.Errorf("httpx: WithMaxRetryAfter: %s must be positive", d)
+			return fmt.Errorf("WithMaxRetryAfter: %s must be positive", d)
 		}
 		c.maxRetryAfter = d
-		return nil
-	}
-}
-
-// WithThrottleCooldown sets how long a 429 keeps the client-side rate
-// lowered before it recovers, step by step, to the configured rate.
-func WithThrottleCooldown(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("httpx: WithThrottleCooldown: %s must be positive", d)
-		}
-		c.cooldown = d
 		return nil
 	}
 }
@@ -199,9 +213,33 @@ func WithThrottleCooldown(d time.Duration) Option {
 func WithMaxBody(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("httpx: WithMaxBody: %d must be positive", n)
+			return fmt.Errorf("WithMaxBody: %d must be positive", n)
 		}
 		c.maxBody = n
+		return nil
+	}
+}
+
+// WithRequestTimeout sets how long one attempt may take, from sending the
+// request to the last byte of the response body (default
+// [DefaultRequestTimeout]). An attempt that takes longer ends in an error
+// wrapping [ErrTimeout] that names the request, and is not retried.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < minDeadline {
+			return fmt.Errorf("WithRequestTimeout: %s must be at least %s", d, minDeadline)
+		}
+		c.requestTimeout = d
+		return nil
+	}
+}
+
+// WithSecrets names further secrets (a client secret, a password) that must
+// never appear in text from the server: they are scrubbed from response
+// bodies and errors like the token is.
+func WithSecrets(secrets ...string) Option {
+	return func(c *config) error {
+		c.secrets = append(c.secrets, secrets...)
 		return nil
 	}
 }
@@ -211,7 +249,7 @@ func WithMaxBody(n int64) Option {
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
 		if strings.TrimSpace(ua) == "" || strings.ContainsAny(ua, "\r\n") {
-			return errors.New("httpx: WithUserAgent: empty or multi-line value")
+			return errors.New("WithUserAgent: empty or multi-line value")
 		}
 		c.userAgent = ua
 		return nil
@@ -223,7 +261,7 @@ func WithUserAgent(ua string) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return errors.New("httpx: WithLogger: nil logger")
+			return errors.New("WithLogger: nil logger")
 		}
 		c.logger = l
 		return nil
@@ -236,7 +274,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithWait(w WaitFunc) Option {
 	return func(c *config) error {
 		if w == nil {
-			return errors.New("httpx: WithWait: nil function")
+			return errors.New("WithWait: nil function")
 		}
 		c.wait = w
 		return nil
@@ -248,7 +286,7 @@ func WithWait(w WaitFunc) Option {
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
-			return errors.New("httpx: WithClock: nil function")
+			return errors.New("WithClock: nil function")
 		}
 		c.now = now
 		return nil
@@ -260,7 +298,7 @@ func WithClock(now func() time.Time) Option {
 func WithRandom(f func() float64) Option {
 	return func(c *config) error {
 		if f == nil {
-			return errors.New("httpx: WithRandom: nil function")
+			return errors.New("WithRandom: nil function")
 		}
 		c.random = f
 		return nil
@@ -269,11 +307,14 @@ func WithRandom(f func() float64) Option {
 
 func checkToken(token string) error {
 	if token == "" {
-		return errors.New("httpx: empty bearer token")
+		return errors.New("empty bearer token")
+	}
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		return errors.New(`the token starts with "Bearer ": pass the token alone, without that prefix`)
 	}
 	for _, r := range token {
 		if r <= ' ' || r == 0x7f {
-			return errors.New("httpx: bearer token holds whitespace or control characters")
+			return errors.New("bearer token holds whitespace or control characters")
 		}
 	}
 	return nil

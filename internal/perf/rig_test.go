@@ -61,6 +61,9 @@ type rigConfig struct {
 	clientOpts  []druva.Option
 	syncOpts    []druvascim.Option
 	recordPOSTs bool
+	// defaultClient makes the Druva client as a user would, with no
+	// option but the URL: its limiter learns the fake's limit.
+	defaultClient bool
 }
 
 // newRig generates a tenant of cfg.users users (entratest's realistic,
@@ -98,7 +101,11 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 		r.posts = newRecorder()
 		copts = append(copts, druva.WithHTTPClient(&http.Client{Transport: r.posts}))
 	}
-	r.client, err = d.NewClient(copts...)
+	if cfg.defaultClient {
+		r.client, err = druva.NewClient(d.Token, druva.WithBaseURL(d.URL))
+	} else {
+		r.client, err = d.NewClient(copts...)
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}
