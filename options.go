@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +18,7 @@ import (
 //
 // The planning options ([WithDeletionThreshold], [WithMaxSourceShrink],
 // [WithDeletes], [WithoutCreates], [WithoutUpdates],
-// [WithSkipOutOfScopeDeletions], [WithRequiredAttributes], [WithHook],
+// [WithSkipOutOfScopeDeletions], [WithHook],
 // [WithApproval]) apply to NewPlanner and NewSyncer; the applying options
 // ([WithConcurrency], [WithRetrySchedule], [WithQuarantine]) to Apply and
 // NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
@@ -120,22 +119,6 @@ func WithoutUpdates() Option {
 // still apply when [WithDeletes] allows them.
 func WithSkipOutOfScopeDeletions() Option {
 	return planOpt("WithSkipOutOfScopeDeletions", func(c *planConfig) error { c.skipOutOfScope = true; return nil })
-}
-
-// WithRequiredAttributes sets the attributes a user must have to be created
-// (default userName, displayName and emails, what Druva needs); none at all
-// is allowed.
-func WithRequiredAttributes(paths ...string) Option {
-	return planOpt("WithRequiredAttributes", func(c *planConfig) error {
-		for _, p := range paths {
-			if _, err := compilePath(p); err != nil {
-				return err
-			}
-		}
-		c.required = slices.Clone(paths)
-		c.defaultRequiredOK = true
-		return nil
-	})
 }
 
 // WithHook installs a hook that may veto or rewrite single write operations.

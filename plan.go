@@ -235,26 +235,20 @@ type Planner interface {
 type Hook func(op Operation) (Operation, bool)
 
 type planConfig struct {
-	threshold         int
-	maxShrink         float64
-	deletes           bool
-	noCreate          bool
-	noUpdate          bool
-	skipOutOfScope    bool
-	required          []string
-	hook              Hook
-	policy            func(*Plan) error
-	approve           bool
-	defaultRequiredOK bool
-	workers           int // tests: force the number of workers (0 = automatic)
+	threshold      int
+	maxShrink      float64
+	deletes        bool
+	noCreate       bool
+	noUpdate       bool
+	skipOutOfScope bool
+	hook           Hook
+	policy         func(*Plan) error
+	approve        bool
+	workers        int // tests: force the number of workers (0 = automatic)
 }
 
 // defaultMaxSourceShrink is the default of [WithMaxSourceShrink].
 const defaultMaxSourceShrink = 0.5
-
-// DefaultRequiredAttributes returns the attributes Druva needs to create a
-// user: userName, displayName and an email.
-func DefaultRequiredAttributes() []string { return []string{"userName", "displayName", "emails"} }
 
 // defaultPlanner is the standard [Planner].
 type defaultPlanner struct {
@@ -270,9 +264,6 @@ func NewPlanner(opts ...Option) (Planner, error) {
 	c := planConfig{threshold: defaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}
 	if err := configure("NewPlanner", opts, func(o Option) func(*planConfig) error { return o.plan }, &c); err != nil {
 		return nil, err
-	}
-	if !c.defaultRequiredOK {
-		c.required = DefaultRequiredAttributes()
 	}
 	return &defaultPlanner{cfg: c}, nil
 }

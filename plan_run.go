@@ -59,11 +59,6 @@ func newRun(cfg *planConfig, in *PlanInput) (*planRun, error) {
 		creates: map[string]string{},
 		claimed: map[int]string{},
 	}
-	for _, p := range cfg.required {
-		if _, err := r.path(p); err != nil {
-			return nil, err
-		}
-	}
 	r.order = make([]int32, len(in.Desired))
 	for i := range r.order {
 		r.order[i] = int32(i)

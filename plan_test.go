@@ -46,6 +46,7 @@ func TestPlanActions(t *testing.T) {
 	twoKeys := want("s-two", "two@contoso.com", "Two", "two@contoso.com")
 	twoKeys.Keys = []mapping.MatchKey{{Path: "externalId", Value: "two"}, {Path: workEmail, Value: "TWO@contoso.com"}}
 	noMail := want("s-nomail", "nomail@contoso.com", "No Mail", "")
+	noMail.Missing = []string{"emails"} // as mapping's Map reports it from Set.Required
 	noKeys := want("s-nokeys", "", "No Keys", "nokeys@contoso.com")
 	escrowed := want("s-esc", "esc@contoso.com", "Esc", "esc@contoso.com")
 	disabledInSource := softDeleted(want("s-dis", "dis@contoso.com", "Dis", "dis@contoso.com"), ReasonAccountDisabled)
