@@ -259,7 +259,7 @@ func (r *applyRun) skip(op *Operation, ent *Entry) {
 func stepsFor(op *Operation, status Status, detail string) []Step {
 	steps := []Step{{Name: stepImport, Status: StatusSuccess}}
 	switch op.Reason {
-	case ReasonUnassigned, ReasonScopingFilter, ReasonHardDeleted, ReasonOutOfScope:
+	case ReasonNotAssigned, ReasonDefaultAccessOnly, ReasonAccountDisabled, ReasonSoftDeleted, ReasonHardDeleted, ReasonScopingFilter:
 		steps = append(steps, Step{Name: stepScope, Status: StatusSkipped, Detail: string(op.Reason)})
 	default:
 		steps = append(steps, Step{Name: stepScope, Status: StatusSuccess, Detail: "in scope"})

@@ -59,8 +59,8 @@ func ExampleWithPlanPolicy() {
 	}
 	fmt.Printf("%d to disable, %d skipped\n", plan.Counts.Disable, plan.Counts.Skip)
 	// Output:
-	// src-0 Disable Unassigned
-	// src-1 Disable Unassigned
+	// src-0 Disable NotAssigned
+	// src-1 Disable NotAssigned
 	// src-2 Skip Vetoed
 	// src-3 Skip Vetoed
 	// src-4 Skip Vetoed
@@ -108,7 +108,7 @@ func ExamplePlanner() {
 	fmt.Printf("%d to disable, %d skipped\n", plan.Counts.Disable, plan.Counts.Skip)
 	// Output:
 	// src-0 Skip Vetoed not in the pilot group yet
-	// src-1 Disable Unassigned unassigned
+	// src-1 Disable NotAssigned not assigned
 	// src-2 Skip Vetoed not in the pilot group yet
 	// 1 to disable, 2 skipped
 }

@@ -67,16 +67,16 @@ func ExampleNewPlanner() {
 	//
 	//   ~ update  "Ada Lovelace" (source src-ada, target d-1)
 	//         displayName: "Ada" → "Ada Lovelace"
-	//   - disable "Bob" (source src-bob, target d-2) [Unassigned]
+	//   - disable "Bob" (source src-bob, target d-2) [NotAssigned]
 	//         active: true → false
-	//         # unassigned
+	//         # not assigned
 	//   + create  "Cy" (source src-cy)
 	//         active = true
 	//         displayName = "Cy"
 	//         emails[type eq "work"].value = "cy@contoso.com"
 	//         userName = "cy@contoso.com"
 	//     skip    "Eve" (source src-eve, target d-3) [NotManaged]
-	//         # source says unassigned, but target user matched by userName was never linked; left alone
+	//         # source says not assigned, but target user matched by userName was never linked; left alone
 	//
 	// Plan: 1 to create, 1 to update, 1 to disable, 0 to delete; 0 unchanged, 1 skipped.
 	// {"create":1,"update":1,"disable":1,"delete":0,"unchanged":0,"skip":1}

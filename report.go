@@ -320,7 +320,7 @@ func notRun(ent *Entry, op *Operation, detail string) {
 	if op.Action == ActionCreate {
 		ent.Modified = createChanges(op)
 	}
-	if !op.isWrite() && op.Reason != "" && op.Reason != ReasonUnchanged && op.Reason != ReasonOutOfScope {
+	if !op.isWrite() && op.Reason != "" && op.Reason != ReasonUnchanged && !isScopeReason(op.Reason) {
 		ent.ErrorCode, ent.Message = op.Reason, advice(op.Reason)
 	}
 	ent.Detail = op.Detail

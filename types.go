@@ -50,7 +50,10 @@ const (
 type Reason = source.Reason
 
 // The source's scope reasons ([Object].Reason), declared once in the source
-// contract and re-exported here.
+// contract and re-exported here. A linked user deprovisioned because of the
+// source carries the source's reason (a linked object missing from a full
+// read: ReasonNotAssigned), and so does the skip of an out-of-scope object
+// never provisioned, as in Entra's provisioning logs.
 const (
 	// ReasonNotAssigned: the object is not assigned to the application.
 	ReasonNotAssigned = source.ReasonNotAssigned
@@ -85,8 +88,6 @@ const (
 	// ReasonUnchanged: the target already holds the desired values (Entra:
 	// EntrySynchronizationSkipped).
 	ReasonUnchanged Reason = "Unchanged"
-	// ReasonOutOfScope: the object is not in scope and was never provisioned.
-	ReasonOutOfScope Reason = "OutOfScope"
 	// ReasonEscrowed: an earlier failure is waiting for its next retry time.
 	ReasonEscrowed Reason = "Escrowed"
 	// ReasonNotManaged: the source says disable or delete, but the matching
@@ -100,10 +101,9 @@ const (
 	// ReasonHeld: a safety rule held the plan (see [Plan.Hold]).
 	ReasonHeld Reason = "Held"
 
-	// ReasonUnassigned: a linked user is soft-deleted in the source
-	// (unassigned, disabled, soft-deleted) or missing from a full read.
-	ReasonUnassigned Reason = "Unassigned"
-	// ReasonScopingFilter: a linked user no longer passes the scoping filter.
+	// ReasonScopingFilter: the object does not pass the mapping set's
+	// scoping filter (a linked user is disabled for it, an object never
+	// provisioned is skipped).
 	ReasonScopingFilter Reason = "ScopingFilter"
 	// ReasonReenable: a matched user that is disabled is back in scope.
 	ReasonReenable Reason = "Reenable"
