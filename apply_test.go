@@ -134,7 +134,7 @@ func TestApplyDropsLinkOn404(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := st.Links["s1"]; ok || rep.Entries[0].Status != StatusWarning || rep.Entries[0].ErrorCode != ReasonInvalidAnchor {
+	if _, ok := st.Links["s1"]; ok || rep.Entries[0].Status != StatusWarning || rep.Entries[0].ErrorCode != reasonInvalidAnchor {
 		t.Fatalf("links %v entry %+v", st.Links, rep.Entries[0])
 	}
 }
@@ -154,7 +154,7 @@ func TestApplyEscrowSchedule(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := st.Escrows["s1"]
-		if e.Attempts != attempt+1 || !e.NextTry.Equal(now.Add(wait)) || e.Code != ReasonBadRequest || !e.FirstFailure.Equal(t0) {
+		if e.Attempts != attempt+1 || !e.NextTry.Equal(now.Add(wait)) || e.Code != reasonBadRequest || !e.FirstFailure.Equal(t0) {
 			t.Fatalf("attempt %d: escrow %+v", attempt+1, e)
 		}
 		if rep.Entries[0].Status != StatusFailure || rep.Entries[0].Message == "" || !strings.Contains(rep.Entries[0].Detail, "SCIM Mapping") {
@@ -170,7 +170,7 @@ func TestApplyEscrowSchedule(t *testing.T) {
 	// Transient failures are retried next cycle; success clears the escrow.
 	status = 503
 	planAndApply(t, tgt, ds, st, true, now)
-	if e := st.Escrows["s1"]; !e.NextTry.IsZero() || e.Code != ReasonServerError {
+	if e := st.Escrows["s1"]; !e.NextTry.IsZero() || e.Code != reasonServerError {
 		t.Fatalf("transient escrow %+v", e)
 	}
 	tgt.fail = nil
@@ -192,8 +192,7 @@ func TestApplyQuarantine(t *testing.T) {
 		tgt.fail = func(string, string) error { return fmt.Errorf("druva: %w", scim.NewError(401, "", "token expired")) }
 		st := NewState()
 		_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
-		var q *QuarantineError
-		if !errors.Is(err, ErrQuarantined) || !errors.As(err, &q) || q.Reason != string(ReasonUnauthorized) {
+		if !errors.Is(err, ErrQuarantined) || statusOf(err) != 401 || rep.Entries[0].ErrorCode != reasonUnauthorized {
 			t.Fatalf("err = %v", err)
 		}
 		if len(tgt.calls) != 1 || !rep.Summary.Quarantined || rep.Summary.Statuses[StatusSkipped] != 29 {

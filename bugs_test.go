@@ -89,7 +89,7 @@ func TestCancelLetsInFlightFinish(t *testing.T) {
 	if e.Status != StatusSuccess || st.Links["s1"] == "" || len(tgt.users) != 1 {
 		t.Fatalf("in-flight create: entry %s/%s %q, links %v, target users %d", e.Status, e.ErrorCode, e.Message, st.Links, len(tgt.users))
 	}
-	if e := rep.Entries[1]; e.ErrorCode != ReasonCanceled {
+	if e := rep.Entries[1]; e.ErrorCode != reasonCanceled {
 		t.Fatalf("create not started: %s/%s", e.Status, e.ErrorCode)
 	}
 }
@@ -116,7 +116,7 @@ func TestCancelUnansweredWriteIsUnknown(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	ent := rep.Entries[0]
-	if ent.Status != StatusWarning || ent.ErrorCode != ReasonOutcomeUnknown || st.Escrows["s1"].Code != ReasonOutcomeUnknown {
+	if ent.Status != StatusWarning || ent.ErrorCode != reasonOutcomeUnknown || st.Escrows["s1"].Code != reasonOutcomeUnknown {
 		t.Fatalf("entry %s/%s, escrow %+v", ent.Status, ent.ErrorCode, st.Escrows["s1"])
 	}
 }

@@ -96,15 +96,15 @@
 // ([WithConcurrency], default 8), creates and updates before disables and
 // deletes. A 409 on create looks the user up by its matching attributes and
 // adopts it (link, then update); a 404 drops the link
-// ([ReasonInvalidAnchor]) so the object is matched again next cycle.
+// (error code InvalidAnchor) so the object is matched again next cycle.
 // Failures are escrowed in the state and retried on a schedule
 // ([WithRetrySchedule]; Entra's by default: 6 h, 12 h, 24 h, then daily;
 // throttling and server errors next cycle). A rejected token, or more than a share of failed
 // operations ([WithQuarantine]), stops the cycle early with a
-// [*QuarantineError] ([ErrQuarantined]). Canceling the context starts no
+// an error matching [ErrQuarantined]. Canceling the context starts no
 // new operation and lets the operations in flight finish (for up to 10
 // seconds); one still unanswered then is reported with
-// [ReasonOutcomeUnknown] and escrowed, so the next cycle reads everything
+// error code OutcomeUnknown and escrowed, so the next cycle reads everything
 // and adopts the user if the write did reach the target. Links and escrows
 // stay consistent.
 //

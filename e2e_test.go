@@ -339,8 +339,8 @@ func TestApplyQuarantineOverHTTP(t *testing.T) {
 		f, plan, st := applyFixture(t)
 		c := must[*druva.Client](t)(druva.NewClient("regenerated-token", druva.WithBaseURL(f.druva.URL)))
 		rep, err := druvascim.Apply(t.Context(), c, plan, st, druvascim.WithConcurrency(1))
-		var q *druvascim.QuarantineError
-		if !errors.As(err, &q) || q.Reason != string(druvascim.ReasonUnauthorized) || !rep.Summary.Quarantined {
+		var se *scim.Error
+		if !errors.Is(err, druvascim.ErrQuarantined) || !errors.As(err, &se) || se.Status != 401 || !rep.Summary.Quarantined {
 			t.Fatalf("err = %v", err)
 		}
 		if got := rep.Summary.Statuses[druvascim.StatusFailure]; got != 1 {
@@ -356,7 +356,7 @@ func TestApplyQuarantineOverHTTP(t *testing.T) {
 			t.Fatalf("err = %v summary %+v", err, rep.Summary)
 		}
 		for _, e := range st.Escrows {
-			if e.Code != druvascim.ReasonServerError || !e.NextTry.IsZero() {
+			if e.Code != "InternalServerError" || !e.NextTry.IsZero() {
 				t.Fatalf("escrow %+v", e)
 			}
 		}
@@ -400,7 +400,7 @@ func TestApplyOverHTTPAdoptsAndDropsLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := st.Links["ghost"]; ok || rep.Entries[0].ErrorCode != druvascim.ReasonInvalidAnchor {
+	if _, ok := st.Links["ghost"]; ok || rep.Entries[0].ErrorCode != "InvalidAnchor" {
 		t.Fatalf("entry %+v", rep.Entries[0])
 	}
 }

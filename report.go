@@ -84,6 +84,30 @@ func valueText(raw json.RawMessage) string {
 }
 
 // Entry is one provisioning-log entry: one object in one cycle.
+//
+// ErrorCode is set on failures and warnings. Besides the skip reasons of
+// [Reason] (such as MandatoryFieldsMissing), a write that did not succeed
+// carries one of these codes, Entra's where Entra has one; Message says
+// what to do about it:
+//
+//	EntryConflict        the target refused a write as a conflict (409) and
+//	                     no single user could be adopted
+//	InvalidAnchor        a linked target user no longer exists (404); the
+//	                     link is dropped and the object is matched again
+//	                     next cycle (status Warning)
+//	Unauthorized         the target rejected the credentials (401/403); the
+//	                     cycle stops (quarantine)
+//	TooManyRequests      the target kept throttling (429); retried next cycle
+//	InternalServerError  the target failed (5xx) or the connection failed;
+//	                     retried next cycle
+//	BadRequest           the target refused the request as invalid (400,
+//	                     422…); escrowed on Entra's schedule
+//	Canceled             the cycle was canceled or quarantined before the
+//	                     operation ran; it runs next cycle
+//	OutcomeUnknown       the operation was sent, but the cycle was canceled
+//	                     before its answer came; the next cycle adopts or
+//	                     retries it (status Warning)
+//	Held                 a safety rule held the plan (see [Plan].Hold)
 type Entry struct {
 	// ChangeID is unique per entry: the cycle id and a sequence number.
 	ChangeID string `json:"changeId"`
@@ -100,8 +124,8 @@ type Entry struct {
 	Steps  []Step `json:"steps,omitempty"`
 	// Modified lists the properties changed (or that would change).
 	Modified []PropertyChange `json:"modified,omitempty"`
-	// ErrorCode is set on failures and warnings (Entra's codes where they
-	// exist, see [Reason]); Message says what to do about it.
+	// ErrorCode is set on failures and warnings (see the table above);
+	// Message says what to do about it.
 	ErrorCode Reason `json:"errorCode,omitempty"`
 	Message   string `json:"message,omitempty"`
 	// Detail holds the target's error text, if any.
@@ -344,23 +368,23 @@ func advice(code Reason) string {
 		return "An earlier attempt failed; it is retried automatically at the time shown."
 	case ReasonNotManaged:
 		return "The Druva user was not created or matched by this sync, so it is left alone; disable it in Druva if that is intended."
-	case ReasonConflict:
+	case reasonConflict:
 		return "Druva holds a user with the same userName or email that could not be adopted: remove the conflict or fix the matching attributes."
-	case ReasonInvalidAnchor:
+	case reasonInvalidAnchor:
 		return "The linked Druva user no longer exists; the link was dropped and the user is matched again next cycle."
-	case ReasonUnauthorized:
+	case reasonUnauthorized:
 		return "Druva rejected the token: generate a new one in the Druva console (tokens last 365 days, regenerating revokes the old one) and update the configuration."
-	case ReasonTooManyRequests:
+	case reasonTooManyRequests:
 		return "Druva kept throttling; the operation is retried next cycle. Lower the request rate if this persists."
-	case ReasonServerError:
+	case reasonServerError:
 		return "Druva or the network failed; the operation is retried next cycle."
-	case ReasonBadRequest:
+	case reasonBadRequest:
 		return "Druva refused the request as invalid: check the mapped values (and Druva's SCIM mappings, which decide the profile on create)."
-	case ReasonCanceled:
+	case reasonCanceled:
 		return "The cycle was stopped before this operation ran; it runs next cycle."
-	case ReasonOutcomeUnknown:
+	case reasonOutcomeUnknown:
 		return "The cycle stopped while this operation was in flight, so whether it reached Druva is unknown; the next cycle checks the user and adopts or retries it."
-	case ReasonHeld:
+	case reasonHeld:
 		return "A safety rule held this cycle: review the plan, then approve it or fix the source."
 	}
 	return ""

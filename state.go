@@ -36,7 +36,7 @@ type State struct {
 	// Generation counts the saves of the stored state: Load returns the
 	// stored generation and Save writes the next one. Save refuses to
 	// overwrite a stored state of a higher generation than this one (a
-	// [StaleStateError]): someone saved since this state was loaded. Zero
+	// [ErrStaleState]): someone saved since this state was loaded. Zero
 	// for a state never saved.
 	Generation uint64 `json:"generation,omitempty"`
 	// Vetoed holds the source ids whose last planned write a hook or plan
@@ -124,14 +124,14 @@ type StateStore interface {
 	// saved yet. A damaged state is an error, never an empty state.
 	Load(ctx context.Context) (*State, error)
 	// Save replaces the saved state atomically and sets s.Generation to the
-	// generation it wrote. It refuses, with a [*StaleStateError] (matching
-	// [ErrStaleState]), when the stored state's generation is higher than
-	// s.Generation, and with a [*LockedError] when another holder has the
+	// generation it wrote. It refuses, with an error matching
+	// [ErrStaleState], when the stored state's generation is higher than
+	// s.Generation, and with an error matching [ErrLocked] when another holder has the
 	// lock.
 	Save(ctx context.Context, s *State) error
 	// Lock takes the exclusive right to write the state, without waiting.
-	// When another holder has it, the error is a [*LockedError] (matching
-	// [ErrLocked]) naming the holder. unlock gives the lock back; calling it
+	// When another holder has it, the error matches [ErrLocked] and names
+	// the holder. unlock gives the lock back; calling it
 	// again does nothing. A holder that dies loses its lock.
 	Lock(ctx context.Context) (unlock func() error, err error)
 }
@@ -170,7 +170,7 @@ func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.s != nil && m.s.Generation > s.Generation {
-		return &StaleStateError{Path: "(memory)", Loaded: s.Generation, Stored: m.s.Generation}
+		return staleState("(memory)", s.Generation, m.s.Generation)
 	}
 	c := s.Clone()
 	c.Generation++
@@ -179,8 +179,8 @@ func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 	return nil
 }
 
-// Lock takes the store's lock, or returns a [*LockedError] naming this
-// process when it is taken.
+// Lock takes the store's lock, or returns an error matching [ErrLocked]
+// naming this process when it is taken.
 func (m *MemoryStore) Lock(ctx context.Context) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -392,7 +392,7 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 		return fmt.Errorf("druvascim: save state: will not replace %s: %w", path, err)
 	}
 	if stored > s.Generation {
-		return &StaleStateError{Path: path, Loaded: s.Generation, Stored: stored}
+		return staleState(path, s.Generation, stored)
 	}
 	if err := f.replace(path, s, s.Generation+1); err != nil {
 		return fmt.Errorf("druvascim: save state: %w", err)
@@ -497,7 +497,7 @@ func storedGeneration(path string) (uint64, error) {
 
 // Lock takes the state's lock (see [FileStore]) for this store: its saves
 // go on under it until unlock. A second Lock, from this store or any other
-// in this or another process, is refused with a [*LockedError] until then.
+// in this or another process, is refused with an error matching [ErrLocked] until then.
 // Lock fails too when the state's directory does not accept new files or
 // the state path names something other than a regular file.
 func (f *FileStore) Lock(ctx context.Context) (unlock func() error, err error) {

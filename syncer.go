@@ -328,7 +328,7 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 		}
 		notRun(&e, op, detail)
 		if p.Held() && op.isWrite() {
-			e.ErrorCode, e.Message = ReasonHeld, advice(ReasonHeld)
+			e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
 			if op.Action == ActionDisable || op.Action == ActionDelete {
 				e.Action = ActionStagedDelete
 			}

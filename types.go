@@ -98,35 +98,26 @@ const (
 	ReasonActionNotAllowed Reason = "ActionNotAllowed"
 	// ReasonVetoed: the operation hook vetoed the operation.
 	ReasonVetoed Reason = "Vetoed"
-	// ReasonHeld: a safety rule held the plan (see [Plan.Hold]).
-	ReasonHeld Reason = "Held"
-
 	// ReasonScopingFilter: the object does not pass the mapping set's
 	// scoping filter (a linked user is disabled for it, an object never
 	// provisioned is skipped).
 	ReasonScopingFilter Reason = "ScopingFilter"
 	// ReasonReenable: a matched user that is disabled is back in scope.
 	ReasonReenable Reason = "Reenable"
+)
 
-	// ReasonConflict: the target refused a write as a conflict (409) and no
-	// single user could be adopted (Entra: EntryConflict).
-	ReasonConflict Reason = "EntryConflict"
-	// ReasonInvalidAnchor: a linked target user no longer exists (404); the
-	// link is dropped and the object is matched again next cycle.
-	ReasonInvalidAnchor Reason = "InvalidAnchor"
-	// ReasonUnauthorized: the target rejected the credentials (401/403).
-	ReasonUnauthorized Reason = "Unauthorized"
-	// ReasonTooManyRequests: the target kept throttling (429).
-	ReasonTooManyRequests Reason = "TooManyRequests"
-	// ReasonServerError: the target failed (5xx) or the connection failed.
-	ReasonServerError Reason = "InternalServerError"
-	// ReasonBadRequest: the target refused the request as invalid (400, 422…).
-	ReasonBadRequest Reason = "BadRequest"
-	// ReasonCanceled: the cycle was canceled before the operation ran.
-	ReasonCanceled Reason = "Canceled"
-	// ReasonOutcomeUnknown: the operation was sent, but the cycle was
-	// canceled before its answer came; the next cycle adopts or retries it.
-	ReasonOutcomeUnknown Reason = "OutcomeUnknown"
+// The error codes of [Entry].ErrorCode and [Escrow].Code for writes that
+// did not succeed; the table in the [Entry] documentation explains them.
+const (
+	reasonConflict        Reason = "EntryConflict"
+	reasonInvalidAnchor   Reason = "InvalidAnchor"
+	reasonUnauthorized    Reason = "Unauthorized"
+	reasonTooManyRequests Reason = "TooManyRequests"
+	reasonServerError     Reason = "InternalServerError"
+	reasonBadRequest      Reason = "BadRequest"
+	reasonCanceled        Reason = "Canceled"
+	reasonOutcomeUnknown  Reason = "OutcomeUnknown"
+	reasonHeld            Reason = "Held"
 )
 
 // assignment is one attribute value the mapping wants on every update.
