@@ -20,7 +20,7 @@ func fixedClock(t time.Time) func() time.Time { return func() time.Time { return
 
 func planAndApply(t *testing.T, tgt *memTarget, ds []Desired, st *State, full bool, now time.Time, opts ...Option) (*Plan, *Report, error) {
 	t.Helper()
-	p, err := mustPlanner(t, WithDeletes(true)).Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: now})
+	p, err := mustPlanner(t, WithPolicy(Policy{Deletes: true})).Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: now})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -314,7 +314,7 @@ func TestPlanApplyConverges(t *testing.T) {
 		}
 		tgt := newMemTarget(users...)
 		full := rng.IntN(2) == 0
-		pl := mustPlanner(t, WithDeletes(rng.IntN(2) == 0), WithDeletionThreshold(0), WithMaxSourceShrink(0))
+		pl := mustPlanner(t, WithPolicy(Policy{Deletes: rng.IntN(2) == 0, DeletionThreshold: -1, MaxSourceShrink: -1}))
 		p, err := pl.Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: t0})
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)

@@ -174,13 +174,13 @@ func TestOptionsOneShape(t *testing.T) {
 	if _, err := NewPlanner(WithConcurrency(2)); err == nil || !strings.Contains(err.Error(), "WithConcurrency") {
 		t.Fatalf("NewPlanner(WithConcurrency) = %v", err)
 	}
-	if _, err := Apply(t.Context(), nopTarget{}, &Plan{}, NewState(), WithDeletes(true)); err == nil || !strings.Contains(err.Error(), "WithDeletes") {
-		t.Fatalf("Apply(WithDeletes) = %v", err)
+	if _, err := Apply(t.Context(), nopTarget{}, &Plan{}, NewState(), WithPolicy(Policy{Deletes: true})); err == nil || !strings.Contains(err.Error(), "WithPolicy") {
+		t.Fatalf("Apply(WithPolicy) = %v", err)
 	}
 	pl := mustPlanner(t)
-	_, err := NewSyncer(oneSource{}, nopTarget{}, mapping.DruvaDefault(), &MemoryStore{}, WithPlanner(pl), WithDeletionThreshold(3))
-	if err == nil || !strings.Contains(err.Error(), "WithDeletionThreshold") {
-		t.Fatalf("WithPlanner with WithDeletionThreshold = %v", err)
+	_, err := NewSyncer(oneSource{}, nopTarget{}, mapping.DruvaDefault(), &MemoryStore{}, WithPlanner(pl), WithPolicy(Policy{DeletionThreshold: 3}))
+	if err == nil || !strings.Contains(err.Error(), "WithPolicy") {
+		t.Fatalf("WithPlanner with WithPolicy = %v", err)
 	}
 }
 

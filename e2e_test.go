@@ -129,7 +129,7 @@ func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	base := []druvascim.Option{
 		druvascim.WithClock(func() time.Time { return now }),
-		druvascim.WithDeletes(true),
+		druvascim.WithPolicy(druvascim.Policy{Deletes: true}),
 	}
 	f.reader, f.set = reader, set
 	f.sync = must[*druvascim.Syncer](t)(druvascim.NewSyncer(reader, d.Client(), set, f.store, append(base, opts...)...))
@@ -234,7 +234,7 @@ func TestTwoCyclesEndInDesiredState(t *testing.T) {
 	}
 	// A full re-read converges too.
 	full := must[*druvascim.Syncer](t)(druvascim.NewSyncer(mustReader(t, g), f.druva.Client(), fixtureSet(), f.store,
-		druvascim.WithFullRead(), druvascim.WithDeletes(true)))
+		druvascim.WithFullRead(), druvascim.WithPolicy(druvascim.Policy{Deletes: true})))
 	res, err = full.Run(ctx)
 	if err != nil || res.Plan.Writes() != 0 || !res.Report.Summary.Full {
 		t.Fatalf("full re-read: %v\n%s", err, res.Plan.Format())
@@ -281,7 +281,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 func TestDeletionThresholdHoldsCycle(t *testing.T) {
-	f := newFixture(t, druvascim.WithDeletionThreshold(2))
+	f := newFixture(t, druvascim.WithPolicy(druvascim.Policy{Deletes: true, DeletionThreshold: 2}))
 	if _, err := f.sync.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -563,7 +563,7 @@ func TestVetoedOperationIsPlannedAgain(t *testing.T) {
 	hook := func(op druvascim.Operation) (druvascim.Operation, bool) {
 		return op, !(veto && op.Action == druvascim.ActionDisable)
 	}
-	f := newFixture(t, druvascim.WithDeletes(true), druvascim.WithHook(hook))
+	f := newFixture(t, druvascim.WithPolicy(druvascim.Policy{Deletes: true}), druvascim.WithHook(hook))
 	if _, err := f.sync.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -607,7 +607,7 @@ func (c countingPlanner) Plan(in druvascim.PlanInput) (*druvascim.Plan, error) {
 
 func TestSyncerUsesTheGivenPlanner(t *testing.T) {
 	calls := 0
-	std := must[druvascim.Planner](t)(druvascim.NewPlanner(druvascim.WithDeletes(true)))
+	std := must[druvascim.Planner](t)(druvascim.NewPlanner(druvascim.WithPolicy(druvascim.Policy{Deletes: true})))
 	f := newFixture(t)
 	f.sync = must[*druvascim.Syncer](t)(druvascim.NewSyncer(f.reader, f.druva.Client(), f.set, f.store,
 		druvascim.WithPlanner(countingPlanner{std: std, calls: &calls})))
@@ -635,7 +635,7 @@ func TestPlanPolicyPacesDisables(t *testing.T) {
 		}
 		return nil
 	}
-	f := newFixture(t, druvascim.WithDeletes(true), druvascim.WithPlanPolicy(onePerCycle))
+	f := newFixture(t, druvascim.WithPolicy(druvascim.Policy{Deletes: true}), druvascim.WithPlanPolicy(onePerCycle))
 	if _, err := f.sync.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}

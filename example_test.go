@@ -41,7 +41,7 @@ func ExampleNewPlanner() {
 	state.Links["src-ada"] = "d-1"
 	state.Links["src-bob"] = "d-2"
 
-	planner, err := druvascim.NewPlanner(druvascim.WithDeletionThreshold(10))
+	planner, err := druvascim.NewPlanner(druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 10}))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func ExampleSyncer() {
 		log.Fatal(err)
 	}
 	syncer, err := druvascim.NewSyncer(reader, druvaFake.Client(), mapping.DruvaDefault(), store,
-		druvascim.WithDeletionThreshold(100))
+		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 100}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,10 +16,7 @@ import (
 // option: the planning ones configure its default planner, the applying ones
 // its executor, and the clock, logger and progress options both.
 //
-// The planning options ([WithDeletionThreshold], [WithMaxSourceShrink],
-// [WithDeletes], [WithoutCreates], [WithoutUpdates],
-// [WithSkipOutOfScopeDeletions], [WithHook],
-// [WithApproval]) apply to NewPlanner and NewSyncer; the applying options
+// The planning options ([WithPolicy], [WithHook], [WithPlanPolicy]) apply to NewPlanner and NewSyncer; the applying options
 // ([WithConcurrency], [WithRetrySchedule], [WithQuarantine]) to Apply and
 // NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
 // NewSyncer; [WithPlanner], [WithEvalOptions], [WithRequestCounter] and
@@ -69,56 +66,63 @@ func syncOpt(name string, f func(*syncConfig) error) Option { return Option{name
 
 // Planning options.
 
-// defaultDeletionThreshold is the default of [WithDeletionThreshold].
+// defaultDeletionThreshold is the default of [Policy].DeletionThreshold.
 const defaultDeletionThreshold = 500
 
-// WithDeletionThreshold holds a plan that would disable plus delete more than
-// n users (default 500; 0 = no limit).
-func WithDeletionThreshold(n int) Option {
-	return planOpt("WithDeletionThreshold", func(c *planConfig) error {
-		if n < 0 {
-			return fmt.Errorf("threshold %d: must be 0 (no limit) or positive", n)
+// Policy holds the planner's settings, as Entra's provisioning settings
+// name them. Its zero value is Entra's default behaviour: every target
+// object action on (but users hard-deleted in the source are disabled, not
+// deleted), accidental-deletion prevention at 500, a hold when the source
+// shrinks by more than half, out-of-scope users deprovisioned.
+type Policy struct {
+	// NoCreates and NoUpdates turn Entra's Create and Update target object
+	// actions off: objects that would be created, or updated (re-enabling
+	// included), are skipped with [ReasonActionNotAllowed].
+	NoCreates, NoUpdates bool
+	// Deletes lets the planner DELETE linked users that were hard-deleted in
+	// the source; without it they are disabled instead.
+	Deletes bool
+	// SkipOutOfScopeDeletions leaves linked users alone when they go out of
+	// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard
+	// deletes still apply when Deletes allows them.
+	SkipOutOfScopeDeletions bool
+	// DeletionThreshold holds a plan that would disable plus delete more
+	// users than this (Entra's accidental-deletion prevention). 0: the
+	// default 500; negative: no limit.
+	DeletionThreshold int
+	// MaxSourceShrink holds a full-read plan when the number of in-scope
+	// source objects fell by more than this fraction since the last full
+	// cycle. 0: the default 0.5; negative: no limit; 1 or more is an error.
+	MaxSourceShrink float64
+	// ApproveHolds approves in advance any hold of the plans made (the
+	// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
+	ApproveHolds bool
+}
+
+// WithPolicy sets the planner's settings (see [Policy]; the zero Policy is
+// the default).
+func WithPolicy(p Policy) Option {
+	return planOpt("WithPolicy", func(c *planConfig) error {
+		if p.MaxSourceShrink != p.MaxSourceShrink || p.MaxSourceShrink >= 1 {
+			return fmt.Errorf("MaxSourceShrink %v: must be a fraction below 1 (0: the default 0.5; negative: no limit)", p.MaxSourceShrink)
 		}
-		c.threshold = n
+		c.noCreate, c.noUpdate, c.deletes = p.NoCreates, p.NoUpdates, p.Deletes
+		c.skipOutOfScope, c.approve = p.SkipOutOfScopeDeletions, p.ApproveHolds
+		c.threshold, c.maxShrink = defaultDeletionThreshold, defaultMaxSourceShrink
+		switch {
+		case p.DeletionThreshold > 0:
+			c.threshold = p.DeletionThreshold
+		case p.DeletionThreshold < 0:
+			c.threshold = 0 // no limit
+		}
+		switch {
+		case p.MaxSourceShrink > 0:
+			c.maxShrink = p.MaxSourceShrink
+		case p.MaxSourceShrink < 0:
+			c.maxShrink = 0 // no limit
+		}
 		return nil
 	})
-}
-
-// WithMaxSourceShrink holds a full-read plan when the number of in-scope
-// source objects fell by more than fraction since the last full cycle
-// (default 0.5; 0 = no limit).
-func WithMaxSourceShrink(fraction float64) Option {
-	return planOpt("WithMaxSourceShrink", func(c *planConfig) error {
-		if !(fraction >= 0 && fraction < 1) {
-			return fmt.Errorf("fraction %v: must be in [0, 1)", fraction)
-		}
-		c.maxShrink = fraction
-		return nil
-	})
-}
-
-// WithDeletes lets the planner DELETE linked users that were hard-deleted in
-// the source. Without it (the default) they are disabled instead.
-func WithDeletes(allowed bool) Option {
-	return planOpt("WithDeletes", func(c *planConfig) error { c.deletes = allowed; return nil })
-}
-
-// WithoutCreates turns creation off (Entra: the Create target action
-// unchecked); objects that would be created are skipped.
-func WithoutCreates() Option {
-	return planOpt("WithoutCreates", func(c *planConfig) error { c.noCreate = true; return nil })
-}
-
-// WithoutUpdates turns updates (including re-enabling) off.
-func WithoutUpdates() Option {
-	return planOpt("WithoutUpdates", func(c *planConfig) error { c.noUpdate = true; return nil })
-}
-
-// WithSkipOutOfScopeDeletions leaves linked users alone when they go out of
-// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard deletes
-// still apply when [WithDeletes] allows them.
-func WithSkipOutOfScopeDeletions() Option {
-	return planOpt("WithSkipOutOfScopeDeletions", func(c *planConfig) error { c.skipOutOfScope = true; return nil })
 }
 
 // WithHook installs a hook that may veto or rewrite single write operations.
@@ -147,12 +151,6 @@ func WithPlanPolicy(policy func(*Plan) error) Option {
 		c.policy = policy
 		return nil
 	})
-}
-
-// WithApproval approves in advance any hold of the plans made (the
-// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
-func WithApproval() Option {
-	return planOpt("WithApproval", func(c *planConfig) error { c.approve = true; return nil })
 }
 
 // Applying options.
@@ -249,7 +247,7 @@ func WithProgress(f func(Progress)) Option {
 // Cycle options (NewSyncer only).
 
 // WithPlanner replaces the default planner. The planning options (such as
-// [WithDeletionThreshold]) configure the default planner, so NewSyncer
+// [WithPolicy]) configure the default planner, so NewSyncer
 // refuses them together with WithPlanner.
 func WithPlanner(p Planner) Option {
 	return syncOpt("WithPlanner", func(c *syncConfig) error {

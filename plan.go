@@ -247,7 +247,7 @@ type planConfig struct {
 	workers        int // tests: force the number of workers (0 = automatic)
 }
 
-// defaultMaxSourceShrink is the default of [WithMaxSourceShrink].
+// defaultMaxSourceShrink is the default of [Policy].MaxSourceShrink.
 const defaultMaxSourceShrink = 0.5
 
 // defaultPlanner is the standard [Planner].
@@ -258,7 +258,7 @@ type defaultPlanner struct {
 // NewPlanner returns the standard [Planner] configured by opts. It is
 // immutable and safe for concurrent use. Its Plan returns a plan held by a
 // safety rule together with an error matching [ErrDeletionThreshold] or
-// [ErrSourceShrank] (unless approved in advance with [WithApproval]); any
+// [ErrSourceShrank] (unless approved in advance with [Policy].ApproveHolds); any
 // other error means bad input and a nil plan.
 func NewPlanner(opts ...Option) (Planner, error) {
 	c := planConfig{threshold: defaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}

@@ -59,7 +59,7 @@ func benchInput(n int) PlanInput {
 
 func benchmarkPlan(b *testing.B, n int) {
 	in := benchInput(n)
-	pl, err := NewPlanner(WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	pl, err := NewPlanner(WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"github.com/druvascim/druvascim/mapping"
 	"strings"
 	"testing"
@@ -114,7 +115,7 @@ func TestPlanActions(t *testing.T) {
 		{name: "already disabled: unchanged", desired: []Desired{disabledInSource},
 			current: []scim.Resource{cur("d3", "dis@contoso.com", "Dis", "dis@contoso.com", false)},
 			links:   map[string]string{"s-dis": "d3"}, src: "s-dis", action: ActionSkip, reason: ReasonUnchanged, target: "d3"},
-		{name: "hard delete with deletes allowed", desired: []Desired{hard}, opts: []Option{WithDeletes(true)},
+		{name: "hard delete with deletes allowed", desired: []Desired{hard}, opts: []Option{WithPolicy(Policy{Deletes: true})},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			links:   map[string]string{"s-hard": "d4"}, src: "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d4", dropLink: true},
 		{name: "hard delete without the delete policy disables", desired: []Desired{hard},
@@ -123,7 +124,7 @@ func TestPlanActions(t *testing.T) {
 		{name: "never disable an unlinked user", desired: []Desired{softDeleted(alice, ReasonNotAssigned)},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			src:     "s-alice", action: ActionSkip, reason: ReasonNotManaged, target: "d1"},
-		{name: "never delete an unlinked user", desired: []Desired{hard}, opts: []Option{WithDeletes(true)},
+		{name: "never delete an unlinked user", desired: []Desired{hard}, opts: []Option{WithPolicy(Policy{Deletes: true})},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			src:     "s-hard", action: ActionSkip, reason: ReasonNotManaged, target: "d4"},
 		{name: "disabled in source and never provisioned", desired: []Desired{disabledInSource},
@@ -160,12 +161,12 @@ func TestPlanActions(t *testing.T) {
 			links:   map[string]string{"s-bob": "d8"}, src: "s-bob", action: ActionDisable, reason: ReasonNotAssigned, target: "d8"},
 		{name: "full read: missing object whose user is gone: link dropped", desired: []Desired{alice}, full: true,
 			links: map[string]string{"s-bob": "gone"}, src: "s-bob", action: ActionSkip, reason: ReasonNotAssigned, target: "gone", dropLink: true},
-		{name: "creates turned off", desired: []Desired{alice}, opts: []Option{WithoutCreates()},
+		{name: "creates turned off", desired: []Desired{alice}, opts: []Option{WithPolicy(Policy{NoCreates: true})},
 			src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed},
-		{name: "updates turned off", desired: []Desired{alice}, opts: []Option{WithoutUpdates()},
+		{name: "updates turned off", desired: []Desired{alice}, opts: []Option{WithPolicy(Policy{NoUpdates: true})},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed, target: "d1"},
-		{name: "SkipOutOfScopeDeletions", desired: []Desired{softDeleted(alice, ReasonNotAssigned)}, opts: []Option{WithSkipOutOfScopeDeletions()},
+		{name: "SkipOutOfScopeDeletions", desired: []Desired{softDeleted(alice, ReasonNotAssigned)}, opts: []Option{WithPolicy(Policy{SkipOutOfScopeDeletions: true})},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed, target: "d1"},
 		{name: "hook veto", desired: []Desired{alice}, opts: []Option{WithHook(func(op Operation) (Operation, bool) { return op, false })},
@@ -191,7 +192,7 @@ func TestPlanActions(t *testing.T) {
 		{name: "identity hook keeps a delete", desired: []Desired{hard},
 			current: []scim.Resource{cur("d1", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			links:   map[string]string{"s-hard": "d1"},
-			opts:    []Option{WithDeletes(true), WithHook(func(op Operation) (Operation, bool) { return op, true })},
+			opts:    []Option{WithPolicy(Policy{Deletes: true}), WithHook(func(op Operation) (Operation, bool) { return op, true })},
 			src:     "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d1", dropLink: true},
 		{name: "hook may turn an update into a disable of a linked user", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
@@ -277,7 +278,7 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	in := PlanInput{Desired: ds, Current: cs, State: st, Now: t0}
 
-	p, err := mustPlanner(t, WithDeletionThreshold(3)).Plan(in)
+	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3})).Plan(in)
 	if !errors.Is(err, ErrDeletionThreshold) {
 		t.Fatalf("err = %v, want ErrDeletionThreshold", err)
 	}
@@ -301,19 +302,24 @@ func TestDeletionThreshold(t *testing.T) {
 		t.Fatalf("approved apply: %v %+v", err, rep.Summary)
 	}
 
-	// Exactly at the threshold: not held. 0 = no limit.
-	for _, opt := range []Option{WithDeletionThreshold(5), WithDeletionThreshold(0)} {
+	// Exactly at the threshold: not held. Negative = no limit.
+	for _, opt := range []Option{WithPolicy(Policy{DeletionThreshold: 5}), WithPolicy(Policy{DeletionThreshold: -1})} {
 		if _, err := mustPlanner(t, opt).Plan(in); err != nil {
 			t.Errorf("not over the threshold: %v", err)
 		}
 	}
 	// Approved in advance.
-	p, err = mustPlanner(t, WithDeletionThreshold(3), WithApproval()).Plan(in)
+	p, err = mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3, ApproveHolds: true})).Plan(in)
 	if err != nil || !p.Approved || p.Held() {
-		t.Fatalf("WithApproval: %v %+v", err, p.Hold)
+		t.Fatalf("ApproveHolds: %v %+v", err, p.Hold)
 	}
-	if _, err := NewPlanner(WithDeletionThreshold(-1)); err == nil {
-		t.Error("negative threshold accepted")
+	// The zero Policy keeps the default threshold of 500 and shrink of 0.5;
+	// a later WithPolicy replaces an earlier one whole.
+	for _, pl := range []*defaultPlanner{mustPlanner(t), mustPlanner(t, WithPolicy(Policy{})),
+		mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3, MaxSourceShrink: -1}), WithPolicy(Policy{}))} {
+		if pl.cfg.threshold != 500 || pl.cfg.maxShrink != 0.5 {
+			t.Errorf("default policy: threshold %d, shrink %v; want 500 and 0.5", pl.cfg.threshold, pl.cfg.maxShrink)
+		}
 	}
 }
 
@@ -321,7 +327,7 @@ func TestSourceShrinkHold(t *testing.T) {
 	ds, cs, st := manyLinked(10, true)
 	st.LastCycle = &CycleCounts{Full: true, SourceInScope: 10}
 	in := PlanInput{Desired: ds[:4], Current: cs, State: st, Full: true, Now: t0}
-	p, err := mustPlanner(t, WithDeletionThreshold(0)).Plan(in)
+	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1})).Plan(in)
 	if !errors.Is(err, ErrSourceShrank) || p.Hold == nil || p.Hold.Baseline != 10 || p.Hold.InScope != 4 {
 		t.Fatalf("err = %v hold = %+v", err, p)
 	}
@@ -335,11 +341,13 @@ func TestSourceShrinkHold(t *testing.T) {
 	}
 	// Shrinking within the fraction passes.
 	in.Full, in.Desired = true, ds[:6]
-	if _, err := mustPlanner(t, WithDeletionThreshold(0)).Plan(in); err != nil {
+	if _, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1})).Plan(in); err != nil {
 		t.Fatalf("within fraction: %v", err)
 	}
-	if _, err := NewPlanner(WithMaxSourceShrink(1.5)); err == nil {
-		t.Error("fraction 1.5 accepted")
+	for _, f := range []float64{1, 1.5, math.NaN()} {
+		if _, err := NewPlanner(WithPolicy(Policy{MaxSourceShrink: f})); err == nil || !strings.Contains(err.Error(), "MaxSourceShrink") {
+			t.Errorf("MaxSourceShrink %v: %v, want an error naming it", f, err)
+		}
 	}
 }
 
@@ -410,9 +418,9 @@ func TestPlanRedactsSecrets(t *testing.T) {
 
 func TestPlanParallelMatchesSequential(t *testing.T) {
 	in := benchInput(3000)
-	seq := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	seq := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	seq.cfg.workers = 1
-	par := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	par := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	par.cfg.workers = 4
 	a, err := seq.Plan(in)
 	if err != nil {
@@ -452,7 +460,7 @@ func TestPlanDamagedStateTwoLinksOneUser(t *testing.T) {
 // a full way (absent objects linked to users that are gone): both agree.
 func TestPlanOwnerPassWays(t *testing.T) {
 	in := benchInput(3000)
-	pl := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	pl := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	a, err := pl.Plan(in)
 	if err != nil {
 		t.Fatal(err)
@@ -562,7 +570,7 @@ func TestPlanPolicy(t *testing.T) {
 		for i := range desired {
 			desired[i] = softDeleted(desired[i], "not assigned")
 		}
-		p, err := mustPlanner(t, WithDeletionThreshold(2), WithPlanPolicy(func(p *Plan) error {
+		p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 2}), WithPlanPolicy(func(p *Plan) error {
 			for i := 2; i < len(p.Operations); i++ {
 				p.Veto(i, "two per cycle")
 			}

@@ -22,7 +22,7 @@ func TestLostDeprovisionResponses(t *testing.T) {
 	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(noWait)))
 	// One operation at a time, so the seeded faults hit the same requests
 	// on every run.
-	s := newSyncer(t, graphReader(t, g), c, store, druvascim.WithDeletes(true),
+	s := newSyncer(t, graphReader(t, g), c, store, druvascim.WithPolicy(druvascim.Policy{Deletes: true}),
 		druvascim.WithConcurrency(1))
 	if _, err := s.Run(t.Context()); err != nil {
 		t.Fatal(err)

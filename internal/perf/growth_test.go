@@ -41,7 +41,7 @@ func BenchmarkGrowth(b *testing.B) {
 
 func growth(b *testing.B, top int) {
 	set := mapping.DruvaDefault()
-	pl, err := druvascim.NewPlanner(druvascim.WithDeletionThreshold(0), druvascim.WithMaxSourceShrink(0))
+	pl, err := druvascim.NewPlanner(druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	if err != nil {
 		b.Fatal(err)
 	}

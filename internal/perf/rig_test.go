@@ -114,7 +114,7 @@ func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.Option) *druvascim.Sync
 		// Benchmarks change more users than the default threshold allows
 		// to disable; nothing here disables, but a safety hold must not
 		// turn a measurement into a skipped cycle.
-		druvascim.WithDeletionThreshold(0),
+		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1}),
 		druvascim.WithProgress(func(p druvascim.Progress) {
 			if p.Phase == "plan" {
 				r.planned.Store(int64(cputime.Used()))
