@@ -14,8 +14,9 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
-// entraRetrySchedule is Entra's escrow schedule, the default of
-// [WithRetrySchedule]: 6 h after the first failure, 12 h after the second,
+// entraRetrySchedule is Entra's escrow schedule for failures the target
+// refused: how long after its attempts-th failure an escrowed operation
+// waits before the next try: 6 h after the first failure, 12 h after the second,
 // 24 h after the third and every 24 h after that.
 func entraRetrySchedule(attempts int) time.Duration {
 	switch {
@@ -28,11 +29,12 @@ func entraRetrySchedule(attempts int) time.Duration {
 	}
 }
 
-// The defaults of [WithQuarantine]: Entra quarantines when more than 40 %
-// of at least 20 finished operations failed.
+// Apply stops early (quarantine) when more than quarantineShare of at least
+// quarantineMinimum finished operations failed, as Entra does; tests set
+// other values in the executor's configuration.
 const (
-	defaultQuarantineShare   = 0.4
-	defaultQuarantineMinimum = 20
+	quarantineShare   = 0.4
+	quarantineMinimum = 20
 )
 
 // inFlightGrace bounds how long operations already sent may take to finish
@@ -60,8 +62,8 @@ type executor struct {
 
 // newExecutor returns an executor configured by the applying options.
 func newExecutor(who string, opts []Option) (*executor, error) {
-	c := execConfig{concurrency: DefaultConcurrency, now: time.Now, schedule: entraRetrySchedule,
-		share: defaultQuarantineShare, minimum: defaultQuarantineMinimum, grace: inFlightGrace}
+	c := execConfig{concurrency: defaultConcurrency, now: time.Now, schedule: entraRetrySchedule,
+		share: quarantineShare, minimum: quarantineMinimum, grace: inFlightGrace}
 	if err := configure(who, opts, func(o Option) func(*execConfig) error { return o.exec }, &c); err != nil {
 		return nil, err
 	}

@@ -206,7 +206,7 @@ func TestApplyQuarantine(t *testing.T) {
 		tgt := newMemTarget()
 		tgt.fail = func(string, string) error { return scim.NewError(500, "", "boom") }
 		st := NewState()
-		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, WithQuarantine(0.5, 5))
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, withQuarantine(0.5, 5))
 		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 5 || rep.Summary.Statuses[StatusFailure] != 5 {
 			t.Fatalf("err %v calls %d summary %+v", err, len(tgt.calls), rep.Summary)
 		}
@@ -252,8 +252,8 @@ func TestApplyCancellation(t *testing.T) {
 
 func TestExecutorOptions(t *testing.T) {
 	for name, opt := range map[string]Option{
-		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil), "nil schedule": WithRetrySchedule(nil),
-		"share 0": WithQuarantine(0, 1), "minimum 0": WithQuarantine(0.5, 0), "nil logger": WithLogger(nil),
+		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil),
+		"share 0": withQuarantine(0, 1), "minimum 0": withQuarantine(0.5, 0), "nil logger": WithLogger(nil),
 		"nil progress": WithProgress(nil),
 	} {
 		if _, err := newExecutor("test", []Option{opt}); err == nil {

@@ -351,7 +351,7 @@ func TestApplyQuarantineOverHTTP(t *testing.T) {
 		f, plan, st := applyFixture(t)
 		check(t, f.druva.SetFaults(druvatest.Faults{Seed: 1, ServerErrors: 1}))
 		c := must[*druva.Client](t)(f.druva.NewClient(druva.WithWait(func(context.Context, time.Duration) error { return nil })))
-		rep, err := druvascim.Apply(t.Context(), c, plan, st, druvascim.WithConcurrency(1), druvascim.WithQuarantine(0.4, 3))
+		rep, err := druvascim.Apply(t.Context(), c, plan, st, druvascim.WithConcurrency(1), druvascim.WithQuarantineForTest(0.4, 3))
 		if !errors.Is(err, druvascim.ErrQuarantined) || rep.Summary.Statuses[druvascim.StatusFailure] != 3 {
 			t.Fatalf("err = %v summary %+v", err, rep.Summary)
 		}
@@ -469,6 +469,10 @@ func TestProgressAndSummary(t *testing.T) {
 	s := res.Report.Summary
 	if s.SourceObjects != 9 || s.TargetUsers != 2 || s.TargetCalls < 7 || s.Actions[druvascim.ActionCreate] != 6 {
 		t.Errorf("summary %+v", s)
+	}
+	// druva.Client counts its requests: the Syncer reports them unasked.
+	if s.Requests < s.TargetCalls {
+		t.Errorf("summary: %d HTTP requests for %d target calls", s.Requests, s.TargetCalls)
 	}
 }
 

@@ -17,10 +17,8 @@ import (
 // its executor, and the clock, logger and progress options both.
 //
 // The planning options ([WithPolicy], [WithHook], [WithPlanPolicy]) apply to NewPlanner and NewSyncer; the applying options
-// ([WithConcurrency], [WithRetrySchedule], [WithQuarantine]) to Apply and
-// NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
-// NewSyncer; [WithPlanner], [WithEvalOptions], [WithRequestCounter] and
-// [WithFullRead] to NewSyncer only. The zero Option is invalid.
+// ([WithConcurrency]) to Apply and NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
+// NewSyncer; [WithPlanner], [WithEvalOptions] and [WithFullRead] to NewSyncer only. The zero Option is invalid.
 type Option struct {
 	name string
 	plan func(*planConfig) error
@@ -155,46 +153,17 @@ func WithPlanPolicy(policy func(*Plan) error) Option {
 
 // Applying options.
 
-// DefaultConcurrency is the default number of operations [Apply] runs at
-// once.
-const DefaultConcurrency = 8
+// defaultConcurrency is the default of [WithConcurrency].
+const defaultConcurrency = 8
 
-// WithConcurrency sets how many operations run at once (default
-// [DefaultConcurrency]).
+// WithConcurrency sets how many operations run at once, from 1 to 1024
+// (default 8).
 func WithConcurrency(n int) Option {
 	return execOpt("WithConcurrency", func(c *execConfig) error {
 		if n < 1 || n > 1024 {
 			return fmt.Errorf("%d: must be between 1 and 1024", n)
 		}
 		c.concurrency = n
-		return nil
-	})
-}
-
-// WithRetrySchedule sets the escrow schedule for failures the target
-// refused: how long after its attempts-th failure an escrowed operation waits
-// before the next try. The default is Entra's: 6 h after the first failure, 12 h after
-// the second, 24 h after the third and every 24 h after that. Transient
-// failures (429, 5xx, network) are retried in the next cycle.
-func WithRetrySchedule(s func(attempts int) time.Duration) Option {
-	return execOpt("WithRetrySchedule", func(c *execConfig) error {
-		if s == nil {
-			return errors.New("nil retry schedule")
-		}
-		c.schedule = s
-		return nil
-	})
-}
-
-// WithQuarantine stops applying early when more than share of at least
-// minimum finished operations failed (defaults 0.4 and 20, as Entra). share
-// 1 turns the rule off. A rejected token (401/403) always stops the cycle.
-func WithQuarantine(share float64, minimum int) Option {
-	return execOpt("WithQuarantine", func(c *execConfig) error {
-		if !(share > 0 && share <= 1) || minimum < 1 {
-			return fmt.Errorf("share %v / minimum %d: share must be in (0, 1], minimum at least 1", share, minimum)
-		}
-		c.share, c.minimum = share, minimum
 		return nil
 	})
 }
@@ -263,19 +232,6 @@ func WithPlanner(p Planner) Option {
 // mapping.WithDefaultDomain).
 func WithEvalOptions(opts ...mapping.EvalOption) Option {
 	return syncOpt("WithEvalOptions", func(c *syncConfig) error { c.evalOpts = append(c.evalOpts, opts...); return nil })
-}
-
-// WithRequestCounter gives the cycle a way to read the cumulative HTTP
-// request count of the target client; the cycle's share is reported in
-// Summary.Requests.
-func WithRequestCounter(count func() int64) Option {
-	return syncOpt("WithRequestCounter", func(c *syncConfig) error {
-		if count == nil {
-			return errors.New("nil request counter")
-		}
-		c.requests = count
-		return nil
-	})
 }
 
 // WithFullRead makes every cycle read the whole source, ignoring the stored

@@ -155,8 +155,8 @@ type Summary struct {
 	Plan       time.Duration `json:"planNs"`
 	Apply      time.Duration `json:"applyNs"`
 	// TargetCalls counts calls made to the Target (each one or more HTTP
-	// requests); Requests is the HTTP request count when the caller gave a
-	// counter (see [WithRequestCounter]).
+	// requests); Requests is the HTTP request count when the Target counts
+	// its requests (a method Requests() int64, as druva.Client has).
 	TargetCalls int64 `json:"targetCalls"`
 	Requests    int64 `json:"requests,omitempty"`
 	// Held is set when a safety rule held the plan.

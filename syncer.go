@@ -59,7 +59,9 @@ type Syncer struct {
 // Attributes() []string, as entra.Reader has) must deliver every attribute
 // the set reads ([mapping.Set.SourceAttributes]); otherwise NewSyncer
 // refuses to start and names the missing ones, rather than let a mapping
-// read NULL for them. IsSoftDeleted and objectId come from the objects'
+// read NULL for them. A target with a method Requests() int64 (as
+// druva.Client has) has each cycle's HTTP request count reported in
+// Summary.Requests. IsSoftDeleted and objectId come from the objects'
 // fields (see [Prepare]).
 func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts ...Option) (*Syncer, error) {
 	if src == nil || dst == nil || set == nil || store == nil {
@@ -72,6 +74,9 @@ func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts 
 		return nil, err
 	}
 	c := syncConfig{now: time.Now}
+	if rc, ok := dst.(requestCounter); ok {
+		c.requests = rc.Requests
+	}
 	var planOpts, execOpts []Option
 	for _, o := range opts {
 		if o.name == "" {
@@ -111,6 +116,11 @@ func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts 
 	s.exec = exec
 	return s, nil
 }
+
+// requestCounter is the optional interface of a [Target] that counts its
+// HTTP requests (druva.Client has it): a cycle reports its share in
+// Summary.Requests.
+type requestCounter interface{ Requests() int64 }
 
 // checkAttributes refuses a source that says which attributes it delivers
 // when the set reads others.

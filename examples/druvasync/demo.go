@@ -130,8 +130,7 @@ func (r *demoRig) wire() error {
 		return err
 	}
 	r.syncer, err = druvascim.NewSyncer(reader, client, set, r.store,
-		druvascim.WithProgress(r.bars.Update),
-		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
+		druvascim.WithProgress(r.bars.Update))
 	return err
 }
 

@@ -89,8 +89,7 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	}
 	opts := append(f.planOptions(),
 		druvascim.WithConcurrency(f.concurrency),
-		druvascim.WithProgress(bars.Update),
-		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
+		druvascim.WithProgress(bars.Update))
 	if f.fullRead {
 		opts = append(opts, druvascim.WithFullRead())
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druvascim/druvascim"
 )
 
 // BenchmarkInitialSync runs one full cycle (Syncer.Run: read the Entra
@@ -29,6 +28,11 @@ import (
 // bytes allocated by the cycle (whole process, so both fakes' work is
 // included). The
 // benchmark fails when Druva requests exceed creates + list pages + 1.
+
+// defaultConcurrency is the Syncer's default number of operations at once
+// (see druvascim.WithConcurrency), which the bare programs match.
+const defaultConcurrency = 8
+
 func BenchmarkInitialSync(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) { benchInitial(b, n) })
@@ -60,10 +64,10 @@ func benchInitial(b *testing.B, users int) {
 		}
 		r.graph.Close()
 		r.druva.Close()
-		bare1, cpu1 := bare(b, bodies, druvascim.DefaultConcurrency, true)
-		raw1, rcpu1 := bare(b, bodies, druvascim.DefaultConcurrency, false)
-		bare2, cpu2 := bare(b, bodies, druvascim.DefaultConcurrency, true)
-		raw2, rcpu2 := bare(b, bodies, druvascim.DefaultConcurrency, false)
+		bare1, cpu1 := bare(b, bodies, defaultConcurrency, true)
+		raw1, rcpu1 := bare(b, bodies, defaultConcurrency, false)
+		bare2, cpu2 := bare(b, bodies, defaultConcurrency, true)
+		raw2, rcpu2 := bare(b, bodies, defaultConcurrency, false)
 		bareCPU += (cpu1 + cpu2) / 2
 		rawCPU += (rcpu1 + rcpu2) / 2
 		rawWall += (raw1 + raw2) / 2

@@ -110,7 +110,6 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.Option) *druvascim.Syncer {
 	tb.Helper()
 	base := []druvascim.Option{
-		druvascim.WithRequestCounter(func() int64 { return r.client.Stats().Requests }),
 		// Benchmarks change more users than the default threshold allows
 		// to disable; nothing here disables, but a safety hold must not
 		// turn a measurement into a skipped cycle.
