@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
 )
 
 // BenchmarkInitialSync runs one full cycle (Syncer.Run: read the Entra
