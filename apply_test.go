@@ -109,7 +109,7 @@ func TestApplyAdoptsOn409(t *testing.T) {
 	tgt = newMemTarget(cur("d9", "b@contoso.com", "Old B", "b@contoso.com", false))
 	st = NewState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s2", "b@contoso.com", "B", "b@contoso.com")}, State: st, Now: t0}) // target listing stale: empty
-	if err != nil || p.Counts.Create != 1 {
+	if err != nil || p.Counts[ActionCreate] != 1 {
 		t.Fatalf("%v %+v", err, p.Counts)
 	}
 	rep, err = Apply(t.Context(), tgt, p, st, WithClock(fixedClock(t0)))
@@ -326,7 +326,7 @@ func TestPlanApplyConverges(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		if again.Writes() != 0 {
+		if writesOf(again) != 0 {
 			t.Fatalf("seed %d: second plan not empty:\nfirst:\n%s\nsecond:\n%s", seed, p.Format(), again.Format())
 		}
 		for _, op := range again.Operations {

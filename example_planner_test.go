@@ -57,7 +57,7 @@ func ExampleWithPlanPolicy() {
 	for _, op := range plan.Operations {
 		fmt.Println(op.SourceID, op.Action, op.Reason)
 	}
-	fmt.Printf("%d to disable, %d skipped\n", plan.Counts.Disable, plan.Counts.Skip)
+	fmt.Printf("%d to disable, %d skipped\n", plan.Counts[druvascim.ActionDisable], plan.Counts[druvascim.ActionSkip])
 	// Output:
 	// src-0 Disable NotAssigned
 	// src-1 Disable NotAssigned
@@ -105,7 +105,7 @@ func ExamplePlanner() {
 	for _, op := range plan.Operations {
 		fmt.Println(op.SourceID, op.Action, op.Reason, op.Detail)
 	}
-	fmt.Printf("%d to disable, %d skipped\n", plan.Counts.Disable, plan.Counts.Skip)
+	fmt.Printf("%d to disable, %d skipped\n", plan.Counts[druvascim.ActionDisable], plan.Counts[druvascim.ActionSkip])
 	// Output:
 	// src-0 Skip Vetoed not in the pilot group yet
 	// src-1 Disable NotAssigned not assigned

@@ -79,7 +79,7 @@ func ExampleNewPlanner() {
 	//         # source says not assigned, but target user matched by userName was never linked; left alone
 	//
 	// Plan: 1 to create, 1 to update, 1 to disable, 0 to delete; 0 unchanged, 1 skipped.
-	// {"create":1,"update":1,"disable":1,"delete":0,"unchanged":0,"skip":1}
+	// {"Create":1,"Disable":1,"Skip":1,"Update":1}
 }
 
 // A Syncer runs whole cycles: read Entra (full, then incremental through the
@@ -134,13 +134,13 @@ func ExampleSyncer() {
 			log.Fatal(err)
 		}
 		s := res.Report.Summary
-		fmt.Printf("cycle %d: full=%v created=%d unchanged=%d failed=%d\n",
-			cycle, s.Full, res.Plan.Counts.Create, res.Plan.Counts.Unchanged, s.Statuses[druvascim.StatusFailure])
+		fmt.Printf("cycle %d: full=%v created=%d skipped=%d failed=%d\n",
+			cycle, s.Full, res.Plan.Counts[druvascim.ActionCreate], res.Plan.Counts[druvascim.ActionSkip], s.Statuses[druvascim.StatusFailure])
 	}
 	fmt.Println("users in Druva:", druvaFake.Len())
 	// Output:
-	// cycle 1: full=true created=3 unchanged=0 failed=0
-	// cycle 2: full=false created=0 unchanged=0 failed=0
+	// cycle 1: full=true created=3 skipped=0 failed=0
+	// cycle 2: full=false created=0 skipped=0 failed=0
 	// users in Druva: 3
 }
 

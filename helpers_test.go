@@ -238,3 +238,6 @@ func (m *memTarget) GetUser(ctx context.Context, id string) (scim.Resource, erro
 	}
 	return cloneRes(u), nil
 }
+
+// writesOf counts a plan's operations that change the target.
+func writesOf(p *Plan) int { return p.writes() }

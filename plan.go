@@ -156,16 +156,6 @@ const (
 	holdShrank    = "SourceShrank"
 )
 
-// PlanCounts counts a plan's operations.
-type PlanCounts struct {
-	Create    int `json:"create"`
-	Update    int `json:"update"`
-	Disable   int `json:"disable"`
-	Delete    int `json:"delete"`
-	Unchanged int `json:"unchanged"`
-	Skip      int `json:"skip"` // skips other than Unchanged
-}
-
 // Plan is the planner's output: one operation per source object (plus one per
 // linked user missing from a full read), ordered by source id. It is plain
 // data: JSON-serialisable, printable with [Plan.Format].
@@ -175,7 +165,10 @@ type Plan struct {
 	// Time is the planning time (the injected clock).
 	Time       time.Time   `json:"time"`
 	Operations []Operation `json:"operations"`
-	Counts     PlanCounts  `json:"counts"`
+	// Counts counts the operations per action, as Summary.Actions counts
+	// a report's entries; the skips with [ReasonUnchanged] (the target
+	// already holds the desired values) are among the ActionSkip ones.
+	Counts map[Action]int `json:"counts"`
 	// InScope counts the in-scope source objects (baseline of the shrink
 	// rule after a full cycle).
 	InScope int `json:"inScope"`
@@ -185,9 +178,9 @@ type Plan struct {
 	Approved bool  `json:"approved,omitempty"`
 }
 
-// Writes returns the number of operations that change the target.
-func (p *Plan) Writes() int {
-	return p.Counts.Create + p.Counts.Update + p.Counts.Disable + p.Counts.Delete
+// writes returns the number of operations that change the target.
+func (p *Plan) writes() int {
+	return p.Counts[ActionCreate] + p.Counts[ActionUpdate] + p.Counts[ActionDisable] + p.Counts[ActionDelete]
 }
 
 // Approve approves a held plan so that Apply runs it. It is the explicit

@@ -82,7 +82,7 @@ func benchmarkPlan(b *testing.B, n int) {
 	// time.
 	b.ReportMetric(float64(cputime.Used()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 	c := p.Counts
-	if c.Create != n/200 || c.Update != n/100 || c.Disable != n/200+n/1000 {
+	if c[ActionCreate] != n/200 || c[ActionUpdate] != n/100 || c[ActionDisable] != n/200+n/1000 {
 		b.Fatalf("unexpected counts %+v", c)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/user")

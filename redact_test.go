@@ -51,7 +51,7 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := plan.Counts; c.Create != 1 || c.Update != 1 {
+	if c := plan.Counts; c[druvascim.ActionCreate] != 1 || c[druvascim.ActionUpdate] != 1 {
 		t.Fatalf("plan counts %+v, want one create and one update:\n%s", c, plan.Format())
 	}
 	// The values still go to the target.

@@ -82,7 +82,7 @@ func BenchmarkInitialSync10k(b *testing.B) {
 		start := time.Now()
 		res, err := s.Run(b.Context())
 		syncTime += time.Since(start)
-		if err != nil || res.Plan.Counts.Create != n || len(res.Report.Failed()) != 0 || srv.Len() != n {
+		if err != nil || res.Plan.Counts[druvascim.ActionCreate] != n || len(res.Report.Failed()) != 0 || srv.Len() != n {
 			b.Fatalf("cycle: %v %+v", err, res.Plan.Counts)
 		}
 		extra = srv.Stats().Requests - n // list pages and anything else

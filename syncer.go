@@ -250,8 +250,8 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		return nil, perr
 	}
 	s.progress(PhasePlan, len(plan.Operations), len(plan.Operations))
-	s.logf("druvascim: planned", "create", plan.Counts.Create, "update", plan.Counts.Update,
-		"disable", plan.Counts.Disable, "delete", plan.Counts.Delete)
+	s.logf("druvascim: planned", "create", plan.Counts[ActionCreate], "update", plan.Counts[ActionUpdate],
+		"disable", plan.Counts[ActionDisable], "delete", plan.Counts[ActionDelete])
 	if plan.Held() || dry {
 		rep := planReport(plan, c.sum, s.cfg.now())
 		if plan.Held() {

@@ -182,7 +182,7 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
-	pending := res3.Plan.Writes()
+	pending := writes(res3.Plan)
 	escrowed := 0
 	if st, err := r.store.Load(ctx); err == nil {
 		escrowed = len(st.Escrows)
@@ -469,4 +469,10 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d h", h)
 	}
 	return fmt.Sprintf("%d h %d min", h, m)
+}
+
+// writes counts a plan's operations that would change Druva.
+func writes(p *druvascim.Plan) int {
+	c := p.Counts
+	return c[druvascim.ActionCreate] + c[druvascim.ActionUpdate] + c[druvascim.ActionDisable] + c[druvascim.ActionDelete]
 }

@@ -79,7 +79,7 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := res.Plan.Writes(); w != 0 {
+	if w := writesOf(res.Plan); w != 0 {
 		t.Errorf("after two faulty cycles a clean plan still has %d writes:\n%s", w, res.Plan.Format())
 	}
 

@@ -296,3 +296,9 @@ func containsFold(s, sub string) bool {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// writesOf counts a plan's operations that change the target.
+func writesOf(p *druvascim.Plan) int {
+	c := p.Counts
+	return c[druvascim.ActionCreate] + c[druvascim.ActionUpdate] + c[druvascim.ActionDisable] + c[druvascim.ActionDelete]
+}

@@ -63,7 +63,7 @@ func TestLostDeprovisionResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, d.SetFaults(druvatest.Faults{}))
-	if c := res.Plan.Counts; c.Delete < 1 || c.Disable < 1 {
+	if c := res.Plan.Counts; c[druvascim.ActionDelete] < 1 || c[druvascim.ActionDisable] < 1 {
 		t.Fatalf("plan %+v: the test needs deletes and disables", c)
 	}
 	lostDeletes, lostPatches := 0, 0

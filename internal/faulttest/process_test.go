@@ -197,7 +197,7 @@ func TestStateSaveFails(t *testing.T) {
 			if !errors.Is(err, errDiskFull) {
 				t.Fatalf("cycle whose state save failed: err = %v, want the store's error", err)
 			}
-			if res == nil || res.Plan == nil || res.Plan.Writes() == 0 {
+			if res == nil || res.Plan == nil || writesOf(res.Plan) == 0 {
 				t.Fatal("the failing cycle wrote nothing: the test proves nothing")
 			}
 			fs.fail.Store(false)
@@ -236,7 +236,7 @@ func TestStateSaveFailsSyncerKeepsLinks(t *testing.T) {
 	s := f.syncer(t)
 	fs.fail.Store(true)
 	res, err := s.Run(t.Context())
-	if !errors.Is(err, errDiskFull) || res == nil || res.Plan.Counts.Create == 0 {
+	if !errors.Is(err, errDiskFull) || res == nil || res.Plan.Counts[druvascim.ActionCreate] == 0 {
 		t.Fatalf("first cycle: err = %v; want creates and the store's error", err)
 	}
 	fs.fail.Store(false)
@@ -268,11 +268,11 @@ func TestStateSaveFailsSyncerKeepsLinks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second cycle: %v", err)
 	}
-	if res.Plan.Counts.Disable != gone {
-		t.Errorf("second cycle disabled %d users, want the %d that left the scope:\n%s", res.Plan.Counts.Disable, gone, res.Plan.Format())
+	if res.Plan.Counts[druvascim.ActionDisable] != gone {
+		t.Errorf("second cycle disabled %d users, want the %d that left the scope:\n%s", res.Plan.Counts[druvascim.ActionDisable], gone, res.Plan.Format())
 	}
-	if res.Plan.Counts.Create != 0 {
-		t.Errorf("second cycle created %d users again", res.Plan.Counts.Create)
+	if res.Plan.Counts[druvascim.ActionCreate] != 0 {
+		t.Errorf("second cycle created %d users again", res.Plan.Counts[druvascim.ActionCreate])
 	}
 	checkConverged(t, f.d, after, f.unmanaged)
 	checkLinks(t, f.d, must[*druvascim.State](t)(f.file.Load(t.Context())), after)

@@ -43,7 +43,7 @@ func TestStaleSaveSyncerMovesOn(t *testing.T) {
 	s := f.syncer(t)
 	rs.race.Store(true)
 	res, err := s.Run(t.Context())
-	if !errors.Is(err, druvascim.ErrStaleState) || res == nil || res.Plan.Counts.Create == 0 {
+	if !errors.Is(err, druvascim.ErrStaleState) || res == nil || res.Plan.Counts[druvascim.ActionCreate] == 0 {
 		t.Fatalf("first cycle: err = %v; want creates and ErrStaleState", err)
 	}
 	if st := must[*druvascim.State](t)(f.file.Load(t.Context())); len(st.Links) != 0 || st.Generation != 1 {

@@ -2,6 +2,7 @@ package perf
 
 import (
 	"fmt"
+	"github.com/druvascim/druvascim"
 	"net/http"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func benchInitial(b *testing.B, users int) {
 		c := r.run(b, r.sync)
 		b.StopTimer()
 		checkBudget(b, c, 0)
-		n := c.res.Plan.Counts.Create
+		n := c.res.Plan.Counts[druvascim.ActionCreate]
 		if n == 0 || r.druva.Len() != n {
 			b.Fatalf("%d creates planned, fake Druva holds %d", n, r.druva.Len())
 		}
@@ -108,12 +109,12 @@ func benchInitial(b *testing.B, users int) {
 		b.ReportMetric(float64(bareCPU)/float64(applyCPU), "bare-cpu/apply-cpu")
 		b.ReportMetric(float64(rawCPU)/float64(applyCPU), "bare-raw-cpu/apply-cpu")
 	}
-	b.ReportMetric(float64(last.res.Plan.Counts.Create), "creates")
+	b.ReportMetric(float64(last.res.Plan.Counts[druvascim.ActionCreate]), "creates")
 	b.ReportMetric(float64(last.graph), "graph-req")
 	b.ReportMetric(float64(last.graphHTTP), "graph-http")
 	b.ReportMetric(float64(last.byMethod[http.MethodGet]), "druva-GET")
 	b.ReportMetric(float64(last.byMethod[http.MethodPost]), "druva-POST")
-	b.ReportMetric(float64(last.druva-last.res.Plan.Counts.Create), "druva-req-beyond-creates")
+	b.ReportMetric(float64(last.druva-last.res.Plan.Counts[druvascim.ActionCreate]), "druva-req-beyond-creates")
 	s := last.res.Report.Summary
 	b.ReportMetric(s.ReadSource.Seconds(), "read-source-s")
 	b.ReportMetric(s.ReadTarget.Seconds(), "read-target-s")

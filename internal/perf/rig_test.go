@@ -371,7 +371,7 @@ func createdIDs(res *druvascim.Result) []string {
 // creates + list pages + 1, or POSTed other than once per create.
 func checkBudget(tb testing.TB, c cycle, listed int) {
 	tb.Helper()
-	creates := c.res.Plan.Counts.Create
+	creates := c.res.Plan.Counts[druvascim.ActionCreate]
 	budget := creates + listPages(listed) + 1
 	if c.druva > budget {
 		tb.Errorf("request budget broken: %d Druva requests > %d creates + %d list pages + 1 (by method %v)",
