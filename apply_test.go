@@ -57,7 +57,7 @@ func TestApplyOrderLinksAndReport(t *testing.T) {
 		if e.ChangeID == "" || e.Time.IsZero() || len(e.Steps) != 4 || e.Steps[3].Name != stepAction {
 			t.Errorf("entry incomplete: %+v", e)
 		}
-		if e.Action == ActionUpdate && (len(e.Modified) != 1 || e.Modified[0].Old != `"Bob"` || e.Modified[0].New != `"Robert"`) {
+		if e.Action == ActionUpdate && (len(e.Modified) != 1 || e.Modified[0].Old != "Bob" || e.Modified[0].New != "Robert") {
 			t.Errorf("update entry modified = %+v", e.Modified)
 		}
 	}

@@ -119,7 +119,7 @@ func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur sc
 	if why == ReasonHardDeleted {
 		op.Detail += " (deletes are turned off: disabled instead)"
 	}
-	op.Changes = []PropertyChange{{Path: "active", Old: "true", New: "false"}}
+	op.Changes = []PropertyChange{{Path: "active", Old: true, New: false}}
 	return op
 }
 

@@ -48,11 +48,11 @@ func (p *Plan) Format() string {
 		b.WriteByte('\n')
 		if op.Action == ActionCreate {
 			for _, c := range createChanges(&op) {
-				fmt.Fprintf(&b, "        %s = %s\n", c.Path, c.New)
+				fmt.Fprintf(&b, "        %s = %s\n", c.Path, changeValue(c.New, c.Redacted))
 			}
 		}
 		for _, c := range op.Changes {
-			fmt.Fprintf(&b, "        %s: %s → %s\n", c.Path, c.Old, c.New)
+			fmt.Fprintf(&b, "        %s: %s → %s\n", c.Path, changeValue(c.Old, c.Redacted), changeValue(c.New, c.Redacted))
 		}
 		if op.Link && op.Action != ActionCreate {
 			fmt.Fprintf(&b, "        link to existing user (matched by %s)\n", op.MatchedBy)

@@ -24,63 +24,30 @@ type Step struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// PropertyChange is one modified property: its old and new values as JSON
-// text ("(none)" when there is no value), for people to read. JSON output
-// holds them as JSON values (null for none). Values of redacted mappings
-// are masked as "[REDACTED]".
+// PropertyChange is one modified property: its old and new values (nil
+// when there is none), as plain JSON values in JSON output. Values of
+// redacted mappings are replaced by the text "[REDACTED]". Plans and
+// reports render the values as JSON text ("(none)" for nil).
 type PropertyChange struct {
-	Path     string
-	Old      string
-	New      string
-	Redacted bool
-}
-
-// propertyChangeJSON is the JSON form of a PropertyChange.
-type propertyChangeJSON struct {
-	Path     string          `json:"path"`
-	Old      json.RawMessage `json:"old"`
-	New      json.RawMessage `json:"new"`
-	Redacted bool            `json:"redacted,omitempty"`
+	Path     string `json:"path"`
+	Old      any    `json:"old"`
+	New      any    `json:"new"`
+	Redacted bool   `json:"redacted,omitempty"`
 }
 
 // noValue is the text of a missing value.
 const noValue = "(none)"
 
-// MarshalJSON writes Old and New as JSON values: null for none, the value
-// itself otherwise.
-func (c PropertyChange) MarshalJSON() ([]byte, error) {
-	return json.Marshal(propertyChangeJSON{Path: c.Path, Old: valueJSON(c.Old), New: valueJSON(c.New), Redacted: c.Redacted})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (c *PropertyChange) UnmarshalJSON(data []byte) error {
-	var j propertyChangeJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	*c = PropertyChange{Path: j.Path, Old: valueText(j.Old), New: valueText(j.New), Redacted: j.Redacted}
-	return nil
-}
-
-func valueJSON(text string) json.RawMessage {
-	switch {
-	case text == noValue || text == "":
-		return json.RawMessage("null")
-	case json.Valid([]byte(text)):
-		return json.RawMessage(text)
-	}
-	b, _ := json.Marshal(text) // the redaction mask, or text that is not JSON
-	return b
-}
-
-func valueText(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
+// changeValue renders a value of a [PropertyChange] for people: "(none)"
+// for nil, the mask of a redacted value as is, else JSON text.
+func changeValue(v any, redacted bool) string {
+	if v == nil {
 		return noValue
 	}
-	if string(raw) == `"`+redactedValue+`"` {
-		return redactedValue
+	if s, ok := v.(string); ok && redacted && s == redactedValue {
+		return s
 	}
-	return string(raw)
+	return render(v, true)
 }
 
 // Entry is one provisioning-log entry: one object in one cycle.
@@ -231,7 +198,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 		mods := make([]string, len(e.Modified))
 		for i, m := range e.Modified {
-			mods[i] = m.Path + ": " + m.Old + " → " + m.New
+			mods[i] = m.Path + ": " + changeValue(m.Old, m.Redacted) + " → " + changeValue(m.New, m.Redacted)
 		}
 		rec := []string{e.ChangeID, e.CycleID, e.Time.UTC().Format(time.RFC3339Nano), csvSafe(e.SourceID), csvSafe(e.TargetID),
 			csvSafe(e.DisplayName), string(e.Action), string(e.Status), string(e.Reason), csvSafe(strings.Join(steps, "; ")),

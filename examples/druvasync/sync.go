@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/druvascim/druvascim"
 )
@@ -203,12 +205,26 @@ func printNotable(env *environment, rep *druvascim.Report, n int) {
 	}
 }
 
-// changeText renders one property change as "old → new"; the report
-// renders values as JSON text, so strings come quoted.
+// changeText renders one property change as "old → new", values as JSON
+// text (strings quoted), "(none)" for no value and the mask of a redacted
+// value as it is.
 func changeText(m druvascim.PropertyChange) string {
-	old := m.Old
-	if old == "" {
-		old = "(none)"
+	return valueText(m.Old, m.Redacted) + " → " + valueText(m.New, m.Redacted)
+}
+
+// valueText renders one value of a property change.
+func valueText(v any, redacted bool) string {
+	if v == nil {
+		return "(none)"
 	}
-	return old + " → " + m.New
+	if s, ok := v.(string); ok && redacted {
+		return s
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
