@@ -453,19 +453,12 @@ func TestProgressAndSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	for _, p := range []druvascim.Phase{"read source", "read target", "map", "plan", "apply"} {
+	for _, p := range []druvascim.Phase{"read source", "read target", "plan", "apply"} {
 		if phases[p] == 0 {
 			t.Errorf("no progress for %q: %v", p, phases)
 		}
 	}
 	mu.Unlock()
-	var b strings.Builder
-	check(t, res.Report.WriteSummary(&b))
-	for _, want := range []string{"(full)", "Create", "target calls"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("summary lacks %q:\n%s", want, b.String())
-		}
-	}
 	s := res.Report.Summary
 	if s.SourceObjects != 9 || s.TargetUsers != 2 || s.TargetCalls < 7 || s.Actions[druvascim.ActionCreate] != 6 {
 		t.Errorf("summary %+v", s)

@@ -175,9 +175,8 @@ func Example_usingTheSDK() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := result.Report.WriteSummary(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
+	s := result.Report.Summary
+	fmt.Printf("cycle %s: %v created, %v failed\n", s.CycleID, s.Actions[druvascim.ActionCreate], s.Statuses[druvascim.StatusFailure])
 	if len(result.Report.Failed()) > 0 {
 		os.Exit(1)
 	}

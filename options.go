@@ -123,8 +123,14 @@ func WithPolicy(p Policy) Option {
 	})
 }
 
-// WithHook installs a hook that may veto or rewrite single write operations.
-func WithHook(h Hook) Option {
+// WithHook installs a hook that inspects each write operation of a plan. It
+// returns the operation, possibly rewritten, and false to veto it (it
+// becomes a Skip with [ReasonVetoed]) or true to keep it. A hook can never
+// turn an operation into a Disable or Delete of a user that is not linked.
+// A vetoed object is planned again in later cycles, each of which then
+// reads the whole source: a hook that vetoes an object for good makes every
+// cycle a full read.
+func WithHook(h func(op Operation) (Operation, bool)) Option {
 	return planOpt("WithHook", func(c *planConfig) error {
 		if h == nil {
 			return errors.New("nil hook")

@@ -219,14 +219,6 @@ type Planner interface {
 	Plan(in PlanInput) (*Plan, error)
 }
 
-// Hook inspects each write operation of a plan. It returns the operation,
-// possibly rewritten, and false to veto it (it becomes a Skip with
-// [ReasonVetoed]) and true to keep it. A hook can never turn an operation
-// into a Disable or Delete of a user that is not linked. A vetoed object is
-// planned again in later cycles, each of which then reads the whole source:
-// a hook that vetoes an object for good makes every cycle a full read.
-type Hook func(op Operation) (Operation, bool)
-
 type planConfig struct {
 	threshold      int
 	maxShrink      float64
@@ -234,7 +226,7 @@ type planConfig struct {
 	noCreate       bool
 	noUpdate       bool
 	skipOutOfScope bool
-	hook           Hook
+	hook           func(Operation) (Operation, bool)
 	policy         func(*Plan) error
 	approve        bool
 	workers        int // tests: force the number of workers (0 = automatic)

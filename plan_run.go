@@ -245,7 +245,7 @@ func (r *planRun) planObjects(p *Plan, pos []int32) error {
 	var pc pathCache
 	for n := range r.order {
 		d := r.desired(n)
-		if d.InScope() {
+		if d.inScope() {
 			p.InScope++
 		}
 		if l := r.linkOf(n); l.status != join.Linked {
@@ -260,7 +260,7 @@ func (r *planRun) planObjects(p *Plan, pos []int32) error {
 // planOne plans one source object.
 func (r *planRun) planOne(d *Desired, l link, pc *pathCache) (Operation, error) {
 	op := Operation{SourceID: d.SourceID, DisplayName: displayNameOf(d)}
-	if !d.InScope() {
+	if !d.inScope() {
 		return r.planOutOfScope(d, l, op)
 	}
 	if d.MapError != "" {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -222,56 +220,15 @@ func csvSafe(s string) string {
 	return s
 }
 
-// WriteSummary writes a short table of the summary for people.
-func (r *Report) WriteSummary(w io.Writer) error {
-	s := r.Summary
-	kind := "incremental"
-	if s.Full {
-		kind = "full"
-	}
-	if s.DryRun {
-		kind += ", dry run"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "cycle %s (%s): %d source objects, %d target users\n", s.CycleID, kind, s.SourceObjects, s.TargetUsers)
-	for _, a := range slices.Sorted(maps.Keys(s.Actions)) {
-		fmt.Fprintf(&b, "  %-13s %d\n", a, s.Actions[a])
-	}
-	for _, st := range []Status{StatusSuccess, StatusFailure, StatusSkipped, StatusWarning} {
-		if n := s.Statuses[st]; n > 0 {
-			fmt.Fprintf(&b, "  %-13s %d\n", st, n)
-		}
-	}
-	fmt.Fprintf(&b, "  durations: read source %s, read target %s, map %s, plan %s, apply %s\n",
-		s.ReadSource.Round(time.Millisecond), s.ReadTarget.Round(time.Millisecond), s.Map.Round(time.Millisecond),
-		s.Plan.Round(time.Millisecond), s.Apply.Round(time.Millisecond))
-	fmt.Fprintf(&b, "  target calls: %d", s.TargetCalls)
-	if s.Requests > 0 {
-		fmt.Fprintf(&b, ", HTTP requests: %s", strconv.FormatInt(s.Requests, 10))
-	}
-	b.WriteByte('\n')
-	if s.Held != nil {
-		fmt.Fprintf(&b, "  HELD: %s\n", s.Held.Message)
-	}
-	if s.Quarantined {
-		fmt.Fprintf(&b, "  QUARANTINED: %s\n", s.QuarantineReason)
-	}
-	if s.Canceled {
-		b.WriteString("  CANCELED before the cycle finished\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
 // Phase names a phase of a cycle in [Progress].
 type Phase string
 
-// The phases of a cycle, in order; on a full read the source and the target
-// are read at the same time.
+// The phases of a cycle, in order, as an admin sees them; on a full read the
+// source and the target are read at the same time. Reading the source
+// includes scoping and mapping its objects.
 const (
 	PhaseReadSource Phase = "read source"
 	PhaseReadTarget Phase = "read target"
-	PhaseMap        Phase = "map"
 	PhasePlan       Phase = "plan"
 	PhaseApply      Phase = "apply"
 )

@@ -258,9 +258,6 @@ func NewFileStore(path string) (*FileStore, error) {
 	return &FileStore{path: path}, nil
 }
 
-// Path returns the state file's path.
-func (f *FileStore) Path() string { return f.path }
-
 // stateMagicPrefix starts the first line of every state file; the version
 // follows it. This release reads and writes version 1.
 const (

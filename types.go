@@ -163,8 +163,8 @@ type Desired struct {
 	MapError string `json:"mapError,omitempty"`
 }
 
-// InScope reports whether the object should be active in the target.
-func (d *Desired) InScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d.OutOfScope }
+// inScope reports whether the object should be active in the target.
+func (d *Desired) inScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d.OutOfScope }
 
 // Errors of planning and applying, matched with errors.Is.
 var (

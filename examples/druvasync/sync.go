@@ -137,7 +137,7 @@ func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Res
 			fmt.Fprintln(env.stdout)
 		}
 		if res.Report != nil {
-			if err := res.Report.WriteSummary(env.stdout); err != nil {
+			if err := writeSummary(env.stdout, res.Report); err != nil {
 				return fail(env, name, exitFailures, err)
 			}
 			if !dry {

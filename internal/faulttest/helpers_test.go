@@ -94,7 +94,15 @@ func newSyncer(t testing.TB, src druvascim.Source, dst druvascim.Target, store d
 
 func newFileStore(t testing.TB) *druvascim.FileStore {
 	t.Helper()
-	return must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
+	fs, _ := newFileStorePath(t)
+	return fs
+}
+
+// newFileStorePath returns a file store in a new directory and its path.
+func newFileStorePath(t testing.TB) (*druvascim.FileStore, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state")
+	return must[*druvascim.FileStore](t)(druvascim.NewFileStore(path)), path
 }
 
 // unmanagedUsers seeds Druva users that no Entra user matches: the sync must

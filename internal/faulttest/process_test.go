@@ -24,6 +24,7 @@ type processFixture struct {
 	d         *druvatest.Server
 	store     druvascim.StateStore
 	file      *druvascim.FileStore
+	path      string // the state file of file
 	unmanaged []scim.Resource
 	ct        *countingTransport
 }
@@ -34,8 +35,8 @@ func newProcessFixture(t *testing.T, seed uint64) *processFixture {
 	t.Cleanup(g.Close)
 	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	t.Cleanup(d.Close)
-	file := newFileStore(t)
-	return &processFixture{g: g, d: d, store: file, file: file, unmanaged: unmanagedUsers(t, d, 5),
+	file, path := newFileStorePath(t)
+	return &processFixture{g: g, d: d, store: file, file: file, path: path, unmanaged: unmanagedUsers(t, d, 5),
 		ct: &countingTransport{base: http.DefaultTransport}}
 }
 

@@ -37,7 +37,7 @@ func (s *racingStore) Save(ctx context.Context, st *druvascim.State) error {
 // matching attributes without creating anyone again, and saves.
 func TestStaleSaveSyncerMovesOn(t *testing.T) {
 	f := newProcessFixture(t, 7)
-	rs := &racingStore{FileStore: f.file, other: newFileStoreAt(t, f.file.Path())}
+	rs := &racingStore{FileStore: f.file, other: newFileStoreAt(t, f.path)}
 	f.store = rs
 	desired := desiredState(t, f.g)
 	s := f.syncer(t)
