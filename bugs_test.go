@@ -142,12 +142,12 @@ func TestNewSyncerRefusesAttributesTheSourceLacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := attrSource{attrs: []string{"userPrincipalName", "mail", "mailNickname", "displayName", "givenName", "surname", "department", "companyName"}}
-	_, err = NewSyncer(src, nopTarget{}, set, &MemoryStore{})
+	_, err = NewSyncer(src, nopTarget{}, set, &memoryStore{})
 	if err == nil || !strings.Contains(err.Error(), "officeLocation") {
 		t.Fatalf("NewSyncer = %v, want an error naming officeLocation", err)
 	}
 	src.attrs = append(src.attrs, "officeLocation")
-	if _, err := NewSyncer(src, nopTarget{}, set, &MemoryStore{}); err != nil {
+	if _, err := NewSyncer(src, nopTarget{}, set, &memoryStore{}); err != nil {
 		t.Fatalf("with the attribute: %v", err)
 	}
 }
@@ -179,7 +179,7 @@ func TestOptionsOneShape(t *testing.T) {
 		t.Fatalf("Apply(WithPolicy) = %v", err)
 	}
 	pl := mustPlanner(t)
-	_, err := NewSyncer(oneSource{}, nopTarget{}, mapping.DruvaDefault(), &MemoryStore{}, WithPlanner(pl), WithPolicy(Policy{DeletionThreshold: 3}))
+	_, err := NewSyncer(oneSource{}, nopTarget{}, mapping.DruvaDefault(), &memoryStore{}, WithPlanner(pl), WithPolicy(Policy{DeletionThreshold: 3}))
 	if err == nil || !strings.Contains(err.Error(), "WithPolicy") {
 		t.Fatalf("WithPlanner with WithPolicy = %v", err)
 	}

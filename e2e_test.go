@@ -75,7 +75,7 @@ type fixture struct {
 	asg   map[string]string // nickname → assignment id
 	role  string
 	sync  *druvascim.Syncer
-	store *druvascim.FileStore
+	store druvascim.StateStore
 	// reader and set build further Syncers over the same fakes and state.
 	reader *entra.Reader
 	set    *mapping.Set
@@ -125,7 +125,7 @@ func newFixture(t *testing.T, opts ...druvascim.Option) *fixture {
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithGraphURL(g.URL),
 		entra.WithAttributes(withAccountEnabled(attrs)...),
 		entra.WithWait(func(context.Context, time.Duration) error { return nil })))
-	f.store = must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
+	f.store = must[druvascim.StateStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	base := []druvascim.Option{
 		druvascim.WithClock(func() time.Time { return now }),
@@ -491,8 +491,8 @@ func TestSyncerRefusesIncompleteSource(t *testing.T) {
 		"partial read": badSource{partial: true},
 		"no object id": staticSource{{Attributes: map[string]any{"userPrincipalName": "a@x"}}},
 	} {
-		var store druvascim.MemoryStore
-		s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, d.Client(), mapping.DruvaDefault(), &store))
+		store := druvascim.NewMemoryStore()
+		s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, d.Client(), mapping.DruvaDefault(), store))
 		if _, err := s.Run(t.Context()); !errors.Is(err, druvascim.ErrIncompleteSource) {
 			t.Errorf("%s: err = %v", name, err)
 		}

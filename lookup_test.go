@@ -28,7 +28,7 @@ func TestIncrementalCycleLooksUsersUp(t *testing.T) {
 	reader := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
 		entra.WithWait(func(context.Context, time.Duration) error { return nil })))
-	store := must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
+	store := must[druvascim.StateStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
 	s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(reader, d.Client(), set, store))
 	ctx := t.Context()
 

@@ -136,17 +136,20 @@ type StateStore interface {
 	Lock(ctx context.Context) (unlock func() error, err error)
 }
 
-// MemoryStore is a [StateStore] in memory, for tests and short-lived
-// programs. Its zero value is ready to use. Its lock excludes the other
-// callers of Lock on the same MemoryStore.
-type MemoryStore struct {
+// NewMemoryStore returns a [StateStore] in memory, for tests and
+// short-lived programs. Its lock excludes the other callers of Lock on the
+// same store.
+func NewMemoryStore() StateStore { return &memoryStore{} }
+
+// memoryStore is the [StateStore] of [NewMemoryStore].
+type memoryStore struct {
 	mu     sync.Mutex
 	s      *State
 	holder *lockHolder // the holder of the lock, nil when free
 }
 
 // Load returns a copy of the saved state.
-func (m *MemoryStore) Load(ctx context.Context) (*State, error) {
+func (m *memoryStore) Load(ctx context.Context) (*State, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -160,7 +163,7 @@ func (m *MemoryStore) Load(ctx context.Context) (*State, error) {
 
 // Save stores a copy of s, unless the stored state is of a higher
 // generation.
-func (m *MemoryStore) Save(ctx context.Context, s *State) error {
+func (m *memoryStore) Save(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -181,7 +184,7 @@ func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 
 // Lock takes the store's lock, or returns an error matching [ErrLocked]
 // naming this process when it is taken.
-func (m *MemoryStore) Lock(ctx context.Context) (unlock func() error, err error) {
+func (m *memoryStore) Lock(ctx context.Context) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -203,36 +206,8 @@ func (m *MemoryStore) Lock(ctx context.Context) (unlock func() error, err error)
 	}, nil
 }
 
-// FileStore is the default [StateStore]: one file, readable and writable by
-// its owner only (0600), replaced atomically on every save (write a
-// temporary file in the same directory, fsync, rename, fsync the directory),
-// so a crash mid-write leaves the previous state intact.
-//
-// The file is line-oriented so that a million links load in well under a
-// second: a magic line, a JSON header (delta link, escrows, last cycle, link
-// count), one "sourceID<TAB>targetID" line per link (tab, newline, carriage
-// return and percent are percent-encoded), and a closing "end N" line. A
-// file without its closing line, or with a count that does not match, is
-// refused as damaged. The header carries the state's generation.
-//
-// A state path that is a symbolic link stays one: the file it points to is
-// the one replaced.
-//
-// The lock is an OS file lock (flock on Unix, LockFileEx on Windows, through
-// github.com/gofrs/flock) on a sidecar file, the state's path followed by
-// ".lock", next to the state file. The OS releases it when its holder exits
-// or dies, so a killed run never blocks the next one. The holder writes a
-// one-line record into the lock file (process id, host, since when) for the
-// error that refuses the next one; the record is only informative, and a
-// stale record left by a dead holder is overwritten. The lock file stays in
-// place after use: removing it would let two processes lock two different
-// files of the same name.
-//
-// Lock also checks that the state's directory accepts new files, so that a
-// run learns it could not save its state before it writes anything to the
-// target. A Save without the lock takes it for the time of the save, so it
-// never writes while another process holds it.
-type FileStore struct {
+// fileStore is the [StateStore] of [NewFileStore].
+type fileStore struct {
 	path string
 	mu   sync.Mutex
 	held *heldLock // the lock taken by Lock, nil when not held
@@ -241,9 +216,35 @@ type FileStore struct {
 	beforeRename func() error
 }
 
-// NewFileStore returns a store for the file at path. The file need not exist;
-// its directory must.
-func NewFileStore(path string) (*FileStore, error) {
+// NewFileStore returns the default [StateStore]: the file at path, written
+// atomically and locked with an OS file lock (the details follow). The file
+// need not exist; its directory must.
+//
+// The state is readable and writable by its owner only (0600) and replaced
+// atomically on every save (write a temporary file in the same directory,
+// fsync, rename, fsync the directory), so a crash mid-write leaves the
+// previous state intact.
+//
+// The file is line-oriented so that a million links load in well under a
+// second: a magic line, a JSON header (delta link, escrows, last cycle, link
+// count, generation), one "sourceID<TAB>targetID" line per link (tab,
+// newline, carriage return and percent are percent-encoded), and a closing
+// "end N" line. A file without its closing line, or with a count that does
+// not match, is refused as damaged. A state path that is a symbolic link
+// stays one: the file it points to is the one replaced.
+//
+// The lock is an OS file lock (flock on Unix, LockFileEx on Windows, through
+// github.com/gofrs/flock) on a sidecar file, the state's path followed by
+// ".lock". The OS releases it when its holder exits or dies, so a killed
+// run never blocks the next one. The holder writes a one-line record into
+// the lock file (process id, host, since when) for the error that refuses
+// the next one; the record is only informative, and the lock file stays in
+// place after use: removing it would let two processes lock two different
+// files of the same name. Lock also checks that the state's directory
+// accepts new files, so that a run learns it could not save its state
+// before it writes anything to the target. A Save without the lock takes it
+// for the time of the save.
+func NewFileStore(path string) (StateStore, error) {
 	if path == "" {
 		return nil, errors.New("druvascim: state file: empty path")
 	}
@@ -255,7 +256,7 @@ func NewFileStore(path string) (*FileStore, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("druvascim: state file %s: %s is not a directory", path, dir)
 	}
-	return &FileStore{path: path}, nil
+	return &fileStore{path: path}, nil
 }
 
 // stateMagicPrefix starts the first line of every state file; the version
@@ -276,7 +277,7 @@ type stateHeader struct {
 }
 
 // Load reads the state file; a missing file is an empty state.
-func (f *FileStore) Load(ctx context.Context) (*State, error) {
+func (f *fileStore) Load(ctx context.Context) (*State, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -370,7 +371,7 @@ func checkMagic(line string, complete bool) error {
 // Save writes the state atomically with owner-only permissions, unless the
 // stored state is of a higher generation than s or another process holds
 // the lock. It refuses to replace a file that is not a druvascim state.
-func (f *FileStore) Save(ctx context.Context, s *State) error {
+func (f *fileStore) Save(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -401,7 +402,7 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 // writePath returns the path of the file a save replaces, holding the lock:
 // the store's own when Lock holds it, else one taken for the time of the
 // save (release gives it back).
-func (f *FileStore) writePath() (path string, release func(), err error) {
+func (f *fileStore) writePath() (path string, release func(), err error) {
 	if f.held != nil {
 		return f.held.state, func() {}, nil
 	}
@@ -418,7 +419,7 @@ func (f *FileStore) writePath() (path string, release func(), err error) {
 
 // replace writes s with generation gen to a temporary file next to path,
 // syncs it and renames it over path.
-func (f *FileStore) replace(path string, s *State, gen uint64) error {
+func (f *fileStore) replace(path string, s *State, gen uint64) error {
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -492,12 +493,12 @@ func storedGeneration(path string) (uint64, error) {
 	return h.Generation, nil
 }
 
-// Lock takes the state's lock (see [FileStore]) for this store: its saves
+// Lock takes the state's lock (see [NewFileStore]) for this store: its saves
 // go on under it until unlock. A second Lock, from this store or any other
 // in this or another process, is refused with an error matching [ErrLocked] until then.
 // Lock fails too when the state's directory does not accept new files or
 // the state path names something other than a regular file.
-func (f *FileStore) Lock(ctx context.Context) (unlock func() error, err error) {
+func (f *fileStore) Lock(ctx context.Context) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

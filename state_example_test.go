@@ -14,7 +14,7 @@ import (
 // A program that writes a state takes its lock for as long as it runs and
 // saves through the store it locked. A second writer is refused at once,
 // told which process holds the state.
-func ExampleFileStore_Lock() {
+func ExampleNewFileStore_lock() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "druvascim-example-")
 	if err != nil {

@@ -14,13 +14,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func newTestFileStore(t *testing.T, path string) *FileStore {
+func newTestFileStore(t *testing.T, path string) *fileStore {
 	t.Helper()
 	fs, err := NewFileStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fs
+	return fs.(*fileStore)
 }
 
 // lockedBy checks that err matches ErrLocked and names process pid on this
@@ -184,7 +184,7 @@ func TestFileStoreLockDiesWithProcess(t *testing.T) {
 func TestSaveRefusesNewerGeneration(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
 	file1, file2 := newTestFileStore(t, path), newTestFileStore(t, path)
-	mem := &MemoryStore{}
+	mem := &memoryStore{}
 	for name, stores := range map[string][2]StateStore{"file": {file1, file2}, "memory": {mem, mem}} {
 		t.Run(name, func(t *testing.T) {
 			a, b := stores[0], stores[1]
@@ -228,7 +228,7 @@ func TestSaveRefusesNewerGeneration(t *testing.T) {
 // TestMemoryStoreLock: the memory store's lock excludes a second holder
 // until unlocked.
 func TestMemoryStoreLock(t *testing.T) {
-	var m MemoryStore
+	var m memoryStore
 	unlock, err := m.Lock(t.Context())
 	if err != nil {
 		t.Fatal(err)

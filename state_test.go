@@ -55,7 +55,7 @@ func TestFileStoreRoundTrip(t *testing.T) {
 func TestFileStoreCrashMidWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state")
-	fs, _ := NewFileStore(path)
+	fs := newTestFileStore(t, path)
 	first := sampleState()
 	if err := fs.Save(t.Context(), first); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestFileStoreCrashMidWrite(t *testing.T) {
 func TestFileStoreRefusesDamage(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state")
-	fs, _ := NewFileStore(path)
+	fs := newTestFileStore(t, path)
 	if err := fs.Save(t.Context(), sampleState()); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestFileStoreRefusesDamage(t *testing.T) {
 }
 
 func TestMemoryStoreCopies(t *testing.T) {
-	var m MemoryStore
+	var m memoryStore
 	s := sampleState()
 	if err := m.Save(t.Context(), s); err != nil {
 		t.Fatal(err)

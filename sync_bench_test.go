@@ -75,7 +75,7 @@ func BenchmarkInitialSync10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{})
+		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), druvascim.NewMemoryStore())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -46,7 +46,7 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		return op, true
 	}
-	syncer, err := druvascim.NewSyncer(reader, dv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{},
+	syncer, err := druvascim.NewSyncer(reader, dv.Client(), mapping.DruvaDefault(), druvascim.NewMemoryStore(),
 		druvascim.WithHook(protect), druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 25}))
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ func parseDemoFlags(env *environment, c command, args []string) (demoFlags, int,
 type demoRig struct {
 	graph  *entratest.Server
 	dv     *druvatest.Server
-	store  *druvascim.MemoryStore
+	store  druvascim.StateStore
 	syncer *druvascim.Syncer
 	bars   *phaseProgress
 	cycles []demoCycle
@@ -98,7 +98,7 @@ type demoRig struct {
 // newDemoRig starts the fakes and wires the Syncer; Close stops them. The
 // error's exit status is in status.
 func newDemoRig(env *environment, f demoFlags) (r *demoRig, status int, err error) {
-	r = &demoRig{store: &druvascim.MemoryStore{}, bars: newPhaseProgress(env, !f.asJSON)}
+	r = &demoRig{store: druvascim.NewMemoryStore(), bars: newPhaseProgress(env, !f.asJSON)}
 	if r.graph, err = entratest.NewServer(entratest.WithUsers(f.users), entratest.WithGroups(f.groups), entratest.WithSeed(1)); err != nil {
 		return nil, exitBadInput, err
 	}

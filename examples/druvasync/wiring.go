@@ -135,7 +135,7 @@ func readerAttributes(attrs []string) []string {
 // empty (every run is then a first run).
 func stateStore(path string) (druvascim.StateStore, error) {
 	if path == "" {
-		return &druvascim.MemoryStore{}, nil
+		return druvascim.NewMemoryStore(), nil
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 type graphFixture struct {
 	g         *entratest.Server
 	d         *druvatest.Server
-	store     *druvascim.FileStore
+	store     druvascim.StateStore
 	desired   map[string]want
 	unmanaged []scim.Resource
 	foreign   *foreignHost

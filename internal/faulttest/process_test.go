@@ -23,7 +23,7 @@ type processFixture struct {
 	g         *entratest.Server
 	d         *druvatest.Server
 	store     druvascim.StateStore
-	file      *druvascim.FileStore
+	file      druvascim.StateStore
 	path      string // the state file of file
 	unmanaged []scim.Resource
 	ct        *countingTransport
@@ -163,7 +163,7 @@ func logNotable(t *testing.T, what string, res *druvascim.Result) {
 
 // failingStore is the real file store whose Save fails when told to.
 type failingStore struct {
-	*druvascim.FileStore
+	druvascim.StateStore
 	fail atomic.Bool
 }
 
@@ -173,7 +173,7 @@ func (s *failingStore) Save(ctx context.Context, st *druvascim.State) error {
 	if s.fail.Load() {
 		return errDiskFull
 	}
-	return s.FileStore.Save(ctx, st)
+	return s.StateStore.Save(ctx, st)
 }
 
 // TestStateSaveFails: when the state cannot be saved (after the writes of
@@ -183,7 +183,7 @@ func TestStateSaveFails(t *testing.T) {
 	for _, failing := range []int{1, 2} {
 		t.Run(fmt.Sprintf("cycle %d", failing), func(t *testing.T) {
 			f := newProcessFixture(t, 3)
-			fs := &failingStore{FileStore: f.file}
+			fs := &failingStore{StateStore: f.file}
 			f.store = fs
 			desired := desiredState(t, f.g)
 			if failing == 2 {
@@ -231,7 +231,7 @@ func d2(d *druvatest.Server) int { return d.RequestCount("POST") }
 // every link.
 func TestStateSaveFailsSyncerKeepsLinks(t *testing.T) {
 	f := newProcessFixture(t, 5)
-	fs := &failingStore{FileStore: f.file}
+	fs := &failingStore{StateStore: f.file}
 	f.store = fs
 	desired := desiredState(t, f.g)
 	s := f.syncer(t)

@@ -440,7 +440,7 @@ func TestStateFileOwnerOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "druvascim.state")
 	check(t, os.WriteFile(path, nil, 0o644))
 	check(t, os.Remove(path))
-	store := must[*druvascim.FileStore](t)(druvascim.NewFileStore(path))
+	store := must[druvascim.StateStore](t)(druvascim.NewFileStore(path))
 	st := druvascim.NewState()
 	st.Links["src"] = "dst"
 	check(t, store.Save(t.Context(), st))

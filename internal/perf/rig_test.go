@@ -43,7 +43,7 @@ type rig struct {
 	druva  *druvatest.Server
 	reader *entra.Reader
 	client *druva.Client
-	store  *druvascim.MemoryStore
+	store  druvascim.StateStore
 	set    *mapping.Set
 	sync   *druvascim.Syncer
 	posts  *recorder
@@ -78,7 +78,7 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(d.Close)
-	r := &rig{graph: g, druva: d, store: &druvascim.MemoryStore{}, set: mapping.DruvaDefault()}
+	r := &rig{graph: g, druva: d, store: druvascim.NewMemoryStore(), set: mapping.DruvaDefault()}
 
 	attrs := r.set.SourceAttributes()
 	for _, a := range []string{"userPrincipalName", "displayName"} {
