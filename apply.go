@@ -130,7 +130,7 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
-	if p.Held() {
+	if p.held() {
 		return nil, fmt.Errorf("%w: %s", ErrPlanHeld, p.Hold.Message)
 	}
 	if st.Links == nil {

@@ -55,7 +55,7 @@
 //
 // [Syncer.ProvisionOnDemand] walks the same steps (import, scope, match,
 // action) for one user, like Entra's "provision on demand"; it reads that
-// one object when the source is an [ObjectFetcher] (entra.Reader is).
+// one object when the source has a FetchObject method (entra.Reader has).
 //
 // # Planning
 //

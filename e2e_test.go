@@ -23,7 +23,9 @@ import (
 
 var (
 	_ druvascim.Source        = (*entra.Reader)(nil)
-	_ druvascim.ObjectFetcher = (*entra.Reader)(nil)
+	_ interface {
+		FetchObject(ctx context.Context, idOrUPN string) (druvascim.Object, error)
+	} = (*entra.Reader)(nil)
 	_ druvascim.Target        = (*druva.Client)(nil)
 )
 

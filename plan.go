@@ -191,8 +191,8 @@ func (p *Plan) Approve() {
 	}
 }
 
-// Held reports whether the plan is held and not approved.
-func (p *Plan) Held() bool { return p.Hold != nil && !p.Approved }
+// held reports whether the plan is held and not approved.
+func (p *Plan) held() bool { return p.Hold != nil && !p.Approved }
 
 // PlanInput is everything the planner looks at.
 type PlanInput struct {

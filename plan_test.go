@@ -283,7 +283,7 @@ func TestDeletionThreshold(t *testing.T) {
 	if !errors.Is(err, ErrDeletionThreshold) {
 		t.Fatalf("err = %v, want ErrDeletionThreshold", err)
 	}
-	if p == nil || p.Hold == nil || p.Hold.Disables != 5 || p.Counts[ActionDisable] != 5 || !p.Held() {
+	if p == nil || p.Hold == nil || p.Hold.Disables != 5 || p.Counts[ActionDisable] != 5 || !p.held() {
 		t.Fatalf("held plan should still list the 5 disables: %+v", p)
 	}
 	if !strings.Contains(p.Format(), "HELD (DeletionThreshold)") {
@@ -311,7 +311,7 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	// Approved in advance.
 	p, err = mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3, ApproveHolds: true})).Plan(in)
-	if err != nil || !p.Approved || p.Held() {
+	if err != nil || !p.Approved || p.held() {
 		t.Fatalf("ApproveHolds: %v %+v", err, p.Hold)
 	}
 	// The zero Policy keeps the default threshold of 500 and shrink of 0.5;

@@ -252,9 +252,9 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	s.progress(PhasePlan, len(plan.Operations), len(plan.Operations))
 	s.logf("druvascim: planned", "create", plan.Counts[ActionCreate], "update", plan.Counts[ActionUpdate],
 		"disable", plan.Counts[ActionDisable], "delete", plan.Counts[ActionDelete])
-	if plan.Held() || dry {
+	if plan.held() || dry {
 		rep := planReport(plan, c.sum, s.cfg.now())
-		if plan.Held() {
+		if plan.held() {
 			return &Result{Plan: plan, Report: rep}, cmp.Or(perr, plan.Hold.err())
 		}
 		return &Result{Plan: plan, Report: rep}, nil
@@ -324,7 +324,7 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 // StagedDelete, as in Entra.
 func planReport(p *Plan, sum Summary, now time.Time) *Report {
 	rep := &Report{Summary: sum, Entries: make([]Entry, len(p.Operations))}
-	if p.Held() {
+	if p.held() {
 		rep.Summary.Held = p.Hold
 	}
 	rep.Summary.Finished = now
@@ -333,11 +333,11 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 		e := newEntry(sum.CycleID, i, op)
 		e.Time = now
 		detail := "dry run: not applied"
-		if p.Held() {
+		if p.held() {
 			detail = "held: " + p.Hold.Message
 		}
 		notRun(&e, op, detail)
-		if p.Held() && op.isWrite() {
+		if p.held() && op.isWrite() {
 			e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
 			if op.Action == ActionDisable || op.Action == ActionDelete {
 				e.Action = ActionStagedDelete
