@@ -22,11 +22,11 @@ import (
 )
 
 var (
-	_ druvascim.Source        = (*entra.Reader)(nil)
+	_ druvascim.Source = (*entra.Reader)(nil)
 	_ interface {
 		FetchObject(ctx context.Context, idOrUPN string) (druvascim.Object, error)
 	} = (*entra.Reader)(nil)
-	_ druvascim.Target        = (*druva.Client)(nil)
+	_ druvascim.Target = (*druva.Client)(nil)
 )
 
 func must[T any](t *testing.T) func(T, error) T {
