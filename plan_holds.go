@@ -13,8 +13,8 @@ import "fmt"
 // with its error unless approved in advance.
 func (r *planRun) hold(p *Plan) (*Plan, error) {
 	st := r.state
-	if r.in.Full && r.cfg.maxShrink > 0 && st.LastCycle != nil && st.LastCycle.SourceInScope > 0 {
-		base := st.LastCycle.SourceInScope
+	if r.in.Full && r.cfg.maxShrink > 0 && st.SourceInScope > 0 {
+		base := st.SourceInScope
 		if float64(p.InScope) < float64(base)*(1-r.cfg.maxShrink) {
 			p.Hold = &Hold{
 				Code:     holdShrank,

@@ -326,7 +326,7 @@ func TestDeletionThreshold(t *testing.T) {
 
 func TestSourceShrinkHold(t *testing.T) {
 	ds, cs, st := manyLinked(10, true)
-	st.LastCycle = &CycleCounts{Full: true, SourceInScope: 10}
+	st.SourceInScope = 10
 	in := PlanInput{Desired: ds[:4], Current: cs, State: st, Full: true, Now: t0}
 	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1})).Plan(in)
 	if !errors.Is(err, ErrSourceShrank) || p.Hold == nil || p.Hold.Baseline != 10 || p.Hold.InScope != 4 {

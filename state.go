@@ -30,9 +30,13 @@ type State struct {
 	DeltaLink string `json:"deltaLink,omitempty"`
 	// Escrows holds failed operations by source id, retried after NextTry.
 	Escrows map[string]Escrow `json:"escrows,omitempty"`
-	// LastCycle holds the counts of the last completed cycle, nil before the
+	// LastCycle is the summary of the last completed cycle, nil before the
 	// first one.
-	LastCycle *CycleCounts `json:"lastCycle,omitempty"`
+	LastCycle *Summary `json:"lastCycle,omitempty"`
+	// SourceInScope is the number of in-scope source objects at the last
+	// full cycle: the baseline of the shrink rule ([Policy].MaxSourceShrink);
+	// 0 before the first.
+	SourceInScope int `json:"sourceInScope,omitempty"`
 	// Generation counts the saves of the stored state: Load returns the
 	// stored generation and Save writes the next one. Save refuses to
 	// overwrite a stored state of a higher generation than this one (a
@@ -62,23 +66,6 @@ type Escrow struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// CycleCounts summarises a completed cycle for the next one's safety rules.
-type CycleCounts struct {
-	// Finished is when the cycle ended.
-	Finished time.Time `json:"finished"`
-	// Full is true for a cycle that read the whole source.
-	Full bool `json:"full"`
-	// SourceInScope is the number of in-scope source objects of the last
-	// full read (the baseline for the shrink rule).
-	SourceInScope int `json:"sourceInScope"`
-	// Actions counts the plan's operations per action.
-	Actions map[Action]int `json:"actions,omitempty"`
-	// Failures counts failed operations.
-	Failures int `json:"failures"`
-	// Quarantined is true when the cycle stopped early.
-	Quarantined bool `json:"quarantined,omitempty"`
-}
-
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{Links: map[string]string{}, Escrows: map[string]Escrow{}}
@@ -100,9 +87,14 @@ func (s *State) Clone() *State {
 	if c.Escrows == nil {
 		c.Escrows = map[string]Escrow{}
 	}
+	c.SourceInScope = s.SourceInScope
 	if s.LastCycle != nil {
 		lc := *s.LastCycle
-		lc.Actions = maps.Clone(lc.Actions)
+		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
+		if lc.Held != nil {
+			h := *lc.Held
+			lc.Held = &h
+		}
 		c.LastCycle = &lc
 	}
 	return c
@@ -271,7 +263,8 @@ type stateHeader struct {
 	Generation uint64               `json:"generation,omitempty"`
 	DeltaLink  string               `json:"deltaLink,omitempty"`
 	Escrows    map[string]Escrow    `json:"escrows,omitempty"`
-	LastCycle  *CycleCounts         `json:"lastCycle,omitempty"`
+	LastCycle  *Summary             `json:"lastCycle,omitempty"`
+	InScope    int                  `json:"sourceInScope,omitempty"`
 	Vetoed     map[string]time.Time `json:"vetoed,omitempty"`
 	Links      int                  `json:"links"`
 }
@@ -313,13 +306,25 @@ func decodeState(text string) (*State, error) {
 	if h.Links < 0 {
 		return nil, fmt.Errorf("damaged header: negative link count %d", h.Links)
 	}
+	if h.InScope == 0 && h.LastCycle != nil {
+		// Files written before the baseline had its own field kept it in
+		// the last cycle's counts.
+		var old struct {
+			LastCycle struct {
+				SourceInScope int `json:"sourceInScope"`
+			} `json:"lastCycle"`
+		}
+		_ = json.Unmarshal([]byte(line), &old)
+		h.InScope = old.LastCycle.SourceInScope
+	}
 	s := &State{
-		Generation: h.Generation,
-		Links:      make(map[string]string, h.Links),
-		DeltaLink:  h.DeltaLink,
-		Escrows:    h.Escrows,
-		LastCycle:  h.LastCycle,
-		Vetoed:     h.Vetoed,
+		Generation:    h.Generation,
+		Links:         make(map[string]string, h.Links),
+		DeltaLink:     h.DeltaLink,
+		Escrows:       h.Escrows,
+		LastCycle:     h.LastCycle,
+		SourceInScope: h.InScope,
+		Vetoed:        h.Vetoed,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -570,7 +575,7 @@ func resolveLinks(path string) (string, error) {
 }
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
-	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Vetoed: s.Vetoed, Links: len(s.Links)}
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

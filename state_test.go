@@ -18,7 +18,8 @@ func sampleState() *State {
 	s.Links["weird\tid\nwith%escapes\r"] = "target\t%2"
 	s.DeltaLink = "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc"
 	s.Escrows["objB"] = Escrow{Action: ActionCreate, Attempts: 2, FirstFailure: t0, LastFailure: t0.Add(time.Hour), NextTry: t0.Add(13 * time.Hour), Code: reasonConflict, Detail: "409"}
-	s.LastCycle = &CycleCounts{Finished: t0, Full: true, SourceInScope: 42, Actions: map[Action]int{ActionCreate: 3}, Failures: 1}
+	s.LastCycle = &Summary{CycleID: "c1", Finished: t0, Full: true, Actions: map[Action]int{ActionCreate: 3}, Statuses: map[Status]int{StatusFailure: 1}}
+	s.SourceInScope = 42
 	return s
 }
 

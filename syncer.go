@@ -302,14 +302,12 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 	rep.count()
 	if aerr == nil {
 		st.DeltaLink = c.next
-		lc := &CycleCounts{Finished: rep.Summary.Finished, Full: c.full, Actions: maps.Clone(rep.Summary.Actions),
-			Failures: rep.Summary.Statuses[StatusFailure]}
+		lc := rep.Summary
+		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
+		st.LastCycle = &lc
 		if c.full {
-			lc.SourceInScope = plan.InScope
-		} else if st.LastCycle != nil {
-			lc.SourceInScope = st.LastCycle.SourceInScope
+			st.SourceInScope = plan.InScope
 		}
-		st.LastCycle = lc
 	} else if st.LastCycle != nil {
 		st.LastCycle.Quarantined = errors.Is(aerr, ErrQuarantined)
 	}
