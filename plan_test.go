@@ -291,14 +291,14 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	// A held plan is refused by Apply until approved.
 	tgt := newMemTarget(cs...)
-	if _, err := Apply(t.Context(), tgt, p, st.Clone()); !errors.Is(err, ErrPlanHeld) {
+	if _, err := Apply(t.Context(), tgt, p, st.clone()); !errors.Is(err, ErrPlanHeld) {
 		t.Fatalf("apply of held plan: %v, want ErrPlanHeld", err)
 	}
 	if len(tgt.calls) != 0 {
 		t.Fatalf("held plan made calls: %v", tgt.calls)
 	}
 	p.Approve()
-	rep, err := Apply(t.Context(), tgt, p, st.Clone(), WithClock(func() time.Time { return t0 }))
+	rep, err := Apply(t.Context(), tgt, p, st.clone(), WithClock(func() time.Time { return t0 }))
 	if err != nil || rep.Summary.Actions[ActionDisable] != 5 {
 		t.Fatalf("approved apply: %v %+v", err, rep.Summary)
 	}
@@ -466,7 +466,7 @@ func TestPlanOwnerPassWays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := in.State.Clone()
+	st := in.State.clone()
 	st.Links["zz-gone"] = "no-such-user"
 	in.State = st
 	b, err := pl.Plan(in)

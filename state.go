@@ -71,8 +71,8 @@ func NewState() *State {
 	return &State{Links: map[string]string{}, Escrows: map[string]Escrow{}}
 }
 
-// Clone returns a deep copy of s.
-func (s *State) Clone() *State {
+// clone returns a deep copy of s.
+func (s *State) clone() *State {
 	c := &State{
 		Links:     maps.Clone(s.Links),
 		DeltaLink: s.DeltaLink,
@@ -150,7 +150,7 @@ func (m *memoryStore) Load(ctx context.Context) (*State, error) {
 	if m.s == nil {
 		return NewState(), nil
 	}
-	return m.s.Clone(), nil
+	return m.s.clone(), nil
 }
 
 // Save stores a copy of s, unless the stored state is of a higher
@@ -167,7 +167,7 @@ func (m *memoryStore) Save(ctx context.Context, s *State) error {
 	if m.s != nil && m.s.Generation > s.Generation {
 		return staleState("(memory)", s.Generation, m.s.Generation)
 	}
-	c := s.Clone()
+	c := s.clone()
 	c.Generation++
 	m.s = c
 	s.Generation = c.Generation

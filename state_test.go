@@ -64,7 +64,7 @@ func TestFileStoreCrashMidWrite(t *testing.T) {
 	// The process "dies" after writing the temporary file, before the rename.
 	crash := errors.New("power cut")
 	fs.beforeRename = func() error { return crash }
-	second := first.Clone() // of the generation saved
+	second := first.clone() // of the generation saved
 	second.Links["objC"] = "druva-3"
 	if err := fs.Save(t.Context(), second); !errors.Is(err, crash) {
 		t.Fatalf("save error = %v", err)

@@ -192,7 +192,7 @@ func (s *Syncer) loadState(ctx context.Context) (*State, error) {
 	unsaved := s.unsaved
 	s.mu.Unlock()
 	if unsaved != nil {
-		return unsaved.Clone(), nil
+		return unsaved.clone(), nil
 	}
 	return s.store.Load(ctx)
 }
