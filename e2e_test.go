@@ -504,7 +504,8 @@ func TestSyncerRefusesIncompleteSource(t *testing.T) {
 	}
 }
 
-// oneObject adds ObjectFetcher to a Source, counting its use.
+// oneObject adds the one-object fetch (FetchObject) to a Source, counting
+// its use.
 type oneObject struct {
 	druvascim.Source
 	calls *int

@@ -29,8 +29,8 @@ type OnDemandResult struct {
 
 // ProvisionOnDemand provisions one source object now, like Entra's
 // "provision on demand": it reads the object (by object id or user
-// principal name; through a FetchObject method (see [Source]) when the source has it, else from
-// a full read), evaluates scope, matches it against the target by its link
+// principal name; through the source's FetchObject method when it has one
+// (see [Source]), else from a full read), evaluates scope, matches it against the target by its link
 // or its matching attributes (no full listing), plans and applies the
 // single operation, and saves links and escrows. Each step is reported,
 // also when it stops the run. With dryRun the action is planned only. An
