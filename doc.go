@@ -101,7 +101,8 @@
 // than [Policy].MaxSourceShrink (default half) since the last full cycle is
 // held with [ErrSourceShrank]. A held plan still lists everything it would
 // do (its disables and deletes appear as [ActionStagedDelete] in the
-// report); apply it only after [Plan.Approve] (or [Policy].ApproveHolds). A failed or partial
+// report); apply it only once [Plan].Approved is set (or with
+// [Policy].ApproveHolds). A failed or partial
 // source read is refused with [ErrIncompleteSource]; a failed target
 // listing aborts the cycle.
 //

@@ -93,7 +93,7 @@ type Policy struct {
 	// cycle. 0: the default 0.5; negative: no limit; 1 or more is an error.
 	MaxSourceShrink float64
 	// ApproveHolds approves in advance any hold of the plans made (the
-	// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
+	// equivalent of [Plan].Approved); the hold is still recorded in the plan.
 	ApproveHolds bool
 }
 

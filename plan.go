@@ -174,21 +174,16 @@ type Plan struct {
 	InScope int `json:"inScope"`
 	// Hold is set when a safety rule held the plan; Apply refuses a held
 	// plan unless Approved.
-	Hold     *Hold `json:"hold,omitempty"`
-	Approved bool  `json:"approved,omitempty"`
+	Hold *Hold `json:"hold,omitempty"`
+	// Approved approves a held plan so that Apply runs it: set it after
+	// reviewing the plan. It is the explicit "Allow deletes" of Entra's
+	// accidental-deletion prevention.
+	Approved bool `json:"approved,omitempty"`
 }
 
 // writes returns the number of operations that change the target.
 func (p *Plan) writes() int {
 	return p.Counts[ActionCreate] + p.Counts[ActionUpdate] + p.Counts[ActionDisable] + p.Counts[ActionDelete]
-}
-
-// Approve approves a held plan so that Apply runs it. It is the explicit
-// "Allow deletes" of Entra's accidental-deletion prevention.
-func (p *Plan) Approve() {
-	if p.Hold != nil {
-		p.Approved = true
-	}
 }
 
 // held reports whether the plan is held and not approved.

@@ -297,7 +297,7 @@ func TestDeletionThreshold(t *testing.T) {
 	if len(tgt.calls) != 0 {
 		t.Fatalf("held plan made calls: %v", tgt.calls)
 	}
-	p.Approve()
+	p.Approved = true
 	rep, err := Apply(t.Context(), tgt, p, st.clone(), WithClock(func() time.Time { return t0 }))
 	if err != nil || rep.Summary.Actions[ActionDisable] != 5 {
 		t.Fatalf("approved apply: %v %+v", err, rep.Summary)
