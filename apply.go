@@ -74,7 +74,8 @@ func newExecutor(who string, opts []Option) (*executor, error) {
 // escrows in st. Creates and updates run first, then disables and deletes,
 // each with bounded concurrency ([WithConcurrency]). It returns the
 // provisioning report of every operation. The error is non-nil when the
-// plan is held ([ErrPlanHeld]), when the cycle was quarantined
+// plan is held and not approved (the hold's error: [ErrDeletionThreshold]
+// or [ErrSourceShrank]), when the cycle was quarantined
 // ([ErrQuarantined], and the target's error for a rejected token) or canceled (the context's error); the report and st
 // are consistent in every case.
 //
@@ -131,7 +132,7 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
 	if p.held() {
-		return nil, fmt.Errorf("%w: %s", ErrPlanHeld, p.Hold.Message)
+		return nil, fmt.Errorf("druvascim: apply: the plan is held and not approved (set Plan.Approved after review): %w", p.Hold.err())
 	}
 	if st.Links == nil {
 		st.Links = map[string]string{}

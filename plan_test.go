@@ -291,8 +291,8 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	// A held plan is refused by Apply until approved.
 	tgt := newMemTarget(cs...)
-	if _, err := Apply(t.Context(), tgt, p, st.clone()); !errors.Is(err, ErrPlanHeld) {
-		t.Fatalf("apply of held plan: %v, want ErrPlanHeld", err)
+	if _, err := Apply(t.Context(), tgt, p, st.clone()); !errors.Is(err, ErrDeletionThreshold) {
+		t.Fatalf("apply of held plan: %v, want ErrDeletionThreshold", err)
 	}
 	if len(tgt.calls) != 0 {
 		t.Fatalf("held plan made calls: %v", tgt.calls)

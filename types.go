@@ -169,7 +169,9 @@ func (d *Desired) inScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d
 // Errors of planning and applying, matched with errors.Is.
 var (
 	// ErrDeletionThreshold: the plan would disable or delete more users than
-	// the threshold allows; it is held until approved.
+	// the threshold allows; it is held until approved. Apply refuses a plan
+	// held so with this error too, and a plan held by the shrink rule with
+	// ErrSourceShrank.
 	ErrDeletionThreshold = errors.New("druvascim: deletion threshold exceeded")
 	// ErrSourceShrank: the source has shrunk by more than the allowed
 	// fraction since the last full cycle; the plan is held until approved.
@@ -177,8 +179,6 @@ var (
 	// ErrIncompleteSource: the source read was not complete (or malformed);
 	// nothing is planned from it.
 	ErrIncompleteSource = errors.New("druvascim: incomplete source read")
-	// ErrPlanHeld: Apply was given a held plan that was not approved.
-	ErrPlanHeld = errors.New("druvascim: plan is held by a safety rule")
 	// ErrQuarantined: the cycle stopped early because authentication was
 	// rejected or too many operations failed.
 	ErrQuarantined = errors.New("druvascim: provisioning quarantined")
