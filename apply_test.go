@@ -75,7 +75,7 @@ func TestApplyAdoptsOn409(t *testing.T) {
 	// retried POST): the executor finds the user and links it.
 	tgt := newMemTarget()
 	tgt.hidden = true
-	st := NewState()
+	st := newState()
 	_, rep, err := planAndApply(t, tgt, []Desired{want("s1", "a@contoso.com", "A", "a@contoso.com")}, st, true, t0)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestApplyAdoptsOn409(t *testing.T) {
 
 	// A conflicting user that differs is adopted, then updated.
 	tgt = newMemTarget(cur("d9", "b@contoso.com", "Old B", "b@contoso.com", false))
-	st = NewState()
+	st = newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s2", "b@contoso.com", "B", "b@contoso.com")}, State: st, Now: t0}) // target listing stale: empty
 	if err != nil || p.Counts[ActionCreate] != 1 {
 		t.Fatalf("%v %+v", err, p.Counts)
@@ -127,7 +127,7 @@ func TestApplyEscrowSchedule(t *testing.T) {
 	tgt.fail = func(method, id string) error {
 		return scim.NewError(status, "invalidValue", "None of the SCIM Mapping matched to create user")
 	}
-	st := NewState()
+	st := newState()
 	ds := []Desired{want("s1", "a@x", "A", "a@x")}
 	now := t0
 	for attempt, wait := range []time.Duration{6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
@@ -172,7 +172,7 @@ func TestApplyQuarantine(t *testing.T) {
 	t.Run("auth rejected", func(t *testing.T) {
 		tgt := newMemTarget()
 		tgt.fail = func(string, string) error { return fmt.Errorf("druva: %w", scim.NewError(401, "", "token expired")) }
-		st := NewState()
+		st := newState()
 		_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
 		if !errors.Is(err, ErrQuarantined) || statusOf(err) != 401 || rep.Entries[0].ErrorCode != reasonUnauthorized {
 			t.Fatalf("err = %v", err)
@@ -187,7 +187,7 @@ func TestApplyQuarantine(t *testing.T) {
 	t.Run("too many failures", func(t *testing.T) {
 		tgt := newMemTarget()
 		tgt.fail = func(string, string) error { return scim.NewError(500, "", "boom") }
-		st := NewState()
+		st := newState()
 		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, withQuarantine(0.5, 5))
 		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 5 || rep.Summary.Statuses[StatusFailure] != 5 {
 			t.Fatalf("err %v calls %d summary %+v", err, len(tgt.calls), rep.Summary)
@@ -214,7 +214,7 @@ func TestApplyCancellation(t *testing.T) {
 	for i := range 10 {
 		ds = append(ds, want(fmt.Sprintf("s%02d", i), fmt.Sprintf("u%02d@x", i), "U", fmt.Sprintf("u%02d@x", i)))
 	}
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: ds, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +254,7 @@ func TestPlanApplyConverges(t *testing.T) {
 		n := 1 + rng.IntN(25)
 		perm := rng.Perm(n + 5)
 		var users []scim.Resource
-		st := NewState()
+		st := newState()
 		var ds []Desired
 		for i := range n {
 			src := fmt.Sprintf("s%02d", i)

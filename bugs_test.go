@@ -21,7 +21,7 @@ func TestMappingFailureIsAFailure(t *testing.T) {
 	bad := want("s-bad", "bad@x", "Bad", "bad@x")
 	bad.MapError = `mapping: mapping 3 (title): Mid: start index "x" is not a number`
 	ok := want("s-ok", "ok@x", "Ok", "ok@x")
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{bad, ok}, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func (b *blockingTarget) CreateUser(ctx context.Context, u scim.Resource) (scim.
 func TestCancelLetsInFlightFinish(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tgt := &blockingTarget{memTarget: newMemTarget(), started: make(chan struct{}), release: make(chan struct{})}
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s1", "u1@x", "U1", "u1@x"), want("s2", "u2@x", "U2", "u2@x")}, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestCancelLetsInFlightFinish(t *testing.T) {
 func TestCancelUnansweredWriteIsUnknown(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tgt := &blockingTarget{memTarget: newMemTarget(), started: make(chan struct{}), waitCtx: true}
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s1", "u1@x", "U1", "u1@x")}, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +175,7 @@ func TestOptionsOneShape(t *testing.T) {
 	if _, err := NewPlanner(WithConcurrency(2)); err == nil || !strings.Contains(err.Error(), "WithConcurrency") {
 		t.Fatalf("NewPlanner(WithConcurrency) = %v", err)
 	}
-	if _, err := Apply(t.Context(), nopTarget{}, &Plan{}, NewState(), WithPolicy(Policy{Deletes: true})); err == nil || !strings.Contains(err.Error(), "WithPolicy") {
+	if _, err := Apply(t.Context(), nopTarget{}, &Plan{}, newState(), WithPolicy(Policy{Deletes: true})); err == nil || !strings.Contains(err.Error(), "WithPolicy") {
 		t.Fatalf("Apply(WithPolicy) = %v", err)
 	}
 	pl := mustPlanner(t)

@@ -333,7 +333,7 @@ func applyFixture(t *testing.T) (*fixture, *druvascim.Plan, *druvascim.State) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, res.Plan, druvascim.NewState()
+	return f, res.Plan, &druvascim.State{}
 }
 
 func TestApplyQuarantineOverHTTP(t *testing.T) {

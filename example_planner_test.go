@@ -14,7 +14,7 @@ import (
 // linkedUsers returns n source objects, all unassigned, each linked to an
 // active Druva user: a plan disables them all.
 func linkedUsers(n int) ([]druvascim.Desired, []scim.Resource, *druvascim.State) {
-	st := druvascim.NewState()
+	st := &druvascim.State{Links: map[string]string{}}
 	var desired []druvascim.Desired
 	var current []scim.Resource
 	for i := range n {

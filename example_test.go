@@ -37,7 +37,7 @@ func ExampleNewPlanner() {
 		{"id": "d-2", "userName": "bob@contoso.com", "displayName": "Bob", "emails": email("bob@contoso.com"), "active": true},
 		{"id": "d-3", "userName": "eve@contoso.com", "displayName": "Eve", "emails": email("eve@contoso.com"), "active": true},
 	}
-	state := druvascim.NewState()
+	state := &druvascim.State{Links: map[string]string{}}
 	state.Links["src-ada"] = "d-1"
 	state.Links["src-bob"] = "d-2"
 

@@ -55,7 +55,7 @@ func softDeleted(d Desired, why Reason) Desired {
 }
 
 func stateWith(links map[string]string) *State {
-	s := NewState()
+	s := newState()
 	maps.Copy(s.Links, links)
 	return s
 }

@@ -19,7 +19,7 @@ import (
 // assignments and userName as the matching key (the create form only where
 // a create can happen, as the planner reads it nowhere else).
 func benchInput(n int) PlanInput {
-	st := NewState()
+	st := newState()
 	ds := make([]Desired, 0, n)
 	cs := make([]scim.Resource, 0, n)
 	for i := range n {

@@ -50,7 +50,7 @@ func newRun(cfg *planConfig, in *PlanInput) (*planRun, error) {
 	}
 	st := in.State
 	if st == nil {
-		st = NewState()
+		st = newState()
 	}
 	r := &planRun{
 		cfg: cfg, in: in, state: st,

@@ -260,7 +260,7 @@ func TestPlanIncrementalLeavesOthersAlone(t *testing.T) {
 func manyLinked(n int, active bool) ([]Desired, []scim.Resource, *State) {
 	var ds []Desired
 	var cs []scim.Resource
-	st := NewState()
+	st := newState()
 	for i := range n {
 		src, id, name := "s"+itoa(i), "d"+itoa(i), "u"+itoa(i)+"@contoso.com"
 		ds = append(ds, want(src, name, name, name))
@@ -493,7 +493,7 @@ func TestPlanUnicodeNormalisation(t *testing.T) {
 	const nfc, nfd = "jos\u00e9@contoso.com", "jose\u0301@contoso.com"
 	t.Run("two source objects collide", func(t *testing.T) {
 		a, b := want("s-a", nfc, "José A", nfc), want("s-b", nfd, "José B", nfd)
-		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{a, b}, State: NewState(), Full: true, Now: t0})
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{a, b}, State: newState(), Full: true, Now: t0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -507,7 +507,7 @@ func TestPlanUnicodeNormalisation(t *testing.T) {
 	t.Run("matches the target user in the other form", func(t *testing.T) {
 		d := want("s-a", nfd, "José", nfd)
 		current := []scim.Resource{cur("d1", nfc, "José", nfc, true)}
-		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: current, State: NewState(), Full: true, Now: t0})
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: current, State: newState(), Full: true, Now: t0})
 		if err != nil {
 			t.Fatal(err)
 		}

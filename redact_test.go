@@ -45,7 +45,7 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planner.Plan(druvascim.PlanInput{Desired: desired, Current: current, State: druvascim.NewState(), Full: true,
+	plan, err := planner.Plan(druvascim.PlanInput{Desired: desired, Current: current, State: &druvascim.State{}, Full: true,
 		Now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func TestRedactedValuesMasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Apply it to a fake Druva: the provisioning log of the real run.
-	state := druvascim.NewState()
+	state := &druvascim.State{Links: map[string]string{}}
 	rep, err := druvascim.Apply(t.Context(), srv.Client(), plan, state)
 	if err != nil {
 		t.Fatal(err)

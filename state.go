@@ -19,8 +19,9 @@ import (
 
 // State is what one cycle hands to the next: the links between source
 // objects and target users, the delta link for the next incremental read,
-// escrowed failures and the last cycle's counts. The zero value is not ready
-// to use; call [NewState].
+// escrowed failures and the last cycle's summary. The zero value is an
+// empty state, ready for [Apply] and the planner (which fill in the maps
+// they write); a program that sets links by hand makes the Links map.
 type State struct {
 	// Links maps a source object id to the id of the target user created or
 	// matched for it. Only linked users are ever disabled or deleted.
@@ -66,8 +67,8 @@ type Escrow struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// NewState returns an empty state.
-func NewState() *State {
+// newState returns an empty state with its maps made.
+func newState() *State {
 	return &State{Links: map[string]string{}, Escrows: map[string]Escrow{}}
 }
 
@@ -148,7 +149,7 @@ func (m *memoryStore) Load(ctx context.Context) (*State, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.s == nil {
-		return NewState(), nil
+		return newState(), nil
 	}
 	return m.s.clone(), nil
 }
@@ -278,7 +279,7 @@ func (f *fileStore) Load(ctx context.Context) (*State, error) {
 	defer f.mu.Unlock()
 	data, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewState(), nil
+		return newState(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("druvascim: load state: %w", err)

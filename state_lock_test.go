@@ -59,7 +59,7 @@ func TestFileStoreLockExcludes(t *testing.T) {
 	}
 	_, err = a.Lock(t.Context())
 	lockedBy(t, err, os.Getpid())
-	lockedBy(t, b.Save(t.Context(), NewState()), os.Getpid())
+	lockedBy(t, b.Save(t.Context(), newState()), os.Getpid())
 	st, err := a.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestLockChecksTheStatePath(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte("my notes\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := newTestFileStore(t, foreign).Save(t.Context(), NewState()); err == nil || !strings.Contains(err.Error(), "will not replace") {
+	if err := newTestFileStore(t, foreign).Save(t.Context(), newState()); err == nil || !strings.Contains(err.Error(), "will not replace") {
 		t.Errorf("save over a foreign file: %v", err)
 	}
 	if b, _ := os.ReadFile(foreign); string(b) != "my notes\n" {

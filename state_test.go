@@ -13,7 +13,7 @@ import (
 )
 
 func sampleState() *State {
-	s := NewState()
+	s := newState()
 	s.Links["objA"] = "druva-1"
 	s.Links["weird\tid\nwith%escapes\r"] = "target\t%2"
 	s.DeltaLink = "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc"
@@ -138,7 +138,7 @@ func TestMemoryStoreCopies(t *testing.T) {
 }
 
 func bigState(n int) *State {
-	s := NewState()
+	s := newState()
 	for i := range n {
 		s.Links[fmt.Sprintf("%08x-1111-2222-3333-%012x", i, i)] = fmt.Sprintf("druva-%010d", i)
 	}

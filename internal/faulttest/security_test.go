@@ -440,8 +440,7 @@ func TestStateFileOwnerOnly(t *testing.T) {
 	check(t, os.WriteFile(path, nil, 0o644))
 	check(t, os.Remove(path))
 	store := must[druvascim.StateStore](t)(druvascim.NewFileStore(path))
-	st := druvascim.NewState()
-	st.Links["src"] = "dst"
+	st := &druvascim.State{Links: map[string]string{"src": "dst"}}
 	check(t, store.Save(t.Context(), st))
 	check(t, store.Save(t.Context(), st)) // replaced, not rewritten in place
 	fi := must[os.FileInfo](t)(os.Stat(path))

@@ -140,7 +140,7 @@ func sourceObjects(n int) []druvascim.Object {
 // every desired object linked to a Druva user holding its create form, 1 %
 // of them with a display name that has since changed in the source.
 func steadyState(ds []druvascim.Desired) druvascim.PlanInput {
-	st := druvascim.NewState()
+	st := &druvascim.State{Links: map[string]string{}}
 	cur := make([]scim.Resource, 0, len(ds))
 	for i := range ds {
 		d := &ds[i]
