@@ -14,8 +14,9 @@ import (
 	"github.com/druvascim/druvascim/scim"
 )
 
-// entraRetrySchedule is Entra's escrow schedule, the default of
-// [WithRetrySchedule]: 6 h after the first failure, 12 h after the second,
+// entraRetrySchedule is Entra's escrow schedule for failures the target
+// refused: how long after its attempts-th failure an escrowed operation
+// waits before the next try: 6 h after the first failure, 12 h after the second,
 // 24 h after the third and every 24 h after that.
 func entraRetrySchedule(attempts int) time.Duration {
 	switch {
@@ -28,11 +29,12 @@ func entraRetrySchedule(attempts int) time.Duration {
 	}
 }
 
-// The defaults of [WithQuarantine]: Entra quarantines when more than 40 %
-// of at least 20 finished operations failed.
+// Apply stops early (quarantine) when more than quarantineShare of at least
+// quarantineMinimum finished operations failed, as Entra does; tests set
+// other values in the executor's configuration.
 const (
-	defaultQuarantineShare   = 0.4
-	defaultQuarantineMinimum = 20
+	quarantineShare   = 0.4
+	quarantineMinimum = 20
 )
 
 // inFlightGrace bounds how long operations already sent may take to finish
@@ -60,8 +62,8 @@ type executor struct {
 
 // newExecutor returns an executor configured by the applying options.
 func newExecutor(who string, opts []Option) (*executor, error) {
-	c := execConfig{concurrency: DefaultConcurrency, now: time.Now, schedule: entraRetrySchedule,
-		share: defaultQuarantineShare, minimum: defaultQuarantineMinimum, grace: inFlightGrace}
+	c := execConfig{concurrency: defaultConcurrency, now: time.Now, schedule: entraRetrySchedule,
+		share: quarantineShare, minimum: quarantineMinimum, grace: inFlightGrace}
 	if err := configure(who, opts, func(o Option) func(*execConfig) error { return o.exec }, &c); err != nil {
 		return nil, err
 	}
@@ -72,13 +74,14 @@ func newExecutor(who string, opts []Option) (*executor, error) {
 // escrows in st. Creates and updates run first, then disables and deletes,
 // each with bounded concurrency ([WithConcurrency]). It returns the
 // provisioning report of every operation. The error is non-nil when the
-// plan is held ([ErrPlanHeld]), when the cycle was quarantined
-// ([*QuarantineError]) or canceled (the context's error); the report and st
+// plan is held and not approved (the hold's error: [ErrDeletionThreshold]
+// or [ErrSourceShrank]), when the cycle was quarantined
+// ([ErrQuarantined], and the target's error for a rejected token) or canceled (the context's error); the report and st
 // are consistent in every case.
 //
 // Canceling ctx starts no new operation; the operations already sent get up
 // to 10 seconds to finish, so their links and escrows are recorded. One
-// still unanswered then is reported with [ReasonOutcomeUnknown] and retried
+// still unanswered then is reported with error code OutcomeUnknown (see [Entry]) and retried
 // next cycle, which adopts the user if the write did reach the target.
 // The applying options configure it; any other option is an error.
 func Apply(ctx context.Context, t Target, p *Plan, st *State, opts ...Option) (*Report, error) {
@@ -89,31 +92,19 @@ func Apply(ctx context.Context, t Target, p *Plan, st *State, opts ...Option) (*
 	return e.apply(ctx, t, p, st, "")
 }
 
-// QuarantineError says why Apply stopped early; it matches [ErrQuarantined].
-type QuarantineError struct {
-	// Reason is ReasonUnauthorized or "EscrowProportionThreshold".
-	Reason string
-	// Failed and Finished count operations when the cycle stopped.
-	Failed, Finished int
-	// Cause is the error that triggered an auth quarantine.
-	Cause error
+// quarantine says why Apply stopped early.
+type quarantine struct {
+	cause            error // the rejected request of an auth quarantine; nil for a failure share
+	failed, finished int   // operations when the cycle stopped
 }
 
-// Error describes the quarantine.
-func (q *QuarantineError) Error() string {
-	if q.Reason == string(ReasonUnauthorized) {
-		return fmt.Sprintf("druvascim: quarantined: the target rejected the credentials (%v); %s", q.Cause, advice(ReasonUnauthorized))
+// err is the error Apply returns for the quarantine: it matches
+// [ErrQuarantined], and the cause when there is one.
+func (q *quarantine) err() error {
+	if q.cause != nil {
+		return fmt.Errorf("%w: the target rejected the credentials (%w); %s", ErrQuarantined, q.cause, advice(reasonUnauthorized))
 	}
-	return fmt.Sprintf("druvascim: quarantined: %d of %d operations failed; cycle stopped early", q.Failed, q.Finished)
-}
-
-// Unwrap returns [ErrQuarantined], so that errors.Is matches it, and the
-// cause when there is one.
-func (q *QuarantineError) Unwrap() []error {
-	if q.Cause == nil {
-		return []error{ErrQuarantined}
-	}
-	return []error{ErrQuarantined, q.Cause}
+	return fmt.Errorf("%w: %d of %d operations failed; cycle stopped early", ErrQuarantined, q.failed, q.finished)
 }
 
 // applyRun is the working memory of one Apply call.
@@ -132,7 +123,7 @@ type applyRun struct {
 	mu      sync.Mutex // guards st (links, escrows), failed, done, quar and started
 	failed  int
 	done    int
-	quar    *QuarantineError
+	quar    *quarantine
 	started int
 }
 
@@ -140,8 +131,8 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
-	if p.Held() {
-		return nil, fmt.Errorf("%w: %s", ErrPlanHeld, p.Hold.Message)
+	if p.held() {
+		return nil, fmt.Errorf("druvascim: apply: the plan is held and not approved (set Plan.Approved after review): %w", p.Hold.err())
 	}
 	if st.Links == nil {
 		st.Links = map[string]string{}
@@ -181,8 +172,9 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	r.report.count()
 	if r.quar != nil {
 		r.report.Summary.Quarantined = true
-		r.report.Summary.QuarantineReason = r.quar.Error()
-		return r.report, r.quar
+		qerr := r.quar.err()
+		r.report.Summary.QuarantineReason = qerr.Error()
+		return r.report, qerr
 	}
 	if err := ctx.Err(); err != nil {
 		r.report.Summary.Canceled = true
@@ -259,7 +251,7 @@ func (r *applyRun) skip(op *Operation, ent *Entry) {
 func stepsFor(op *Operation, status Status, detail string) []Step {
 	steps := []Step{{Name: stepImport, Status: StatusSuccess}}
 	switch op.Reason {
-	case ReasonUnassigned, ReasonScopingFilter, ReasonHardDeleted, ReasonOutOfScope:
+	case ReasonNotAssigned, ReasonDefaultAccessOnly, ReasonAccountDisabled, ReasonSoftDeleted, ReasonHardDeleted, ReasonScopingFilter:
 		steps = append(steps, Step{Name: stepScope, Status: StatusSkipped, Detail: string(op.Reason)})
 	default:
 		steps = append(steps, Step{Name: stepScope, Status: StatusSuccess, Detail: "in scope"})
@@ -311,7 +303,7 @@ func (r *applyRun) runOne(ctx context.Context, i int) {
 	ent := &r.report.Entries[i]
 	if r.stop.Load() || ctx.Err() != nil {
 		notRun(ent, op, "not run")
-		ent.Time, ent.Status, ent.ErrorCode, ent.Message = r.e.cfg.now(), StatusSkipped, ReasonCanceled, advice(ReasonCanceled)
+		ent.Time, ent.Status, ent.ErrorCode, ent.Message = r.e.cfg.now(), StatusSkipped, reasonCanceled, advice(reasonCanceled)
 		if r.stop.Load() {
 			ent.Message = "The cycle was quarantined before this operation ran; it runs in the next cycle."
 		}
@@ -332,7 +324,7 @@ func (r *applyRun) runOne(ctx context.Context, i int) {
 		// The linked user vanished: forget the link and match again next cycle.
 		delete(r.st.Links, op.SourceID)
 		delete(r.st.Escrows, op.SourceID)
-		ent.Status, ent.ErrorCode, ent.Message = StatusWarning, ReasonInvalidAnchor, advice(ReasonInvalidAnchor)
+		ent.Status, ent.ErrorCode, ent.Message = StatusWarning, reasonInvalidAnchor, advice(reasonInvalidAnchor)
 		ent.Steps = stepsFor(op, StatusWarning, "target user not found")
 	case err == nil:
 		r.succeeded(op, ent, detail)
@@ -387,8 +379,8 @@ func (r *applyRun) failure(op *Operation, ent *Entry, detail string, err error, 
 	r.failed++
 	r.log(slog.LevelWarn, op, ent, err)
 	r.escrow(op, code, err, status)
-	if code == ReasonUnauthorized && r.quar == nil {
-		r.quar = &QuarantineError{Reason: string(ReasonUnauthorized), Cause: err}
+	if code == reasonUnauthorized && r.quar == nil {
+		r.quar = &quarantine{cause: err}
 		r.stop.Store(true)
 	}
 }
@@ -399,22 +391,22 @@ func (r *applyRun) failure(op *Operation, ent *Entry, detail string, err error, 
 // and the target and adopts the user if it exists (by link or matching
 // keys, or through a 409 on create). r.mu is held.
 func (r *applyRun) unknown(op *Operation, ent *Entry, err error) {
-	ent.Status, ent.ErrorCode, ent.Message = StatusWarning, ReasonOutcomeUnknown, advice(ReasonOutcomeUnknown)
+	ent.Status, ent.ErrorCode, ent.Message = StatusWarning, reasonOutcomeUnknown, advice(reasonOutcomeUnknown)
 	ent.Detail = err.Error()
 	ent.Steps = stepsFor(op, StatusWarning, "sent; no answer before the cycle stopped")
 	r.log(slog.LevelWarn, op, ent, err)
-	r.escrow(op, ReasonOutcomeUnknown, err, 0)
+	r.escrow(op, reasonOutcomeUnknown, err, 0)
 }
 
 // judge quarantines the cycle when too large a share of the finished
 // operations failed. r.mu is held.
 func (r *applyRun) judge() {
 	if r.quar == nil && r.done >= r.e.cfg.minimum && r.e.cfg.share < 1 && float64(r.failed) > r.e.cfg.share*float64(r.done) {
-		r.quar = &QuarantineError{Reason: "EscrowProportionThreshold", Failed: r.failed, Finished: r.done}
+		r.quar = &quarantine{}
 		r.stop.Store(true)
 	}
 	if r.quar != nil {
-		r.quar.Failed, r.quar.Finished = r.failed, r.done
+		r.quar.failed, r.quar.finished = r.failed, r.done
 	}
 }
 
@@ -516,20 +508,20 @@ func reasonOf(err error, status int) Reason {
 	}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return ReasonUnauthorized
+		return reasonUnauthorized
 	case status == http.StatusConflict:
-		return ReasonConflict
+		return reasonConflict
 	case status == http.StatusTooManyRequests:
-		return ReasonTooManyRequests
+		return reasonTooManyRequests
 	case status >= 500:
-		return ReasonServerError
+		return reasonServerError
 	case status >= 400:
-		return ReasonBadRequest
+		return reasonBadRequest
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return ReasonCanceled
+		return reasonCanceled
 	}
-	return ReasonServerError
+	return reasonServerError
 }
 
 // transient reports whether a failure is worth retrying in the next cycle

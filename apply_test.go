@@ -1,9 +1,7 @@
 package druvascim
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +18,7 @@ func fixedClock(t time.Time) func() time.Time { return func() time.Time { return
 
 func planAndApply(t *testing.T, tgt *memTarget, ds []Desired, st *State, full bool, now time.Time, opts ...Option) (*Plan, *Report, error) {
 	t.Helper()
-	p, err := mustPlanner(t, WithDeletes(true)).Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: now})
+	p, err := mustPlanner(t, WithPolicy(Policy{Deletes: true})).Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: now})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -57,34 +55,18 @@ func TestApplyOrderLinksAndReport(t *testing.T) {
 		if e.ChangeID == "" || e.Time.IsZero() || len(e.Steps) != 4 || e.Steps[3].Name != stepAction {
 			t.Errorf("entry incomplete: %+v", e)
 		}
-		if e.Action == ActionUpdate && (len(e.Modified) != 1 || e.Modified[0].Old != `"Bob"` || e.Modified[0].New != `"Robert"`) {
+		if e.Action == ActionUpdate && (len(e.Modified) != 1 || e.Modified[0].Old != "Bob" || e.Modified[0].New != "Robert") {
 			t.Errorf("update entry modified = %+v", e.Modified)
 		}
 	}
 
-	var jl bytes.Buffer
-	if err := rep.WriteJSONLines(&jl); err != nil {
+	js, err := json.Marshal(rep.Entries[0])
+	if err != nil {
 		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(jl.String()), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d JSON lines", len(lines))
 	}
 	var e Entry
-	if err := json.Unmarshal([]byte(lines[0]), &e); err != nil || e.SourceID == "" {
-		t.Fatalf("json line: %v %+v", err, e)
-	}
-	var cb bytes.Buffer
-	if err := rep.WriteCSV(&cb); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(&cb).ReadAll()
-	if err != nil || len(recs) != 4 || !slices.Equal(recs[0], csvHeader()) {
-		t.Fatalf("csv: %v %v", err, recs)
-	}
-	var sb strings.Builder
-	if err := rep.WriteSummary(&sb); err != nil || !strings.Contains(sb.String(), "Create") {
-		t.Fatalf("summary: %v %s", err, sb.String())
+	if err := json.Unmarshal(js, &e); err != nil || e.SourceID == "" || e.ChangeID != rep.Entries[0].ChangeID {
+		t.Fatalf("JSON entry: %v %+v", err, e)
 	}
 }
 
@@ -93,7 +75,7 @@ func TestApplyAdoptsOn409(t *testing.T) {
 	// retried POST): the executor finds the user and links it.
 	tgt := newMemTarget()
 	tgt.hidden = true
-	st := NewState()
+	st := newState()
 	_, rep, err := planAndApply(t, tgt, []Desired{want("s1", "a@contoso.com", "A", "a@contoso.com")}, st, true, t0)
 	if err != nil {
 		t.Fatal(err)
@@ -107,9 +89,9 @@ func TestApplyAdoptsOn409(t *testing.T) {
 
 	// A conflicting user that differs is adopted, then updated.
 	tgt = newMemTarget(cur("d9", "b@contoso.com", "Old B", "b@contoso.com", false))
-	st = NewState()
+	st = newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s2", "b@contoso.com", "B", "b@contoso.com")}, State: st, Now: t0}) // target listing stale: empty
-	if err != nil || p.Counts.Create != 1 {
+	if err != nil || p.Counts[ActionCreate] != 1 {
 		t.Fatalf("%v %+v", err, p.Counts)
 	}
 	rep, err = Apply(t.Context(), tgt, p, st, WithClock(fixedClock(t0)))
@@ -134,7 +116,7 @@ func TestApplyDropsLinkOn404(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := st.Links["s1"]; ok || rep.Entries[0].Status != StatusWarning || rep.Entries[0].ErrorCode != ReasonInvalidAnchor {
+	if _, ok := st.Links["s1"]; ok || rep.Entries[0].Status != StatusWarning || rep.Entries[0].ErrorCode != reasonInvalidAnchor {
 		t.Fatalf("links %v entry %+v", st.Links, rep.Entries[0])
 	}
 }
@@ -145,7 +127,7 @@ func TestApplyEscrowSchedule(t *testing.T) {
 	tgt.fail = func(method, id string) error {
 		return scim.NewError(status, "invalidValue", "None of the SCIM Mapping matched to create user")
 	}
-	st := NewState()
+	st := newState()
 	ds := []Desired{want("s1", "a@x", "A", "a@x")}
 	now := t0
 	for attempt, wait := range []time.Duration{6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
@@ -154,7 +136,7 @@ func TestApplyEscrowSchedule(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := st.Escrows["s1"]
-		if e.Attempts != attempt+1 || !e.NextTry.Equal(now.Add(wait)) || e.Code != ReasonBadRequest || !e.FirstFailure.Equal(t0) {
+		if e.Attempts != attempt+1 || !e.NextTry.Equal(now.Add(wait)) || e.Code != reasonBadRequest || !e.FirstFailure.Equal(t0) {
 			t.Fatalf("attempt %d: escrow %+v", attempt+1, e)
 		}
 		if rep.Entries[0].Status != StatusFailure || rep.Entries[0].Message == "" || !strings.Contains(rep.Entries[0].Detail, "SCIM Mapping") {
@@ -170,7 +152,7 @@ func TestApplyEscrowSchedule(t *testing.T) {
 	// Transient failures are retried next cycle; success clears the escrow.
 	status = 503
 	planAndApply(t, tgt, ds, st, true, now)
-	if e := st.Escrows["s1"]; !e.NextTry.IsZero() || e.Code != ReasonServerError {
+	if e := st.Escrows["s1"]; !e.NextTry.IsZero() || e.Code != reasonServerError {
 		t.Fatalf("transient escrow %+v", e)
 	}
 	tgt.fail = nil
@@ -190,10 +172,9 @@ func TestApplyQuarantine(t *testing.T) {
 	t.Run("auth rejected", func(t *testing.T) {
 		tgt := newMemTarget()
 		tgt.fail = func(string, string) error { return fmt.Errorf("druva: %w", scim.NewError(401, "", "token expired")) }
-		st := NewState()
+		st := newState()
 		_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
-		var q *QuarantineError
-		if !errors.Is(err, ErrQuarantined) || !errors.As(err, &q) || q.Reason != string(ReasonUnauthorized) {
+		if !errors.Is(err, ErrQuarantined) || statusOf(err) != 401 || rep.Entries[0].ErrorCode != reasonUnauthorized {
 			t.Fatalf("err = %v", err)
 		}
 		if len(tgt.calls) != 1 || !rep.Summary.Quarantined || rep.Summary.Statuses[StatusSkipped] != 29 {
@@ -206,8 +187,8 @@ func TestApplyQuarantine(t *testing.T) {
 	t.Run("too many failures", func(t *testing.T) {
 		tgt := newMemTarget()
 		tgt.fail = func(string, string) error { return scim.NewError(500, "", "boom") }
-		st := NewState()
-		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, WithQuarantine(0.5, 5))
+		st := newState()
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, withQuarantine(0.5, 5))
 		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 5 || rep.Summary.Statuses[StatusFailure] != 5 {
 			t.Fatalf("err %v calls %d summary %+v", err, len(tgt.calls), rep.Summary)
 		}
@@ -233,7 +214,7 @@ func TestApplyCancellation(t *testing.T) {
 	for i := range 10 {
 		ds = append(ds, want(fmt.Sprintf("s%02d", i), fmt.Sprintf("u%02d@x", i), "U", fmt.Sprintf("u%02d@x", i)))
 	}
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: ds, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -253,8 +234,8 @@ func TestApplyCancellation(t *testing.T) {
 
 func TestExecutorOptions(t *testing.T) {
 	for name, opt := range map[string]Option{
-		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil), "nil schedule": WithRetrySchedule(nil),
-		"share 0": WithQuarantine(0, 1), "minimum 0": WithQuarantine(0.5, 0), "nil logger": WithLogger(nil),
+		"concurrency 0": WithConcurrency(0), "nil clock": WithClock(nil),
+		"share 0": withQuarantine(0, 1), "minimum 0": withQuarantine(0.5, 0), "nil logger": WithLogger(nil),
 		"nil progress": WithProgress(nil),
 	} {
 		if _, err := newExecutor("test", []Option{opt}); err == nil {
@@ -273,7 +254,7 @@ func TestPlanApplyConverges(t *testing.T) {
 		n := 1 + rng.IntN(25)
 		perm := rng.Perm(n + 5)
 		var users []scim.Resource
-		st := NewState()
+		st := newState()
 		var ds []Desired
 		for i := range n {
 			src := fmt.Sprintf("s%02d", i)
@@ -315,7 +296,7 @@ func TestPlanApplyConverges(t *testing.T) {
 		}
 		tgt := newMemTarget(users...)
 		full := rng.IntN(2) == 0
-		pl := mustPlanner(t, WithDeletes(rng.IntN(2) == 0), WithDeletionThreshold(0), WithMaxSourceShrink(0))
+		pl := mustPlanner(t, WithPolicy(Policy{Deletes: rng.IntN(2) == 0, DeletionThreshold: -1, MaxSourceShrink: -1}))
 		p, err := pl.Plan(PlanInput{Desired: ds, Current: tgt.list(), State: st, Full: full, Now: t0})
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -327,7 +308,7 @@ func TestPlanApplyConverges(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		if again.Writes() != 0 {
+		if writesOf(again) != 0 {
 			t.Fatalf("seed %d: second plan not empty:\nfirst:\n%s\nsecond:\n%s", seed, p.Format(), again.Format())
 		}
 		for _, op := range again.Operations {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/google/go-cmp/cmp"
 	"iter"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func TestMappingFailureIsAFailure(t *testing.T) {
 	bad := want("s-bad", "bad@x", "Bad", "bad@x")
 	bad.MapError = `mapping: mapping 3 (title): Mid: start index "x" is not a number`
 	ok := want("s-ok", "ok@x", "Ok", "ok@x")
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{bad, ok}, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func (b *blockingTarget) CreateUser(ctx context.Context, u scim.Resource) (scim.
 func TestCancelLetsInFlightFinish(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tgt := &blockingTarget{memTarget: newMemTarget(), started: make(chan struct{}), release: make(chan struct{})}
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s1", "u1@x", "U1", "u1@x"), want("s2", "u2@x", "U2", "u2@x")}, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestCancelLetsInFlightFinish(t *testing.T) {
 	if e.Status != StatusSuccess || st.Links["s1"] == "" || len(tgt.users) != 1 {
 		t.Fatalf("in-flight create: entry %s/%s %q, links %v, target users %d", e.Status, e.ErrorCode, e.Message, st.Links, len(tgt.users))
 	}
-	if e := rep.Entries[1]; e.ErrorCode != ReasonCanceled {
+	if e := rep.Entries[1]; e.ErrorCode != reasonCanceled {
 		t.Fatalf("create not started: %s/%s", e.Status, e.ErrorCode)
 	}
 }
@@ -99,7 +100,7 @@ func TestCancelLetsInFlightFinish(t *testing.T) {
 func TestCancelUnansweredWriteIsUnknown(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tgt := &blockingTarget{memTarget: newMemTarget(), started: make(chan struct{}), waitCtx: true}
-	st := NewState()
+	st := newState()
 	p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{want("s1", "u1@x", "U1", "u1@x")}, State: st, Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestCancelUnansweredWriteIsUnknown(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	ent := rep.Entries[0]
-	if ent.Status != StatusWarning || ent.ErrorCode != ReasonOutcomeUnknown || st.Escrows["s1"].Code != ReasonOutcomeUnknown {
+	if ent.Status != StatusWarning || ent.ErrorCode != reasonOutcomeUnknown || st.Escrows["s1"].Code != reasonOutcomeUnknown {
 		t.Fatalf("entry %s/%s, escrow %+v", ent.Status, ent.ErrorCode, st.Escrows["s1"])
 	}
 }
@@ -141,12 +142,12 @@ func TestNewSyncerRefusesAttributesTheSourceLacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := attrSource{attrs: []string{"userPrincipalName", "mail", "mailNickname", "displayName", "givenName", "surname", "department", "companyName"}}
-	_, err = NewSyncer(src, nopTarget{}, set, &MemoryStore{})
+	_, err = NewSyncer(src, nopTarget{}, set, &memoryStore{})
 	if err == nil || !strings.Contains(err.Error(), "officeLocation") {
 		t.Fatalf("NewSyncer = %v, want an error naming officeLocation", err)
 	}
 	src.attrs = append(src.attrs, "officeLocation")
-	if _, err := NewSyncer(src, nopTarget{}, set, &MemoryStore{}); err != nil {
+	if _, err := NewSyncer(src, nopTarget{}, set, &memoryStore{}); err != nil {
 		t.Fatalf("with the attribute: %v", err)
 	}
 }
@@ -154,7 +155,7 @@ func TestNewSyncerRefusesAttributesTheSourceLacks(t *testing.T) {
 // Old and new values are JSON values in JSON output, not JSON inside a
 // string.
 func TestPropertyChangeJSON(t *testing.T) {
-	c := PropertyChange{Path: "displayName", Old: noValue, New: `"Ada"`}
+	c := PropertyChange{Path: "displayName", Old: nil, New: "Ada"}
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,7 @@ func TestPropertyChangeJSON(t *testing.T) {
 		t.Fatalf("JSON %s, want %s", got, want)
 	}
 	var back PropertyChange
-	if err := json.Unmarshal(b, &back); err != nil || back != c {
+	if err := json.Unmarshal(b, &back); err != nil || !cmp.Equal(back, c) {
 		t.Fatalf("round trip %+v (%v), want %+v", back, err, c)
 	}
 }
@@ -174,13 +175,13 @@ func TestOptionsOneShape(t *testing.T) {
 	if _, err := NewPlanner(WithConcurrency(2)); err == nil || !strings.Contains(err.Error(), "WithConcurrency") {
 		t.Fatalf("NewPlanner(WithConcurrency) = %v", err)
 	}
-	if _, err := Apply(t.Context(), nopTarget{}, &Plan{}, NewState(), WithDeletes(true)); err == nil || !strings.Contains(err.Error(), "WithDeletes") {
-		t.Fatalf("Apply(WithDeletes) = %v", err)
+	if _, err := Apply(t.Context(), nopTarget{}, &Plan{}, newState(), WithPolicy(Policy{Deletes: true})); err == nil || !strings.Contains(err.Error(), "WithPolicy") {
+		t.Fatalf("Apply(WithPolicy) = %v", err)
 	}
 	pl := mustPlanner(t)
-	_, err := NewSyncer(oneSource{}, nopTarget{}, mapping.DruvaDefault(), &MemoryStore{}, WithPlanner(pl), WithDeletionThreshold(3))
-	if err == nil || !strings.Contains(err.Error(), "WithDeletionThreshold") {
-		t.Fatalf("WithPlanner with WithDeletionThreshold = %v", err)
+	_, err := NewSyncer(oneSource{}, nopTarget{}, mapping.DruvaDefault(), &memoryStore{}, WithPlanner(pl), WithPolicy(Policy{DeletionThreshold: 3}))
+	if err == nil || !strings.Contains(err.Error(), "WithPolicy") {
+		t.Fatalf("WithPlanner with WithPolicy = %v", err)
 	}
 }
 

@@ -29,9 +29,19 @@ func TestCreateChanges(t *testing.T) {
 		"addresses": []any{map[string]any{"type": "work", "locality": map[string]any{"b": 1, "a": []string{"x"}}}},
 		ext:         map[string]any{"department": "R&D", "employeeNumber": "s3cret"},
 	}, Redacted: []string{ext + ":employeeNumber"}}
-	got := createChanges(op)
+	type rendered struct {
+		Path, Old, New string
+		Redacted       bool
+	}
+	var got []rendered
+	for _, c := range createChanges(op) {
+		if c.Old != nil {
+			t.Errorf("%s: old value %v on create, want none", c.Path, c.Old)
+		}
+		got = append(got, rendered{c.Path, changeValue(c.Old, c.Redacted), changeValue(c.New, c.Redacted), c.Redacted})
+	}
 	none := "(none)"
-	want := []PropertyChange{
+	want := []rendered{
 		{Path: "active", Old: none, New: "true"},
 		{Path: `addresses[type eq "work"].locality`, Old: none, New: `{"a":["x"],"b":1}`},
 		{Path: "age", Old: none, New: "36"},
@@ -40,7 +50,7 @@ func TestCreateChanges(t *testing.T) {
 		{Path: `emails[type eq "work"].value`, Old: none, New: `"ada@contoso.example"`},
 		{Path: "name.familyName", Old: none, New: `"Lovelace"`},
 		{Path: "name.givenName", Old: none, New: `"Ada"`},
-		{Path: "nickName", Old: none, New: "null"},
+		{Path: "nickName", Old: none, New: none},
 		{Path: "phoneNumbers", Old: none, New: `[{"type":"mobile","value":"1"},{"type":"mobile","value":"2"}]`},
 		{Path: "ratio", Old: none, New: "0.5"},
 		{Path: "roles", Old: none, New: `["a","b"]`},

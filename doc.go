@@ -32,21 +32,24 @@
 // # Running cycles
 //
 // A [Syncer] composes one cycle: load the [State] from a [StateStore] (the
-// default is a [FileStore]), read the [Source] (incrementally through the
-// stored delta link, or fully), list the [Target]'s users, scope and map the
-// source objects ([Prepare]), plan ([Planner]), apply ([Apply]) and save
+// default is [NewFileStore]'s; [NewMemoryStore] for tests), read the
+// [Source] (incrementally through the stored delta link, or fully), list
+// the [Target]'s users, scope and map the source objects ([Prepare]), plan
+// ([Planner]), apply ([Apply]) and save
 // the state:
 //
 //	store, err := druvascim.NewFileStore("druvascim.state")
 //	s, err := druvascim.NewSyncer(reader, druvaClient, mapping.DruvaDefault(), store,
-//		druvascim.WithDeletionThreshold(50), druvascim.WithConcurrency(4))
+//		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 50}), druvascim.WithConcurrency(4))
 //	res, err := s.Run(ctx)        // or s.DryRun(ctx): the same path, stopped before applying
-//	res.Report.WriteJSONLines(os.Stdout)
+//	json.NewEncoder(os.Stdout).Encode(res.Report)
 //
 // Every constructor takes the one [Option] type. Each option applies to
 // some of [NewPlanner], [Apply] and [NewSyncer] (which takes them all); a
 // constructor given one that does not apply says so. NewSyncer refuses a
-// mapping set that reads attributes the source says it does not deliver.
+// mapping set that reads attributes the source says it does not deliver. A
+// target that counts its HTTP requests (druva.Client does) has each cycle's
+// count reported in the [Summary].
 //
 // An incremental cycle that read few changed objects (at most one per 200
 // links) does not list the target: it reads each object's linked user by id,
@@ -55,7 +58,7 @@
 //
 // [Syncer.ProvisionOnDemand] walks the same steps (import, scope, match,
 // action) for one user, like Entra's "provision on demand"; it reads that
-// one object when the source is an [ObjectFetcher] (entra.Reader is).
+// one object when the source has a FetchObject method (entra.Reader has).
 //
 // # Planning
 //
@@ -65,28 +68,41 @@
 // matching attributes in precedence order (userName and emails compare
 // without case; externalId and id with case; more than one hit is
 // [ReasonDuplicateTargetEntries]). Each object gets one [Operation]:
-// [ActionCreate]; [ActionUpdate], the minimal PATCH of the mapped Always
-// attributes that differ (never any other attribute), which also re-enables
-// a disabled user back in scope; [ActionDisable]; [ActionDelete], only with
-// [WithDeletes]; or [ActionSkip] with a [Reason]. A Druva user without a
-// link is never disabled or deleted ([ReasonNotManaged]). On a full read,
-// linked objects the source no longer returns are disabled; on an
+// [ActionCreate], unless a required attribute of the mapping set has no
+// value ([ReasonMandatoryFieldsMissing]); [ActionUpdate], the minimal PATCH
+// of the mapped Always attributes that differ (never any other attribute),
+// which also re-enables a disabled user back in scope; [ActionDisable];
+// [ActionDelete], only with [Policy].Deletes; or [ActionSkip] with a
+// [Reason]. A Druva user without a link is never disabled or deleted
+// ([ReasonNotManaged]). A linked user is deprovisioned with the precise
+// reason, as in Entra's provisioning logs: the source's ([ReasonNotAssigned],
+// [ReasonDefaultAccessOnly], [ReasonAccountDisabled], [ReasonSoftDeleted],
+// [ReasonHardDeleted]) or [ReasonScopingFilter]; an out-of-scope object
+// never provisioned is skipped with the same reason. On a full read, linked
+// objects the source no longer returns are disabled (NotAssigned); on an
 // incremental read only the objects read are planned. A [Plan] is plain
 // data: JSON-serialisable, printable with [Plan.Format] like `terraform
-// plan`. Policies are options such as [WithDeletes]; a [Hook] may veto or rewrite
-// single operations, and a plan policy ([WithPlanPolicy]) sees the whole
-// plan and may veto operations with [Plan.Veto]. Vetoed objects are planned
-// again in later cycles. A [Planner] of your own can wrap the standard one.
+// plan`, with counts per action ([Plan].Counts).
+//
+// The planner's settings are one [Policy] ([WithPolicy]), as Entra's
+// provisioning settings name them: the target object actions, accidental
+// deletion prevention, the source shrink rule, skipping out-of-scope
+// deletions and approving holds; the zero Policy is the default. A hook
+// ([WithHook]) may veto or rewrite single operations, and a plan policy
+// ([WithPlanPolicy]) sees the whole plan and may veto operations with
+// [Plan.Veto]. Vetoed objects are planned again in later cycles. A
+// [Planner] of your own can wrap the standard one ([WithPlanner]).
 //
 // # Safety
 //
 // A plan that would disable plus delete more users than the threshold
-// ([WithDeletionThreshold], default 500) is held
-// with [ErrDeletionThreshold]; a full read whose in-scope count fell by more
-// than [WithMaxSourceShrink] since the last full cycle is held with
-// [ErrSourceShrank]. A held plan still lists everything it would do (its
-// disables and deletes appear as [ActionStagedDelete] in the report); apply
-// it only after [Plan.Approve] (or [WithApproval]). A failed or partial
+// ([Policy].DeletionThreshold, default 500) is held with
+// [ErrDeletionThreshold]; a full read whose in-scope count fell by more
+// than [Policy].MaxSourceShrink (default half) since the last full cycle is
+// held with [ErrSourceShrank]. A held plan still lists everything it would
+// do (its disables and deletes appear as [ActionStagedDelete] in the
+// report); apply it only once [Plan].Approved is set (or with
+// [Policy].ApproveHolds). A failed or partial
 // source read is refused with [ErrIncompleteSource]; a failed target
 // listing aborts the cycle.
 //
@@ -96,17 +112,17 @@
 // ([WithConcurrency], default 8), creates and updates before disables and
 // deletes. A 409 on create looks the user up by its matching attributes and
 // adopts it (link, then update); a 404 drops the link
-// ([ReasonInvalidAnchor]) so the object is matched again next cycle.
-// Failures are escrowed in the state and retried on a schedule
-// ([WithRetrySchedule]; Entra's by default: 6 h, 12 h, 24 h, then daily;
-// throttling and server errors next cycle). A rejected token, or more than a share of failed
-// operations ([WithQuarantine]), stops the cycle early with a
-// [*QuarantineError] ([ErrQuarantined]). Canceling the context starts no
-// new operation and lets the operations in flight finish (for up to 10
-// seconds); one still unanswered then is reported with
-// [ReasonOutcomeUnknown] and escrowed, so the next cycle reads everything
-// and adopts the user if the write did reach the target. Links and escrows
-// stay consistent.
+// (error code InvalidAnchor) so the object is matched again next cycle.
+// Failures are escrowed in the state ([Escrow]) and retried on Entra's
+// schedule (6 h, 12 h, 24 h, then daily; throttling and server errors next
+// cycle). A rejected token, or failures of more than 40 % of at least 20
+// finished operations, stops the cycle early with an error matching
+// [ErrQuarantined]. Canceling the context starts no new operation and lets
+// the operations in flight finish (for up to 10 seconds); one still
+// unanswered then is reported with error code OutcomeUnknown and escrowed,
+// so the next cycle reads everything and adopts the user if the write did
+// reach the target. Links and escrows stay consistent. The error codes of
+// failed writes are listed in the [Entry] documentation.
 //
 // # Errors
 //
@@ -121,13 +137,16 @@
 // provisioning log (change id, ids, display name, [Action], [Status], the
 // steps, modified properties with old and new values and Redacted values
 // masked, an error code with a sentence to act on), and a [Summary] with
-// counts, durations and request counts. [Report.WriteJSONLines] and
-// [Report.WriteCSV] write it; [WithProgress] follows long cycles phase by
-// phase ([Phase]). A mapping that fails to evaluate is a Failure of its
-// object ([ReasonMappingFailed]), listed by [Report.Failed]. The
-// [State] holds links, the delta link, escrows and the last cycle's counts;
-// [FileStore] replaces its file atomically (temporary file, fsync, rename;
-// mode 0600) and loads a million links in about half a second. Every
-// [StateStore] keeps one writer per state: an exclusive lock ([ErrLocked])
-// and a generation check on save ([ErrStaleState]).
+// counts, durations and request counts. A Report is plain data: its JSON
+// form is the provisioning log (the CLI also writes it as CSV);
+// [WithProgress] follows long cycles phase by phase ([Phase]: read source,
+// which includes scoping and mapping, read target, plan, apply). A mapping
+// that fails to evaluate is a Failure of its object ([ReasonMappingFailed]),
+// listed by [Report.Failed]. The [State] holds links, the delta link,
+// escrows, the last cycle's [Summary] and the shrink rule's baseline;
+// [NewFileStore]'s store replaces its file atomically (temporary file,
+// fsync, rename; mode 0600) and loads a million links in about half a
+// second. Every [StateStore] keeps one writer per state: an exclusive lock
+// (errors match [ErrLocked] and name the holder) and a generation check on
+// save ([ErrStaleState]).
 package druvascim

@@ -14,7 +14,7 @@ import (
 // linkedUsers returns n source objects, all unassigned, each linked to an
 // active Druva user: a plan disables them all.
 func linkedUsers(n int) ([]druvascim.Desired, []scim.Resource, *druvascim.State) {
-	st := druvascim.NewState()
+	st := &druvascim.State{Links: map[string]string{}}
 	var desired []druvascim.Desired
 	var current []scim.Resource
 	for i := range n {
@@ -57,10 +57,10 @@ func ExampleWithPlanPolicy() {
 	for _, op := range plan.Operations {
 		fmt.Println(op.SourceID, op.Action, op.Reason)
 	}
-	fmt.Printf("%d to disable, %d skipped\n", plan.Counts.Disable, plan.Counts.Skip)
+	fmt.Printf("%d to disable, %d skipped\n", plan.Counts[druvascim.ActionDisable], plan.Counts[druvascim.ActionSkip])
 	// Output:
-	// src-0 Disable Unassigned
-	// src-1 Disable Unassigned
+	// src-0 Disable NotAssigned
+	// src-1 Disable NotAssigned
 	// src-2 Skip Vetoed
 	// src-3 Skip Vetoed
 	// src-4 Skip Vetoed
@@ -105,10 +105,10 @@ func ExamplePlanner() {
 	for _, op := range plan.Operations {
 		fmt.Println(op.SourceID, op.Action, op.Reason, op.Detail)
 	}
-	fmt.Printf("%d to disable, %d skipped\n", plan.Counts.Disable, plan.Counts.Skip)
+	fmt.Printf("%d to disable, %d skipped\n", plan.Counts[druvascim.ActionDisable], plan.Counts[druvascim.ActionSkip])
 	// Output:
 	// src-0 Skip Vetoed not in the pilot group yet
-	// src-1 Disable Unassigned unassigned
+	// src-1 Disable NotAssigned not assigned
 	// src-2 Skip Vetoed not in the pilot group yet
 	// 1 to disable, 2 skipped
 }

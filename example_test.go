@@ -37,11 +37,11 @@ func ExampleNewPlanner() {
 		{"id": "d-2", "userName": "bob@contoso.com", "displayName": "Bob", "emails": email("bob@contoso.com"), "active": true},
 		{"id": "d-3", "userName": "eve@contoso.com", "displayName": "Eve", "emails": email("eve@contoso.com"), "active": true},
 	}
-	state := druvascim.NewState()
+	state := &druvascim.State{Links: map[string]string{}}
 	state.Links["src-ada"] = "d-1"
 	state.Links["src-bob"] = "d-2"
 
-	planner, err := druvascim.NewPlanner(druvascim.WithDeletionThreshold(10))
+	planner, err := druvascim.NewPlanner(druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 10}))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,19 +67,19 @@ func ExampleNewPlanner() {
 	//
 	//   ~ update  "Ada Lovelace" (source src-ada, target d-1)
 	//         displayName: "Ada" → "Ada Lovelace"
-	//   - disable "Bob" (source src-bob, target d-2) [Unassigned]
+	//   - disable "Bob" (source src-bob, target d-2) [NotAssigned]
 	//         active: true → false
-	//         # unassigned
+	//         # not assigned
 	//   + create  "Cy" (source src-cy)
 	//         active = true
 	//         displayName = "Cy"
 	//         emails[type eq "work"].value = "cy@contoso.com"
 	//         userName = "cy@contoso.com"
 	//     skip    "Eve" (source src-eve, target d-3) [NotManaged]
-	//         # source says unassigned, but target user matched by userName was never linked; left alone
+	//         # source says not assigned, but target user matched by userName was never linked; left alone
 	//
 	// Plan: 1 to create, 1 to update, 1 to disable, 0 to delete; 0 unchanged, 1 skipped.
-	// {"create":1,"update":1,"disable":1,"delete":0,"unchanged":0,"skip":1}
+	// {"Create":1,"Disable":1,"Skip":1,"Update":1}
 }
 
 // A Syncer runs whole cycles: read Entra (full, then incremental through the
@@ -124,7 +124,7 @@ func ExampleSyncer() {
 		log.Fatal(err)
 	}
 	syncer, err := druvascim.NewSyncer(reader, druvaFake.Client(), mapping.DruvaDefault(), store,
-		druvascim.WithDeletionThreshold(100))
+		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 100}))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -134,13 +134,13 @@ func ExampleSyncer() {
 			log.Fatal(err)
 		}
 		s := res.Report.Summary
-		fmt.Printf("cycle %d: full=%v created=%d unchanged=%d failed=%d\n",
-			cycle, s.Full, res.Plan.Counts.Create, res.Plan.Counts.Unchanged, s.Statuses[druvascim.StatusFailure])
+		fmt.Printf("cycle %d: full=%v created=%d skipped=%d failed=%d\n",
+			cycle, s.Full, res.Plan.Counts[druvascim.ActionCreate], res.Plan.Counts[druvascim.ActionSkip], s.Statuses[druvascim.StatusFailure])
 	}
 	fmt.Println("users in Druva:", druvaFake.Len())
 	// Output:
-	// cycle 1: full=true created=3 unchanged=0 failed=0
-	// cycle 2: full=false created=0 unchanged=0 failed=0
+	// cycle 1: full=true created=3 skipped=0 failed=0
+	// cycle 2: full=false created=0 skipped=0 failed=0
 	// users in Druva: 3
 }
 
@@ -175,9 +175,8 @@ func Example_usingTheSDK() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := result.Report.WriteSummary(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
+	s := result.Report.Summary
+	fmt.Printf("cycle %s: %v created, %v failed\n", s.CycleID, s.Actions[druvascim.ActionCreate], s.Statuses[druvascim.StatusFailure])
 	if len(result.Report.Failed()) > 0 {
 		os.Exit(1)
 	}

@@ -55,7 +55,7 @@ func softDeleted(d Desired, why Reason) Desired {
 }
 
 func stateWith(links map[string]string) *State {
-	s := NewState()
+	s := newState()
 	maps.Copy(s.Links, links)
 	return s
 }
@@ -238,3 +238,6 @@ func (m *memTarget) GetUser(ctx context.Context, id string) (scim.Resource, erro
 	}
 	return cloneRes(u), nil
 }
+
+// writesOf counts a plan's operations that change the target.
+func writesOf(p *Plan) int { return p.writes() }

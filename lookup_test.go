@@ -28,12 +28,12 @@ func TestIncrementalCycleLooksUsersUp(t *testing.T) {
 	reader := must[*entra.Reader](t)(entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
 		entra.WithWait(func(context.Context, time.Duration) error { return nil })))
-	store := must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
+	store := must[druvascim.StateStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
 	s := must[*druvascim.Syncer](t)(druvascim.NewSyncer(reader, d.Client(), set, store))
 	ctx := t.Context()
 
 	res := must[*druvascim.Result](t)(s.Run(ctx))
-	if links := res.Plan.Counts.Create; links < 2*200 {
+	if links := res.Plan.Counts[druvascim.ActionCreate]; links < 2*200 {
 		t.Fatalf("only %d users created; the test needs at least 400 links", links)
 	}
 	// requests returns the Druva requests since the last call, as
@@ -61,8 +61,8 @@ func TestIncrementalCycleLooksUsersUp(t *testing.T) {
 
 	// Idle: nothing changed, nothing read from Druva.
 	res = must[*druvascim.Result](t)(s.Run(ctx))
-	if got := requests(); len(got) != 0 || res.Plan.Writes() != 0 {
-		t.Fatalf("idle incremental cycle sent %v and planned %d writes", got, res.Plan.Writes())
+	if got := requests(); len(got) != 0 || writesOf(res.Plan) != 0 {
+		t.Fatalf("idle incremental cycle sent %v and planned %d writes", got, writesOf(res.Plan))
 	}
 
 	// One rename and one new hire: the linked user is read by id, the new

@@ -29,8 +29,8 @@ type OnDemandResult struct {
 
 // ProvisionOnDemand provisions one source object now, like Entra's
 // "provision on demand": it reads the object (by object id or user
-// principal name; through [ObjectFetcher] when the source has it, else from
-// a full read), evaluates scope, matches it against the target by its link
+// principal name; through the source's FetchObject method when it has one
+// (see [Source]), else from a full read), evaluates scope, matches it against the target by its link
 // or its matching attributes (no full listing), plans and applies the
 // single operation, and saves links and escrows. Each step is reported,
 // also when it stops the run. With dryRun the action is planned only. An
@@ -68,13 +68,13 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, idOrUPN string, dryRun b
 	op := plan.Operations[0]
 	res.Operation = &op
 	res.Steps = append(res.Steps, matchStep(&op, notes))
-	if dryRun || plan.Held() {
+	if dryRun || plan.held() {
 		detail := fmt.Sprintf("would %s (dry run)", strings.ToLower(string(op.Action)))
-		if plan.Held() {
+		if plan.held() {
 			detail = "held: " + plan.Hold.Message
 		}
 		res.Steps = append(res.Steps, Step{Name: stepAction, Status: StatusSkipped, Detail: detail})
-		if plan.Held() {
+		if plan.held() {
 			return res, perr
 		}
 		return res, nil
@@ -100,10 +100,10 @@ func (s *Syncer) importOne(ctx context.Context, idOrUPN string) ([]Desired, erro
 	return Prepare(ctx, s.set, []Object{obj}, s.cfg.evalOpts...)
 }
 
-// fetchOne reads one object: through [ObjectFetcher] when the source has it,
+// fetchOne reads one object: through a FetchObject method (see [Source]) when the source has it,
 // else from a full read, by object id or user principal name.
 func (s *Syncer) fetchOne(ctx context.Context, idOrUPN string) (Object, error) {
-	if f, ok := s.src.(ObjectFetcher); ok {
+	if f, ok := s.src.(objectFetcher); ok {
 		return f.FetchObject(ctx, idOrUPN)
 	}
 	b, err := s.src.Fetch(ctx, "")

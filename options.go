@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,14 +16,9 @@ import (
 // option: the planning ones configure its default planner, the applying ones
 // its executor, and the clock, logger and progress options both.
 //
-// The planning options ([WithDeletionThreshold], [WithMaxSourceShrink],
-// [WithDeletes], [WithoutCreates], [WithoutUpdates],
-// [WithSkipOutOfScopeDeletions], [WithRequiredAttributes], [WithHook],
-// [WithApproval]) apply to NewPlanner and NewSyncer; the applying options
-// ([WithConcurrency], [WithRetrySchedule], [WithQuarantine]) to Apply and
-// NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
-// NewSyncer; [WithPlanner], [WithEvalOptions], [WithRequestCounter] and
-// [WithFullRead] to NewSyncer only. The zero Option is invalid.
+// The planning options ([WithPolicy], [WithHook], [WithPlanPolicy]) apply to NewPlanner and NewSyncer; the applying options
+// ([WithConcurrency]) to Apply and NewSyncer; [WithClock], [WithLogger] and [WithProgress] to Apply and
+// NewSyncer; [WithPlanner], [WithEvalOptions] and [WithFullRead] to NewSyncer only. The zero Option is invalid.
 type Option struct {
 	name string
 	plan func(*planConfig) error
@@ -70,76 +64,73 @@ func syncOpt(name string, f func(*syncConfig) error) Option { return Option{name
 
 // Planning options.
 
-// defaultDeletionThreshold is the default of [WithDeletionThreshold].
+// defaultDeletionThreshold is the default of [Policy].DeletionThreshold.
 const defaultDeletionThreshold = 500
 
-// WithDeletionThreshold holds a plan that would disable plus delete more than
-// n users (default 500; 0 = no limit).
-func WithDeletionThreshold(n int) Option {
-	return planOpt("WithDeletionThreshold", func(c *planConfig) error {
-		if n < 0 {
-			return fmt.Errorf("threshold %d: must be 0 (no limit) or positive", n)
+// Policy holds the planner's settings, as Entra's provisioning settings
+// name them. Its zero value is Entra's default behaviour: every target
+// object action on (but users hard-deleted in the source are disabled, not
+// deleted), accidental-deletion prevention at 500, a hold when the source
+// shrinks by more than half, out-of-scope users deprovisioned.
+type Policy struct {
+	// NoCreates and NoUpdates turn Entra's Create and Update target object
+	// actions off: objects that would be created, or updated (re-enabling
+	// included), are skipped with [ReasonActionNotAllowed].
+	NoCreates, NoUpdates bool
+	// Deletes lets the planner DELETE linked users that were hard-deleted in
+	// the source; without it they are disabled instead.
+	Deletes bool
+	// SkipOutOfScopeDeletions leaves linked users alone when they go out of
+	// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard
+	// deletes still apply when Deletes allows them.
+	SkipOutOfScopeDeletions bool
+	// DeletionThreshold holds a plan that would disable plus delete more
+	// users than this (Entra's accidental-deletion prevention). 0: the
+	// default 500; negative: no limit.
+	DeletionThreshold int
+	// MaxSourceShrink holds a full-read plan when the number of in-scope
+	// source objects fell by more than this fraction since the last full
+	// cycle. 0: the default 0.5; negative: no limit; 1 or more is an error.
+	MaxSourceShrink float64
+	// ApproveHolds approves in advance any hold of the plans made (the
+	// equivalent of [Plan].Approved); the hold is still recorded in the plan.
+	ApproveHolds bool
+}
+
+// WithPolicy sets the planner's settings (see [Policy]; the zero Policy is
+// the default).
+func WithPolicy(p Policy) Option {
+	return planOpt("WithPolicy", func(c *planConfig) error {
+		if p.MaxSourceShrink != p.MaxSourceShrink || p.MaxSourceShrink >= 1 {
+			return fmt.Errorf("MaxSourceShrink %v: must be a fraction below 1 (0: the default 0.5; negative: no limit)", p.MaxSourceShrink)
 		}
-		c.threshold = n
+		c.noCreate, c.noUpdate, c.deletes = p.NoCreates, p.NoUpdates, p.Deletes
+		c.skipOutOfScope, c.approve = p.SkipOutOfScopeDeletions, p.ApproveHolds
+		c.threshold, c.maxShrink = defaultDeletionThreshold, defaultMaxSourceShrink
+		switch {
+		case p.DeletionThreshold > 0:
+			c.threshold = p.DeletionThreshold
+		case p.DeletionThreshold < 0:
+			c.threshold = 0 // no limit
+		}
+		switch {
+		case p.MaxSourceShrink > 0:
+			c.maxShrink = p.MaxSourceShrink
+		case p.MaxSourceShrink < 0:
+			c.maxShrink = 0 // no limit
+		}
 		return nil
 	})
 }
 
-// WithMaxSourceShrink holds a full-read plan when the number of in-scope
-// source objects fell by more than fraction since the last full cycle
-// (default 0.5; 0 = no limit).
-func WithMaxSourceShrink(fraction float64) Option {
-	return planOpt("WithMaxSourceShrink", func(c *planConfig) error {
-		if !(fraction >= 0 && fraction < 1) {
-			return fmt.Errorf("fraction %v: must be in [0, 1)", fraction)
-		}
-		c.maxShrink = fraction
-		return nil
-	})
-}
-
-// WithDeletes lets the planner DELETE linked users that were hard-deleted in
-// the source. Without it (the default) they are disabled instead.
-func WithDeletes(allowed bool) Option {
-	return planOpt("WithDeletes", func(c *planConfig) error { c.deletes = allowed; return nil })
-}
-
-// WithoutCreates turns creation off (Entra: the Create target action
-// unchecked); objects that would be created are skipped.
-func WithoutCreates() Option {
-	return planOpt("WithoutCreates", func(c *planConfig) error { c.noCreate = true; return nil })
-}
-
-// WithoutUpdates turns updates (including re-enabling) off.
-func WithoutUpdates() Option {
-	return planOpt("WithoutUpdates", func(c *planConfig) error { c.noUpdate = true; return nil })
-}
-
-// WithSkipOutOfScopeDeletions leaves linked users alone when they go out of
-// scope or are unassigned (Entra's SkipOutOfScopeDeletions); hard deletes
-// still apply when [WithDeletes] allows them.
-func WithSkipOutOfScopeDeletions() Option {
-	return planOpt("WithSkipOutOfScopeDeletions", func(c *planConfig) error { c.skipOutOfScope = true; return nil })
-}
-
-// WithRequiredAttributes sets the attributes a user must have to be created
-// (default userName, displayName and emails, what Druva needs); none at all
-// is allowed.
-func WithRequiredAttributes(paths ...string) Option {
-	return planOpt("WithRequiredAttributes", func(c *planConfig) error {
-		for _, p := range paths {
-			if _, err := compilePath(p); err != nil {
-				return err
-			}
-		}
-		c.required = slices.Clone(paths)
-		c.defaultRequiredOK = true
-		return nil
-	})
-}
-
-// WithHook installs a hook that may veto or rewrite single write operations.
-func WithHook(h Hook) Option {
+// WithHook installs a hook that inspects each write operation of a plan. It
+// returns the operation, possibly rewritten, and false to veto it (it
+// becomes a Skip with [ReasonVetoed]) or true to keep it. A hook can never
+// turn an operation into a Disable or Delete of a user that is not linked.
+// A vetoed object is planned again in later cycles, each of which then
+// reads the whole source: a hook that vetoes an object for good makes every
+// cycle a full read.
+func WithHook(h func(op Operation) (Operation, bool)) Option {
 	return planOpt("WithHook", func(c *planConfig) error {
 		if h == nil {
 			return errors.New("nil hook")
@@ -166,54 +157,19 @@ func WithPlanPolicy(policy func(*Plan) error) Option {
 	})
 }
 
-// WithApproval approves in advance any hold of the plans made (the
-// equivalent of [Plan.Approve]); the hold is still recorded in the plan.
-func WithApproval() Option {
-	return planOpt("WithApproval", func(c *planConfig) error { c.approve = true; return nil })
-}
-
 // Applying options.
 
-// DefaultConcurrency is the default number of operations [Apply] runs at
-// once.
-const DefaultConcurrency = 8
+// defaultConcurrency is the default of [WithConcurrency].
+const defaultConcurrency = 8
 
-// WithConcurrency sets how many operations run at once (default
-// [DefaultConcurrency]).
+// WithConcurrency sets how many operations run at once, from 1 to 1024
+// (default 8).
 func WithConcurrency(n int) Option {
 	return execOpt("WithConcurrency", func(c *execConfig) error {
 		if n < 1 || n > 1024 {
 			return fmt.Errorf("%d: must be between 1 and 1024", n)
 		}
 		c.concurrency = n
-		return nil
-	})
-}
-
-// WithRetrySchedule sets the escrow schedule for failures the target
-// refused: how long after its attempts-th failure an escrowed operation waits
-// before the next try. The default is Entra's: 6 h after the first failure, 12 h after
-// the second, 24 h after the third and every 24 h after that. Transient
-// failures (429, 5xx, network) are retried in the next cycle.
-func WithRetrySchedule(s func(attempts int) time.Duration) Option {
-	return execOpt("WithRetrySchedule", func(c *execConfig) error {
-		if s == nil {
-			return errors.New("nil retry schedule")
-		}
-		c.schedule = s
-		return nil
-	})
-}
-
-// WithQuarantine stops applying early when more than share of at least
-// minimum finished operations failed (defaults 0.4 and 20, as Entra). share
-// 1 turns the rule off. A rejected token (401/403) always stops the cycle.
-func WithQuarantine(share float64, minimum int) Option {
-	return execOpt("WithQuarantine", func(c *execConfig) error {
-		if !(share > 0 && share <= 1) || minimum < 1 {
-			return fmt.Errorf("share %v / minimum %d: share must be in (0, 1], minimum at least 1", share, minimum)
-		}
-		c.share, c.minimum = share, minimum
 		return nil
 	})
 }
@@ -266,7 +222,7 @@ func WithProgress(f func(Progress)) Option {
 // Cycle options (NewSyncer only).
 
 // WithPlanner replaces the default planner. The planning options (such as
-// [WithDeletionThreshold]) configure the default planner, so NewSyncer
+// [WithPolicy]) configure the default planner, so NewSyncer
 // refuses them together with WithPlanner.
 func WithPlanner(p Planner) Option {
 	return syncOpt("WithPlanner", func(c *syncConfig) error {
@@ -282,19 +238,6 @@ func WithPlanner(p Planner) Option {
 // mapping.WithDefaultDomain).
 func WithEvalOptions(opts ...mapping.EvalOption) Option {
 	return syncOpt("WithEvalOptions", func(c *syncConfig) error { c.evalOpts = append(c.evalOpts, opts...); return nil })
-}
-
-// WithRequestCounter gives the cycle a way to read the cumulative HTTP
-// request count of the target client; the cycle's share is reported in
-// Summary.Requests.
-func WithRequestCounter(count func() int64) Option {
-	return syncOpt("WithRequestCounter", func(c *syncConfig) error {
-		if count == nil {
-			return errors.New("nil request counter")
-		}
-		c.requests = count
-		return nil
-	})
 }
 
 // WithFullRead makes every cycle read the whole source, ignoring the stored

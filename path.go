@@ -247,7 +247,7 @@ func createChanges(op *Operation) []PropertyChange {
 	text := string(t.buf)
 	out := make([]PropertyChange, len(t.spans))
 	for i, sp := range t.spans {
-		out[i] = PropertyChange{Path: text[sp.path0:sp.path1], Old: "(none)", New: text[sp.path1:sp.end]}
+		out[i] = PropertyChange{Path: text[sp.path0:sp.path1], New: sp.value}
 		if sp.redacted {
 			out[i].New, out[i].Redacted = redactedValue, true
 		}
@@ -255,9 +255,8 @@ func createChanges(op *Operation) []PropertyChange {
 	return out
 }
 
-// changeText collects the paths and rendered values of createChanges in one
-// buffer: span i is buf[path0:path1] (the path) then buf[path1:end] (the
-// value, empty for a secret, which is never rendered).
+// changeText collects the paths of createChanges in one buffer: span i's
+// path is buf[path0:path1]; its value is kept as is (nil for a secret).
 type changeText struct {
 	buf    []byte
 	spans  []changeSpan
@@ -265,11 +264,12 @@ type changeText struct {
 }
 
 type changeSpan struct {
-	path0, path1, end int
-	redacted          bool
+	path0, path1 int
+	value        any
+	redacted     bool
 }
 
-// add appends the path made of parts and the rendering of v.
+// add appends the path made of parts, with its value v.
 func (t *changeText) add(v any, parts ...string) {
 	p0 := len(t.buf)
 	for _, s := range parts {
@@ -277,11 +277,10 @@ func (t *changeText) add(v any, parts ...string) {
 	}
 	p1 := len(t.buf)
 	if t.secret != nil && t.secret[scim.CanonicalPath(string(t.buf[p0:p1]))] {
-		t.spans = append(t.spans, changeSpan{p0, p1, p1, true})
+		t.spans = append(t.spans, changeSpan{path0: p0, path1: p1, redacted: true})
 		return
 	}
-	t.buf = appendRender(t.buf, v)
-	t.spans = append(t.spans, changeSpan{p0, p1, len(t.buf), false})
+	t.spans = append(t.spans, changeSpan{path0: p0, path1: p1, value: v})
 }
 
 // sortedKeys appends m's keys except skip to dst and sorts them.

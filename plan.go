@@ -156,16 +156,6 @@ const (
 	holdShrank    = "SourceShrank"
 )
 
-// PlanCounts counts a plan's operations.
-type PlanCounts struct {
-	Create    int `json:"create"`
-	Update    int `json:"update"`
-	Disable   int `json:"disable"`
-	Delete    int `json:"delete"`
-	Unchanged int `json:"unchanged"`
-	Skip      int `json:"skip"` // skips other than Unchanged
-}
-
 // Plan is the planner's output: one operation per source object (plus one per
 // linked user missing from a full read), ordered by source id. It is plain
 // data: JSON-serialisable, printable with [Plan.Format].
@@ -175,31 +165,29 @@ type Plan struct {
 	// Time is the planning time (the injected clock).
 	Time       time.Time   `json:"time"`
 	Operations []Operation `json:"operations"`
-	Counts     PlanCounts  `json:"counts"`
+	// Counts counts the operations per action, as Summary.Actions counts
+	// a report's entries; the skips with [ReasonUnchanged] (the target
+	// already holds the desired values) are among the ActionSkip ones.
+	Counts map[Action]int `json:"counts"`
 	// InScope counts the in-scope source objects (baseline of the shrink
 	// rule after a full cycle).
 	InScope int `json:"inScope"`
 	// Hold is set when a safety rule held the plan; Apply refuses a held
 	// plan unless Approved.
-	Hold     *Hold `json:"hold,omitempty"`
-	Approved bool  `json:"approved,omitempty"`
+	Hold *Hold `json:"hold,omitempty"`
+	// Approved approves a held plan so that Apply runs it: set it after
+	// reviewing the plan. It is the explicit "Allow deletes" of Entra's
+	// accidental-deletion prevention.
+	Approved bool `json:"approved,omitempty"`
 }
 
-// Writes returns the number of operations that change the target.
-func (p *Plan) Writes() int {
-	return p.Counts.Create + p.Counts.Update + p.Counts.Disable + p.Counts.Delete
+// writes returns the number of operations that change the target.
+func (p *Plan) writes() int {
+	return p.Counts[ActionCreate] + p.Counts[ActionUpdate] + p.Counts[ActionDisable] + p.Counts[ActionDelete]
 }
 
-// Approve approves a held plan so that Apply runs it. It is the explicit
-// "Allow deletes" of Entra's accidental-deletion prevention.
-func (p *Plan) Approve() {
-	if p.Hold != nil {
-		p.Approved = true
-	}
-}
-
-// Held reports whether the plan is held and not approved.
-func (p *Plan) Held() bool { return p.Hold != nil && !p.Approved }
+// held reports whether the plan is held and not approved.
+func (p *Plan) held() bool { return p.Hold != nil && !p.Approved }
 
 // PlanInput is everything the planner looks at.
 type PlanInput struct {
@@ -226,35 +214,21 @@ type Planner interface {
 	Plan(in PlanInput) (*Plan, error)
 }
 
-// Hook inspects each write operation of a plan. It returns the operation,
-// possibly rewritten, and false to veto it (it becomes a Skip with
-// [ReasonVetoed]) and true to keep it. A hook can never turn an operation
-// into a Disable or Delete of a user that is not linked. A vetoed object is
-// planned again in later cycles, each of which then reads the whole source:
-// a hook that vetoes an object for good makes every cycle a full read.
-type Hook func(op Operation) (Operation, bool)
-
 type planConfig struct {
-	threshold         int
-	maxShrink         float64
-	deletes           bool
-	noCreate          bool
-	noUpdate          bool
-	skipOutOfScope    bool
-	required          []string
-	hook              Hook
-	policy            func(*Plan) error
-	approve           bool
-	defaultRequiredOK bool
-	workers           int // tests: force the number of workers (0 = automatic)
+	threshold      int
+	maxShrink      float64
+	deletes        bool
+	noCreate       bool
+	noUpdate       bool
+	skipOutOfScope bool
+	hook           func(Operation) (Operation, bool)
+	policy         func(*Plan) error
+	approve        bool
+	workers        int // tests: force the number of workers (0 = automatic)
 }
 
-// defaultMaxSourceShrink is the default of [WithMaxSourceShrink].
+// defaultMaxSourceShrink is the default of [Policy].MaxSourceShrink.
 const defaultMaxSourceShrink = 0.5
-
-// DefaultRequiredAttributes returns the attributes Druva needs to create a
-// user: userName, displayName and an email.
-func DefaultRequiredAttributes() []string { return []string{"userName", "displayName", "emails"} }
 
 // defaultPlanner is the standard [Planner].
 type defaultPlanner struct {
@@ -264,15 +238,12 @@ type defaultPlanner struct {
 // NewPlanner returns the standard [Planner] configured by opts. It is
 // immutable and safe for concurrent use. Its Plan returns a plan held by a
 // safety rule together with an error matching [ErrDeletionThreshold] or
-// [ErrSourceShrank] (unless approved in advance with [WithApproval]); any
+// [ErrSourceShrank] (unless approved in advance with [Policy].ApproveHolds); any
 // other error means bad input and a nil plan.
 func NewPlanner(opts ...Option) (Planner, error) {
 	c := planConfig{threshold: defaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}
 	if err := configure("NewPlanner", opts, func(o Option) func(*planConfig) error { return o.plan }, &c); err != nil {
 		return nil, err
-	}
-	if !c.defaultRequiredOK {
-		c.required = DefaultRequiredAttributes()
 	}
 	return &defaultPlanner{cfg: c}, nil
 }

@@ -19,7 +19,7 @@ import (
 // assignments and userName as the matching key (the create form only where
 // a create can happen, as the planner reads it nowhere else).
 func benchInput(n int) PlanInput {
-	st := NewState()
+	st := newState()
 	ds := make([]Desired, 0, n)
 	cs := make([]scim.Resource, 0, n)
 	for i := range n {
@@ -59,7 +59,7 @@ func benchInput(n int) PlanInput {
 
 func benchmarkPlan(b *testing.B, n int) {
 	in := benchInput(n)
-	pl, err := NewPlanner(WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	pl, err := NewPlanner(WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func benchmarkPlan(b *testing.B, n int) {
 	// time.
 	b.ReportMetric(float64(cputime.Used()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 	c := p.Counts
-	if c.Create != n/200 || c.Update != n/100 || c.Disable != n/200+n/1000 {
+	if c[ActionCreate] != n/200 || c[ActionUpdate] != n/100 || c[ActionDisable] != n/200+n/1000 {
 		b.Fatalf("unexpected counts %+v", c)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/user")

@@ -2,16 +2,15 @@ package druvascim
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/druvascim/druvascim/mapping"
-	"github.com/druvascim/druvascim/scim"
 )
 
 // The create rule: an in-scope object that matched no target user is
 // created, unless
-//   - a required attribute has no value (MandatoryFieldsMissing);
+//   - a required attribute of the mapping set has no value
+//     (MandatoryFieldsMissing, from Desired.Missing);
 //   - another object of this plan would create a user with one of the same
 //     matching values (DuplicateSourceEntries: the first in id order wins);
 //   - creating is turned off (ActionNotAllowed);
@@ -23,13 +22,9 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 		op.Detail += "no create form was mapped for the object"
 		return op, nil
 	}
-	missing, err := r.missing(d)
-	if err != nil {
-		return op, err
-	}
-	if len(missing) > 0 {
+	if len(d.Missing) > 0 {
 		op.Action, op.Reason = ActionSkip, ReasonMandatoryFieldsMissing
-		op.Detail += "required attribute(s) without a value: " + strings.Join(missing, ", ")
+		op.Detail += "required attribute(s) without a value: " + strings.Join(d.Missing, ", ")
 		return op, nil
 	}
 	other, k, err := r.createdBy(d)
@@ -64,21 +59,6 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 	return op, nil
 }
 
-// missing returns the required attributes the object's create form lacks.
-func (r *planRun) missing(d *Desired) ([]string, error) {
-	missing := slices.Clone(d.Missing)
-	for _, p := range r.cfg.required {
-		ap, err := r.path(p)
-		if err != nil {
-			return nil, err
-		}
-		if v, ok := ap.get(d.Resource); (!ok || !hasValue(v)) && !slices.Contains(missing, p) {
-			missing = append(missing, p)
-		}
-	}
-	return missing, nil
-}
-
 // createdBy returns the object already creating a user with one of d's
 // matching values, and that value.
 func (r *planRun) createdBy(d *Desired) (string, mapping.MatchKey, error) {
@@ -102,34 +82,4 @@ func (r *planRun) createKey(k mapping.MatchKey) (string, error) {
 		return "", err
 	}
 	return k.Path + "\x00" + ap.norm(k.Value), nil
-}
-
-// hasValue reports whether a required attribute's value counts as present:
-// not null, not an empty string, and for a multi-valued attribute at least
-// one element with a value.
-func hasValue(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case string:
-		return x != ""
-	case []any:
-		for _, e := range x {
-			if m, ok := e.(map[string]any); ok {
-				if val, ok := scim.Resource(m).Get("value"); ok {
-					if hasValue(val) {
-						return true
-					}
-					continue
-				}
-			}
-			if hasValue(e) {
-				return true
-			}
-		}
-		return false
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
 }

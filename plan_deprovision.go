@@ -18,19 +18,17 @@ import (
 //     hard deletes still apply.
 //   - A user already disabled is left alone (Unchanged).
 //   - A linked object a full read no longer returns is disabled as
-//     unassigned.
+//     NotAssigned.
+//   - The reason is precise, as in Entra's provisioning logs: the source's
+//     (NotAssigned, DefaultAccessOnly, AccountDisabled, SoftDeleted,
+//     HardDeleted) or ScopingFilter, for a disable and for the skip of an
+//     object never provisioned alike.
 //   - An out-of-scope object whose matching value a target user holds, but
 //     which was never linked, is left alone (NotManaged).
 
 func (r *planRun) planOutOfScope(d *Desired, l link, op Operation) (Operation, error) {
-	why := ReasonUnassigned
-	switch {
-	case d.HardDeleted:
-		why = ReasonHardDeleted
-	case d.OutOfScope && !d.SoftDeleted:
-		why = ReasonScopingFilter
-	}
-	scope := scopeText(cmp.Or(d.ScopeReason, why))
+	why := scopeReasonOf(d)
+	scope := scopeText(why)
 	switch l.status {
 	case join.Linked:
 		cur := r.in.Current[l.target]
@@ -55,9 +53,32 @@ func (r *planRun) planOutOfScope(d *Desired, l link, op Operation) (Operation, e
 			return op, nil
 		}
 	}
-	op.Action, op.Reason = ActionSkip, ReasonOutOfScope
+	op.Action, op.Reason = ActionSkip, why
 	op.Detail += "not provisioned: " + scope
 	return op, nil
+}
+
+// scopeReasonOf is the precise reason an object is out of scope, as Entra's
+// provisioning logs give it: the source's reason (not assigned, Default
+// Access only, account disabled, soft- or hard-deleted) when the source
+// says so, else ScopingFilter.
+func scopeReasonOf(d *Desired) Reason {
+	switch {
+	case d.HardDeleted:
+		return ReasonHardDeleted
+	case d.SoftDeleted:
+		return cmp.Or(d.ScopeReason, ReasonNotAssigned)
+	}
+	return ReasonScopingFilter
+}
+
+// isScopeReason reports whether r says why an object is out of scope.
+func isScopeReason(r Reason) bool {
+	switch r {
+	case ReasonNotAssigned, ReasonDefaultAccessOnly, ReasonAccountDisabled, ReasonSoftDeleted, ReasonHardDeleted, ReasonScopingFilter:
+		return true
+	}
+	return false
 }
 
 func currentName(u scim.Resource) string {
@@ -98,7 +119,7 @@ func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur sc
 	if why == ReasonHardDeleted {
 		op.Detail += " (deletes are turned off: disabled instead)"
 	}
-	op.Changes = []PropertyChange{{Path: "active", Old: "true", New: "false"}}
+	op.Changes = []PropertyChange{{Path: "active", Old: true, New: false}}
 	return op
 }
 
@@ -107,7 +128,7 @@ func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur sc
 func (r *planRun) planAbsent(o join.Orphan) (Operation, bool) {
 	op := Operation{SourceID: o.SourceID, TargetID: o.TargetID, MatchedBy: "link"}
 	if o.Gone {
-		op.Action, op.Reason, op.DropLink = ActionSkip, ReasonOutOfScope, true
+		op.Action, op.Reason, op.DropLink = ActionSkip, ReasonNotAssigned, true
 		op.Detail = "not in the source and the linked user no longer exists; link dropped"
 		return op, true
 	}
@@ -116,7 +137,7 @@ func (r *planRun) planAbsent(o join.Orphan) (Operation, bool) {
 		return op, false // already disabled: nothing to say every cycle
 	}
 	op.DisplayName = currentName(cur)
-	return r.planDeprovision(op, ReasonUnassigned, "not returned by a full read of the source (unassigned)", cur), true
+	return r.planDeprovision(op, ReasonNotAssigned, "not returned by a full read of the source (not assigned)", cur), true
 }
 
 // escrowed reports whether an earlier failure of the object waits for its

@@ -48,11 +48,11 @@ func (p *Plan) Format() string {
 		b.WriteByte('\n')
 		if op.Action == ActionCreate {
 			for _, c := range createChanges(&op) {
-				fmt.Fprintf(&b, "        %s = %s\n", c.Path, c.New)
+				fmt.Fprintf(&b, "        %s = %s\n", c.Path, changeValue(c.New, c.Redacted))
 			}
 		}
 		for _, c := range op.Changes {
-			fmt.Fprintf(&b, "        %s: %s → %s\n", c.Path, c.Old, c.New)
+			fmt.Fprintf(&b, "        %s: %s → %s\n", c.Path, changeValue(c.Old, c.Redacted), changeValue(c.New, c.Redacted))
 		}
 		if op.Link && op.Action != ActionCreate {
 			fmt.Fprintf(&b, "        link to existing user (matched by %s)\n", op.MatchedBy)
@@ -61,9 +61,9 @@ func (p *Plan) Format() string {
 			fmt.Fprintf(&b, "        # %s\n", op.Detail)
 		}
 	}
-	c := p.Counts
+	c, unchanged := p.Counts, p.unchanged()
 	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to disable, %d to delete; %d unchanged, %d skipped.\n",
-		c.Create, c.Update, c.Disable, c.Delete, c.Unchanged, c.Skip)
+		c[ActionCreate], c[ActionUpdate], c[ActionDisable], c[ActionDelete], unchanged, c[ActionSkip]-unchanged)
 	if p.Hold != nil {
 		state := "HELD"
 		if p.Approved {
@@ -72,4 +72,15 @@ func (p *Plan) Format() string {
 		fmt.Fprintf(&b, "%s (%s): %s\n", state, p.Hold.Code, p.Hold.Message)
 	}
 	return b.String()
+}
+
+// unchanged counts the skips whose target already holds the desired values.
+func (p *Plan) unchanged() int {
+	n := 0
+	for i := range p.Operations {
+		if p.Operations[i].Action == ActionSkip && p.Operations[i].Reason == ReasonUnchanged {
+			n++
+		}
+	}
+	return n
 }

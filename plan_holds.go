@@ -13,22 +13,22 @@ import "fmt"
 // with its error unless approved in advance.
 func (r *planRun) hold(p *Plan) (*Plan, error) {
 	st := r.state
-	if r.in.Full && r.cfg.maxShrink > 0 && st.LastCycle != nil && st.LastCycle.SourceInScope > 0 {
-		base := st.LastCycle.SourceInScope
+	if r.in.Full && r.cfg.maxShrink > 0 && st.SourceInScope > 0 {
+		base := st.SourceInScope
 		if float64(p.InScope) < float64(base)*(1-r.cfg.maxShrink) {
 			p.Hold = &Hold{
 				Code:     holdShrank,
 				Message:  fmt.Sprintf("the source has %d objects in scope, down from %d at the last full cycle (more than %.0f%% fewer); check the source before approving", p.InScope, base, r.cfg.maxShrink*100),
-				Disables: p.Counts.Disable, Deletes: p.Counts.Delete,
+				Disables: p.Counts[ActionDisable], Deletes: p.Counts[ActionDelete],
 				Baseline: base, InScope: p.InScope,
 			}
 		}
 	}
-	if p.Hold == nil && r.cfg.threshold > 0 && p.Counts.Disable+p.Counts.Delete > r.cfg.threshold {
+	if p.Hold == nil && r.cfg.threshold > 0 && p.Counts[ActionDisable]+p.Counts[ActionDelete] > r.cfg.threshold {
 		p.Hold = &Hold{
 			Code:     holdThreshold,
-			Message:  fmt.Sprintf("the plan would disable %d and delete %d users, more than the threshold of %d; review the plan and approve it to proceed", p.Counts.Disable, p.Counts.Delete, r.cfg.threshold),
-			Disables: p.Counts.Disable, Deletes: p.Counts.Delete, Threshold: r.cfg.threshold,
+			Message:  fmt.Sprintf("the plan would disable %d and delete %d users, more than the threshold of %d; review the plan and approve it to proceed", p.Counts[ActionDisable], p.Counts[ActionDelete], r.cfg.threshold),
+			Disables: p.Counts[ActionDisable], Deletes: p.Counts[ActionDelete], Threshold: r.cfg.threshold,
 		}
 	}
 	if p.Hold == nil {
@@ -43,28 +43,8 @@ func (r *planRun) hold(p *Plan) (*Plan, error) {
 
 // count counts the plan's operations.
 func (p *Plan) count() {
-	p.Counts = PlanCounts{}
+	p.Counts = map[Action]int{}
 	for i := range p.Operations {
-		p.Counts.add(&p.Operations[i], 1)
-	}
-}
-
-// add adds d to the count of op's kind.
-func (c *PlanCounts) add(op *Operation, d int) {
-	switch op.Action {
-	case ActionCreate:
-		c.Create += d
-	case ActionUpdate:
-		c.Update += d
-	case ActionDisable:
-		c.Disable += d
-	case ActionDelete:
-		c.Delete += d
-	default:
-		if op.Reason == ReasonUnchanged {
-			c.Unchanged += d
-		} else {
-			c.Skip += d
-		}
+		p.Counts[p.Operations[i].Action]++
 	}
 }

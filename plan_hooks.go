@@ -108,7 +108,13 @@ func vetoed(op Operation, detail string) Operation {
 // again in later cycles.
 func (p *Plan) Veto(i int, why string) {
 	op := &p.Operations[i]
-	p.Counts.add(op, -1)
+	if p.Counts == nil {
+		p.Counts = map[Action]int{}
+	}
+	p.Counts[op.Action]--
+	if p.Counts[op.Action] == 0 {
+		delete(p.Counts, op.Action)
+	}
 	*op = vetoed(*op, why)
-	p.Counts.add(op, 1)
+	p.Counts[op.Action]++
 }

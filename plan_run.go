@@ -50,7 +50,7 @@ func newRun(cfg *planConfig, in *PlanInput) (*planRun, error) {
 	}
 	st := in.State
 	if st == nil {
-		st = NewState()
+		st = newState()
 	}
 	r := &planRun{
 		cfg: cfg, in: in, state: st,
@@ -58,11 +58,6 @@ func newRun(cfg *planConfig, in *PlanInput) (*planRun, error) {
 		indexes: map[string]*join.Index{},
 		creates: map[string]string{},
 		claimed: map[int]string{},
-	}
-	for _, p := range cfg.required {
-		if _, err := r.path(p); err != nil {
-			return nil, err
-		}
 	}
 	r.order = make([]int32, len(in.Desired))
 	for i := range r.order {
@@ -250,7 +245,7 @@ func (r *planRun) planObjects(p *Plan, pos []int32) error {
 	var pc pathCache
 	for n := range r.order {
 		d := r.desired(n)
-		if d.InScope() {
+		if d.inScope() {
 			p.InScope++
 		}
 		if l := r.linkOf(n); l.status != join.Linked {
@@ -265,7 +260,7 @@ func (r *planRun) planObjects(p *Plan, pos []int32) error {
 // planOne plans one source object.
 func (r *planRun) planOne(d *Desired, l link, pc *pathCache) (Operation, error) {
 	op := Operation{SourceID: d.SourceID, DisplayName: displayNameOf(d)}
-	if !d.InScope() {
+	if !d.inScope() {
 		return r.planOutOfScope(d, l, op)
 	}
 	if d.MapError != "" {

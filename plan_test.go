@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"github.com/druvascim/druvascim/mapping"
+	"maps"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +48,7 @@ func TestPlanActions(t *testing.T) {
 	twoKeys := want("s-two", "two@contoso.com", "Two", "two@contoso.com")
 	twoKeys.Keys = []mapping.MatchKey{{Path: "externalId", Value: "two"}, {Path: workEmail, Value: "TWO@contoso.com"}}
 	noMail := want("s-nomail", "nomail@contoso.com", "No Mail", "")
+	noMail.Missing = []string{"emails"} // as mapping's Map reports it from Set.Required
 	noKeys := want("s-nokeys", "", "No Keys", "nokeys@contoso.com")
 	escrowed := want("s-esc", "esc@contoso.com", "Esc", "esc@contoso.com")
 	disabledInSource := softDeleted(want("s-dis", "dis@contoso.com", "Dis", "dis@contoso.com"), ReasonAccountDisabled)
@@ -106,14 +109,14 @@ func TestPlanActions(t *testing.T) {
 		{name: "disable a linked user unassigned in the source",
 			desired: []Desired{softDeleted(alice, ReasonNotAssigned)},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
-			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionDisable, reason: ReasonUnassigned, target: "d1"},
+			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionDisable, reason: ReasonNotAssigned, target: "d1"},
 		{name: "disable a linked user out of the scoping filter", desired: []Desired{outOfScope},
 			current: []scim.Resource{cur("d2", "oos@contoso.com", "Oos", "oos@contoso.com", true)},
 			links:   map[string]string{"s-oos": "d2"}, src: "s-oos", action: ActionDisable, reason: ReasonScopingFilter, target: "d2"},
 		{name: "already disabled: unchanged", desired: []Desired{disabledInSource},
 			current: []scim.Resource{cur("d3", "dis@contoso.com", "Dis", "dis@contoso.com", false)},
 			links:   map[string]string{"s-dis": "d3"}, src: "s-dis", action: ActionSkip, reason: ReasonUnchanged, target: "d3"},
-		{name: "hard delete with deletes allowed", desired: []Desired{hard}, opts: []Option{WithDeletes(true)},
+		{name: "hard delete with deletes allowed", desired: []Desired{hard}, opts: []Option{WithPolicy(Policy{Deletes: true})},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			links:   map[string]string{"s-hard": "d4"}, src: "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d4", dropLink: true},
 		{name: "hard delete without the delete policy disables", desired: []Desired{hard},
@@ -122,11 +125,11 @@ func TestPlanActions(t *testing.T) {
 		{name: "never disable an unlinked user", desired: []Desired{softDeleted(alice, ReasonNotAssigned)},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			src:     "s-alice", action: ActionSkip, reason: ReasonNotManaged, target: "d1"},
-		{name: "never delete an unlinked user", desired: []Desired{hard}, opts: []Option{WithDeletes(true)},
+		{name: "never delete an unlinked user", desired: []Desired{hard}, opts: []Option{WithPolicy(Policy{Deletes: true})},
 			current: []scim.Resource{cur("d4", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			src:     "s-hard", action: ActionSkip, reason: ReasonNotManaged, target: "d4"},
 		{name: "disabled in source and never provisioned", desired: []Desired{disabledInSource},
-			src: "s-dis", action: ActionSkip, reason: ReasonOutOfScope},
+			src: "s-dis", action: ActionSkip, reason: ReasonAccountDisabled},
 		{name: "no value for any matching attribute", desired: []Desired{noKeys},
 			src: "s-nokeys", action: ActionSkip, reason: ReasonMissingMatchingValue},
 		{name: "email missing on create", desired: []Desired{noMail},
@@ -156,15 +159,15 @@ func TestPlanActions(t *testing.T) {
 			src:     "s-alice", action: ActionSkip, reason: ReasonUnchanged, target: "d5", link: true, dropLink: true},
 		{name: "full read: linked object missing is disabled", desired: []Desired{alice}, full: true,
 			current: []scim.Resource{cur("d8", "bob@contoso.com", "Bob", "bob@contoso.com", true)},
-			links:   map[string]string{"s-bob": "d8"}, src: "s-bob", action: ActionDisable, reason: ReasonUnassigned, target: "d8"},
+			links:   map[string]string{"s-bob": "d8"}, src: "s-bob", action: ActionDisable, reason: ReasonNotAssigned, target: "d8"},
 		{name: "full read: missing object whose user is gone: link dropped", desired: []Desired{alice}, full: true,
-			links: map[string]string{"s-bob": "gone"}, src: "s-bob", action: ActionSkip, reason: ReasonOutOfScope, target: "gone", dropLink: true},
-		{name: "creates turned off", desired: []Desired{alice}, opts: []Option{WithoutCreates()},
+			links: map[string]string{"s-bob": "gone"}, src: "s-bob", action: ActionSkip, reason: ReasonNotAssigned, target: "gone", dropLink: true},
+		{name: "creates turned off", desired: []Desired{alice}, opts: []Option{WithPolicy(Policy{NoCreates: true})},
 			src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed},
-		{name: "updates turned off", desired: []Desired{alice}, opts: []Option{WithoutUpdates()},
+		{name: "updates turned off", desired: []Desired{alice}, opts: []Option{WithPolicy(Policy{NoUpdates: true})},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed, target: "d1"},
-		{name: "SkipOutOfScopeDeletions", desired: []Desired{softDeleted(alice, ReasonNotAssigned)}, opts: []Option{WithSkipOutOfScopeDeletions()},
+		{name: "SkipOutOfScopeDeletions", desired: []Desired{softDeleted(alice, ReasonNotAssigned)}, opts: []Option{WithPolicy(Policy{SkipOutOfScopeDeletions: true})},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"}, src: "s-alice", action: ActionSkip, reason: ReasonActionNotAllowed, target: "d1"},
 		{name: "hook veto", desired: []Desired{alice}, opts: []Option{WithHook(func(op Operation) (Operation, bool) { return op, false })},
@@ -182,15 +185,15 @@ func TestPlanActions(t *testing.T) {
 				return op, true
 			})},
 			src: "s-alice", action: ActionSkip, reason: ReasonVetoed},
-		{name: "identity hook keeps a disable", desired: []Desired{softDeleted(alice, "not assigned")},
+		{name: "identity hook keeps a disable", desired: []Desired{softDeleted(alice, ReasonNotAssigned)},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Alice", "alice@contoso.com", true)},
 			links:   map[string]string{"s-alice": "d1"},
 			opts:    []Option{WithHook(func(op Operation) (Operation, bool) { return op, true })},
-			src:     "s-alice", action: ActionDisable, reason: ReasonUnassigned, target: "d1"},
+			src:     "s-alice", action: ActionDisable, reason: ReasonNotAssigned, target: "d1"},
 		{name: "identity hook keeps a delete", desired: []Desired{hard},
 			current: []scim.Resource{cur("d1", "hard@contoso.com", "Hard", "hard@contoso.com", true)},
 			links:   map[string]string{"s-hard": "d1"},
-			opts:    []Option{WithDeletes(true), WithHook(func(op Operation) (Operation, bool) { return op, true })},
+			opts:    []Option{WithPolicy(Policy{Deletes: true}), WithHook(func(op Operation) (Operation, bool) { return op, true })},
 			src:     "s-hard", action: ActionDelete, reason: ReasonHardDeleted, target: "d1", dropLink: true},
 		{name: "hook may turn an update into a disable of a linked user", desired: []Desired{alice},
 			current: []scim.Resource{cur("d1", "alice@contoso.com", "Old", "alice@contoso.com", true)},
@@ -249,7 +252,7 @@ func TestPlanIncrementalLeavesOthersAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Operations) != 1 || p.Operations[0].SourceID != "s-alice" || p.Counts.Update != 1 {
+	if len(p.Operations) != 1 || p.Operations[0].SourceID != "s-alice" || p.Counts[ActionUpdate] != 1 {
 		t.Fatalf("incremental plan should touch only s-alice:\n%s", p.Format())
 	}
 }
@@ -257,7 +260,7 @@ func TestPlanIncrementalLeavesOthersAlone(t *testing.T) {
 func manyLinked(n int, active bool) ([]Desired, []scim.Resource, *State) {
 	var ds []Desired
 	var cs []scim.Resource
-	st := NewState()
+	st := newState()
 	for i := range n {
 		src, id, name := "s"+itoa(i), "d"+itoa(i), "u"+itoa(i)+"@contoso.com"
 		ds = append(ds, want(src, name, name, name))
@@ -276,11 +279,11 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	in := PlanInput{Desired: ds, Current: cs, State: st, Now: t0}
 
-	p, err := mustPlanner(t, WithDeletionThreshold(3)).Plan(in)
+	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3})).Plan(in)
 	if !errors.Is(err, ErrDeletionThreshold) {
 		t.Fatalf("err = %v, want ErrDeletionThreshold", err)
 	}
-	if p == nil || p.Hold == nil || p.Hold.Disables != 5 || p.Counts.Disable != 5 || !p.Held() {
+	if p == nil || p.Hold == nil || p.Hold.Disables != 5 || p.Counts[ActionDisable] != 5 || !p.held() {
 		t.Fatalf("held plan should still list the 5 disables: %+v", p)
 	}
 	if !strings.Contains(p.Format(), "HELD (DeletionThreshold)") {
@@ -288,44 +291,49 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	// A held plan is refused by Apply until approved.
 	tgt := newMemTarget(cs...)
-	if _, err := Apply(t.Context(), tgt, p, st.Clone()); !errors.Is(err, ErrPlanHeld) {
-		t.Fatalf("apply of held plan: %v, want ErrPlanHeld", err)
+	if _, err := Apply(t.Context(), tgt, p, st.clone()); !errors.Is(err, ErrDeletionThreshold) {
+		t.Fatalf("apply of held plan: %v, want ErrDeletionThreshold", err)
 	}
 	if len(tgt.calls) != 0 {
 		t.Fatalf("held plan made calls: %v", tgt.calls)
 	}
-	p.Approve()
-	rep, err := Apply(t.Context(), tgt, p, st.Clone(), WithClock(func() time.Time { return t0 }))
+	p.Approved = true
+	rep, err := Apply(t.Context(), tgt, p, st.clone(), WithClock(func() time.Time { return t0 }))
 	if err != nil || rep.Summary.Actions[ActionDisable] != 5 {
 		t.Fatalf("approved apply: %v %+v", err, rep.Summary)
 	}
 
-	// Exactly at the threshold: not held. 0 = no limit.
-	for _, opt := range []Option{WithDeletionThreshold(5), WithDeletionThreshold(0)} {
+	// Exactly at the threshold: not held. Negative = no limit.
+	for _, opt := range []Option{WithPolicy(Policy{DeletionThreshold: 5}), WithPolicy(Policy{DeletionThreshold: -1})} {
 		if _, err := mustPlanner(t, opt).Plan(in); err != nil {
 			t.Errorf("not over the threshold: %v", err)
 		}
 	}
 	// Approved in advance.
-	p, err = mustPlanner(t, WithDeletionThreshold(3), WithApproval()).Plan(in)
-	if err != nil || !p.Approved || p.Held() {
-		t.Fatalf("WithApproval: %v %+v", err, p.Hold)
+	p, err = mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3, ApproveHolds: true})).Plan(in)
+	if err != nil || !p.Approved || p.held() {
+		t.Fatalf("ApproveHolds: %v %+v", err, p.Hold)
 	}
-	if _, err := NewPlanner(WithDeletionThreshold(-1)); err == nil {
-		t.Error("negative threshold accepted")
+	// The zero Policy keeps the default threshold of 500 and shrink of 0.5;
+	// a later WithPolicy replaces an earlier one whole.
+	for _, pl := range []*defaultPlanner{mustPlanner(t), mustPlanner(t, WithPolicy(Policy{})),
+		mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3, MaxSourceShrink: -1}), WithPolicy(Policy{}))} {
+		if pl.cfg.threshold != 500 || pl.cfg.maxShrink != 0.5 {
+			t.Errorf("default policy: threshold %d, shrink %v; want 500 and 0.5", pl.cfg.threshold, pl.cfg.maxShrink)
+		}
 	}
 }
 
 func TestSourceShrinkHold(t *testing.T) {
 	ds, cs, st := manyLinked(10, true)
-	st.LastCycle = &CycleCounts{Full: true, SourceInScope: 10}
+	st.SourceInScope = 10
 	in := PlanInput{Desired: ds[:4], Current: cs, State: st, Full: true, Now: t0}
-	p, err := mustPlanner(t, WithDeletionThreshold(0)).Plan(in)
+	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1})).Plan(in)
 	if !errors.Is(err, ErrSourceShrank) || p.Hold == nil || p.Hold.Baseline != 10 || p.Hold.InScope != 4 {
 		t.Fatalf("err = %v hold = %+v", err, p)
 	}
-	if p.Counts.Disable != 6 {
-		t.Errorf("held plan should list 6 disables, has %d", p.Counts.Disable)
+	if p.Counts[ActionDisable] != 6 {
+		t.Errorf("held plan should list 6 disables, has %d", p.Counts[ActionDisable])
 	}
 	// Incremental reads are not judged by size.
 	in.Full = false
@@ -334,11 +342,13 @@ func TestSourceShrinkHold(t *testing.T) {
 	}
 	// Shrinking within the fraction passes.
 	in.Full, in.Desired = true, ds[:6]
-	if _, err := mustPlanner(t, WithDeletionThreshold(0)).Plan(in); err != nil {
+	if _, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1})).Plan(in); err != nil {
 		t.Fatalf("within fraction: %v", err)
 	}
-	if _, err := NewPlanner(WithMaxSourceShrink(1.5)); err == nil {
-		t.Error("fraction 1.5 accepted")
+	for _, f := range []float64{1, 1.5, math.NaN()} {
+		if _, err := NewPlanner(WithPolicy(Policy{MaxSourceShrink: f})); err == nil || !strings.Contains(err.Error(), "MaxSourceShrink") {
+			t.Errorf("MaxSourceShrink %v: %v, want an error naming it", f, err)
+		}
 	}
 }
 
@@ -385,10 +395,10 @@ func TestPlanDeterministicAndJSON(t *testing.T) {
 	if err := json.Unmarshal(ja, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Counts != a.Counts || len(back.Operations) != len(a.Operations) {
+	if !maps.Equal(back.Counts, a.Counts) || len(back.Operations) != len(a.Operations) {
 		t.Fatal("plan does not survive a JSON round trip")
 	}
-	if a.Counts.Update != 17 || a.Counts.Unchanged != 33 {
+	if a.Counts[ActionUpdate] != 17 || a.unchanged() != 33 {
 		t.Errorf("counts %+v", a.Counts)
 	}
 }
@@ -409,9 +419,9 @@ func TestPlanRedactsSecrets(t *testing.T) {
 
 func TestPlanParallelMatchesSequential(t *testing.T) {
 	in := benchInput(3000)
-	seq := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	seq := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	seq.cfg.workers = 1
-	par := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	par := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	par.cfg.workers = 4
 	a, err := seq.Plan(in)
 	if err != nil {
@@ -426,7 +436,7 @@ func TestPlanParallelMatchesSequential(t *testing.T) {
 	if string(ja) != string(jb) {
 		t.Fatal("parallel plan differs from the sequential one")
 	}
-	if a.Counts.Create != 15 || a.Counts.Update != 30 || a.Counts.Disable != 18 || a.Counts.Unchanged != 3000-15-30-15-3 {
+	if a.Counts[ActionCreate] != 15 || a.Counts[ActionUpdate] != 30 || a.Counts[ActionDisable] != 18 || a.unchanged() != 3000-15-30-15-3 {
 		t.Fatalf("counts %+v", a.Counts)
 	}
 }
@@ -451,19 +461,19 @@ func TestPlanDamagedStateTwoLinksOneUser(t *testing.T) {
 // a full way (absent objects linked to users that are gone): both agree.
 func TestPlanOwnerPassWays(t *testing.T) {
 	in := benchInput(3000)
-	pl := mustPlanner(t, WithDeletionThreshold(0), WithMaxSourceShrink(0))
+	pl := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	a, err := pl.Plan(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := in.State.Clone()
+	st := in.State.clone()
 	st.Links["zz-gone"] = "no-such-user"
 	in.State = st
 	b, err := pl.Plan(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Operations) != len(a.Operations)+1 || a.Counts.Disable != b.Counts.Disable || b.Counts.Disable != 18 {
+	if len(b.Operations) != len(a.Operations)+1 || a.Counts[ActionDisable] != b.Counts[ActionDisable] || b.Counts[ActionDisable] != 18 {
 		t.Fatalf("cheap way %+v, full way %+v", a.Counts, b.Counts)
 	}
 	last := b.Operations[len(b.Operations)-1]
@@ -483,7 +493,7 @@ func TestPlanUnicodeNormalisation(t *testing.T) {
 	const nfc, nfd = "jos\u00e9@contoso.com", "jose\u0301@contoso.com"
 	t.Run("two source objects collide", func(t *testing.T) {
 		a, b := want("s-a", nfc, "José A", nfc), want("s-b", nfd, "José B", nfd)
-		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{a, b}, State: NewState(), Full: true, Now: t0})
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{a, b}, State: newState(), Full: true, Now: t0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -497,7 +507,7 @@ func TestPlanUnicodeNormalisation(t *testing.T) {
 	t.Run("matches the target user in the other form", func(t *testing.T) {
 		d := want("s-a", nfd, "José", nfd)
 		current := []scim.Resource{cur("d1", nfc, "José", nfc, true)}
-		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: current, State: NewState(), Full: true, Now: t0})
+		p, err := mustPlanner(t).Plan(PlanInput{Desired: []Desired{d}, Current: current, State: newState(), Full: true, Now: t0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -527,7 +537,7 @@ func TestPlanPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := opFor(t, p, "s-bob")
-		if op.Action != ActionSkip || op.Reason != ReasonVetoed || op.Detail != "not today" || p.Counts != (PlanCounts{Create: 1, Skip: 1}) {
+		if op.Action != ActionSkip || op.Reason != ReasonVetoed || op.Detail != "not today" || !maps.Equal(p.Counts, map[Action]int{ActionCreate: 1, ActionSkip: 1}) {
 			t.Fatalf("got %s/%s %q, counts %+v", op.Action, op.Reason, op.Detail, p.Counts)
 		}
 	})
@@ -552,7 +562,7 @@ func TestPlanPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if op := opFor(t, p, "s-alice"); op.Action != ActionSkip || op.Reason != ReasonNotManaged || p.Counts.Disable != 1 {
+		if op := opFor(t, p, "s-alice"); op.Action != ActionSkip || op.Reason != ReasonNotManaged || p.Counts[ActionDisable] != 1 {
 			t.Fatalf("got %s/%s, counts %+v", op.Action, op.Reason, p.Counts)
 		}
 	})
@@ -561,13 +571,13 @@ func TestPlanPolicy(t *testing.T) {
 		for i := range desired {
 			desired[i] = softDeleted(desired[i], "not assigned")
 		}
-		p, err := mustPlanner(t, WithDeletionThreshold(2), WithPlanPolicy(func(p *Plan) error {
+		p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 2}), WithPlanPolicy(func(p *Plan) error {
 			for i := 2; i < len(p.Operations); i++ {
 				p.Veto(i, "two per cycle")
 			}
 			return nil
 		})).Plan(PlanInput{Desired: desired, Current: current, State: st, Now: t0})
-		if err != nil || p.Hold != nil || p.Counts.Disable != 2 || p.Counts.Skip != 3 {
+		if err != nil || p.Hold != nil || p.Counts[ActionDisable] != 2 || p.Counts[ActionSkip] != 3 {
 			t.Fatalf("err %v, counts %+v", err, p.Counts)
 		}
 	})

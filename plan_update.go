@@ -99,7 +99,7 @@ func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []ass
 			verb = "add"
 		}
 		patch = append(patch, scim.PatchOperation{Op: verb, Path: a.Path, Value: a.Value})
-		pc := PropertyChange{Path: a.Path, Old: render(cv, ok), New: render(a.Value, true), Redacted: a.Redacted}
+		pc := PropertyChange{Path: a.Path, Old: cv, New: a.Value, Redacted: a.Redacted}
 		if a.Redacted {
 			pc.Old, pc.New = redactedValue, redactedValue
 		}
@@ -108,7 +108,7 @@ func diffUpdateCached(paths map[string]*attrPath, cache *pathCache, update []ass
 	if !activeMapped {
 		if active, present := cur.Active(); present && !active {
 			patch = append(patch, scim.PatchOperation{Op: "replace", Path: "active", Value: true})
-			changes = append(changes, PropertyChange{Path: "active", Old: "false", New: "true"})
+			changes = append(changes, PropertyChange{Path: "active", Old: false, New: true})
 		}
 	}
 	return patch, changes

@@ -11,7 +11,7 @@ import (
 
 func TestNoteVetoes(t *testing.T) {
 	t1 := t0.Add(time.Hour)
-	st := NewState()
+	st := newState()
 	st.Vetoed = map[string]time.Time{"s-a": t0, "s-b": t0, "s-gone": t0}
 	p := &Plan{Operations: []Operation{
 		{SourceID: "s-a", Action: ActionSkip, Reason: ReasonVetoed},

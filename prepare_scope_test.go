@@ -37,3 +37,28 @@ func TestPrepareRegexTimeoutFailsOneUser(t *testing.T) {
 		t.Errorf("the regex user: out of scope %v, MapError %q", ds[1].OutOfScope, ds[1].MapError)
 	}
 }
+
+// Required attributes have one home, the mapping set: a user whose create
+// form lacks one (here the email Druva needs) is skipped by the planner
+// with MandatoryFieldsMissing, naming the attribute.
+func TestRequiredAttributeFromSetSkipsCreate(t *testing.T) {
+	set := mapping.DruvaDefault()
+	objs := []druvascim.Object{{ID: "s-nomail", Assigned: true, Attributes: map[string]any{
+		"userPrincipalName": "nomail@x.example", "displayName": "No Mail"}}}
+	ds, err := druvascim.Prepare(t.Context(), set, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := druvascim.NewPlanner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pl.Plan(druvascim.PlanInput{Desired: ds, Full: true, Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := p.Operations[0]
+	if op.Action != druvascim.ActionSkip || op.Reason != druvascim.ReasonMandatoryFieldsMissing || !strings.Contains(op.Detail, "email") {
+		t.Errorf("got %s/%s %q; want Skip/MandatoryFieldsMissing naming the email", op.Action, op.Reason, op.Detail)
+	}
+}

@@ -75,7 +75,6 @@ func (c *cycleRun) readSource(ctx context.Context) error {
 	}
 	c.next, c.full = b.DeltaLink, b.Full
 	c.sum.ReadSource, c.sum.Full, c.sum.SourceObjects = s.cfg.now().Sub(t), b.Full, len(b.Objects)
-	s.progress(PhaseReadSource, len(b.Objects), len(b.Objects))
 	s.logf("druvascim: source read", "objects", len(b.Objects), "full", b.Full)
 
 	t = s.cfg.now()
@@ -84,7 +83,7 @@ func (c *cycleRun) readSource(ctx context.Context) error {
 		return err
 	}
 	c.sum.Map = s.cfg.now().Sub(t)
-	s.progress(PhaseMap, len(c.desired), len(c.desired))
+	s.progress(PhaseReadSource, len(b.Objects), len(b.Objects))
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package druvascim_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -46,12 +45,12 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planner.Plan(druvascim.PlanInput{Desired: desired, Current: current, State: druvascim.NewState(), Full: true,
+	plan, err := planner.Plan(druvascim.PlanInput{Desired: desired, Current: current, State: &druvascim.State{}, Full: true,
 		Now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := plan.Counts; c.Create != 1 || c.Update != 1 {
+	if c := plan.Counts; c[druvascim.ActionCreate] != 1 || c[druvascim.ActionUpdate] != 1 {
 		t.Fatalf("plan counts %+v, want one create and one update:\n%s", c, plan.Format())
 	}
 	// The values still go to the target.
@@ -67,7 +66,7 @@ func TestRedactedValuesMasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Apply it to a fake Druva: the provisioning log of the real run.
-	state := druvascim.NewState()
+	state := &druvascim.State{Links: map[string]string{}}
 	rep, err := druvascim.Apply(t.Context(), srv.Client(), plan, state)
 	if err != nil {
 		t.Fatal(err)
@@ -87,14 +86,11 @@ func TestRedactedValuesMasked(t *testing.T) {
 	if v, _ := created.Get("title"); v != always {
 		t.Errorf("Druva holds title %v, want the real value", v)
 	}
-	var csv, lines bytes.Buffer
-	if err := rep.WriteCSV(&csv); err != nil {
+	entries, err := json.Marshal(rep.Entries)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rep.WriteJSONLines(&lines); err != nil {
-		t.Fatal(err)
-	}
-	for name, out := range map[string]string{"Format": plan.Format(), "JSON": string(js), "CSV": csv.String(), "JSON lines": lines.String()} {
+	for name, out := range map[string]string{"Format": plan.Format(), "JSON": string(js), "report JSON": string(entries)} {
 		for _, secret := range []string{onCreate, always} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s shows a redacted value %q:\n%s", name, secret, out)

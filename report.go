@@ -1,14 +1,7 @@
 package druvascim
 
 import (
-	"encoding/csv"
-	"encoding/json"
-	"fmt"
-	"io"
-	"maps"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -24,66 +17,57 @@ type Step struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// PropertyChange is one modified property: its old and new values as JSON
-// text ("(none)" when there is no value), for people to read. JSON output
-// holds them as JSON values (null for none). Values of redacted mappings
-// are masked as "[REDACTED]".
+// PropertyChange is one modified property: its old and new values (nil
+// when there is none), as plain JSON values in JSON output. Values of
+// redacted mappings are replaced by the text "[REDACTED]". Plans and
+// reports render the values as JSON text ("(none)" for nil).
 type PropertyChange struct {
-	Path     string
-	Old      string
-	New      string
-	Redacted bool
-}
-
-// propertyChangeJSON is the JSON form of a PropertyChange.
-type propertyChangeJSON struct {
-	Path     string          `json:"path"`
-	Old      json.RawMessage `json:"old"`
-	New      json.RawMessage `json:"new"`
-	Redacted bool            `json:"redacted,omitempty"`
+	Path     string `json:"path"`
+	Old      any    `json:"old"`
+	New      any    `json:"new"`
+	Redacted bool   `json:"redacted,omitempty"`
 }
 
 // noValue is the text of a missing value.
 const noValue = "(none)"
 
-// MarshalJSON writes Old and New as JSON values: null for none, the value
-// itself otherwise.
-func (c PropertyChange) MarshalJSON() ([]byte, error) {
-	return json.Marshal(propertyChangeJSON{Path: c.Path, Old: valueJSON(c.Old), New: valueJSON(c.New), Redacted: c.Redacted})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (c *PropertyChange) UnmarshalJSON(data []byte) error {
-	var j propertyChangeJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	*c = PropertyChange{Path: j.Path, Old: valueText(j.Old), New: valueText(j.New), Redacted: j.Redacted}
-	return nil
-}
-
-func valueJSON(text string) json.RawMessage {
-	switch {
-	case text == noValue || text == "":
-		return json.RawMessage("null")
-	case json.Valid([]byte(text)):
-		return json.RawMessage(text)
-	}
-	b, _ := json.Marshal(text) // the redaction mask, or text that is not JSON
-	return b
-}
-
-func valueText(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
+// changeValue renders a value of a [PropertyChange] for people: "(none)"
+// for nil, the mask of a redacted value as is, else JSON text.
+func changeValue(v any, redacted bool) string {
+	if v == nil {
 		return noValue
 	}
-	if string(raw) == `"`+redactedValue+`"` {
-		return redactedValue
+	if s, ok := v.(string); ok && redacted && s == redactedValue {
+		return s
 	}
-	return string(raw)
+	return render(v, true)
 }
 
 // Entry is one provisioning-log entry: one object in one cycle.
+//
+// ErrorCode is set on failures and warnings. Besides the skip reasons of
+// [Reason] (such as MandatoryFieldsMissing), a write that did not succeed
+// carries one of these codes, Entra's where Entra has one; Message says
+// what to do about it:
+//
+//	EntryConflict        the target refused a write as a conflict (409) and
+//	                     no single user could be adopted
+//	InvalidAnchor        a linked target user no longer exists (404); the
+//	                     link is dropped and the object is matched again
+//	                     next cycle (status Warning)
+//	Unauthorized         the target rejected the credentials (401/403); the
+//	                     cycle stops (quarantine)
+//	TooManyRequests      the target kept throttling (429); retried next cycle
+//	InternalServerError  the target failed (5xx) or the connection failed;
+//	                     retried next cycle
+//	BadRequest           the target refused the request as invalid (400,
+//	                     422…); escrowed on Entra's schedule
+//	Canceled             the cycle was canceled or quarantined before the
+//	                     operation ran; it runs next cycle
+//	OutcomeUnknown       the operation was sent, but the cycle was canceled
+//	                     before its answer came; the next cycle adopts or
+//	                     retries it (status Warning)
+//	Held                 a safety rule held the plan (see [Plan].Hold)
 type Entry struct {
 	// ChangeID is unique per entry: the cycle id and a sequence number.
 	ChangeID string `json:"changeId"`
@@ -100,8 +84,8 @@ type Entry struct {
 	Steps  []Step `json:"steps,omitempty"`
 	// Modified lists the properties changed (or that would change).
 	Modified []PropertyChange `json:"modified,omitempty"`
-	// ErrorCode is set on failures and warnings (Entra's codes where they
-	// exist, see [Reason]); Message says what to do about it.
+	// ErrorCode is set on failures and warnings (see the table above);
+	// Message says what to do about it.
 	ErrorCode Reason `json:"errorCode,omitempty"`
 	Message   string `json:"message,omitempty"`
 	// Detail holds the target's error text, if any.
@@ -131,8 +115,8 @@ type Summary struct {
 	Plan       time.Duration `json:"planNs"`
 	Apply      time.Duration `json:"applyNs"`
 	// TargetCalls counts calls made to the Target (each one or more HTTP
-	// requests); Requests is the HTTP request count when the caller gave a
-	// counter (see [WithRequestCounter]).
+	// requests); Requests is the HTTP request count when the Target counts
+	// its requests (a method Requests() int64, as druva.Client has).
 	TargetCalls int64 `json:"targetCalls"`
 	Requests    int64 `json:"requests,omitempty"`
 	// Held is set when a safety rule held the plan.
@@ -171,116 +155,15 @@ func (r *Report) count() {
 	}
 }
 
-// WriteJSONLines writes one JSON object per entry, one per line.
-func (r *Report) WriteJSONLines(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	for i := range r.Entries {
-		if err := enc.Encode(&r.Entries[i]); err != nil {
-			return fmt.Errorf("druvascim: write report: %w", err)
-		}
-	}
-	return nil
-}
-
-// csvHeader returns the header row [Report.WriteCSV] writes.
-func csvHeader() []string {
-	return []string{"changeId", "cycleId", "time", "sourceId", "targetId", "displayName",
-		"action", "status", "reason", "steps", "modified", "errorCode", "message", "detail"}
-}
-
-// WriteCSV writes the entries as CSV, one row per entry after a header row:
-// changeId, cycleId, time, sourceId, targetId, displayName, action, status,
-// reason, steps, modified, errorCode, message, detail. Steps and modified
-// properties are joined into one cell each.
-func (r *Report) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader()); err != nil {
-		return fmt.Errorf("druvascim: write report: %w", err)
-	}
-	for _, e := range r.Entries {
-		steps := make([]string, len(e.Steps))
-		for i, s := range e.Steps {
-			steps[i] = s.Name + ":" + string(s.Status)
-			if s.Detail != "" {
-				steps[i] += " (" + s.Detail + ")"
-			}
-		}
-		mods := make([]string, len(e.Modified))
-		for i, m := range e.Modified {
-			mods[i] = m.Path + ": " + m.Old + " → " + m.New
-		}
-		rec := []string{e.ChangeID, e.CycleID, e.Time.UTC().Format(time.RFC3339Nano), csvSafe(e.SourceID), csvSafe(e.TargetID),
-			csvSafe(e.DisplayName), string(e.Action), string(e.Status), string(e.Reason), csvSafe(strings.Join(steps, "; ")),
-			csvSafe(strings.Join(mods, "; ")), string(e.ErrorCode), csvSafe(e.Message), csvSafe(e.Detail)}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("druvascim: write report: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("druvascim: write report: %w", err)
-	}
-	return nil
-}
-
-// csvSafe defuses cells a spreadsheet would run as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// WriteSummary writes a short table of the summary for people.
-func (r *Report) WriteSummary(w io.Writer) error {
-	s := r.Summary
-	kind := "incremental"
-	if s.Full {
-		kind = "full"
-	}
-	if s.DryRun {
-		kind += ", dry run"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "cycle %s (%s): %d source objects, %d target users\n", s.CycleID, kind, s.SourceObjects, s.TargetUsers)
-	for _, a := range slices.Sorted(maps.Keys(s.Actions)) {
-		fmt.Fprintf(&b, "  %-13s %d\n", a, s.Actions[a])
-	}
-	for _, st := range []Status{StatusSuccess, StatusFailure, StatusSkipped, StatusWarning} {
-		if n := s.Statuses[st]; n > 0 {
-			fmt.Fprintf(&b, "  %-13s %d\n", st, n)
-		}
-	}
-	fmt.Fprintf(&b, "  durations: read source %s, read target %s, map %s, plan %s, apply %s\n",
-		s.ReadSource.Round(time.Millisecond), s.ReadTarget.Round(time.Millisecond), s.Map.Round(time.Millisecond),
-		s.Plan.Round(time.Millisecond), s.Apply.Round(time.Millisecond))
-	fmt.Fprintf(&b, "  target calls: %d", s.TargetCalls)
-	if s.Requests > 0 {
-		fmt.Fprintf(&b, ", HTTP requests: %s", strconv.FormatInt(s.Requests, 10))
-	}
-	b.WriteByte('\n')
-	if s.Held != nil {
-		fmt.Fprintf(&b, "  HELD: %s\n", s.Held.Message)
-	}
-	if s.Quarantined {
-		fmt.Fprintf(&b, "  QUARANTINED: %s\n", s.QuarantineReason)
-	}
-	if s.Canceled {
-		b.WriteString("  CANCELED before the cycle finished\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
 // Phase names a phase of a cycle in [Progress].
 type Phase string
 
-// The phases of a cycle, in order; on a full read the source and the target
-// are read at the same time.
+// The phases of a cycle, in order, as an admin sees them; on a full read the
+// source and the target are read at the same time. Reading the source
+// includes scoping and mapping its objects.
 const (
 	PhaseReadSource Phase = "read source"
 	PhaseReadTarget Phase = "read target"
-	PhaseMap        Phase = "map"
 	PhasePlan       Phase = "plan"
 	PhaseApply      Phase = "apply"
 )
@@ -320,7 +203,7 @@ func notRun(ent *Entry, op *Operation, detail string) {
 	if op.Action == ActionCreate {
 		ent.Modified = createChanges(op)
 	}
-	if !op.isWrite() && op.Reason != "" && op.Reason != ReasonUnchanged && op.Reason != ReasonOutOfScope {
+	if !op.isWrite() && op.Reason != "" && op.Reason != ReasonUnchanged && !isScopeReason(op.Reason) {
 		ent.ErrorCode, ent.Message = op.Reason, advice(op.Reason)
 	}
 	ent.Detail = op.Detail
@@ -344,23 +227,23 @@ func advice(code Reason) string {
 		return "An earlier attempt failed; it is retried automatically at the time shown."
 	case ReasonNotManaged:
 		return "The Druva user was not created or matched by this sync, so it is left alone; disable it in Druva if that is intended."
-	case ReasonConflict:
+	case reasonConflict:
 		return "Druva holds a user with the same userName or email that could not be adopted: remove the conflict or fix the matching attributes."
-	case ReasonInvalidAnchor:
+	case reasonInvalidAnchor:
 		return "The linked Druva user no longer exists; the link was dropped and the user is matched again next cycle."
-	case ReasonUnauthorized:
+	case reasonUnauthorized:
 		return "Druva rejected the token: generate a new one in the Druva console (tokens last 365 days, regenerating revokes the old one) and update the configuration."
-	case ReasonTooManyRequests:
+	case reasonTooManyRequests:
 		return "Druva kept throttling; the operation is retried next cycle. Lower the request rate if this persists."
-	case ReasonServerError:
+	case reasonServerError:
 		return "Druva or the network failed; the operation is retried next cycle."
-	case ReasonBadRequest:
+	case reasonBadRequest:
 		return "Druva refused the request as invalid: check the mapped values (and Druva's SCIM mappings, which decide the profile on create)."
-	case ReasonCanceled:
+	case reasonCanceled:
 		return "The cycle was stopped before this operation ran; it runs next cycle."
-	case ReasonOutcomeUnknown:
+	case reasonOutcomeUnknown:
 		return "The cycle stopped while this operation was in flight, so whether it reached Druva is unknown; the next cycle checks the user and adopts or retries it."
-	case ReasonHeld:
+	case reasonHeld:
 		return "A safety rule held this cycle: review the plan, then approve it or fix the source."
 	}
 	return ""

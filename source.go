@@ -22,6 +22,12 @@ type Object = source.Object
 type Batch = source.Batch
 
 // Source reads the source directory. entra.Reader satisfies it.
+//
+// A Source may also read one object by id or user principal name, with a
+// method FetchObject(ctx context.Context, idOrUPN string) (Object, error)
+// (entra.Reader has it), so that [Syncer.ProvisionOnDemand] does not read
+// the whole source; a missing object is then an error matching
+// [ErrNotFound].
 type Source interface {
 	// Fetch reads the source objects. An empty deltaLink asks for a full
 	// read; otherwise only objects changed since deltaLink are returned.
@@ -29,11 +35,9 @@ type Source interface {
 	Fetch(ctx context.Context, deltaLink string) (Batch, error)
 }
 
-// ObjectFetcher is an optional interface of a [Source] (entra.Reader has
-// it): read one object by id or user principal name, so that
-// [Syncer.ProvisionOnDemand] does not read the whole source. A missing
-// object is an error matching [ErrNotFound].
-type ObjectFetcher interface {
+// objectFetcher is the optional interface of a [Source] that reads one
+// object (see [Source]).
+type objectFetcher interface {
 	FetchObject(ctx context.Context, idOrUPN string) (Object, error)
 }
 

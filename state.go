@@ -19,8 +19,9 @@ import (
 
 // State is what one cycle hands to the next: the links between source
 // objects and target users, the delta link for the next incremental read,
-// escrowed failures and the last cycle's counts. The zero value is not ready
-// to use; call [NewState].
+// escrowed failures and the last cycle's summary. The zero value is an
+// empty state, ready for [Apply] and the planner (which fill in the maps
+// they write); a program that sets links by hand makes the Links map.
 type State struct {
 	// Links maps a source object id to the id of the target user created or
 	// matched for it. Only linked users are ever disabled or deleted.
@@ -30,13 +31,17 @@ type State struct {
 	DeltaLink string `json:"deltaLink,omitempty"`
 	// Escrows holds failed operations by source id, retried after NextTry.
 	Escrows map[string]Escrow `json:"escrows,omitempty"`
-	// LastCycle holds the counts of the last completed cycle, nil before the
+	// LastCycle is the summary of the last completed cycle, nil before the
 	// first one.
-	LastCycle *CycleCounts `json:"lastCycle,omitempty"`
+	LastCycle *Summary `json:"lastCycle,omitempty"`
+	// SourceInScope is the number of in-scope source objects at the last
+	// full cycle: the baseline of the shrink rule ([Policy].MaxSourceShrink);
+	// 0 before the first.
+	SourceInScope int `json:"sourceInScope,omitempty"`
 	// Generation counts the saves of the stored state: Load returns the
 	// stored generation and Save writes the next one. Save refuses to
 	// overwrite a stored state of a higher generation than this one (a
-	// [StaleStateError]): someone saved since this state was loaded. Zero
+	// [ErrStaleState]): someone saved since this state was loaded. Zero
 	// for a state never saved.
 	Generation uint64 `json:"generation,omitempty"`
 	// Vetoed holds the source ids whose last planned write a hook or plan
@@ -62,30 +67,13 @@ type Escrow struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// CycleCounts summarises a completed cycle for the next one's safety rules.
-type CycleCounts struct {
-	// Finished is when the cycle ended.
-	Finished time.Time `json:"finished"`
-	// Full is true for a cycle that read the whole source.
-	Full bool `json:"full"`
-	// SourceInScope is the number of in-scope source objects of the last
-	// full read (the baseline for the shrink rule).
-	SourceInScope int `json:"sourceInScope"`
-	// Actions counts the plan's operations per action.
-	Actions map[Action]int `json:"actions,omitempty"`
-	// Failures counts failed operations.
-	Failures int `json:"failures"`
-	// Quarantined is true when the cycle stopped early.
-	Quarantined bool `json:"quarantined,omitempty"`
-}
-
-// NewState returns an empty state.
-func NewState() *State {
+// newState returns an empty state with its maps made.
+func newState() *State {
 	return &State{Links: map[string]string{}, Escrows: map[string]Escrow{}}
 }
 
-// Clone returns a deep copy of s.
-func (s *State) Clone() *State {
+// clone returns a deep copy of s.
+func (s *State) clone() *State {
 	c := &State{
 		Links:     maps.Clone(s.Links),
 		DeltaLink: s.DeltaLink,
@@ -100,9 +88,14 @@ func (s *State) Clone() *State {
 	if c.Escrows == nil {
 		c.Escrows = map[string]Escrow{}
 	}
+	c.SourceInScope = s.SourceInScope
 	if s.LastCycle != nil {
 		lc := *s.LastCycle
-		lc.Actions = maps.Clone(lc.Actions)
+		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
+		if lc.Held != nil {
+			h := *lc.Held
+			lc.Held = &h
+		}
 		c.LastCycle = &lc
 	}
 	return c
@@ -124,43 +117,46 @@ type StateStore interface {
 	// saved yet. A damaged state is an error, never an empty state.
 	Load(ctx context.Context) (*State, error)
 	// Save replaces the saved state atomically and sets s.Generation to the
-	// generation it wrote. It refuses, with a [*StaleStateError] (matching
-	// [ErrStaleState]), when the stored state's generation is higher than
-	// s.Generation, and with a [*LockedError] when another holder has the
+	// generation it wrote. It refuses, with an error matching
+	// [ErrStaleState], when the stored state's generation is higher than
+	// s.Generation, and with an error matching [ErrLocked] when another holder has the
 	// lock.
 	Save(ctx context.Context, s *State) error
 	// Lock takes the exclusive right to write the state, without waiting.
-	// When another holder has it, the error is a [*LockedError] (matching
-	// [ErrLocked]) naming the holder. unlock gives the lock back; calling it
+	// When another holder has it, the error matches [ErrLocked] and names
+	// the holder. unlock gives the lock back; calling it
 	// again does nothing. A holder that dies loses its lock.
 	Lock(ctx context.Context) (unlock func() error, err error)
 }
 
-// MemoryStore is a [StateStore] in memory, for tests and short-lived
-// programs. Its zero value is ready to use. Its lock excludes the other
-// callers of Lock on the same MemoryStore.
-type MemoryStore struct {
+// NewMemoryStore returns a [StateStore] in memory, for tests and
+// short-lived programs. Its lock excludes the other callers of Lock on the
+// same store.
+func NewMemoryStore() StateStore { return &memoryStore{} }
+
+// memoryStore is the [StateStore] of [NewMemoryStore].
+type memoryStore struct {
 	mu     sync.Mutex
 	s      *State
 	holder *lockHolder // the holder of the lock, nil when free
 }
 
 // Load returns a copy of the saved state.
-func (m *MemoryStore) Load(ctx context.Context) (*State, error) {
+func (m *memoryStore) Load(ctx context.Context) (*State, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.s == nil {
-		return NewState(), nil
+		return newState(), nil
 	}
-	return m.s.Clone(), nil
+	return m.s.clone(), nil
 }
 
 // Save stores a copy of s, unless the stored state is of a higher
 // generation.
-func (m *MemoryStore) Save(ctx context.Context, s *State) error {
+func (m *memoryStore) Save(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -170,18 +166,18 @@ func (m *MemoryStore) Save(ctx context.Context, s *State) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.s != nil && m.s.Generation > s.Generation {
-		return &StaleStateError{Path: "(memory)", Loaded: s.Generation, Stored: m.s.Generation}
+		return staleState("(memory)", s.Generation, m.s.Generation)
 	}
-	c := s.Clone()
+	c := s.clone()
 	c.Generation++
 	m.s = c
 	s.Generation = c.Generation
 	return nil
 }
 
-// Lock takes the store's lock, or returns a [*LockedError] naming this
-// process when it is taken.
-func (m *MemoryStore) Lock(ctx context.Context) (unlock func() error, err error) {
+// Lock takes the store's lock, or returns an error matching [ErrLocked]
+// naming this process when it is taken.
+func (m *memoryStore) Lock(ctx context.Context) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -203,36 +199,8 @@ func (m *MemoryStore) Lock(ctx context.Context) (unlock func() error, err error)
 	}, nil
 }
 
-// FileStore is the default [StateStore]: one file, readable and writable by
-// its owner only (0600), replaced atomically on every save (write a
-// temporary file in the same directory, fsync, rename, fsync the directory),
-// so a crash mid-write leaves the previous state intact.
-//
-// The file is line-oriented so that a million links load in well under a
-// second: a magic line, a JSON header (delta link, escrows, last cycle, link
-// count), one "sourceID<TAB>targetID" line per link (tab, newline, carriage
-// return and percent are percent-encoded), and a closing "end N" line. A
-// file without its closing line, or with a count that does not match, is
-// refused as damaged. The header carries the state's generation.
-//
-// A state path that is a symbolic link stays one: the file it points to is
-// the one replaced.
-//
-// The lock is an OS file lock (flock on Unix, LockFileEx on Windows, through
-// github.com/gofrs/flock) on a sidecar file, the state's path followed by
-// ".lock", next to the state file. The OS releases it when its holder exits
-// or dies, so a killed run never blocks the next one. The holder writes a
-// one-line record into the lock file (process id, host, since when) for the
-// error that refuses the next one; the record is only informative, and a
-// stale record left by a dead holder is overwritten. The lock file stays in
-// place after use: removing it would let two processes lock two different
-// files of the same name.
-//
-// Lock also checks that the state's directory accepts new files, so that a
-// run learns it could not save its state before it writes anything to the
-// target. A Save without the lock takes it for the time of the save, so it
-// never writes while another process holds it.
-type FileStore struct {
+// fileStore is the [StateStore] of [NewFileStore].
+type fileStore struct {
 	path string
 	mu   sync.Mutex
 	held *heldLock // the lock taken by Lock, nil when not held
@@ -241,9 +209,35 @@ type FileStore struct {
 	beforeRename func() error
 }
 
-// NewFileStore returns a store for the file at path. The file need not exist;
-// its directory must.
-func NewFileStore(path string) (*FileStore, error) {
+// NewFileStore returns the default [StateStore]: the file at path, written
+// atomically and locked with an OS file lock (the details follow). The file
+// need not exist; its directory must.
+//
+// The state is readable and writable by its owner only (0600) and replaced
+// atomically on every save (write a temporary file in the same directory,
+// fsync, rename, fsync the directory), so a crash mid-write leaves the
+// previous state intact.
+//
+// The file is line-oriented so that a million links load in well under a
+// second: a magic line, a JSON header (delta link, escrows, last cycle, link
+// count, generation), one "sourceID<TAB>targetID" line per link (tab,
+// newline, carriage return and percent are percent-encoded), and a closing
+// "end N" line. A file without its closing line, or with a count that does
+// not match, is refused as damaged. A state path that is a symbolic link
+// stays one: the file it points to is the one replaced.
+//
+// The lock is an OS file lock (flock on Unix, LockFileEx on Windows, through
+// github.com/gofrs/flock) on a sidecar file, the state's path followed by
+// ".lock". The OS releases it when its holder exits or dies, so a killed
+// run never blocks the next one. The holder writes a one-line record into
+// the lock file (process id, host, since when) for the error that refuses
+// the next one; the record is only informative, and the lock file stays in
+// place after use: removing it would let two processes lock two different
+// files of the same name. Lock also checks that the state's directory
+// accepts new files, so that a run learns it could not save its state
+// before it writes anything to the target. A Save without the lock takes it
+// for the time of the save.
+func NewFileStore(path string) (StateStore, error) {
 	if path == "" {
 		return nil, errors.New("druvascim: state file: empty path")
 	}
@@ -255,11 +249,8 @@ func NewFileStore(path string) (*FileStore, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("druvascim: state file %s: %s is not a directory", path, dir)
 	}
-	return &FileStore{path: path}, nil
+	return &fileStore{path: path}, nil
 }
-
-// Path returns the state file's path.
-func (f *FileStore) Path() string { return f.path }
 
 // stateMagicPrefix starts the first line of every state file; the version
 // follows it. This release reads and writes version 1.
@@ -273,13 +264,14 @@ type stateHeader struct {
 	Generation uint64               `json:"generation,omitempty"`
 	DeltaLink  string               `json:"deltaLink,omitempty"`
 	Escrows    map[string]Escrow    `json:"escrows,omitempty"`
-	LastCycle  *CycleCounts         `json:"lastCycle,omitempty"`
+	LastCycle  *Summary             `json:"lastCycle,omitempty"`
+	InScope    int                  `json:"sourceInScope,omitempty"`
 	Vetoed     map[string]time.Time `json:"vetoed,omitempty"`
 	Links      int                  `json:"links"`
 }
 
 // Load reads the state file; a missing file is an empty state.
-func (f *FileStore) Load(ctx context.Context) (*State, error) {
+func (f *fileStore) Load(ctx context.Context) (*State, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -287,7 +279,7 @@ func (f *FileStore) Load(ctx context.Context) (*State, error) {
 	defer f.mu.Unlock()
 	data, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewState(), nil
+		return newState(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("druvascim: load state: %w", err)
@@ -315,13 +307,25 @@ func decodeState(text string) (*State, error) {
 	if h.Links < 0 {
 		return nil, fmt.Errorf("damaged header: negative link count %d", h.Links)
 	}
+	if h.InScope == 0 && h.LastCycle != nil {
+		// Files written before the baseline had its own field kept it in
+		// the last cycle's counts.
+		var old struct {
+			LastCycle struct {
+				SourceInScope int `json:"sourceInScope"`
+			} `json:"lastCycle"`
+		}
+		_ = json.Unmarshal([]byte(line), &old)
+		h.InScope = old.LastCycle.SourceInScope
+	}
 	s := &State{
-		Generation: h.Generation,
-		Links:      make(map[string]string, h.Links),
-		DeltaLink:  h.DeltaLink,
-		Escrows:    h.Escrows,
-		LastCycle:  h.LastCycle,
-		Vetoed:     h.Vetoed,
+		Generation:    h.Generation,
+		Links:         make(map[string]string, h.Links),
+		DeltaLink:     h.DeltaLink,
+		Escrows:       h.Escrows,
+		LastCycle:     h.LastCycle,
+		SourceInScope: h.InScope,
+		Vetoed:        h.Vetoed,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -373,7 +377,7 @@ func checkMagic(line string, complete bool) error {
 // Save writes the state atomically with owner-only permissions, unless the
 // stored state is of a higher generation than s or another process holds
 // the lock. It refuses to replace a file that is not a druvascim state.
-func (f *FileStore) Save(ctx context.Context, s *State) error {
+func (f *fileStore) Save(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -392,7 +396,7 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 		return fmt.Errorf("druvascim: save state: will not replace %s: %w", path, err)
 	}
 	if stored > s.Generation {
-		return &StaleStateError{Path: path, Loaded: s.Generation, Stored: stored}
+		return staleState(path, s.Generation, stored)
 	}
 	if err := f.replace(path, s, s.Generation+1); err != nil {
 		return fmt.Errorf("druvascim: save state: %w", err)
@@ -404,7 +408,7 @@ func (f *FileStore) Save(ctx context.Context, s *State) error {
 // writePath returns the path of the file a save replaces, holding the lock:
 // the store's own when Lock holds it, else one taken for the time of the
 // save (release gives it back).
-func (f *FileStore) writePath() (path string, release func(), err error) {
+func (f *fileStore) writePath() (path string, release func(), err error) {
 	if f.held != nil {
 		return f.held.state, func() {}, nil
 	}
@@ -421,7 +425,7 @@ func (f *FileStore) writePath() (path string, release func(), err error) {
 
 // replace writes s with generation gen to a temporary file next to path,
 // syncs it and renames it over path.
-func (f *FileStore) replace(path string, s *State, gen uint64) error {
+func (f *fileStore) replace(path string, s *State, gen uint64) error {
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -495,12 +499,12 @@ func storedGeneration(path string) (uint64, error) {
 	return h.Generation, nil
 }
 
-// Lock takes the state's lock (see [FileStore]) for this store: its saves
+// Lock takes the state's lock (see [NewFileStore]) for this store: its saves
 // go on under it until unlock. A second Lock, from this store or any other
-// in this or another process, is refused with a [*LockedError] until then.
+// in this or another process, is refused with an error matching [ErrLocked] until then.
 // Lock fails too when the state's directory does not accept new files or
 // the state path names something other than a regular file.
-func (f *FileStore) Lock(ctx context.Context) (unlock func() error, err error) {
+func (f *fileStore) Lock(ctx context.Context) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -572,7 +576,7 @@ func resolveLinks(path string) (string, error) {
 }
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
-	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, Vetoed: s.Vetoed, Links: len(s.Links)}
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

@@ -15,58 +15,22 @@ import (
 )
 
 // ErrLocked matches the error of a [StateStore]'s Lock or Save while another
-// holder has the state's lock; errors.As gives the [*LockedError] naming it.
+// holder has the state's lock. The error's text names the holder (process
+// id, host, since when) from the record it wrote, and the lock file.
 var ErrLocked = errors.New("druvascim: the state is locked by another writer")
 
-// LockedError is the error of a [StateStore]'s Lock or Save while another
-// holder has the state's lock. It matches [ErrLocked]. The holder fields come
-// from the record the holder wrote; they are zero when it wrote none.
-type LockedError struct {
-	// PID and Host identify the holding process.
-	PID  int
-	Host string
-	// Since is when the holder took the lock.
-	Since time.Time
-	// Path is the lock file (for a [MemoryStore], "(memory)").
-	Path string
-}
-
-// Error names the holder and what to do.
-func (e *LockedError) Error() string {
-	if e.PID == 0 {
-		return fmt.Sprintf("druvascim: the state is in use by another process (lock file %s, no holder recorded); wait for that run to end, or stop it", e.Path)
-	}
-	return fmt.Sprintf("druvascim: the state is in use by process %d on host %s since %s (lock file %s); wait for that run to end, or stop it",
-		e.PID, e.Host, e.Since.UTC().Format(time.RFC3339), e.Path)
-}
-
-// Is reports whether target is [ErrLocked].
-func (e *LockedError) Is(target error) bool { return target == ErrLocked }
-
-// ErrStaleState matches the error of a save that would have replaced a
-// state saved after the one the caller loaded; errors.As gives the
-// [*StaleStateError].
+// ErrStaleState matches the error of a save refused because the stored
+// state's generation is higher than the saved one's: another writer saved
+// the state after this one loaded it. Nothing was written. The error's text
+// names both generations.
 var ErrStaleState = errors.New("druvascim: the stored state is newer than the one loaded")
 
-// StaleStateError is the error of a save refused because the stored state's
-// generation is higher than the saved one's: another writer saved the state
-// after this one loaded it. Nothing was written. It matches [ErrStaleState].
-type StaleStateError struct {
-	// Path is the state file (for a [MemoryStore], "(memory)").
-	Path string
-	// Loaded is the generation of the state given to Save, Stored the
-	// generation found in the store.
-	Loaded, Stored uint64
+// staleState returns the error of a save of generation loaded refused by a
+// stored state of generation stored at path.
+func staleState(path string, loaded, stored uint64) error {
+	return fmt.Errorf("%w: state %s not saved: the stored state is generation %d, newer than generation %d this run loaded; another writer saved it meanwhile (run one writer per state: take the store's lock)",
+		ErrStaleState, path, stored, loaded)
 }
-
-// Error names both generations and what to do.
-func (e *StaleStateError) Error() string {
-	return fmt.Sprintf("druvascim: save state %s: not saved: the stored state is generation %d, newer than generation %d this run loaded; another writer saved it meanwhile (run one writer per state: take the store's lock)",
-		e.Path, e.Stored, e.Loaded)
-}
-
-// Is reports whether target is [ErrStaleState].
-func (e *StaleStateError) Is(target error) bool { return target == ErrStaleState }
 
 // lockHolder is the record a lock holder writes into the lock file.
 type lockHolder struct {
@@ -85,9 +49,13 @@ func thisHolder() lockHolder {
 }
 
 // locked returns the error that refuses a second holder of the lock file
-// at path.
-func (h *lockHolder) locked(path string) *LockedError {
-	return &LockedError{PID: h.PID, Host: h.Host, Since: h.Since, Path: path}
+// at path: it matches [ErrLocked] and names the holder and what to do.
+func (h *lockHolder) locked(path string) error {
+	if h.PID == 0 {
+		return fmt.Errorf("%w: in use by another process (lock file %s, no holder recorded); wait for that run to end, or stop it", ErrLocked, path)
+	}
+	return fmt.Errorf("%w: in use by process %d on host %s since %s (lock file %s); wait for that run to end, or stop it",
+		ErrLocked, h.PID, h.Host, h.Since.UTC().Format(time.RFC3339), path)
 }
 
 // heldLock is a state's OS file lock, held.
@@ -103,7 +71,7 @@ const maxHolderRecord = 4 << 10
 
 // acquireLock takes the lock of the state file at state without waiting and
 // records this process as its holder. When another holder has it, the
-// error is a *LockedError naming the holder its record names.
+// error matches [ErrLocked] and names the holder its record names.
 func acquireLock(state string) (*heldLock, error) {
 	file := state + ".lock"
 	fl := flock.New(file, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))

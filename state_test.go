@@ -13,12 +13,13 @@ import (
 )
 
 func sampleState() *State {
-	s := NewState()
+	s := newState()
 	s.Links["objA"] = "druva-1"
 	s.Links["weird\tid\nwith%escapes\r"] = "target\t%2"
 	s.DeltaLink = "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc"
-	s.Escrows["objB"] = Escrow{Action: ActionCreate, Attempts: 2, FirstFailure: t0, LastFailure: t0.Add(time.Hour), NextTry: t0.Add(13 * time.Hour), Code: ReasonConflict, Detail: "409"}
-	s.LastCycle = &CycleCounts{Finished: t0, Full: true, SourceInScope: 42, Actions: map[Action]int{ActionCreate: 3}, Failures: 1}
+	s.Escrows["objB"] = Escrow{Action: ActionCreate, Attempts: 2, FirstFailure: t0, LastFailure: t0.Add(time.Hour), NextTry: t0.Add(13 * time.Hour), Code: reasonConflict, Detail: "409"}
+	s.LastCycle = &Summary{CycleID: "c1", Finished: t0, Full: true, Actions: map[Action]int{ActionCreate: 3}, Statuses: map[Status]int{StatusFailure: 1}}
+	s.SourceInScope = 42
 	return s
 }
 
@@ -55,7 +56,7 @@ func TestFileStoreRoundTrip(t *testing.T) {
 func TestFileStoreCrashMidWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state")
-	fs, _ := NewFileStore(path)
+	fs := newTestFileStore(t, path)
 	first := sampleState()
 	if err := fs.Save(t.Context(), first); err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestFileStoreCrashMidWrite(t *testing.T) {
 	// The process "dies" after writing the temporary file, before the rename.
 	crash := errors.New("power cut")
 	fs.beforeRename = func() error { return crash }
-	second := first.Clone() // of the generation saved
+	second := first.clone() // of the generation saved
 	second.Links["objC"] = "druva-3"
 	if err := fs.Save(t.Context(), second); !errors.Is(err, crash) {
 		t.Fatalf("save error = %v", err)
@@ -92,7 +93,7 @@ func TestFileStoreCrashMidWrite(t *testing.T) {
 func TestFileStoreRefusesDamage(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state")
-	fs, _ := NewFileStore(path)
+	fs := newTestFileStore(t, path)
 	if err := fs.Save(t.Context(), sampleState()); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestFileStoreRefusesDamage(t *testing.T) {
 }
 
 func TestMemoryStoreCopies(t *testing.T) {
-	var m MemoryStore
+	var m memoryStore
 	s := sampleState()
 	if err := m.Save(t.Context(), s); err != nil {
 		t.Fatal(err)
@@ -137,7 +138,7 @@ func TestMemoryStoreCopies(t *testing.T) {
 }
 
 func bigState(n int) *State {
-	s := NewState()
+	s := newState()
 	for i := range n {
 		s.Links[fmt.Sprintf("%08x-1111-2222-3333-%012x", i, i)] = fmt.Sprintf("druva-%010d", i)
 	}

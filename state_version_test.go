@@ -31,3 +31,22 @@ func TestFileStoreNewerVersion(t *testing.T) {
 		t.Errorf("error %q calls a newer version a foreign file", err)
 	}
 }
+
+// A state written when the shrink rule's baseline lived in the last
+// cycle's counts keeps its baseline.
+func TestStateKeepsOldBaseline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	old := "druvascim-state v1\n" +
+		`{"generation":3,"lastCycle":{"finished":"2026-01-01T00:00:00Z","full":true,"sourceInScope":42,"actions":{"Create":2},"failures":1},"links":0}` +
+		"\nend 0\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newTestFileStore(t, path).Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SourceInScope != 42 || s.LastCycle == nil || !s.LastCycle.Full || s.LastCycle.Actions[ActionCreate] != 2 || s.Generation != 3 {
+		t.Fatalf("loaded %+v, last cycle %+v", s, s.LastCycle)
+	}
+}

@@ -75,14 +75,14 @@ func BenchmarkInitialSync10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{})
+		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), druvascim.NewMemoryStore())
 		if err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
 		res, err := s.Run(b.Context())
 		syncTime += time.Since(start)
-		if err != nil || res.Plan.Counts.Create != n || len(res.Report.Failed()) != 0 || srv.Len() != n {
+		if err != nil || res.Plan.Counts[druvascim.ActionCreate] != n || len(res.Report.Failed()) != 0 || srv.Len() != n {
 			b.Fatalf("cycle: %v %+v", err, res.Plan.Counts)
 		}
 		extra = srv.Stats().Requests - n // list pages and anything else

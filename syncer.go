@@ -59,7 +59,9 @@ type Syncer struct {
 // Attributes() []string, as entra.Reader has) must deliver every attribute
 // the set reads ([mapping.Set.SourceAttributes]); otherwise NewSyncer
 // refuses to start and names the missing ones, rather than let a mapping
-// read NULL for them. IsSoftDeleted and objectId come from the objects'
+// read NULL for them. A target with a method Requests() int64 (as
+// druva.Client has) has each cycle's HTTP request count reported in
+// Summary.Requests. IsSoftDeleted and objectId come from the objects'
 // fields (see [Prepare]).
 func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts ...Option) (*Syncer, error) {
 	if src == nil || dst == nil || set == nil || store == nil {
@@ -72,6 +74,9 @@ func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts 
 		return nil, err
 	}
 	c := syncConfig{now: time.Now}
+	if rc, ok := dst.(requestCounter); ok {
+		c.requests = rc.Requests
+	}
 	var planOpts, execOpts []Option
 	for _, o := range opts {
 		if o.name == "" {
@@ -111,6 +116,11 @@ func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts 
 	s.exec = exec
 	return s, nil
 }
+
+// requestCounter is the optional interface of a [Target] that counts its
+// HTTP requests (druva.Client has it): a cycle reports its share in
+// Summary.Requests.
+type requestCounter interface{ Requests() int64 }
 
 // checkAttributes refuses a source that says which attributes it delivers
 // when the set reads others.
@@ -182,7 +192,7 @@ func (s *Syncer) loadState(ctx context.Context) (*State, error) {
 	unsaved := s.unsaved
 	s.mu.Unlock()
 	if unsaved != nil {
-		return unsaved.Clone(), nil
+		return unsaved.clone(), nil
 	}
 	return s.store.Load(ctx)
 }
@@ -240,11 +250,11 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 		return nil, perr
 	}
 	s.progress(PhasePlan, len(plan.Operations), len(plan.Operations))
-	s.logf("druvascim: planned", "create", plan.Counts.Create, "update", plan.Counts.Update,
-		"disable", plan.Counts.Disable, "delete", plan.Counts.Delete)
-	if plan.Held() || dry {
+	s.logf("druvascim: planned", "create", plan.Counts[ActionCreate], "update", plan.Counts[ActionUpdate],
+		"disable", plan.Counts[ActionDisable], "delete", plan.Counts[ActionDelete])
+	if plan.held() || dry {
 		rep := planReport(plan, c.sum, s.cfg.now())
-		if plan.Held() {
+		if plan.held() {
 			return &Result{Plan: plan, Report: rep}, cmp.Or(perr, plan.Hold.err())
 		}
 		return &Result{Plan: plan, Report: rep}, nil
@@ -292,14 +302,12 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 	rep.count()
 	if aerr == nil {
 		st.DeltaLink = c.next
-		lc := &CycleCounts{Finished: rep.Summary.Finished, Full: c.full, Actions: maps.Clone(rep.Summary.Actions),
-			Failures: rep.Summary.Statuses[StatusFailure]}
+		lc := rep.Summary
+		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
+		st.LastCycle = &lc
 		if c.full {
-			lc.SourceInScope = plan.InScope
-		} else if st.LastCycle != nil {
-			lc.SourceInScope = st.LastCycle.SourceInScope
+			st.SourceInScope = plan.InScope
 		}
-		st.LastCycle = lc
 	} else if st.LastCycle != nil {
 		st.LastCycle.Quarantined = errors.Is(aerr, ErrQuarantined)
 	}
@@ -314,7 +322,7 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 // StagedDelete, as in Entra.
 func planReport(p *Plan, sum Summary, now time.Time) *Report {
 	rep := &Report{Summary: sum, Entries: make([]Entry, len(p.Operations))}
-	if p.Held() {
+	if p.held() {
 		rep.Summary.Held = p.Hold
 	}
 	rep.Summary.Finished = now
@@ -323,12 +331,12 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 		e := newEntry(sum.CycleID, i, op)
 		e.Time = now
 		detail := "dry run: not applied"
-		if p.Held() {
+		if p.held() {
 			detail = "held: " + p.Hold.Message
 		}
 		notRun(&e, op, detail)
-		if p.Held() && op.isWrite() {
-			e.ErrorCode, e.Message = ReasonHeld, advice(ReasonHeld)
+		if p.held() && op.isWrite() {
+			e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
 			if op.Action == ActionDisable || op.Action == ActionDelete {
 				e.Action = ActionStagedDelete
 			}

@@ -50,7 +50,10 @@ const (
 type Reason = source.Reason
 
 // The source's scope reasons ([Object].Reason), declared once in the source
-// contract and re-exported here.
+// contract and re-exported here. A linked user deprovisioned because of the
+// source carries the source's reason (a linked object missing from a full
+// read: ReasonNotAssigned), and so does the skip of an out-of-scope object
+// never provisioned, as in Entra's provisioning logs.
 const (
 	// ReasonNotAssigned: the object is not assigned to the application.
 	ReasonNotAssigned = source.ReasonNotAssigned
@@ -85,8 +88,6 @@ const (
 	// ReasonUnchanged: the target already holds the desired values (Entra:
 	// EntrySynchronizationSkipped).
 	ReasonUnchanged Reason = "Unchanged"
-	// ReasonOutOfScope: the object is not in scope and was never provisioned.
-	ReasonOutOfScope Reason = "OutOfScope"
 	// ReasonEscrowed: an earlier failure is waiting for its next retry time.
 	ReasonEscrowed Reason = "Escrowed"
 	// ReasonNotManaged: the source says disable or delete, but the matching
@@ -97,36 +98,26 @@ const (
 	ReasonActionNotAllowed Reason = "ActionNotAllowed"
 	// ReasonVetoed: the operation hook vetoed the operation.
 	ReasonVetoed Reason = "Vetoed"
-	// ReasonHeld: a safety rule held the plan (see [Plan.Hold]).
-	ReasonHeld Reason = "Held"
-
-	// ReasonUnassigned: a linked user is soft-deleted in the source
-	// (unassigned, disabled, soft-deleted) or missing from a full read.
-	ReasonUnassigned Reason = "Unassigned"
-	// ReasonScopingFilter: a linked user no longer passes the scoping filter.
+	// ReasonScopingFilter: the object does not pass the mapping set's
+	// scoping filter (a linked user is disabled for it, an object never
+	// provisioned is skipped).
 	ReasonScopingFilter Reason = "ScopingFilter"
 	// ReasonReenable: a matched user that is disabled is back in scope.
 	ReasonReenable Reason = "Reenable"
+)
 
-	// ReasonConflict: the target refused a write as a conflict (409) and no
-	// single user could be adopted (Entra: EntryConflict).
-	ReasonConflict Reason = "EntryConflict"
-	// ReasonInvalidAnchor: a linked target user no longer exists (404); the
-	// link is dropped and the object is matched again next cycle.
-	ReasonInvalidAnchor Reason = "InvalidAnchor"
-	// ReasonUnauthorized: the target rejected the credentials (401/403).
-	ReasonUnauthorized Reason = "Unauthorized"
-	// ReasonTooManyRequests: the target kept throttling (429).
-	ReasonTooManyRequests Reason = "TooManyRequests"
-	// ReasonServerError: the target failed (5xx) or the connection failed.
-	ReasonServerError Reason = "InternalServerError"
-	// ReasonBadRequest: the target refused the request as invalid (400, 422…).
-	ReasonBadRequest Reason = "BadRequest"
-	// ReasonCanceled: the cycle was canceled before the operation ran.
-	ReasonCanceled Reason = "Canceled"
-	// ReasonOutcomeUnknown: the operation was sent, but the cycle was
-	// canceled before its answer came; the next cycle adopts or retries it.
-	ReasonOutcomeUnknown Reason = "OutcomeUnknown"
+// The error codes of [Entry].ErrorCode and [Escrow].Code for writes that
+// did not succeed; the table in the [Entry] documentation explains them.
+const (
+	reasonConflict        Reason = "EntryConflict"
+	reasonInvalidAnchor   Reason = "InvalidAnchor"
+	reasonUnauthorized    Reason = "Unauthorized"
+	reasonTooManyRequests Reason = "TooManyRequests"
+	reasonServerError     Reason = "InternalServerError"
+	reasonBadRequest      Reason = "BadRequest"
+	reasonCanceled        Reason = "Canceled"
+	reasonOutcomeUnknown  Reason = "OutcomeUnknown"
+	reasonHeld            Reason = "Held"
 )
 
 // assignment is one attribute value the mapping wants on every update.
@@ -172,13 +163,15 @@ type Desired struct {
 	MapError string `json:"mapError,omitempty"`
 }
 
-// InScope reports whether the object should be active in the target.
-func (d *Desired) InScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d.OutOfScope }
+// inScope reports whether the object should be active in the target.
+func (d *Desired) inScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d.OutOfScope }
 
 // Errors of planning and applying, matched with errors.Is.
 var (
 	// ErrDeletionThreshold: the plan would disable or delete more users than
-	// the threshold allows; it is held until approved.
+	// the threshold allows; it is held until approved. Apply refuses a plan
+	// held so with this error too, and a plan held by the shrink rule with
+	// ErrSourceShrank.
 	ErrDeletionThreshold = errors.New("druvascim: deletion threshold exceeded")
 	// ErrSourceShrank: the source has shrunk by more than the allowed
 	// fraction since the last full cycle; the plan is held until approved.
@@ -186,8 +179,6 @@ var (
 	// ErrIncompleteSource: the source read was not complete (or malformed);
 	// nothing is planned from it.
 	ErrIncompleteSource = errors.New("druvascim: incomplete source read")
-	// ErrPlanHeld: Apply was given a held plan that was not approved.
-	ErrPlanHeld = errors.New("druvascim: plan is held by a safety rule")
 	// ErrQuarantined: the cycle stopped early because authentication was
 	// rejected or too many operations failed.
 	ErrQuarantined = errors.New("druvascim: provisioning quarantined")

@@ -83,6 +83,10 @@ func (c *Client) Stats() Stats {
 	return Stats{Requests: s.Requests, Retries: s.Retries, Throttled: s.Throttled}
 }
 
+// Requests returns the number of HTTP attempts sent so far (Stats().Requests).
+// A druvascim Syncer reads it to report each cycle's request count.
+func (c *Client) Requests() int64 { return c.h.Stats().Requests }
+
 // RateLimit returns the client-side rate now in force in requests per
 // second (0: off). It changes as the client learns Druva's limit.
 func (c *Client) RateLimit() float64 { return c.h.RateLimit() }

@@ -13,7 +13,7 @@
 // [Reader.Fetch] is the same read in the shape of druvascim.Source: a batch
 // of objects (druvascim.Object), each with its id, its attributes and the
 // scope facts (Assigned, SoftDeleted, HardDeleted, Reason) in fields of
-// their own. [Reader.FetchObject] reads one user (druvascim.ObjectFetcher,
+// their own. [Reader.FetchObject] reads one user (the Source's one-object fetch,
 // for on-demand provisioning) and [Reader.FetchGroupMembers] up to a number
 // of a group's members (Entra's provision on demand of a group takes
 // [DefaultGroupMembers]).

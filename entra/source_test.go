@@ -1,6 +1,7 @@
 package entra_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -11,8 +12,10 @@ import (
 
 // *entra.Reader is a druvascim.Source with the one-object fetch.
 var (
-	_ druvascim.Source        = (*entra.Reader)(nil)
-	_ druvascim.ObjectFetcher = (*entra.Reader)(nil)
+	_ druvascim.Source = (*entra.Reader)(nil)
+	_ interface {
+		FetchObject(ctx context.Context, idOrUPN string) (druvascim.Object, error)
+	} = (*entra.Reader)(nil)
 )
 
 func TestFetchSatisfiesSource(t *testing.T) {
@@ -47,7 +50,7 @@ func TestFetchSatisfiesSource(t *testing.T) {
 // provisioning reports.
 func TestFetchObjectNotFound(t *testing.T) {
 	tt := newTenant(t)
-	var f druvascim.ObjectFetcher = newReader(t, tt.s)
+	f := newReader(t, tt.s)
 	if _, err := f.FetchObject(t.Context(), "00000000-0000-4000-8000-000000000404"); !errors.Is(err, druvascim.ErrNotFound) {
 		t.Fatalf("err = %v, want druvascim.ErrNotFound", err)
 	}

@@ -15,7 +15,7 @@ import (
 // FetchObject reads one user, by object id or userPrincipalName, with its
 // app roles and scope computed as a full read would: for on-demand
 // provisioning of a single user (it makes *Reader a
-// druvascim.ObjectFetcher; the object is a druvascim.Object). It reads the user, the app's assignments
+// druvascim.Source that fetches one object; the object is a druvascim.Object). It reads the user, the app's assignments
 // (all pages) and the user's groups (users/{id}/memberOf, or
 // transitiveMemberOf with nested expansion). A user that does not exist is
 // an error matching both [ErrNotFound] and the root package's ErrNotFound.

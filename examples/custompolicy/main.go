@@ -46,8 +46,8 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		return op, true
 	}
-	syncer, err := druvascim.NewSyncer(reader, dv.Client(), mapping.DruvaDefault(), &druvascim.MemoryStore{},
-		druvascim.WithHook(protect), druvascim.WithDeletionThreshold(25))
+	syncer, err := druvascim.NewSyncer(reader, dv.Client(), mapping.DruvaDefault(), druvascim.NewMemoryStore(),
+		druvascim.WithHook(protect), druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: 25}))
 	if err != nil {
 		return err
 	}

@@ -204,6 +204,9 @@ func (f *syncFlags) validate() error {
 	if f.maxDeletes < 0 {
 		return fmt.Errorf("--max-deletes must be 0 (no limit) or more, not %d", f.maxDeletes)
 	}
+	if s := f.fileCfg.MaxSourceShrink; s != nil && !(*s >= 0 && *s < 1) {
+		return fmt.Errorf("maxSourceShrink must be a fraction from 0 (no limit) to below 1, not %g", *s)
+	}
 	return nil
 }
 

@@ -89,7 +89,7 @@ func parseDemoFlags(env *environment, c command, args []string) (demoFlags, int,
 type demoRig struct {
 	graph  *entratest.Server
 	dv     *druvatest.Server
-	store  *druvascim.MemoryStore
+	store  druvascim.StateStore
 	syncer *druvascim.Syncer
 	bars   *phaseProgress
 	cycles []demoCycle
@@ -98,7 +98,7 @@ type demoRig struct {
 // newDemoRig starts the fakes and wires the Syncer; Close stops them. The
 // error's exit status is in status.
 func newDemoRig(env *environment, f demoFlags) (r *demoRig, status int, err error) {
-	r = &demoRig{store: &druvascim.MemoryStore{}, bars: newPhaseProgress(env, !f.asJSON)}
+	r = &demoRig{store: druvascim.NewMemoryStore(), bars: newPhaseProgress(env, !f.asJSON)}
 	if r.graph, err = entratest.NewServer(entratest.WithUsers(f.users), entratest.WithGroups(f.groups), entratest.WithSeed(1)); err != nil {
 		return nil, exitBadInput, err
 	}
@@ -130,8 +130,7 @@ func (r *demoRig) wire() error {
 		return err
 	}
 	r.syncer, err = druvascim.NewSyncer(reader, client, set, r.store,
-		druvascim.WithProgress(r.bars.Update),
-		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
+		druvascim.WithProgress(r.bars.Update))
 	return err
 }
 
@@ -183,7 +182,7 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
-	pending := res3.Plan.Writes()
+	pending := writes(res3.Plan)
 	escrowed := 0
 	if st, err := r.store.Load(ctx); err == nil {
 		escrowed = len(st.Escrows)
@@ -470,4 +469,10 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d h", h)
 	}
 	return fmt.Sprintf("%d h %d min", h, m)
+}
+
+// writes counts a plan's operations that would change Druva.
+func writes(p *druvascim.Plan) int {
+	c := p.Counts
+	return c[druvascim.ActionCreate] + c[druvascim.ActionUpdate] + c[druvascim.ActionDisable] + c[druvascim.ActionDelete]
 }

@@ -52,9 +52,9 @@ func (l *provisioningLog) write(rep *druvascim.Report) error {
 	var buf bytes.Buffer
 	var err error
 	if l.csv {
-		err = rep.WriteCSV(&buf)
+		err = writeCSV(&buf, rep)
 	} else {
-		err = rep.WriteJSONLines(&buf)
+		err = writeJSONLines(&buf, rep)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot write the log %s: %v", l.path, err)
@@ -85,7 +85,7 @@ func (l *provisioningLog) continuation(data []byte) ([]byte, error) {
 		return data, err
 	}
 	if l.csv {
-		// Report.WriteCSV starts with its header line, which holds no line
+		// writeCSV starts with its header line, which holds no line
 		// break: the file already has one.
 		if _, rest, ok := bytes.Cut(data, []byte("\n")); ok {
 			data = rest

@@ -127,5 +127,5 @@ func TestLogToFIFO(t *testing.T) {
 	}
 }
 
-// csvHeader is the first line of Report.WriteCSV.
+// csvHeader is the first line of writeCSV.
 const csvHeader = "changeId,cycleId,time,sourceId,targetId,displayName,action,status,reason,steps,modified,errorCode,message,detail"

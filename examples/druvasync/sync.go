@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/druvascim/druvascim"
 )
@@ -89,8 +91,7 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	}
 	opts := append(f.planOptions(),
 		druvascim.WithConcurrency(f.concurrency),
-		druvascim.WithProgress(bars.Update),
-		druvascim.WithRequestCounter(func() int64 { return client.Stats().Requests }))
+		druvascim.WithProgress(bars.Update))
 	if f.fullRead {
 		opts = append(opts, druvascim.WithFullRead())
 	}
@@ -136,7 +137,7 @@ func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Res
 			fmt.Fprintln(env.stdout)
 		}
 		if res.Report != nil {
-			if err := res.Report.WriteSummary(env.stdout); err != nil {
+			if err := writeSummary(env.stdout, res.Report); err != nil {
 				return fail(env, name, exitFailures, err)
 			}
 			if !dry {
@@ -204,12 +205,26 @@ func printNotable(env *environment, rep *druvascim.Report, n int) {
 	}
 }
 
-// changeText renders one property change as "old → new"; the report
-// renders values as JSON text, so strings come quoted.
+// changeText renders one property change as "old → new", values as JSON
+// text (strings quoted), "(none)" for no value and the mask of a redacted
+// value as it is.
 func changeText(m druvascim.PropertyChange) string {
-	old := m.Old
-	if old == "" {
-		old = "(none)"
+	return valueText(m.Old, m.Redacted) + " → " + valueText(m.New, m.Redacted)
+}
+
+// valueText renders one value of a property change.
+func valueText(v any, redacted bool) string {
+	if v == nil {
+		return "(none)"
 	}
-	return old + " → " + m.New
+	if s, ok := v.(string); ok && redacted {
+		return s
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

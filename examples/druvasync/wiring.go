@@ -139,7 +139,7 @@ func readerAttributes(attrs []string) []string {
 // empty (every run is then a first run).
 func stateStore(path string) (druvascim.StateStore, error) {
 	if path == "" {
-		return &druvascim.MemoryStore{}, nil
+		return druvascim.NewMemoryStore(), nil
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -154,17 +154,21 @@ func stateStore(path string) (druvascim.StateStore, error) {
 
 // planOptions are the planner policies the flags ask for.
 func (f *syncFlags) planOptions() []druvascim.Option {
-	opts := []druvascim.Option{
-		druvascim.WithDeletionThreshold(f.maxDeletes),
-		druvascim.WithDeletes(f.allowDeletes),
+	p := druvascim.Policy{
+		Deletes:           f.allowDeletes,
+		DeletionThreshold: f.maxDeletes,
+		ApproveHolds:      f.approveDeletes,
 	}
-	if f.fileCfg.MaxSourceShrink != nil {
-		opts = append(opts, druvascim.WithMaxSourceShrink(*f.fileCfg.MaxSourceShrink))
+	if f.maxDeletes == 0 {
+		p.DeletionThreshold = -1 // --max-deletes 0: no limit
 	}
-	if f.approveDeletes {
-		opts = append(opts, druvascim.WithApproval())
+	if s := f.fileCfg.MaxSourceShrink; s != nil {
+		p.MaxSourceShrink = *s
+		if *s == 0 {
+			p.MaxSourceShrink = -1 // maxSourceShrink: 0 in the file: no limit
+		}
 	}
-	return opts
+	return []druvascim.Option{druvascim.WithPolicy(p)}
 }
 
 // wired are the building blocks of a cycle, made from the flags.

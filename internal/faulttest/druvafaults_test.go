@@ -46,8 +46,7 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	clientWaits := newWaits()
 	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(clientWaits.Wait)))
 	store := newFileStore(t)
-	s := newSyncer(t, graphReader(t, g), c, store,
-		druvascim.WithRequestCounter(func() int64 { return c.Stats().Requests }))
+	s := newSyncer(t, graphReader(t, g), c, store)
 
 	if len(desired) < n/4 {
 		t.Fatalf("only %d of %d users desired: the tenant is not what the test expects", len(desired), n)
@@ -80,7 +79,7 @@ func TestDruvaFaultsConverge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := res.Plan.Writes(); w != 0 {
+	if w := writesOf(res.Plan); w != 0 {
 		t.Errorf("after two faulty cycles a clean plan still has %d writes:\n%s", w, res.Plan.Format())
 	}
 

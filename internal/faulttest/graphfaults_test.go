@@ -20,7 +20,7 @@ import (
 type graphFixture struct {
 	g         *entratest.Server
 	d         *druvatest.Server
-	store     *druvascim.FileStore
+	store     druvascim.StateStore
 	desired   map[string]want
 	unmanaged []scim.Resource
 	foreign   *foreignHost
@@ -128,8 +128,8 @@ func (f *graphFixture) attempt(t *testing.T, s *druvascim.Syncer, also error) er
 	if also != nil && !errors.Is(err, also) {
 		t.Errorf("err = %v, want it to match %v too", err, also)
 	}
-	if res != nil && res.Plan != nil && res.Plan.Writes() > 0 {
-		t.Errorf("a plan with %d writes was made from a partial read", res.Plan.Writes())
+	if res != nil && res.Plan != nil && writesOf(res.Plan) > 0 {
+		t.Errorf("a plan with %d writes was made from a partial read", writesOf(res.Plan))
 	}
 	if w := writesTo(f.d) - writes; w != 0 {
 		t.Fatalf("%d writes to Druva after a partial read", w)
@@ -245,7 +245,7 @@ func TestGraphExpiredDeltaLink(t *testing.T) {
 		if !res.Report.Summary.Full {
 			t.Error("an expired delta link did not make the cycle a full read")
 		}
-		if c := res.Plan.Counts; c.Disable != newlyInactive(f.desired, desired) || c.Create != 0 || c.Delete != 0 {
+		if c := res.Plan.Counts; c[druvascim.ActionDisable] != newlyInactive(f.desired, desired) || c[druvascim.ActionCreate] != 0 || c[druvascim.ActionDelete] != 0 {
 			t.Errorf("plan after an expired delta link: %+v\n%s", c, res.Plan.Format())
 		}
 		checkConverged(t, f.d, desired, f.unmanaged)

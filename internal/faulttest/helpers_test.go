@@ -92,9 +92,17 @@ func newSyncer(t testing.TB, src druvascim.Source, dst druvascim.Target, store d
 	return must[*druvascim.Syncer](t)(druvascim.NewSyncer(src, dst, mapping.DruvaDefault(), store, append(base, opts...)...))
 }
 
-func newFileStore(t testing.TB) *druvascim.FileStore {
+func newFileStore(t testing.TB) druvascim.StateStore {
 	t.Helper()
-	return must[*druvascim.FileStore](t)(druvascim.NewFileStore(filepath.Join(t.TempDir(), "state")))
+	fs, _ := newFileStorePath(t)
+	return fs
+}
+
+// newFileStorePath returns a file store in a new directory and its path.
+func newFileStorePath(t testing.TB) (druvascim.StateStore, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state")
+	return must[druvascim.StateStore](t)(druvascim.NewFileStore(path)), path
 }
 
 // unmanagedUsers seeds Druva users that no Entra user matches: the sync must
@@ -296,3 +304,9 @@ func containsFold(s, sub string) bool {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// writesOf counts a plan's operations that change the target.
+func writesOf(p *druvascim.Plan) int {
+	c := p.Counts
+	return c[druvascim.ActionCreate] + c[druvascim.ActionUpdate] + c[druvascim.ActionDisable] + c[druvascim.ActionDelete]
+}

@@ -22,7 +22,7 @@ func TestLostDeprovisionResponses(t *testing.T) {
 	c := must[*druva.Client](t)(d.NewClient(druva.WithWait(noWait)))
 	// One operation at a time, so the seeded faults hit the same requests
 	// on every run.
-	s := newSyncer(t, graphReader(t, g), c, store, druvascim.WithDeletes(true),
+	s := newSyncer(t, graphReader(t, g), c, store, druvascim.WithPolicy(druvascim.Policy{Deletes: true}),
 		druvascim.WithConcurrency(1))
 	if _, err := s.Run(t.Context()); err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestLostDeprovisionResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, d.SetFaults(druvatest.Faults{}))
-	if c := res.Plan.Counts; c.Delete < 1 || c.Disable < 1 {
+	if c := res.Plan.Counts; c[druvascim.ActionDelete] < 1 || c[druvascim.ActionDisable] < 1 {
 		t.Fatalf("plan %+v: the test needs deletes and disables", c)
 	}
 	lostDeletes, lostPatches := 0, 0

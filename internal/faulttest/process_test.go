@@ -23,7 +23,8 @@ type processFixture struct {
 	g         *entratest.Server
 	d         *druvatest.Server
 	store     druvascim.StateStore
-	file      *druvascim.FileStore
+	file      druvascim.StateStore
+	path      string // the state file of file
 	unmanaged []scim.Resource
 	ct        *countingTransport
 }
@@ -34,8 +35,8 @@ func newProcessFixture(t *testing.T, seed uint64) *processFixture {
 	t.Cleanup(g.Close)
 	d := must[*druvatest.Server](t)(druvatest.NewServer())
 	t.Cleanup(d.Close)
-	file := newFileStore(t)
-	return &processFixture{g: g, d: d, store: file, file: file, unmanaged: unmanagedUsers(t, d, 5),
+	file, path := newFileStorePath(t)
+	return &processFixture{g: g, d: d, store: file, file: file, path: path, unmanaged: unmanagedUsers(t, d, 5),
 		ct: &countingTransport{base: http.DefaultTransport}}
 }
 
@@ -162,7 +163,7 @@ func logNotable(t *testing.T, what string, res *druvascim.Result) {
 
 // failingStore is the real file store whose Save fails when told to.
 type failingStore struct {
-	*druvascim.FileStore
+	druvascim.StateStore
 	fail atomic.Bool
 }
 
@@ -172,7 +173,7 @@ func (s *failingStore) Save(ctx context.Context, st *druvascim.State) error {
 	if s.fail.Load() {
 		return errDiskFull
 	}
-	return s.FileStore.Save(ctx, st)
+	return s.StateStore.Save(ctx, st)
 }
 
 // TestStateSaveFails: when the state cannot be saved (after the writes of
@@ -182,7 +183,7 @@ func TestStateSaveFails(t *testing.T) {
 	for _, failing := range []int{1, 2} {
 		t.Run(fmt.Sprintf("cycle %d", failing), func(t *testing.T) {
 			f := newProcessFixture(t, 3)
-			fs := &failingStore{FileStore: f.file}
+			fs := &failingStore{StateStore: f.file}
 			f.store = fs
 			desired := desiredState(t, f.g)
 			if failing == 2 {
@@ -197,7 +198,7 @@ func TestStateSaveFails(t *testing.T) {
 			if !errors.Is(err, errDiskFull) {
 				t.Fatalf("cycle whose state save failed: err = %v, want the store's error", err)
 			}
-			if res == nil || res.Plan == nil || res.Plan.Writes() == 0 {
+			if res == nil || res.Plan == nil || writesOf(res.Plan) == 0 {
 				t.Fatal("the failing cycle wrote nothing: the test proves nothing")
 			}
 			fs.fail.Store(false)
@@ -230,13 +231,13 @@ func d2(d *druvatest.Server) int { return d.RequestCount("POST") }
 // every link.
 func TestStateSaveFailsSyncerKeepsLinks(t *testing.T) {
 	f := newProcessFixture(t, 5)
-	fs := &failingStore{FileStore: f.file}
+	fs := &failingStore{StateStore: f.file}
 	f.store = fs
 	desired := desiredState(t, f.g)
 	s := f.syncer(t)
 	fs.fail.Store(true)
 	res, err := s.Run(t.Context())
-	if !errors.Is(err, errDiskFull) || res == nil || res.Plan.Counts.Create == 0 {
+	if !errors.Is(err, errDiskFull) || res == nil || res.Plan.Counts[druvascim.ActionCreate] == 0 {
 		t.Fatalf("first cycle: err = %v; want creates and the store's error", err)
 	}
 	fs.fail.Store(false)
@@ -268,11 +269,11 @@ func TestStateSaveFailsSyncerKeepsLinks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second cycle: %v", err)
 	}
-	if res.Plan.Counts.Disable != gone {
-		t.Errorf("second cycle disabled %d users, want the %d that left the scope:\n%s", res.Plan.Counts.Disable, gone, res.Plan.Format())
+	if res.Plan.Counts[druvascim.ActionDisable] != gone {
+		t.Errorf("second cycle disabled %d users, want the %d that left the scope:\n%s", res.Plan.Counts[druvascim.ActionDisable], gone, res.Plan.Format())
 	}
-	if res.Plan.Counts.Create != 0 {
-		t.Errorf("second cycle created %d users again", res.Plan.Counts.Create)
+	if res.Plan.Counts[druvascim.ActionCreate] != 0 {
+		t.Errorf("second cycle created %d users again", res.Plan.Counts[druvascim.ActionCreate])
 	}
 	checkConverged(t, f.d, after, f.unmanaged)
 	checkLinks(t, f.d, must[*druvascim.State](t)(f.file.Load(t.Context())), after)

@@ -18,6 +18,11 @@ import (
 // TestRevokedTokenQuarantines: a Druva token revoked while a cycle runs
 // (regenerated in the console) stops the cycle early with one clear error —
 // not a failure per user — and costs a handful of requests, not thousands.
+
+// defaultConcurrency is the number of operations the Syncers of these tests
+// run at once: druvascim's default (see druvascim.WithConcurrency).
+const defaultConcurrency = 8
+
 func TestRevokedTokenQuarantines(t *testing.T) {
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(1500), entratest.WithGroups(15), entratest.WithSeed(11)))
 	defer g.Close()
@@ -38,7 +43,7 @@ func TestRevokedTokenQuarantines(t *testing.T) {
 			return r
 		}}
 		c := must[*druva.Client](t)(d.NewClient(druva.WithHTTPClient(&http.Client{Transport: ct}), druva.WithWait(noWait)))
-		s := newSyncer(t, graphReader(t, g), c, newFileStore(t))
+		s := newSyncer(t, graphReader(t, g), c, newFileStore(t), druvascim.WithConcurrency(defaultConcurrency))
 		res, err := s.Run(t.Context())
 		if !errors.Is(err, druvascim.ErrQuarantined) || !errors.Is(err, druva.ErrUnauthorized) {
 			t.Fatalf("err = %v, want ErrQuarantined wrapping druva.ErrUnauthorized", err)
@@ -47,14 +52,14 @@ func TestRevokedTokenQuarantines(t *testing.T) {
 			t.Errorf("the error does not say the token is the problem: %v", err)
 		}
 		st := d.Stats()
-		if st.Unauthorized == 0 || st.Unauthorized > 2*druvascim.DefaultConcurrency {
-			t.Fatalf("%d requests answered 401 (want at most %d: the operations in flight)", st.Unauthorized, 2*druvascim.DefaultConcurrency)
+		if st.Unauthorized == 0 || st.Unauthorized > 2*defaultConcurrency {
+			t.Fatalf("%d requests answered 401 (want at most %d: the operations in flight)", st.Unauthorized, 2*defaultConcurrency)
 		}
-		if got := st.Requests; got > 20+2*druvascim.DefaultConcurrency+len(desired)/100+5 {
+		if got := st.Requests; got > 20+2*defaultConcurrency+len(desired)/100+5 {
 			t.Errorf("%d requests for a cycle that should have stopped after the first 401", got)
 		}
 		failures := res.Report.Summary.Statuses[druvascim.StatusFailure]
-		if failures == 0 || failures > 2*druvascim.DefaultConcurrency || !res.Report.Summary.Quarantined {
+		if failures == 0 || failures > 2*defaultConcurrency || !res.Report.Summary.Quarantined {
 			t.Errorf("%d failures reported, quarantined=%v (of %d users to create)", failures, res.Report.Summary.Quarantined, len(desired))
 		}
 		t.Logf("revoked token: %d requests, %d answered 401, %d failures in the report, error: %v", st.Requests, st.Unauthorized, failures, err)

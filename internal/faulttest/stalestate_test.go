@@ -12,8 +12,8 @@ import (
 // racingStore is the real file store used without its lock; when told to,
 // another writer (a second store on the same file) saves just before it.
 type racingStore struct {
-	*druvascim.FileStore
-	other *druvascim.FileStore
+	druvascim.StateStore
+	other druvascim.StateStore
 	race  atomic.Bool
 }
 
@@ -27,7 +27,7 @@ func (s *racingStore) Save(ctx context.Context, st *druvascim.State) error {
 			return err
 		}
 	}
-	return s.FileStore.Save(ctx, st)
+	return s.StateStore.Save(ctx, st)
 }
 
 // TestStaleSaveSyncerMovesOn: a cycle whose save is refused because another
@@ -37,13 +37,13 @@ func (s *racingStore) Save(ctx context.Context, st *druvascim.State) error {
 // matching attributes without creating anyone again, and saves.
 func TestStaleSaveSyncerMovesOn(t *testing.T) {
 	f := newProcessFixture(t, 7)
-	rs := &racingStore{FileStore: f.file, other: newFileStoreAt(t, f.file.Path())}
+	rs := &racingStore{StateStore: f.file, other: newFileStoreAt(t, f.path)}
 	f.store = rs
 	desired := desiredState(t, f.g)
 	s := f.syncer(t)
 	rs.race.Store(true)
 	res, err := s.Run(t.Context())
-	if !errors.Is(err, druvascim.ErrStaleState) || res == nil || res.Plan.Counts.Create == 0 {
+	if !errors.Is(err, druvascim.ErrStaleState) || res == nil || res.Plan.Counts[druvascim.ActionCreate] == 0 {
 		t.Fatalf("first cycle: err = %v; want creates and ErrStaleState", err)
 	}
 	if st := must[*druvascim.State](t)(f.file.Load(t.Context())); len(st.Links) != 0 || st.Generation != 1 {
@@ -64,7 +64,7 @@ func TestStaleSaveSyncerMovesOn(t *testing.T) {
 	checkLinks(t, f.d, must[*druvascim.State](t)(f.file.Load(t.Context())), desired)
 }
 
-func newFileStoreAt(t testing.TB, path string) *druvascim.FileStore {
+func newFileStoreAt(t testing.TB, path string) druvascim.StateStore {
 	t.Helper()
-	return must[*druvascim.FileStore](t)(druvascim.NewFileStore(path))
+	return must[druvascim.StateStore](t)(druvascim.NewFileStore(path))
 }

@@ -41,7 +41,7 @@ func BenchmarkGrowth(b *testing.B) {
 
 func growth(b *testing.B, top int) {
 	set := mapping.DruvaDefault()
-	pl, err := druvascim.NewPlanner(druvascim.WithDeletionThreshold(0), druvascim.WithMaxSourceShrink(0))
+	pl, err := druvascim.NewPlanner(druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1, MaxSourceShrink: -1}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func growth(b *testing.B, top int) {
 				b.Fatal(err)
 			}
 		})
-		if c := p.Counts; c.Update != n/100 || c.Create+c.Disable+c.Delete != 0 || c.Unchanged != n-n/100 {
+		if c := p.Counts; c[druvascim.ActionUpdate] != n/100 || c[druvascim.ActionCreate]+c[druvascim.ActionDisable]+c[druvascim.ActionDelete] != 0 || unchangedOf(p) != n-n/100 {
 			b.Fatalf("%d users: plan counts %+v", n, c)
 		}
 		var ms runtime.MemStats
@@ -140,7 +140,7 @@ func sourceObjects(n int) []druvascim.Object {
 // every desired object linked to a Druva user holding its create form, 1 %
 // of them with a display name that has since changed in the source.
 func steadyState(ds []druvascim.Desired) druvascim.PlanInput {
-	st := druvascim.NewState()
+	st := &druvascim.State{Links: map[string]string{}}
 	cur := make([]scim.Resource, 0, len(ds))
 	for i := range ds {
 		d := &ds[i]
@@ -155,4 +155,16 @@ func steadyState(ds []druvascim.Desired) druvascim.PlanInput {
 	}
 	return druvascim.PlanInput{Desired: ds, Current: cur, State: st, Full: true,
 		Now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+}
+
+// unchangedOf counts the skips of a plan whose target already holds the
+// desired values.
+func unchangedOf(p *druvascim.Plan) int {
+	n := 0
+	for _, op := range p.Operations {
+		if op.Action == druvascim.ActionSkip && op.Reason == druvascim.ReasonUnchanged {
+			n++
+		}
+	}
+	return n
 }

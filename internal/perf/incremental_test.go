@@ -92,7 +92,7 @@ func checkCycle(tb testing.TB, name string, c cycle, wantFull bool, changed, lis
 	if w := c.writes(); w != changed || c.byMethod[http.MethodPatch] != changed {
 		tb.Errorf("%s: %d Druva writes (by method %v) for %d changed users", name, w, c.byMethod, changed)
 	}
-	if got := c.res.Plan.Counts; got.Update != changed || got.Create+got.Disable+got.Delete != 0 {
+	if got := c.res.Plan.Counts; got[druvascim.ActionUpdate] != changed || got[druvascim.ActionCreate]+got[druvascim.ActionDisable]+got[druvascim.ActionDelete] != 0 {
 		tb.Errorf("%s: plan counts %+v for %d changed users", name, got, changed)
 	}
 	if g := c.byMethod[http.MethodGet]; g > listPages(listed) || c.druva != g+changed {

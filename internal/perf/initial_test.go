@@ -2,11 +2,10 @@ package perf
 
 import (
 	"fmt"
+	"github.com/druvascim/druvascim"
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/druvascim/druvascim"
 )
 
 // BenchmarkInitialSync runs one full cycle (Syncer.Run: read the Entra
@@ -29,6 +28,11 @@ import (
 // bytes allocated by the cycle (whole process, so both fakes' work is
 // included). The
 // benchmark fails when Druva requests exceed creates + list pages + 1.
+
+// defaultConcurrency is the Syncer's default number of operations at once
+// (see druvascim.WithConcurrency), which the bare programs match.
+const defaultConcurrency = 8
+
 func BenchmarkInitialSync(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) { benchInitial(b, n) })
@@ -50,7 +54,7 @@ func benchInitial(b *testing.B, users int) {
 		c := r.run(b, r.sync)
 		b.StopTimer()
 		checkBudget(b, c, 0)
-		n := c.res.Plan.Counts.Create
+		n := c.res.Plan.Counts[druvascim.ActionCreate]
 		if n == 0 || r.druva.Len() != n {
 			b.Fatalf("%d creates planned, fake Druva holds %d", n, r.druva.Len())
 		}
@@ -60,10 +64,10 @@ func benchInitial(b *testing.B, users int) {
 		}
 		r.graph.Close()
 		r.druva.Close()
-		bare1, cpu1 := bare(b, bodies, druvascim.DefaultConcurrency, true)
-		raw1, rcpu1 := bare(b, bodies, druvascim.DefaultConcurrency, false)
-		bare2, cpu2 := bare(b, bodies, druvascim.DefaultConcurrency, true)
-		raw2, rcpu2 := bare(b, bodies, druvascim.DefaultConcurrency, false)
+		bare1, cpu1 := bare(b, bodies, defaultConcurrency, true)
+		raw1, rcpu1 := bare(b, bodies, defaultConcurrency, false)
+		bare2, cpu2 := bare(b, bodies, defaultConcurrency, true)
+		raw2, rcpu2 := bare(b, bodies, defaultConcurrency, false)
 		bareCPU += (cpu1 + cpu2) / 2
 		rawCPU += (rcpu1 + rcpu2) / 2
 		rawWall += (raw1 + raw2) / 2
@@ -105,12 +109,12 @@ func benchInitial(b *testing.B, users int) {
 		b.ReportMetric(float64(bareCPU)/float64(applyCPU), "bare-cpu/apply-cpu")
 		b.ReportMetric(float64(rawCPU)/float64(applyCPU), "bare-raw-cpu/apply-cpu")
 	}
-	b.ReportMetric(float64(last.res.Plan.Counts.Create), "creates")
+	b.ReportMetric(float64(last.res.Plan.Counts[druvascim.ActionCreate]), "creates")
 	b.ReportMetric(float64(last.graph), "graph-req")
 	b.ReportMetric(float64(last.graphHTTP), "graph-http")
 	b.ReportMetric(float64(last.byMethod[http.MethodGet]), "druva-GET")
 	b.ReportMetric(float64(last.byMethod[http.MethodPost]), "druva-POST")
-	b.ReportMetric(float64(last.druva-last.res.Plan.Counts.Create), "druva-req-beyond-creates")
+	b.ReportMetric(float64(last.druva-last.res.Plan.Counts[druvascim.ActionCreate]), "druva-req-beyond-creates")
 	s := last.res.Report.Summary
 	b.ReportMetric(s.ReadSource.Seconds(), "read-source-s")
 	b.ReportMetric(s.ReadTarget.Seconds(), "read-target-s")

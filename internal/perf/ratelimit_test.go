@@ -2,6 +2,7 @@ package perf
 
 import (
 	"fmt"
+	"github.com/druvascim/druvascim"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func BenchmarkRateLimited(b *testing.B) {
 				b.StartTimer()
 				c := r.run(b, r.sync)
 				b.StopTimer()
-				n := c.res.Plan.Counts.Create
+				n := c.res.Plan.Counts[druvascim.ActionCreate]
 				if n == 0 || r.druva.Len() != n {
 					b.Fatalf("%d creates planned, fake Druva holds %d", n, r.druva.Len())
 				}
@@ -53,7 +54,7 @@ func BenchmarkRateLimited(b *testing.B) {
 				b.StartTimer()
 			}
 			wps := float64(creates) / apply.Seconds()
-			b.ReportMetric(float64(last.res.Plan.Counts.Create), "creates")
+			b.ReportMetric(float64(last.res.Plan.Counts[druvascim.ActionCreate]), "creates")
 			b.ReportMetric(wps, "writes/s")
 			b.ReportMetric(wps/float64(rate), "share-of-R")
 			b.ReportMetric(float64(throttled)/float64(requests), "share-429")

@@ -43,7 +43,7 @@ type rig struct {
 	druva  *druvatest.Server
 	reader *entra.Reader
 	client *druva.Client
-	store  *druvascim.MemoryStore
+	store  druvascim.StateStore
 	set    *mapping.Set
 	sync   *druvascim.Syncer
 	posts  *recorder
@@ -81,7 +81,7 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(d.Close)
-	r := &rig{graph: g, druva: d, store: &druvascim.MemoryStore{}, set: mapping.DruvaDefault()}
+	r := &rig{graph: g, druva: d, store: druvascim.NewMemoryStore(), set: mapping.DruvaDefault()}
 
 	attrs := r.set.SourceAttributes()
 	for _, a := range []string{"userPrincipalName", "displayName"} {
@@ -117,11 +117,10 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.Option) *druvascim.Syncer {
 	tb.Helper()
 	base := []druvascim.Option{
-		druvascim.WithRequestCounter(func() int64 { return r.client.Stats().Requests }),
 		// Benchmarks change more users than the default threshold allows
 		// to disable; nothing here disables, but a safety hold must not
 		// turn a measurement into a skipped cycle.
-		druvascim.WithDeletionThreshold(0),
+		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1}),
 		druvascim.WithProgress(func(p druvascim.Progress) {
 			if p.Phase == "plan" {
 				r.planned.Store(int64(cputime.Used()))
@@ -379,7 +378,7 @@ func createdIDs(res *druvascim.Result) []string {
 // creates + list pages + 1, or POSTed other than once per create.
 func checkBudget(tb testing.TB, c cycle, listed int) {
 	tb.Helper()
-	creates := c.res.Plan.Counts.Create
+	creates := c.res.Plan.Counts[druvascim.ActionCreate]
 	budget := creates + listPages(listed) + 1
 	if c.druva > budget {
 		tb.Errorf("request budget broken: %d Druva requests > %d creates + %d list pages + 1 (by method %v)",

@@ -20,7 +20,7 @@ func TestPerfSmoke(t *testing.T) {
 
 	first := r.run(t, r.sync)
 	checkBudget(t, first, 0)
-	creates := first.res.Plan.Counts.Create
+	creates := first.res.Plan.Counts[druvascim.ActionCreate]
 	if creates < users/2 || r.druva.Len() != creates || !first.res.Report.Summary.Full {
 		t.Fatalf("initial cycle: %d creates, Druva holds %d, summary %+v", creates, r.druva.Len(), first.res.Report.Summary)
 	}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/druvascim/druvascim"
+)
+
+// writeSummary writes a short table of a cycle's summary for people.
+func writeSummary(w io.Writer, r *druvascim.Report) error {
+	s := r.Summary
+	kind := "incremental"
+	if s.Full {
+		kind = "full"
+	}
+	if s.DryRun {
+		kind += ", dry run"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cycle %s (%s): %d source objects, %d target users\n", s.CycleID, kind, s.SourceObjects, s.TargetUsers)
+	for _, a := range slices.Sorted(maps.Keys(s.Actions)) {
+		fmt.Fprintf(&b, "  %-13s %d\n", a, s.Actions[a])
+	}
+	for _, st := range []druvascim.Status{druvascim.StatusSuccess, druvascim.StatusFailure, druvascim.StatusSkipped, druvascim.StatusWarning} {
+		if n := s.Statuses[st]; n > 0 {
+			fmt.Fprintf(&b, "  %-13s %d\n", st, n)
+		}
+	}
+	fmt.Fprintf(&b, "  durations: read source %s, read target %s, map %s, plan %s, apply %s\n",
+		s.ReadSource.Round(time.Millisecond), s.ReadTarget.Round(time.Millisecond), s.Map.Round(time.Millisecond),
+		s.Plan.Round(time.Millisecond), s.Apply.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  target calls: %d", s.TargetCalls)
+	if s.Requests > 0 {
+		fmt.Fprintf(&b, ", HTTP requests: %s", strconv.FormatInt(s.Requests, 10))
+	}
+	b.WriteByte('\n')
+	if s.Held != nil {
+		fmt.Fprintf(&b, "  HELD: %s\n", s.Held.Message)
+	}
+	if s.Quarantined {
+		fmt.Fprintf(&b, "  QUARANTINED: %s\n", s.QuarantineReason)
+	}
+	if s.Canceled {
+		b.WriteString("  CANCELED before the cycle finished\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
