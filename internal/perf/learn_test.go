@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/druva/druvatest"
 )
 
@@ -93,7 +94,7 @@ func runLearn(b *testing.B, sc learnScenario, secs int) (share, refused float64)
 	c := r.run(b, r.sync)
 	b.StopTimer()
 	series := stop()
-	n := c.res.Plan.Counts.Create
+	n := c.res.Plan.Counts[druvascim.ActionCreate]
 	if n == 0 || r.druva.Len() != n {
 		b.Fatalf("%d creates planned, fake Druva holds %d", n, r.druva.Len())
 	}
