@@ -80,7 +80,9 @@ func Record(ctx context.Context, store logstore.Store, tenant string, rep *druva
 		return 0, fmt.Errorf("cyclelog: %w", err)
 	}
 	if rep != nil && len(rep.Entries) > 0 {
-		if err := store.AddEntries(ctx, id, Entries(rep)); err != nil {
+		entries := Entries(rep)
+		fillUserNames(ctx, store, entries)
+		if err := store.AddEntries(ctx, id, entries); err != nil {
 			return id, fmt.Errorf("cyclelog: %w", err)
 		}
 	}
@@ -159,4 +161,34 @@ func userName(e druvascim.Entry) string {
 		}
 	}
 	return ""
+}
+
+// MaxUserNameLookups bounds how many entries of one cycle [Record] looks up
+// in earlier cycles to find their userName.
+const MaxUserNameLookups = 5000
+
+// fillUserNames gives entries without a userName (updates, disables and
+// skips, whose report does not carry it) the one an earlier entry of the
+// same source object recorded, so that a search by UPN finds every entry
+// of a user. A failed lookup leaves the entry as it is.
+func fillUserNames(ctx context.Context, store logstore.Store, entries []logstore.Entry) {
+	lookups := 0
+	for i := range entries {
+		e := &entries[i]
+		if e.UserName != "" || e.SourceID == "" {
+			continue
+		}
+		if lookups++; lookups > MaxUserNameLookups {
+			return
+		}
+		for prev, err := range store.Entries(ctx, logstore.Query{User: e.SourceID, Limit: 20}) {
+			if err != nil {
+				break
+			}
+			if prev.SourceID == e.SourceID && prev.UserName != "" {
+				e.UserName = prev.UserName
+				break
+			}
+		}
+	}
 }

@@ -81,3 +81,37 @@ func TestRecord(t *testing.T) {
 		t.Error("an unknown kind was accepted")
 	}
 }
+
+// TestUserNameFromEarlierCycle: an update's entry, which the report gives
+// no userName, takes the one the user's create recorded, so a search by
+// UPN finds both.
+func TestUserNameFromEarlierCycle(t *testing.T) {
+	ctx := context.Background()
+	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	create := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{{SourceID: "s1",
+		Action: druvascim.ActionCreate, Status: druvascim.StatusSuccess,
+		Modified: []druvascim.PropertyChange{{Path: "userName", Old: "(none)", New: `"alice@contoso.example"`}}}}}
+	update := &druvascim.Report{Summary: druvascim.Summary{Started: t0.Add(time.Hour)}, Entries: []druvascim.Entry{
+		{SourceID: "s1", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess},
+		{SourceID: "s2", Action: druvascim.ActionDisable, Status: druvascim.StatusSuccess}}}
+	for _, rep := range []*druvascim.Report{create, update} {
+		if _, err := Record(ctx, store, "contoso", rep, nil, Requests{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for e, err := range store.Entries(ctx, logstore.Query{User: "ALICE@contoso.example"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Action)
+	}
+	if d := cmp.Diff([]string{"Update", "Create"}, got); d != "" {
+		t.Errorf("entries of alice (-want +got):\n%s", d)
+	}
+}
