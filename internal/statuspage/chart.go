@@ -81,7 +81,7 @@ func newChart(newestFirst []logstore.Cycle) chart {
 		maxDur = max(maxDur, cy.Duration())
 	}
 	c.MaxOps = max(c.MaxOps, 1)
-	c.MaxDuration = maxDur.Round(time.Second).String()
+	c.MaxDuration = roundDuration(maxDur).String()
 	slot := (c.Right - c.Left) / float64(max(len(cs), ChartCycles))
 	plotH := c.Bottom - c.Top
 	for i, cy := range cs {
@@ -107,4 +107,15 @@ func newChart(newestFirst []logstore.Cycle) chart {
 		}
 	}
 	return c
+}
+
+// roundDuration keeps two or three significant digits: 1.234s → 1.23s,
+// 49.8ms → 50ms, 2h3m4s → 2h3m.
+func roundDuration(d time.Duration) time.Duration {
+	for _, unit := range []time.Duration{time.Minute, time.Second, 10 * time.Millisecond, time.Millisecond} {
+		if d >= 100*unit {
+			return d.Round(unit)
+		}
+	}
+	return d.Round(time.Microsecond)
 }
