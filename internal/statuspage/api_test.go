@@ -197,3 +197,22 @@ func TestCheckListen(t *testing.T) {
 		}
 	}
 }
+
+func TestChart(t *testing.T) {
+	c := newChart([]logstore.Cycle{ // newest first, as the store lists them
+		{ID: 2, Started: t0.Add(time.Hour), Ended: t0.Add(time.Hour + 2*time.Second), Actions: map[string]int{"Update": 1, "Disable": 3, "Skip": 40}, Statuses: map[string]int{"Failure": 2}},
+		{ID: 1, Started: t0, Ended: t0.Add(8 * time.Second), Actions: map[string]int{"Create": 100}},
+	})
+	if c.MaxOps != 100 || len(c.Bars) != 3 || len(c.Failures) != 1 || c.MaxDuration != "8s" {
+		t.Fatalf("chart: max %d, %d bars, %d failure marks, max duration %s", c.MaxOps, len(c.Bars), len(c.Failures), c.MaxDuration)
+	}
+	if c.Bars[0].Class != "c-create" || c.Bars[0].H != c.Bottom-c.Top || c.Bars[1].X <= c.Bars[0].X {
+		t.Errorf("bars oldest first, the largest full height: %+v", c.Bars)
+	}
+	if d := cmp.Diff([]string{"100", "4"}, []string{c.Totals[0].Text, c.Totals[1].Text}); d != "" {
+		t.Errorf("totals (-want +got):\n%s", d)
+	}
+	if e := newChart(nil); !e.Empty || len(e.Bars) != 0 {
+		t.Errorf("empty chart: %+v", e)
+	}
+}

@@ -13,7 +13,7 @@ const (
 	chartW, chartH = 760.0, 200.0
 	chartLeft      = 44.0
 	chartRight     = 44.0
-	chartTop       = 10.0
+	chartTop       = 18.0
 	chartBottom    = 24.0
 )
 
@@ -31,6 +31,7 @@ type chart struct {
 	Right, Top     float64
 	Bars           []chartBar
 	Failures       []chartMark
+	Totals         []chartLabel // operations per cycle, over the bars of a short history
 	Duration       string // polyline points of the duration
 	MaxOps         int
 	MaxDuration    string
@@ -45,6 +46,11 @@ type chartBar struct {
 	X, Y, W, H float64
 	Class      string
 	Title      string
+}
+
+type chartLabel struct {
+	X, Y float64
+	Text string
 }
 
 type chartMark struct {
@@ -73,16 +79,13 @@ func newChart(newestFirst []logstore.Cycle) chart {
 	c.First, c.Last = cs[0].Started.Format(time.DateTime), cs[len(cs)-1].Started.Format(time.DateTime)
 	var maxDur time.Duration
 	for _, cy := range cs {
-		n := 0
-		for _, a := range chartActions {
-			n += cy.Actions[a.action]
-		}
-		c.MaxOps = max(c.MaxOps, n, cy.Statuses["Failure"])
+		c.MaxOps = max(c.MaxOps, opsOf(cy), cy.Statuses["Failure"])
 		maxDur = max(maxDur, cy.Duration())
 	}
 	c.MaxOps = max(c.MaxOps, 1)
 	c.MaxDuration = roundDuration(maxDur).String()
-	slot := (c.Right - c.Left) / float64(max(len(cs), ChartCycles))
+	// A short history gets wider bars, up to a tenth of the plot each.
+	slot := (c.Right - c.Left) / float64(max(len(cs), 10))
 	plotH := c.Bottom - c.Top
 	for i, cy := range cs {
 		x := c.Left + float64(i)*slot + slot*0.15
@@ -96,6 +99,9 @@ func newChart(newestFirst []logstore.Cycle) chart {
 			y -= h
 			c.Bars = append(c.Bars, chartBar{X: x, Y: y, W: slot * 0.7, H: h, Class: a.class,
 				Title: fmt.Sprintf("cycle %d, %s: %d %s", cy.ID, cy.Started.Format(time.DateTime), n, a.action)})
+		}
+		if len(cs) <= 20 {
+			c.Totals = append(c.Totals, chartLabel{X: x + slot*0.35, Y: y - 3, Text: fmt.Sprint(opsOf(cy))})
 		}
 		if f := cy.Statuses["Failure"]; f > 0 {
 			c.Failures = append(c.Failures, chartMark{X: x + slot*0.35, Y: c.Bottom - plotH*float64(f)/float64(c.MaxOps),
@@ -118,4 +124,13 @@ func roundDuration(d time.Duration) time.Duration {
 		}
 	}
 	return d.Round(time.Microsecond)
+}
+
+// opsOf counts a cycle's operations of the charted actions.
+func opsOf(cy logstore.Cycle) int {
+	n := 0
+	for _, a := range chartActions {
+		n += cy.Actions[a.action]
+	}
+	return n
 }
