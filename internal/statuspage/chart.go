@@ -32,7 +32,7 @@ type chart struct {
 	Bars           []chartBar
 	Failures       []chartMark
 	Totals         []chartLabel // operations per cycle, over the bars of a short history
-	Duration       string // polyline points of the duration
+	Duration       string       // polyline points of the duration
 	MaxOps         int
 	MaxDuration    string
 	Legend         []chartLegend

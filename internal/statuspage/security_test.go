@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -247,5 +248,36 @@ func TestStatusUnknownTenant(t *testing.T) {
 	resp, body = get(t, srv.URL+"/?tenant=%3Cscript%3Ealert(1)%3C/script%3E")
 	if resp.StatusCode != 404 || strings.Contains(body, "<script>alert") {
 		t.Errorf("the page echoes an unknown tenant: %d", resp.StatusCode)
+	}
+}
+
+// TestPageEscapesLogValues: values from the directory (names, reasons,
+// property values) are shown as text, never run as markup or script.
+func TestPageEscapesLogValues(t *testing.T) {
+	ctx := context.Background()
+	store := seedStore(t, 1)
+	id, err := store.BeginCycle(ctx, logstore.CycleStart{Tenant: "contoso", Kind: logstore.KindIncremental, Started: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	err = store.AddEntries(ctx, id, []logstore.Entry{{Time: t0.Add(time.Hour), SourceID: "evil", DisplayName: evil, UserName: evil,
+		Action: "Update", Status: "Failure", ErrorCode: evil, Message: evil, Detail: evil,
+		Steps: []logstore.Step{{Name: evil, Status: "Failure", Detail: evil}}, Modified: []logstore.PropertyChange{{Path: evil, Old: evil, New: evil}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl := newFakeCtl("contoso")
+	ctl.set("contoso", func(s *control.TenantStatus) {
+		s.LastError = evil
+		s.Quarantine = &control.Quarantine{Reason: evil, Detail: evil}
+	})
+	srv := newTestServer(t, ctl, store)
+	_, body := get(t, srv.URL+"/?tenant=contoso&user="+url.QueryEscape(evil))
+	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
+		t.Errorf("the page holds the markup unescaped")
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the page does not show the value as text")
 	}
 }
