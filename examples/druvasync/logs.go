@@ -246,12 +246,11 @@ func lastID(ctx context.Context, store logstore.Store) int64 {
 
 // entryWriter prints entries as a table, JSON lines or CSV.
 type entryWriter struct {
-	w        io.Writer
-	tw       *tabwriter.Writer
-	cw       *csv.Writer
-	enc      *json.Encoder
-	header   bool
-	modified bool
+	w      io.Writer
+	tw     *tabwriter.Writer
+	cw     *csv.Writer
+	enc    *json.Encoder
+	header bool
 }
 
 func newEntryWriter(w io.Writer, asJSON, asCSV bool) *entryWriter {
