@@ -48,7 +48,7 @@ func (h *handler) tenantParam(q url.Values) (string, error) {
 		if len(ts) == 1 {
 			return ts[0], nil
 		}
-		return "", fmt.Errorf("name the tenant with ?tenant= (one of %d)", len(ts))
+		return "", badRequest{fmt.Errorf("name the tenant with ?tenant= (one of %d)", len(ts))}
 	}
 	if _, err := h.ctl.Status(t); err != nil {
 		return "", fmt.Errorf("tenant %q: %w", t, control.ErrUnknownTenant)
@@ -173,14 +173,17 @@ func (h *handler) entries(r *http.Request, tenant string, lq logstore.Query) ([]
 	return out, next, nil
 }
 
+// badRequest marks an error of the request itself (answered 400).
 type badRequest struct{ error }
+
+func (b badRequest) Unwrap() error { return b.error }
 
 func statusOf(err error) int {
 	var br badRequest
 	switch {
 	case errors.Is(err, control.ErrUnknownTenant):
 		return http.StatusNotFound
-	case errors.As(err, &br), strings.HasPrefix(err.Error(), "name the tenant"):
+	case errors.As(err, &br):
 		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
