@@ -2,8 +2,10 @@ package statuspage
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +118,17 @@ func TestPage(t *testing.T) {
 	}
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 		t.Errorf("CSP = %q", csp)
+	}
+	older := regexp.MustCompile(`id="older" href="([^"]+)"`).FindStringSubmatch(body)
+	if older == nil {
+		t.Fatal("no link to older entries")
+	}
+	_, body2 := get(t, srv.URL+html.UnescapeString(older[1]))
+	if n := strings.Count(body2, `<details class="entry`); n != PageSize {
+		t.Errorf("the second page shows %d entries, want %d", n, PageSize)
+	}
+	if strings.Contains(body2, "Alice Example") || !strings.Contains(body2, `id="newest"`) {
+		t.Error("the second page repeats the first or has no way back")
 	}
 	_, body = get(t, srv.URL+"/?tenant=contoso&user=alice-src")
 	if n := strings.Count(body, `<details class="entry`); n != 1 || !strings.Contains(body, "druva-alice") {

@@ -110,6 +110,7 @@ type pageData struct {
 	Query    logstore.Query
 	Entries  []logstore.Entry
 	Next     string // the URL of the next page of the log; "" on the last
+	First    string // the URL of the first page of the log
 	Error    string
 	Cycles   []logstore.Cycle
 	Last     *logstore.Cycle
@@ -190,14 +191,24 @@ func (h *handler) pageData(r *http.Request) (pageData, int) {
 		return d, statusOf(err)
 	}
 	d.Entries = entries
+	d.First = pageURL(q, tenant, 0)
 	if next > 0 {
-		nq := url.Values{}
-		for k, v := range q {
-			nq[k] = v
-		}
-		nq.Set("tenant", tenant)
-		nq.Set("before", strconv.FormatInt(next, 10))
-		d.Next = "/?" + nq.Encode() + "#log"
+		d.Next = pageURL(q, tenant, next)
 	}
 	return d, status
+}
+
+// pageURL is the URL of the page of the log before the cursor (0: the
+// first page), with the same filters.
+func pageURL(q url.Values, tenant string, before int64) string {
+	nq := url.Values{}
+	for k, v := range q {
+		nq[k] = v
+	}
+	nq.Set("tenant", tenant)
+	nq.Del("before")
+	if before > 0 {
+		nq.Set("before", strconv.FormatInt(before, 10))
+	}
+	return "/?" + nq.Encode() + "#log"
 }

@@ -38,7 +38,7 @@
     }
     show("held-row", st.held > 0);
     setText("held", String(st.held));
-    setText("next-cycle", when(st.nextCycle));
+    setText("next-cycle", st.paused ? "none while paused" : when(st.nextCycle));
     setText("last-success", when(st.lastSuccess));
     show("last-error-row", !!st.lastError);
     setText("last-error", st.lastError || "");
