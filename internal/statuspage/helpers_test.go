@@ -95,7 +95,7 @@ func (f *fakeCtl) operations() []string {
 // seedStore opens a log store in a temporary directory with cycles
 // cycles of tenant "contoso": each creates one user and fails another,
 // and the last updates Alice's department.
-func seedStore(t *testing.T, cycles int) *logstore.SQLite {
+func seedStore(t testing.TB, cycles int) *logstore.SQLite {
 	t.Helper()
 	ctx := context.Background()
 	s, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "contoso.log.db"))
@@ -144,7 +144,7 @@ func seedStore(t *testing.T, cycles int) *logstore.SQLite {
 }
 
 // newTestServer serves a handler over ctl and store on loopback.
-func newTestServer(t *testing.T, ctl control.Controller, store logstore.Store, opts ...Option) *httptest.Server {
+func newTestServer(t testing.TB, ctl control.Controller, store logstore.Store, opts ...Option) *httptest.Server {
 	t.Helper()
 	h, err := New(ctl, func(tenant string) logstore.Store {
 		if tenant == "contoso" && store != nil {
