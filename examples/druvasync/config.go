@@ -67,6 +67,7 @@ type syncFlags struct {
 	appID              string
 	state              string
 	log                string
+	logDB              string
 	jsonOut            bool
 	dryRun             bool
 	maxDeletes         int
@@ -98,6 +99,7 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 	fs.BoolVar(&f.fullRead, "full", false, "read the whole source even when a delta link is stored")
 	if withApply {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan the run would apply, write nothing")
+		fs.StringVar(&f.logDB, "log-db", "", "record each cycle in the provisioning-log database `FILE` (default: next to --state, STATE without its extension plus .log.db; read it with druvasync logs and cycles)")
 		fs.StringVar(&f.log, "log", "", "append the provisioning log to `FILE` (.csv for CSV, else JSON lines; a pipe or device is written to, never replaced)")
 	}
 }

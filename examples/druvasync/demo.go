@@ -23,7 +23,7 @@ import (
 func demoCommand() command {
 	return command{
 		name:    "demo",
-		args:    "[--users N] [--groups N] [--faults RATE] [--json]",
+		args:    "[--users N] [--groups N] [--faults RATE] [--json] [--serve [--addr HOST:PORT]]",
 		summary: "a full sync on embedded fakes: initial cycle, tenant changes, incremental cycle",
 		help: `
 Starts a fake Entra tenant and a fake Druva in this process (no credentials, no
@@ -35,7 +35,14 @@ left to do, and prints what happened.
 Examples:
   druvasync demo
   druvasync demo --users 10000 --groups 200
-  druvasync demo --faults 0.05      # Druva answers 5 % of requests with 429/5xx or loses the response`,
+  druvasync demo --faults 0.05      # Druva answers 5 % of requests with 429/5xx or loses the response
+  druvasync demo --serve            # then leave the status page running on http://127.0.0.1:8080/
+
+With --serve the demo records its cycles in a provisioning-log database (in a
+temporary directory, removed at the end) and then serves the status page,
+its API and /metrics on loopback until Ctrl-C or SIGTERM. The page's write
+operations (sync now, pause, resume) need an admin token: set
+DRUVASYNC_ADMIN_TOKEN to a long random value and enter it on the page.`,
 		run: runDemo,
 	}
 }
@@ -56,6 +63,8 @@ type demoFlags struct {
 	users, groups int
 	faults        float64
 	asJSON        bool
+	serve         bool
+	addr          string
 }
 
 // parseDemoFlags parses and checks the demo's flags.
@@ -66,6 +75,8 @@ func parseDemoFlags(env *environment, c command, args []string) (demoFlags, int,
 	fs.IntVar(&f.groups, "groups", 50, "groups in the fake tenant")
 	fs.Float64Var(&f.faults, "faults", 0, "share of Druva requests that fail (429, 5xx, lost responses), 0..0.5")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&f.serve, "serve", false, "after the cycles, serve the status page until interrupted")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen `ADDRESS` of --serve (loopback only)")
 	if status, ok := parseFlags(env, c, fs, args); !ok {
 		return f, status, false
 	}
@@ -93,6 +104,10 @@ type demoRig struct {
 	syncer *druvascim.Syncer
 	bars   *phaseProgress
 	cycles []demoCycle
+	// live is the running cycle's progress; rec, with --serve, records
+	// the cycles for the status page.
+	live liveProgress
+	rec  *demoRecorder
 }
 
 // newDemoRig starts the fakes and wires the Syncer; Close stops them. The
@@ -130,7 +145,10 @@ func (r *demoRig) wire() error {
 		return err
 	}
 	r.syncer, err = druvascim.NewSyncer(reader, client, set, r.store,
-		druvascim.WithProgress(r.bars.Update))
+		druvascim.WithProgress(func(p druvascim.Progress) {
+			r.bars.Update(p)
+			r.live.set(&p)
+		}))
 	return err
 }
 
@@ -139,6 +157,9 @@ func (r *demoRig) Close() {
 	r.bars.Done()
 	r.dv.Close()
 	r.graph.Close()
+	if r.rec != nil {
+		r.rec.Close()
+	}
 }
 
 func runDemo(ctx context.Context, env *environment, args []string) int {
@@ -158,6 +179,11 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 		return fail(env, c.name, status, err)
 	}
 	defer r.Close()
+	if f.serve {
+		if r.rec, err = newDemoRecorder(ctx); err != nil {
+			return fail(env, c.name, exitFailures, err)
+		}
+	}
 	say("druvascim demo: a fake Entra tenant with %d users and %d groups, a fake Druva", f.users, f.groups)
 	if f.faults > 0 {
 		say(" failing %.0f %% of requests", f.faults*100)
@@ -202,10 +228,14 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 			say("\nNot converged yet: %d writes remain (%d objects escrowed for a later cycle, as Entra escrows failures).\n", pending, escrowed)
 		}
 	}
+	status = exitConverged
 	if pending != 0 {
-		return exitFailures
+		status = exitFailures
 	}
-	return exitConverged
+	if f.serve {
+		return max(status, serveDemo(ctx, env, r, f.addr))
+	}
+	return status
 }
 
 // runCycle runs one cycle (or a dry run) and keeps what the demo shows of
@@ -216,17 +246,16 @@ func (r *demoRig) runCycle(ctx context.Context, name string, dry bool) (*druvasc
 	t := time.Now()
 	var res *druvascim.Result
 	var err error
+	r.live.set(&druvascim.Progress{Phase: druvascim.PhaseReadSource})
 	if dry {
 		res, err = r.syncer.DryRun(ctx)
 	} else {
 		res, err = r.syncer.Run(ctx)
 	}
+	r.live.set(nil)
 	r.bars.Done()
-	if err != nil {
-		return res, fmt.Errorf("%s: %w", name, err)
-	}
 	after := r.dv.Stats()
-	dc := demoCycle{Name: name, Summary: res.Report.Summary, Wall: time.Since(t),
+	dc := demoCycle{Name: name, Wall: time.Since(t),
 		DruvaRequests: map[string]int{}, GraphRequests: r.graph.Stats().Requests - graphBefore,
 		Skips: map[druvascim.Reason]int{}}
 	for m, n := range after.ByMethod {
@@ -234,6 +263,15 @@ func (r *demoRig) runCycle(ctx context.Context, name string, dry bool) (*druvasc
 			dc.DruvaRequests[m] = d
 		}
 	}
+	if r.rec != nil && !dry {
+		if rerr := r.rec.record(ctx, res, err, dc); rerr != nil && err == nil {
+			err = fmt.Errorf("recording the cycle: %w", rerr)
+		}
+	}
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	dc.Summary = res.Report.Summary
 	for _, e := range res.Report.Entries {
 		if e.Action == druvascim.ActionSkip && e.Reason != druvascim.ReasonUnchanged {
 			dc.Skips[e.Reason]++

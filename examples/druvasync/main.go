@@ -61,6 +61,8 @@ func commands() []command {
 		exprCommand(),
 		fakeDruvaCommand(),
 		fakeGraphCommand(),
+		logsCommand(),
+		cyclesCommand(),
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/internal/cyclelog"
+	"github.com/druvascim/druvascim/internal/logstore"
 )
 
 func syncCommand() command {
@@ -31,7 +33,10 @@ Examples:
 One sync at a time works on a state: a sync holds the state's lock (the
 file --state names, followed by ".lock") for its whole run, and a second one
 exits 2 at once, naming the process that holds it. A run that was killed
-leaves no lock behind. --log appends each run's records.
+leaves no lock behind. Each cycle is recorded, in one transaction, in the
+provisioning-log database next to the state (--log-db to choose another
+file), which druvasync logs and druvasync cycles read. --log appends each
+run's records to a file as well.
 
 Exit status: 0 converged, 1 some objects failed (the log says which),
 2 bad input or configuration, 3 held by a safety rule (rerun with
@@ -69,7 +74,8 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	}
 	bars := newPhaseProgress(env, !f.jsonOut)
 	defer bars.Done()
-	w, err := f.wire(env, fs, entraProgress(bars.Update))
+	countOpt, graphRequests := graphCounter()
+	w, err := f.wire(env, fs, entraProgress(bars.Update), countOpt)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
@@ -81,6 +87,15 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 			return fail(env, c.name, exitBadInput, err)
 		}
 		defer unlock()
+	}
+	var logDB *logstore.SQLite
+	if !dry {
+		if logDB, err = f.openLogDB(ctx); err != nil {
+			return fail(env, c.name, exitBadInput, err)
+		}
+		if logDB != nil {
+			defer logDB.Close()
+		}
 	}
 	var log *provisioningLog
 	if f.log != "" && !dry {
@@ -100,13 +115,24 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 		return fail(env, c.name, exitBadInput, err)
 	}
 	var res *druvascim.Result
+	druvaBefore := client.Stats().Requests
 	if dry {
 		res, err = syncer.DryRun(ctx)
 	} else {
 		res, err = syncer.Run(ctx)
 	}
 	bars.Done()
-	return finishCycle(env, c.name, &f, res, err, dry, log)
+	var recErr error
+	if logDB != nil {
+		recErr = recordCycle(ctx, logDB, res, err,
+			cyclelog.Requests{Druva: client.Stats().Requests - druvaBefore, Graph: graphRequests.n.Load()})
+	}
+	status := finishCycle(env, c.name, &f, res, err, dry, log)
+	if recErr != nil {
+		fmt.Fprintf(env.stderr, "druvasync %s: the cycle was not recorded in the provisioning log %s: %v\n", c.name, logDB.Path(), recErr)
+		status = max(status, exitFailures)
+	}
+	return status
 }
 
 // finishCycle prints a cycle's plan or report, writes the log (nil for a
