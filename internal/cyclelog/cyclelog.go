@@ -148,10 +148,11 @@ func Entries(rep *druvascim.Report) []logstore.Entry {
 	return out
 }
 
-// jsonText is a modified property's value as JSON text; empty for no value.
+// jsonText is a modified property's value as JSON text, as the log shows
+// it; "(none)" for no value.
 func jsonText(v any) string {
 	if v == nil {
-		return ""
+		return "(none)"
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -29,7 +29,7 @@ func TestRecord(t *testing.T) {
 			{ChangeID: "c-1", Time: t0.Add(time.Second), SourceID: "s1", TargetID: "d1", DisplayName: "Alice",
 				Action: druvascim.ActionCreate, Status: druvascim.StatusSuccess,
 				Steps:    []druvascim.Step{{Name: "Action", Status: druvascim.StatusSuccess, Detail: "POST"}},
-				Modified: []druvascim.PropertyChange{{Path: "userName", Old: "(none)", New: `"alice@contoso.example"`}, {Path: "externalId", Old: `"x"`, New: `"[REDACTED]"`, Redacted: true}}},
+				Modified: []druvascim.PropertyChange{{Path: "userName", New: "alice@contoso.example"}, {Path: "externalId", Old: "x", New: "[REDACTED]", Redacted: true}}},
 			{ChangeID: "c-2", SourceID: "s2", Action: druvascim.ActionUpdate, Status: druvascim.StatusFailure,
 				ErrorCode: "HttpConflict", Message: "fix it", Detail: "409"},
 		},
@@ -95,7 +95,7 @@ func TestUserNameFromEarlierCycle(t *testing.T) {
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	create := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{{SourceID: "s1",
 		Action: druvascim.ActionCreate, Status: druvascim.StatusSuccess,
-		Modified: []druvascim.PropertyChange{{Path: "userName", Old: "(none)", New: `"alice@contoso.example"`}}}}}
+		Modified: []druvascim.PropertyChange{{Path: "userName", New: "alice@contoso.example"}}}}}
 	update := &druvascim.Report{Summary: druvascim.Summary{Started: t0.Add(time.Hour)}, Entries: []druvascim.Entry{
 		{SourceID: "s1", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess},
 		{SourceID: "s2", Action: druvascim.ActionDisable, Status: druvascim.StatusSuccess}}}
