@@ -73,9 +73,11 @@ func newExecutor(who string, opts []Option) (*executor, error) {
 // Apply runs the plan's write operations against t and records links and
 // escrows in st. Creates and updates run first, then disables and deletes,
 // each with bounded concurrency ([WithConcurrency]). It returns the
-// provisioning report of every operation. The error is non-nil when the
-// plan is held and not approved (the hold's error: [ErrDeletionThreshold]
-// or [ErrSourceShrank]), when the cycle was quarantined
+// provisioning report of every operation. A plan held and not approved
+// runs its creates and updates only, reports its disables and deletes as
+// StagedDelete and returns an error matching [ErrHeld]; one held whole
+// ([Hold].Everything) is refused with that error. The error is non-nil too
+// when the cycle was quarantined
 // ([ErrQuarantined], and the target's error for a rejected token) or canceled (the context's error); the report and st
 // are consistent in every case.
 //
@@ -131,7 +133,7 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
-	if p.held() {
+	if p.held() && p.Hold.Everything {
 		return nil, fmt.Errorf("druvascim: apply: the plan is held and not approved (set Plan.Approved after review): %w", p.Hold.err())
 	}
 	if st.Links == nil {
@@ -156,6 +158,10 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	for i := range p.Operations {
 		op := &p.Operations[i]
 		r.report.Entries[i] = newEntry(cycle, i, op)
+		if p.heldOp(op) {
+			r.report.Entries[i] = stagedEntry(p, op, r.report.Entries[i], start)
+			continue
+		}
 		if !op.isWrite() {
 			r.skip(op, &r.report.Entries[i])
 			continue
@@ -180,7 +186,23 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		r.report.Summary.Canceled = true
 		return r.report, fmt.Errorf("druvascim: apply canceled: %w", err)
 	}
+	if p.held() {
+		r.report.Summary.Held = p.Hold
+		return r.report, p.Hold.err()
+	}
 	return r.report, nil
+}
+
+// stagedEntry is the entry of an operation a hold keeps from running: a
+// disable or delete appears as StagedDelete, as in Entra.
+func stagedEntry(p *Plan, op *Operation, e Entry, now time.Time) Entry {
+	e.Time = now
+	notRun(&e, op, "held: "+p.Hold.Message)
+	e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
+	if op.Action == ActionDisable || op.Action == ActionDelete {
+		e.Action = ActionStagedDelete
+	}
+	return e
 }
 
 // graceContext returns the context operations run with: not canceled with

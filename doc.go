@@ -96,13 +96,22 @@
 // # Safety
 //
 // A plan that would disable plus delete more users than the threshold
-// ([Policy].DeletionThreshold, default 500) is held with
-// [ErrDeletionThreshold]; a full read whose in-scope count fell by more
-// than [Policy].MaxSourceShrink (default half) since the last full cycle is
-// held with [ErrSourceShrank]. A held plan still lists everything it would
-// do (its disables and deletes appear as [ActionStagedDelete] in the
-// report); apply it only once [Plan].Approved is set (or with
-// [Policy].ApproveHolds). A failed or partial
+// ([Policy].DeletionThreshold, default 500), or a full read whose in-scope
+// count fell by more than [Policy].MaxSourceShrink (default half) since
+// the last full cycle, is held with [ErrHeld] ([Plan].Hold names the
+// rule). Only the plan's disables and deletes are held: they appear as
+// [ActionStagedDelete] in the report, and the creates and updates of the
+// same cycle are applied, so a new hire never waits for someone to approve
+// unrelated disables. This differs from Entra on purpose: Entra's
+// accidental-deletion prevention quarantines the whole job
+// (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/accidental-deletions);
+// [Policy].HoldEverything restores that behaviour. The shrink rule holds
+// the same way: the objects a shrunken read still returns are real, so
+// their creates and updates are safe; only the disables of the objects it
+// no longer returns may be the mistake of a partial source. The delta link
+// of a cycle with held operations does not advance, so the held changes
+// are planned again until they are approved: set [Plan].Approved (or
+// [Policy].ApproveHolds) to apply them. A failed or partial
 // source read is refused with [ErrIncompleteSource]; a failed target
 // listing aborts the cycle.
 //

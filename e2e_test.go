@@ -292,7 +292,7 @@ func TestDeletionThresholdHoldsCycle(t *testing.T) {
 	}
 	before := writes(f.druva)
 	res, err := f.sync.Run(t.Context())
-	if !errors.Is(err, druvascim.ErrDeletionThreshold) {
+	if !errors.Is(err, druvascim.ErrHeld) {
 		t.Fatalf("err = %v", err)
 	}
 	if writes(f.druva) != before || res.Plan.Counts[druvascim.ActionDisable] != 3 || res.Report.Summary.Held == nil {
@@ -308,7 +308,7 @@ func TestDeletionThresholdHoldsCycle(t *testing.T) {
 		t.Fatalf("%d StagedDelete entries, want 3", staged)
 	}
 	// Nothing saved: the same changes are read again and held again.
-	if _, err := f.sync.Run(t.Context()); !errors.Is(err, druvascim.ErrDeletionThreshold) {
+	if _, err := f.sync.Run(t.Context()); !errors.Is(err, druvascim.ErrHeld) {
 		t.Fatalf("second try: %v", err)
 	}
 }

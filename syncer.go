@@ -152,9 +152,11 @@ type Result struct {
 }
 
 // Run runs one cycle. The error is nil when the cycle completed, even if
-// some objects failed (see the report); it matches [ErrDeletionThreshold]
-// or [ErrSourceShrank] when the plan was held (nothing applied, nothing
-// saved, the held plan in the result), [ErrIncompleteSource] when the
+// some objects failed (see the report); it matches [ErrHeld] when a safety
+// rule held the plan's disables and deletes (the rest applied and saved,
+// the delta link not advanced, so that the held changes are planned again;
+// with [Policy].HoldEverything nothing applied and nothing saved),
+// [ErrIncompleteSource] when the
 // source could not be read completely, [ErrQuarantined] when the cycle
 // stopped early (links and escrows saved, the delta link not advanced).
 //
@@ -252,7 +254,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	s.progress(PhasePlan, len(plan.Operations), len(plan.Operations))
 	s.logf("druvascim: planned", "create", plan.Counts[ActionCreate], "update", plan.Counts[ActionUpdate],
 		"disable", plan.Counts[ActionDisable], "delete", plan.Counts[ActionDelete])
-	if plan.held() || dry {
+	if (plan.held() && plan.Hold.Everything) || dry {
 		rep := planReport(plan, c.sum, s.cfg.now())
 		if plan.held() {
 			return &Result{Plan: plan, Report: rep}, cmp.Or(perr, plan.Hold.err())
@@ -300,7 +302,14 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 		rep.Summary.Requests = s.cfg.requests() - c.requests0
 	}
 	rep.count()
-	if aerr == nil {
+	if errors.Is(aerr, ErrHeld) {
+		// The creates and updates ran; the held deprovisions are planned
+		// again from the same delta link until approved.
+		rep.Summary.Held = plan.Hold
+		lc := rep.Summary
+		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
+		st.LastCycle = &lc
+	} else if aerr == nil {
 		st.DeltaLink = c.next
 		lc := rep.Summary
 		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
@@ -329,18 +338,12 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 	for i := range p.Operations {
 		op := &p.Operations[i]
 		e := newEntry(sum.CycleID, i, op)
+		if p.heldOp(op) {
+			rep.Entries[i] = stagedEntry(p, op, e, now)
+			continue
+		}
 		e.Time = now
-		detail := "dry run: not applied"
-		if p.held() {
-			detail = "held: " + p.Hold.Message
-		}
-		notRun(&e, op, detail)
-		if p.held() && op.isWrite() {
-			e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
-			if op.Action == ActionDisable || op.Action == ActionDelete {
-				e.Action = ActionStagedDelete
-			}
-		}
+		notRun(&e, op, "dry run: not applied")
 		rep.Entries[i] = e
 	}
 	rep.count()
