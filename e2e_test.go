@@ -357,13 +357,10 @@ func TestApplyQuarantineOverHTTP(t *testing.T) {
 		if !errors.Is(err, druvascim.ErrQuarantined) || rep.Summary.Statuses[druvascim.StatusFailure] != 3 {
 			t.Fatalf("err = %v summary %+v", err, rep.Summary)
 		}
-		for _, e := range st.Escrows {
-			if e.Code != "InternalServerError" || !e.NextTry.IsZero() {
-				t.Fatalf("escrow %+v", e)
-			}
-		}
-		if len(st.Escrows) != 3 {
-			t.Fatalf("%d escrows", len(st.Escrows))
+		// Every operation failing alike is a cycle-wide cause: retried
+		// next cycle, not escrowed.
+		if len(st.Escrows) != 0 || st.Quarantine == nil {
+			t.Fatalf("%d escrows, quarantine %+v", len(st.Escrows), st.Quarantine)
 		}
 	})
 }

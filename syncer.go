@@ -296,7 +296,8 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 	rep.Summary = c.sum
 	rep.Summary.Apply = applied.Apply
 	rep.Summary.TargetCalls = c.readCalls + applied.TargetCalls
-	rep.Summary.Quarantined, rep.Summary.QuarantineReason, rep.Summary.Canceled = applied.Quarantined, applied.QuarantineReason, applied.Canceled
+	rep.Summary.Quarantined, rep.Summary.QuarantineReason, rep.Summary.Quarantine = applied.Quarantined, applied.QuarantineReason, applied.Quarantine
+	rep.Summary.Canceled, rep.Summary.Escrowed, rep.Summary.EscrowsPruned = applied.Canceled, applied.Escrowed, applied.EscrowsPruned
 	rep.Summary.Finished = s.cfg.now()
 	if s.cfg.requests != nil {
 		rep.Summary.Requests = s.cfg.requests() - c.requests0
@@ -318,7 +319,7 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 			st.SourceInScope = plan.InScope
 		}
 	} else if st.LastCycle != nil {
-		st.LastCycle.Quarantined = errors.Is(aerr, ErrQuarantined)
+		st.LastCycle.Quarantined, st.LastCycle.Quarantine = rep.Summary.Quarantined, rep.Summary.Quarantine
 	}
 	if err := s.saveState(ctx, st); err != nil {
 		return &Result{Plan: plan, Report: rep}, errors.Join(aerr, err)
