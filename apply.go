@@ -441,11 +441,15 @@ func (r *applyRun) failure(op *Operation, ent *Entry, detail string, err error, 
 	r.failed++
 	r.log(slog.LevelWarn, op, ent, err)
 	r.pending = append(r.pending, pendingEscrow{op: op, ent: ent, code: code, err: err, status: status})
-	if r.successes == 0 && (r.alike == 0 || code == r.firstCode) {
-		r.firstCode = code
-		r.alike++
-	} else {
-		r.alike = -1 << 30 // no longer all alike
+	// An escrowed object failing again says nothing about the cycle: only
+	// fresh operations count towards the "all alike" rule.
+	if _, retry := r.st.Escrows[op.SourceID]; !retry {
+		if r.successes == 0 && (r.alike == 0 || code == r.firstCode) {
+			r.firstCode = code
+			r.alike++
+		} else {
+			r.alike = -1 << 30 // no longer all alike
+		}
 	}
 	if r.quar != nil {
 		return

@@ -51,6 +51,13 @@ type State struct {
 	// Quarantine is set while the job is in quarantine (see [Quarantine]);
 	// nil otherwise.
 	Quarantine *Quarantine `json:"quarantine,omitempty"`
+	// Fingerprint identifies the configuration of the last completed cycle
+	// (the mapping set, its scoping filter and the source's scope
+	// setting); a cycle run with another configuration reads everything.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// FullReason, when set, makes the next cycle a full one and names why
+	// in its summary ("restart" after [Syncer.Restart]).
+	FullReason string `json:"fullReason,omitempty"`
 }
 
 // Quarantine records that the job is in quarantine, as Entra's
@@ -108,6 +115,9 @@ func (s *State) clone() *State {
 
 		Generation: s.Generation,
 		Vetoed:     maps.Clone(s.Vetoed),
+
+		Fingerprint: s.Fingerprint,
+		FullReason:  s.FullReason,
 	}
 	if s.Quarantine != nil {
 		q := *s.Quarantine
@@ -303,6 +313,8 @@ type stateHeader struct {
 	InScope    int                  `json:"sourceInScope,omitempty"`
 	Vetoed     map[string]time.Time `json:"vetoed,omitempty"`
 	Quarantine *Quarantine          `json:"quarantine,omitempty"`
+	Print      string               `json:"fingerprint,omitempty"`
+	FullReason string               `json:"fullReason,omitempty"`
 	Links      int                  `json:"links"`
 }
 
@@ -363,6 +375,8 @@ func decodeState(text string) (*State, error) {
 		SourceInScope: h.InScope,
 		Vetoed:        h.Vetoed,
 		Quarantine:    h.Quarantine,
+		Fingerprint:   h.Print,
+		FullReason:    h.FullReason,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -613,7 +627,8 @@ func resolveLinks(path string) (string, error) {
 }
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
-	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Quarantine: s.Quarantine, Links: len(s.Links)}
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Quarantine: s.Quarantine,
+		Print: s.Fingerprint, FullReason: s.FullReason, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}
