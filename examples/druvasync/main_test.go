@@ -652,3 +652,72 @@ func TestProvisionGroup(t *testing.T) {
 		t.Fatalf("an unknown group: status %d, %s", status, errOut)
 	}
 }
+
+// restart takes the state's lock, clears the delta link and keeps the
+// links: the next sync is a full cycle for "restart".
+func TestRestartCommand(t *testing.T) {
+	_, d, vars, flags := fakePair(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	if status, out, errOut := runCLI(t, vars, append([]string{"sync", "--state", state}, flags...)...); status != 0 {
+		t.Fatalf("sync: status %d\n%s\n%s", status, out, errOut)
+	}
+	created := d.Len()
+	status, out, errOut := runCLI(t, vars, append([]string{"restart", "--state", state}, flags...)...)
+	if status != 0 || !strings.Contains(out, "next sync is an initial (full) cycle") {
+		t.Fatalf("restart: status %d\n%s\n%s", status, out, errOut)
+	}
+	status, out, errOut = runCLI(t, vars, append([]string{"sync", "--state", state}, flags...)...)
+	if status != 0 || !strings.Contains(out, "(full: restart)") || d.Len() != created {
+		t.Fatalf("sync after restart: status %d, %d users (had %d)\n%s\n%s", status, d.Len(), created, out, errOut)
+	}
+	status, _, errOut = runCLI(t, vars, append([]string{"restart"}, flags...)...)
+	if status != exitBadInput || !strings.Contains(errOut, "--state") {
+		t.Fatalf("restart without a state: status %d, %s", status, errOut)
+	}
+}
+
+// Entra's settings in the configuration file: the target object actions
+// and SkipOutOfScopeDeletions reach the planner.
+func TestConfigEntraSettings(t *testing.T) {
+	g, _, vars, flags := fakePair(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	if status, out, errOut := runCLI(t, vars, append([]string{"sync", "--state", state}, flags...)...); status != 0 {
+		t.Fatalf("sync: status %d\n%s\n%s", status, out, errOut)
+	}
+	for _, a := range g.Assignments() {
+		if a.PrincipalType == "User" {
+			if err := g.RemoveAssignment(a.ID); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	id, err := g.CreateUser(map[string]any{"userPrincipalName": "ola@contoso.example", "displayName": "Ola",
+		"mail": "ola@contoso.example", "mailNickname": "ola", "accountEnabled": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.AddAssignment(id, g.AppRoles()[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(text string) string {
+		t.Helper()
+		cfg := filepath.Join(dir, "druvasync.yaml")
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		status, out, errOut := runCLI(t, vars, append([]string{"plan", "--state", state, "--config", cfg}, flags...)...)
+		if status != 0 {
+			t.Fatalf("plan: status %d\n%s\n%s", status, out, errOut)
+		}
+		return out
+	}
+	if out := plan("maxDeletes: 0\n"); !strings.Contains(out, "+ create") || !strings.Contains(out, "- disable") {
+		t.Fatalf("default settings: want a create and a disable\n%s", out)
+	}
+	out := plan("skipOutOfScopeDeletions: true\ntargetObjectActions:\n  create: false\n")
+	if strings.Contains(out, "+ create") || strings.Contains(out, "- disable") {
+		t.Fatalf("skipOutOfScopeDeletions and create: false: want neither a create nor a disable\n%s", out)
+	}
+}
