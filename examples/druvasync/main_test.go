@@ -133,8 +133,12 @@ func TestDemoConverges(t *testing.T) {
 		Cycles    []struct {
 			Name    string `json:"name"`
 			Summary struct {
-				Full    bool           `json:"full"`
-				Actions map[string]int `json:"actions"`
+				Full     bool           `json:"full"`
+				Actions  map[string]int `json:"actions"`
+				Statuses map[string]int `json:"statuses"`
+				Held     *struct {
+					Disables int `json:"disables"`
+				} `json:"held"`
 			} `json:"summary"`
 			DruvaRequests map[string]int `json:"druvaRequestsByMethod"`
 		} `json:"cycles"`
@@ -143,20 +147,28 @@ func TestDemoConverges(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("demo --json is not JSON: %v\n%s", err, out)
 	}
-	if !rep.Converged || len(rep.Cycles) != 3 || len(rep.Changes) != 5 {
+	if !rep.Converged || len(rep.Cycles) != 4 || len(rep.Changes) != 5 {
 		t.Fatalf("demo report: %+v", rep)
 	}
-	initial, incr, check := rep.Cycles[0], rep.Cycles[1], rep.Cycles[2]
+	initial, incr, approved, check := rep.Cycles[0], rep.Cycles[1], rep.Cycles[2], rep.Cycles[3]
 	if !initial.Summary.Full || incr.Summary.Full {
 		t.Errorf("want a full then an incremental read: %+v %+v", initial.Summary, incr.Summary)
 	}
 	if initial.Summary.Actions["Create"] == 0 || initial.DruvaRequests["POST"] != initial.Summary.Actions["Create"] {
 		t.Errorf("initial cycle: %d creates, %d POSTs", initial.Summary.Actions["Create"], initial.DruvaRequests["POST"])
 	}
-	// Unassigned, disabled, deleted → three disables; renamed → one update;
-	// the new hire → one create.
-	if a := incr.Summary.Actions; a["Disable"] != 3 || a["Update"] != 1 || a["Create"] != 1 {
-		t.Errorf("incremental cycle actions %v", a)
+	// Unassigned, disabled, deleted → three disables, held by the demo's
+	// threshold of 2 while the rename (one update) and the new hire (one
+	// create) are applied in the same cycle; the approved cycle applies the
+	// disables.
+	if a := incr.Summary.Actions; a["StagedDelete"] != 3 || a["Update"] != 1 || a["Create"] != 1 || incr.Summary.Held == nil || incr.Summary.Held.Disables != 3 {
+		t.Errorf("incremental cycle actions %v, held %+v", a, incr.Summary.Held)
+	}
+	if incr.DruvaRequests["POST"] != 1 || incr.Summary.Statuses["Success"] != 2 {
+		t.Errorf("incremental cycle: the new hire was not created next to the held disables: %v %v", incr.DruvaRequests, incr.Summary.Statuses)
+	}
+	if a := approved.Summary.Actions; a["Disable"] != 3 || a["Create"] != 0 {
+		t.Errorf("approved cycle actions %v", a)
 	}
 	for _, m := range []string{"POST", "PATCH", "PUT", "DELETE"} {
 		if check.DruvaRequests[m] != 0 {
