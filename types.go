@@ -179,8 +179,10 @@ var (
 	// ErrIncompleteSource: the source read was not complete (or malformed);
 	// nothing is planned from it.
 	ErrIncompleteSource = errors.New("druvascim: incomplete source read")
-	// ErrQuarantined: the cycle stopped early because authentication was
-	// rejected or too many operations failed.
+	// ErrQuarantined: the cycle stopped early for a systemic failure (the
+	// credentials refused, the target unreachable, or each of the first
+	// operations failing alike); the job is then in quarantine
+	// ([State].Quarantine).
 	ErrQuarantined = errors.New("druvascim: provisioning quarantined")
 	// ErrNotFound: on-demand provisioning could not find the source object.
 	// It is the source contract's error, so a source's "not found" matches
