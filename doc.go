@@ -166,7 +166,11 @@
 //     Throttling, server errors and transport failures are retried next
 //     cycle, as Entra retries them. A due escrow is retried by reading its
 //     object alone (the source's FetchObject) beside the incremental read,
-//     not by reading the whole tenant. Summary.Escrowed counts the objects
+//     not by reading the whole tenant, as long as the due objects are few
+//     (at most one per 200 links): reading an object alone costs a few
+//     Graph requests, a full read one page per few hundred users, so many
+//     due objects are read with everything else (Summary.FullReason
+//     "escrow retry (N objects due)"). Summary.Escrowed counts the objects
 //     waiting.
 //   - Quarantine. Entra quarantines a job when most or all of its calls
 //     fail consistently, slows it to once a day, and lets it out when a

@@ -15,7 +15,7 @@ import (
 	"github.com/druvascim/druvascim/mapping"
 )
 
-// refusedTenant is n assigned Entra users, every second one in a
+// refusedTenant is n assigned Entra users, one in every `every` in a
 // department no Druva SCIM mapping covers, so that Druva refuses to create
 // it (400), and a Syncer between the two on a fake clock.
 type refusedTenant struct {
@@ -27,7 +27,7 @@ type refusedTenant struct {
 	ids   []string
 }
 
-func newRefusedTenant(t *testing.T, n int, opts ...druvascim.Option) *refusedTenant {
+func newRefusedTenant(t *testing.T, n, every int, opts ...druvascim.Option) *refusedTenant {
 	t.Helper()
 	g := must[*entratest.Server](t)(entratest.NewServer(entratest.WithUsers(0), entratest.WithGroups(0)))
 	t.Cleanup(g.Close)
@@ -37,7 +37,7 @@ func newRefusedTenant(t *testing.T, n int, opts ...druvascim.Option) *refusedTen
 	rt := &refusedTenant{graph: g, druva: d, clock: fakeclock.New(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))}
 	for i := range n {
 		dept := "Engineering"
-		if i%2 == 1 {
+		if i%every == every-1 {
 			dept = "Unmapped"
 		}
 		nick := fmt.Sprintf("u%04d", i)
@@ -58,7 +58,7 @@ func newRefusedTenant(t *testing.T, n int, opts ...druvascim.Option) *refusedTen
 // in the first cycle, the refused ones are escrowed, and the failure
 // proportion puts the job in quarantine for the next cycles.
 func TestQuarantineStarvesNoOne(t *testing.T) {
-	rt := newRefusedTenant(t, 1000)
+	rt := newRefusedTenant(t, 1000, 2)
 	res, err := rt.sync.Run(t.Context())
 	if err != nil && !errors.Is(err, druvascim.ErrQuarantined) {
 		t.Fatal(err)

@@ -279,10 +279,11 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 
 // startDelta is the delta link a cycle reads from, and why it reads
 // everything when it does: the stored link, unless every cycle reads fully,
-// a restart or a configuration change asks for a full cycle, or an escrowed
-// failure is due or a vetoed write waits and the source cannot read those
-// objects one by one (an incremental read would not return them
-// unchanged). retry lists the objects to read one by one.
+// a restart or a configuration change asks for a full cycle, or escrowed
+// failures are due or vetoed writes wait (an incremental read would not
+// return their objects unchanged) and the source cannot read those objects
+// one by one, or they are too many for it to pay (more than one per
+// lookupsPerLink links). retry lists the objects to read one by one.
 func (s *Syncer) startDelta(st *State, now time.Time) (delta, why string, retry []string) {
 	if s.cfg.fullRead {
 		return "", "", nil
@@ -309,8 +310,11 @@ func (s *Syncer) startDelta(st *State, now time.Time) (delta, why string, retry 
 	if len(retry) == 0 {
 		return st.DeltaLink, "", nil
 	}
-	if _, ok := s.src.(objectFetcher); !ok {
-		return "", "escrow retry", nil
+	if _, ok := s.src.(objectFetcher); !ok || len(retry)*lookupsPerLink > len(st.Links) {
+		// Reading an object alone costs a few requests; a full read costs
+		// about one page per few hundred objects: many due objects are
+		// cheaper to read with everything else.
+		return "", fmt.Sprintf("escrow retry (%d objects due)", len(retry)), nil
 	}
 	slices.Sort(retry)
 	return st.DeltaLink, "", retry
