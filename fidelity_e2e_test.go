@@ -89,3 +89,20 @@ func TestEscrowRetryReadsOnlyItsObjects(t *testing.T) {
 		t.Fatalf("after restart: full %v (%q), actions %v", res.Report.Summary.Full, res.Report.Summary.FullReason, res.Report.Summary.Actions)
 	}
 }
+
+// Provisioning one user on demand is not a cycle: its success does not end
+// the job's quarantine.
+func TestProvisionOnDemandKeepsQuarantine(t *testing.T) {
+	rt := newRefusedTenant(t, 2, 2)
+	st := must[*druvascim.State](t)(rt.store.Load(t.Context()))
+	q := &druvascim.Quarantine{Reason: "EncounteredEscrowProportionThreshold", Since: rt.clock.Now(), NextAttempt: rt.clock.Now().Add(time.Hour), Cycles: 1}
+	st.Quarantine = q
+	check(t, rt.store.Save(t.Context(), st))
+	if _, err := rt.sync.ProvisionOnDemand(t.Context(), rt.ids[0], false); err != nil {
+		t.Fatal(err)
+	}
+	st = must[*druvascim.State](t)(rt.store.Load(t.Context()))
+	if rt.druva.Len() != 1 || st.Quarantine == nil || *st.Quarantine != *q {
+		t.Fatalf("%d users; quarantine after provisioning on demand: %+v", rt.druva.Len(), st.Quarantine)
+	}
+}
