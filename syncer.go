@@ -246,6 +246,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	}
 	c := &cycleRun{s: s, st: st, dry: dry, sum: Summary{CycleID: cycleIDAt(start), Started: start, DryRun: dry}}
 	c.delta, c.sum.FullReason, c.retry = s.startDelta(st, start)
+	c.sum.Escrowed = len(st.Escrows) // a dry run's report; Apply counts afresh
 	if fingerprintChange(st.Fingerprint, s.print) != "" {
 		// The shrink rule's baseline counted another configuration's
 		// scope: a filter made narrower on purpose is no suspicious
