@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -457,11 +458,19 @@ func (r *applyRun) failure(op *Operation, ent *Entry, detail string, err error, 
 	switch {
 	case code == reasonUnauthorized:
 		r.halt(err, code, quarantineException, "the target rejected the credentials; "+advice(reasonUnauthorized))
-	case status == 0 && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+	case status == 0 && unreachable(err):
 		r.halt(err, code, quarantineException, "the target is unreachable")
 	case r.alike >= r.e.cfg.minimum:
 		r.halt(err, code, quarantineProportion, fmt.Sprintf("each of the first %d operations failed with %s", r.alike, code))
 	}
+}
+
+// unreachable reports whether err says the target could not be reached
+// (the connection failed after the client's retries), as opposed to an
+// answer the client could not use or a request deadline.
+func unreachable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && !ne.Timeout() && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // halt stops the cycle for a systemic failure. r.mu is held.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -223,6 +225,32 @@ func TestApplyQuarantine(t *testing.T) {
 		}
 		if q := st.Quarantine; q == nil || q.Reason != quarantineProportion || !q.NextAttempt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("quarantine %+v", q)
+		}
+	})
+	t.Run("target unreachable", func(t *testing.T) {
+		tgt := newMemTarget()
+		tgt.fail = func(string, string) error {
+			return &url.Error{Op: "Post", URL: "https://druva.example/Users", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
+		}
+		st := newState()
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
+		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 1 || len(st.Escrows) != 0 || st.Quarantine == nil || st.Quarantine.Reason != quarantineException {
+			t.Fatalf("err %v, %d calls, %d escrows, quarantine %+v", err, len(tgt.calls), len(st.Escrows), st.Quarantine)
+		}
+		_ = rep
+	})
+	t.Run("an odd answer is no outage", func(t *testing.T) {
+		tgt := newMemTarget()
+		n := 0
+		tgt.fail = func(string, string) error {
+			if n++; n == 1 {
+				return errors.New("the target created the user but returned no id")
+			}
+			return nil
+		}
+		st := newState()
+		if _, _, err := planAndApply(t, tgt, ds, st, true, t0); err != nil || len(tgt.users) != 29 {
+			t.Fatalf("err %v, %d users", err, len(tgt.users))
 		}
 	})
 	t.Run("half refused", func(t *testing.T) {

@@ -1,11 +1,14 @@
 package druvascim_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/mapping"
 )
 
@@ -104,5 +107,22 @@ func TestProvisionOnDemandKeepsQuarantine(t *testing.T) {
 	st = must[*druvascim.State](t)(rt.store.Load(t.Context()))
 	if rt.druva.Len() != 1 || st.Quarantine == nil || *st.Quarantine != *q {
 		t.Fatalf("%d users; quarantine after provisioning on demand: %+v", rt.druva.Len(), st.Quarantine)
+	}
+}
+
+// A target that cannot be reached is a systemic failure: the cycle stops at
+// its first operation, which is retried next cycle, not escrowed.
+func TestUnreachableTargetStopsCycle(t *testing.T) {
+	f, plan, st := applyFixture(t)
+	url := f.druva.URL
+	f.druva.Close() // nothing listens there any more
+	c := must[*druva.Client](t)(druva.NewClient("token", druva.WithBaseURL(url),
+		druva.WithWait(func(context.Context, time.Duration) error { return nil })))
+	rep, err := druvascim.Apply(t.Context(), c, plan, st, druvascim.WithConcurrency(1))
+	if !errors.Is(err, druvascim.ErrQuarantined) || rep.Summary.Statuses[druvascim.StatusFailure] != 1 || len(st.Escrows) != 0 {
+		t.Fatalf("err = %v, %d failures, %d escrows", err, rep.Summary.Statuses[druvascim.StatusFailure], len(st.Escrows))
+	}
+	if st.Quarantine == nil || st.Quarantine.Reason != "EncounteredQuarantineException" {
+		t.Fatalf("quarantine %+v", st.Quarantine)
 	}
 }
