@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -15,9 +16,11 @@ import (
 )
 
 // entraRetrySchedule is Entra's escrow schedule for failures the target
-// refused: how long after its attempts-th failure an escrowed operation
-// waits before the next try: 6 h after the first failure, 12 h after the second,
-// 24 h after the third and every 24 h after that.
+// refused: when, after the first failure, the retry that follows the
+// attempts-th failure is due: 6 h, 12 h and 24 h after the first failure,
+// then every 24 h (48 h, 72 h, …) until escrowLifetime, as
+// https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status
+// describes.
 func entraRetrySchedule(attempts int) time.Duration {
 	switch {
 	case attempts <= 1:
@@ -25,17 +28,40 @@ func entraRetrySchedule(attempts int) time.Duration {
 	case attempts == 2:
 		return 12 * time.Hour
 	default:
-		return 24 * time.Hour
+		return time.Duration(attempts-2) * 24 * time.Hour
 	}
 }
 
-// Apply stops early (quarantine) when more than quarantineShare of at least
-// quarantineMinimum finished operations failed, as Entra does; tests set
-// other values in the executor's configuration.
+// The quarantine rules, Entra's where Entra documents them: a cycle stops
+// early only for a systemic failure (the credentials refused, the target
+// unreachable, or each of the first quarantineMinimum operations failing
+// the same way with no success); otherwise it finishes, and when more than
+// quarantineShare of at least quarantineMinimum operations failed, the job
+// is quarantined (EncounteredEscrowProportionThreshold) for the next
+// cycles. Tests set other values in the executor's configuration.
 const (
 	quarantineShare   = 0.4
 	quarantineMinimum = 20
 )
+
+// The synchronizationQuarantine reasons of Microsoft Graph a quarantine
+// carries ([Quarantine].Reason).
+const (
+	quarantineException  = "EncounteredQuarantineException"
+	quarantineProportion = "EncounteredEscrowProportionThreshold"
+)
+
+// The quarantined job's pace: the first quarantined cycle asks for the next
+// attempt after quarantineFirstWait, each further one after twice the
+// wait before, up to once a day, as Entra slows a quarantined job.
+const (
+	quarantineFirstWait = time.Hour
+	quarantineMaxWait   = 24 * time.Hour
+)
+
+// escrowLifetime is how long an escrowed failure is retried before its
+// escrow entry is dropped (Entra: 28 days after the first failure).
+const escrowLifetime = 28 * 24 * time.Hour
 
 // inFlightGrace bounds how long operations already sent may take to finish
 // once the context is canceled. Their answers decide links and escrows, so
@@ -73,9 +99,11 @@ func newExecutor(who string, opts []Option) (*executor, error) {
 // Apply runs the plan's write operations against t and records links and
 // escrows in st. Creates and updates run first, then disables and deletes,
 // each with bounded concurrency ([WithConcurrency]). It returns the
-// provisioning report of every operation. The error is non-nil when the
-// plan is held and not approved (the hold's error: [ErrDeletionThreshold]
-// or [ErrSourceShrank]), when the cycle was quarantined
+// provisioning report of every operation. A plan held and not approved
+// runs its creates and updates only, reports its disables and deletes as
+// StagedDelete and returns an error matching [ErrHeld]; one held whole
+// ([Hold].Everything) is refused with that error. The error is non-nil too
+// when the cycle was quarantined
 // ([ErrQuarantined], and the target's error for a rejected token) or canceled (the context's error); the report and st
 // are consistent in every case.
 //
@@ -92,19 +120,30 @@ func Apply(ctx context.Context, t Target, p *Plan, st *State, opts ...Option) (*
 	return e.apply(ctx, t, p, st, "")
 }
 
-// quarantine says why Apply stopped early.
-type quarantine struct {
-	cause            error // the rejected request of an auth quarantine; nil for a failure share
-	failed, finished int   // operations when the cycle stopped
+// stop says why Apply stopped early: a systemic failure, whose failed
+// operations are retried next cycle rather than escrowed.
+type stop struct {
+	cause            error  // the failure that stopped the cycle
+	code             Reason // its error code; failures with it are not escrowed
+	reason           string // the Graph quarantine reason
+	why              string // for people
+	failed, finished int    // operations when the cycle stopped
 }
 
-// err is the error Apply returns for the quarantine: it matches
-// [ErrQuarantined], and the cause when there is one.
-func (q *quarantine) err() error {
-	if q.cause != nil {
-		return fmt.Errorf("%w: the target rejected the credentials (%w); %s", ErrQuarantined, q.cause, advice(reasonUnauthorized))
-	}
-	return fmt.Errorf("%w: %d of %d operations failed; cycle stopped early", ErrQuarantined, q.failed, q.finished)
+// err is the error Apply returns for the stop: it matches [ErrQuarantined]
+// and the cause.
+func (q *stop) err() error {
+	return fmt.Errorf("%w: %s (%w); cycle stopped early after %d of %d operations failed", ErrQuarantined, q.why, q.cause, q.failed, q.finished)
+}
+
+// pendingEscrow is a failure whose escrow waits for the end of Apply: a
+// failure with the cause of a systemic stop is retried next cycle instead.
+type pendingEscrow struct {
+	op     *Operation
+	ent    *Entry
+	code   Reason
+	err    error
+	status int
 }
 
 // applyRun is the working memory of one Apply call.
@@ -120,18 +159,22 @@ type applyRun struct {
 	calls     atomic.Int64
 	stop      atomic.Bool // set with quar: start no further operation
 
-	mu      sync.Mutex // guards st (links, escrows), failed, done, quar and started
-	failed  int
-	done    int
-	quar    *quarantine
-	started int
+	mu        sync.Mutex // guards st (links, escrows), failed, done, quar, pending, codes and started
+	failed    int
+	done      int
+	successes int
+	quar      *stop
+	pending   []pendingEscrow
+	firstCode Reason // the code of the first failure, while all failed alike
+	alike     int    // failures alike from the first operation on
+	started   int
 }
 
 func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycle string) (*Report, error) {
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
-	if p.held() {
+	if p.held() && p.Hold.Everything {
 		return nil, fmt.Errorf("druvascim: apply: the plan is held and not approved (set Plan.Approved after review): %w", p.Hold.err())
 	}
 	if st.Links == nil {
@@ -156,6 +199,10 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	for i := range p.Operations {
 		op := &p.Operations[i]
 		r.report.Entries[i] = newEntry(cycle, i, op)
+		if p.heldOp(op) {
+			r.report.Entries[i] = stagedEntry(p, op, r.report.Entries[i], start)
+			continue
+		}
 		if !op.isWrite() {
 			r.skip(op, &r.report.Entries[i])
 			continue
@@ -166,21 +213,36 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 	for _, ph := range phases {
 		r.runPhase(ctx, ph, total)
 	}
+	r.settleEscrows()
 	r.report.Summary.Finished = e.cfg.now()
 	r.report.Summary.Apply = r.report.Summary.Finished.Sub(start)
 	r.report.Summary.TargetCalls = r.calls.Load()
 	r.report.count()
+	r.judgeJob()
 	if r.quar != nil {
-		r.report.Summary.Quarantined = true
-		qerr := r.quar.err()
-		r.report.Summary.QuarantineReason = qerr.Error()
-		return r.report, qerr
+		return r.report, r.quar.err()
 	}
 	if err := ctx.Err(); err != nil {
 		r.report.Summary.Canceled = true
 		return r.report, fmt.Errorf("druvascim: apply canceled: %w", err)
 	}
+	if p.held() {
+		r.report.Summary.Held = p.Hold
+		return r.report, p.Hold.err()
+	}
 	return r.report, nil
+}
+
+// stagedEntry is the entry of an operation a hold keeps from running: a
+// disable or delete appears as StagedDelete, as in Entra.
+func stagedEntry(p *Plan, op *Operation, e Entry, now time.Time) Entry {
+	e.Time = now
+	notRun(&e, op, "held: "+p.Hold.Message)
+	e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
+	if op.Action == ActionDisable || op.Action == ActionDelete {
+		e.Action = ActionStagedDelete
+	}
+	return e
 }
 
 // graceContext returns the context operations run with: not canceled with
@@ -361,6 +423,7 @@ func (r *applyRun) succeeded(op *Operation, ent *Entry, detail string) {
 		r.st.Links[op.SourceID] = ent.TargetID
 	}
 	delete(r.st.Escrows, op.SourceID)
+	r.successes++
 	ent.Status = StatusSuccess
 	ent.Steps = stepsFor(op, StatusSuccess, detail)
 	r.log(slog.LevelDebug, op, ent, nil)
@@ -378,11 +441,57 @@ func (r *applyRun) failure(op *Operation, ent *Entry, detail string, err error, 
 	ent.Steps = stepsFor(op, StatusFailure, detail)
 	r.failed++
 	r.log(slog.LevelWarn, op, ent, err)
-	r.escrow(op, code, err, status)
-	if code == reasonUnauthorized && r.quar == nil {
-		r.quar = &quarantine{cause: err}
-		r.stop.Store(true)
+	r.pending = append(r.pending, pendingEscrow{op: op, ent: ent, code: code, err: err, status: status})
+	// An escrowed object failing again says nothing about the cycle: only
+	// fresh operations count towards the "all alike" rule.
+	if _, retry := r.st.Escrows[op.SourceID]; !retry {
+		if r.successes == 0 && (r.alike == 0 || code == r.firstCode) {
+			r.firstCode = code
+			r.alike++
+		} else {
+			r.alike = -1 << 30 // no longer all alike
+		}
 	}
+	if r.quar != nil {
+		return
+	}
+	switch {
+	case code == reasonUnauthorized:
+		r.halt(err, code, quarantineException, "the target rejected the credentials; "+advice(reasonUnauthorized))
+	case status == 0 && unreachable(err):
+		r.halt(err, code, quarantineException, "the target is unreachable")
+	case r.alike >= r.e.cfg.minimum:
+		r.halt(err, code, quarantineProportion, fmt.Sprintf("each of the first %d operations failed with %s", r.alike, code))
+	}
+}
+
+// unreachable reports whether err says the target could not be reached
+// (the connection failed after the client's retries), as opposed to an
+// answer the client could not use or a request deadline.
+func unreachable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && !ne.Timeout() && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// halt stops the cycle for a systemic failure. r.mu is held.
+func (r *applyRun) halt(err error, code Reason, reason, why string) {
+	r.quar = &stop{cause: err, code: code, reason: reason, why: why}
+	r.stop.Store(true)
+}
+
+// settleEscrows escrows the failures of the cycle, except those with the
+// cause that stopped it: a cycle-wide failure says nothing about the
+// objects, which are retried next cycle.
+func (r *applyRun) settleEscrows() {
+	for _, p := range r.pending {
+		if r.quar != nil && p.code == r.quar.code {
+			p.ent.Message = "The cycle stopped for this failure, which is not the object's: it is retried next cycle. " + p.ent.Message
+			continue
+		}
+		r.escrow(p.op, p.ent, p.code, p.err, p.status)
+	}
+	r.pending = nil
+	r.report.Summary.Escrowed = len(r.st.Escrows)
 }
 
 // unknown records a write that was sent but not answered before the grace
@@ -395,18 +504,45 @@ func (r *applyRun) unknown(op *Operation, ent *Entry, err error) {
 	ent.Detail = err.Error()
 	ent.Steps = stepsFor(op, StatusWarning, "sent; no answer before the cycle stopped")
 	r.log(slog.LevelWarn, op, ent, err)
-	r.escrow(op, reasonOutcomeUnknown, err, 0)
+	r.pending = append(r.pending, pendingEscrow{op: op, ent: ent, code: reasonOutcomeUnknown, err: err})
 }
 
-// judge quarantines the cycle when too large a share of the finished
-// operations failed. r.mu is held.
+// judge keeps the counts of a stop up to date. r.mu is held.
 func (r *applyRun) judge() {
-	if r.quar == nil && r.done >= r.e.cfg.minimum && r.e.cfg.share < 1 && float64(r.failed) > r.e.cfg.share*float64(r.done) {
-		r.quar = &quarantine{}
-		r.stop.Store(true)
-	}
 	if r.quar != nil {
 		r.quar.failed, r.quar.finished = r.failed, r.done
+	}
+}
+
+// judgeJob decides, once the cycle is over, whether the job is in
+// quarantine for the next cycles, and records it in the state and the
+// summary: a systemic stop, or more than the share of at least the minimum
+// operations failed, quarantines it; a cycle without failure (that wrote
+// something, or left no escrow waiting) ends the quarantine.
+func (r *applyRun) judgeJob() {
+	now := r.e.cfg.now()
+	var reason, why string
+	switch {
+	case r.quar != nil:
+		reason, why = r.quar.reason, r.quar.err().Error()
+	case r.failed >= r.e.cfg.minimum && r.e.cfg.share < 1 && float64(r.failed) > r.e.cfg.share*float64(r.done):
+		reason, why = quarantineProportion, fmt.Sprintf("%d of %d operations failed (more than %.0f%%); the failures are escrowed", r.failed, r.done, r.e.cfg.share*100)
+	case r.failed == 0 && (r.done > 0 || len(r.st.Escrows) == 0):
+		r.st.Quarantine = nil
+	}
+	if reason != "" {
+		q := Quarantine{Reason: reason, Detail: why, Since: now, Cycles: 1}
+		if old := r.st.Quarantine; old != nil {
+			q.Since, q.Cycles = old.Since, old.Cycles+1
+		}
+		wait := quarantineFirstWait << min(q.Cycles-1, 10)
+		q.NextAttempt = now.Add(min(wait, quarantineMaxWait))
+		r.st.Quarantine = &q
+	}
+	if q := r.st.Quarantine; q != nil {
+		c := *q
+		r.report.Summary.Quarantine = &c
+		r.report.Summary.Quarantined, r.report.Summary.QuarantineReason = true, c.Reason+": "+c.Detail
 	}
 }
 
@@ -421,7 +557,12 @@ func (r *applyRun) log(level slog.Level, op *Operation, ent *Entry, err error) {
 	r.e.cfg.logger.Log(context.Background(), level, "druvascim: operation", attrs...)
 }
 
-func (r *applyRun) escrow(op *Operation, code Reason, err error, status int) {
+// escrow records a failure for a later retry: on Entra's schedule for a
+// refusal, the next cycle for a transient failure. An object that has
+// failed for escrowLifetime is dropped from escrow instead, and its entry
+// says so (once): it is tried again only when the source reports it
+// changed, on a full read, or after a restart.
+func (r *applyRun) escrow(op *Operation, ent *Entry, code Reason, err error, status int) {
 	now := r.e.cfg.now()
 	e := r.st.Escrows[op.SourceID]
 	if e.Attempts == 0 {
@@ -430,11 +571,18 @@ func (r *applyRun) escrow(op *Operation, code Reason, err error, status int) {
 	e.Attempts++
 	e.Action, e.LastFailure, e.Code = op.Action, now, code
 	e.Detail = err.Error()
+	next := e.FirstFailure.Add(r.e.cfg.schedule(e.Attempts))
 	if transient(status) {
-		e.NextTry = time.Time{} // next cycle
-	} else {
-		e.NextTry = now.Add(r.e.cfg.schedule(e.Attempts))
+		next = time.Time{} // next cycle
 	}
+	if !now.Before(e.FirstFailure.Add(escrowLifetime)) || next.After(e.FirstFailure.Add(escrowLifetime)) {
+		delete(r.st.Escrows, op.SourceID)
+		r.report.Summary.EscrowsPruned++
+		ent.Message = fmt.Sprintf("Retried for %d days since %s without success: the escrow ended, and the object is tried again only when it changes in the source, on a full read or after a restart. %s",
+			int(escrowLifetime/(24*time.Hour)), e.FirstFailure.Format(time.RFC3339), ent.Message)
+		return
+	}
+	e.NextTry = next
 	r.st.Escrows[op.SourceID] = e
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -130,7 +132,8 @@ func TestApplyEscrowSchedule(t *testing.T) {
 	st := newState()
 	ds := []Desired{want("s1", "a@x", "A", "a@x")}
 	now := t0
-	for attempt, wait := range []time.Duration{6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
+	// Retries at 6 h, 12 h and 24 h after the first failure, then daily.
+	for attempt, wait := range []time.Duration{6 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour} {
 		_, rep, err := planAndApply(t, tgt, ds, st, true, now)
 		if err != nil {
 			t.Fatal(err)
@@ -149,7 +152,31 @@ func TestApplyEscrowSchedule(t *testing.T) {
 		}
 		now = now.Add(wait)
 	}
+	// Daily retries until 28 days after the first failure; then the escrow
+	// ends, once, and the entry says so.
+	retries := 3
+	for {
+		e, ok := st.Escrows["s1"]
+		if !ok {
+			break
+		}
+		now = e.NextTry
+		_, rep, _ := planAndApply(t, tgt, ds, st, true, now)
+		retries++
+		if _, still := st.Escrows["s1"]; !still {
+			if !strings.Contains(rep.Entries[0].Message, "escrow ended") || rep.Summary.EscrowsPruned != 1 {
+				t.Fatalf("dropped escrow not reported: %+v %+v", rep.Entries[0], rep.Summary)
+			}
+		}
+		if retries > 100 {
+			t.Fatal("the escrow never ends")
+		}
+	}
+	if want := t0.Add(28 * 24 * time.Hour); !now.Equal(want) || retries != 30 {
+		t.Fatalf("last retry at %v after %d retries; want %v after 30 (6 h, 12 h, 24 h, then days 2 to 28)", now, retries, want)
+	}
 	// Transient failures are retried next cycle; success clears the escrow.
+	now = now.Add(time.Hour)
 	status = 503
 	planAndApply(t, tgt, ds, st, true, now)
 	if e := st.Escrows["s1"]; !e.NextTry.IsZero() || e.Code != reasonServerError {
@@ -192,8 +219,71 @@ func TestApplyQuarantine(t *testing.T) {
 		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 5 || rep.Summary.Statuses[StatusFailure] != 5 {
 			t.Fatalf("err %v calls %d summary %+v", err, len(tgt.calls), rep.Summary)
 		}
-		if len(st.Escrows) != 5 {
-			t.Errorf("escrows %d, want 5", len(st.Escrows))
+		// A cycle-wide failure is retried next cycle, not escrowed.
+		if len(st.Escrows) != 0 || !strings.Contains(rep.Entries[0].Message, "retried next cycle") {
+			t.Errorf("escrows %d, entry %+v; want none", len(st.Escrows), rep.Entries[0])
+		}
+		if q := st.Quarantine; q == nil || q.Reason != quarantineProportion || !q.NextAttempt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("quarantine %+v", q)
+		}
+	})
+	t.Run("target unreachable", func(t *testing.T) {
+		tgt := newMemTarget()
+		tgt.fail = func(string, string) error {
+			return &url.Error{Op: "Post", URL: "https://druva.example/Users", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
+		}
+		st := newState()
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0)
+		if !errors.Is(err, ErrQuarantined) || len(tgt.calls) != 1 || len(st.Escrows) != 0 || st.Quarantine == nil || st.Quarantine.Reason != quarantineException {
+			t.Fatalf("err %v, %d calls, %d escrows, quarantine %+v", err, len(tgt.calls), len(st.Escrows), st.Quarantine)
+		}
+		_ = rep
+	})
+	t.Run("an odd answer is no outage", func(t *testing.T) {
+		tgt := newMemTarget()
+		n := 0
+		tgt.fail = func(string, string) error {
+			if n++; n == 1 {
+				return errors.New("the target created the user but returned no id")
+			}
+			return nil
+		}
+		st := newState()
+		if _, _, err := planAndApply(t, tgt, ds, st, true, t0); err != nil || len(tgt.users) != 29 {
+			t.Fatalf("err %v, %d users", err, len(tgt.users))
+		}
+	})
+	t.Run("half refused", func(t *testing.T) {
+		tgt := newMemTarget()
+		tgt.fail = func(_, name string) error {
+			if name[2]%2 == 1 {
+				return scim.NewError(400, "invalidValue", "None of the SCIM Mapping matched to create user")
+			}
+			return nil
+		}
+		st := newState()
+		_, rep, err := planAndApply(t, tgt, ds, st, true, t0, withQuarantine(0.4, 5))
+		if err != nil || len(tgt.users) != 15 || len(st.Escrows) != 15 || rep.Summary.Escrowed != 15 {
+			t.Fatalf("err %v: %d created, %d escrowed; want the cycle finished with 15 and 15", err, len(tgt.users), len(st.Escrows))
+		}
+		q := st.Quarantine
+		if q == nil || q.Reason != quarantineProportion || q.Cycles != 1 || !rep.Summary.Quarantined {
+			t.Fatalf("quarantine %+v", q)
+		}
+		// The quarantine slows the job towards once a day; a cycle without
+		// failure ends it.
+		now := t0
+		for i, wait := range []time.Duration{2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 16 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
+			now = now.Add(7 * 24 * time.Hour) // every escrow due
+			planAndApply(t, tgt, ds, st, true, now, withQuarantine(0.4, 5))
+			if q := st.Quarantine; q == nil || q.Cycles != i+2 || !q.Since.Equal(t0) || !q.NextAttempt.Equal(now.Add(wait)) {
+				t.Fatalf("cycle %d: quarantine %+v, want next attempt after %v", i+2, q, wait)
+			}
+		}
+		tgt.fail = nil
+		planAndApply(t, tgt, ds, st, true, now.Add(7*24*time.Hour), withQuarantine(0.4, 5))
+		if st.Quarantine != nil || len(st.Escrows) != 0 {
+			t.Fatalf("a cycle without failure left quarantine %+v and %d escrows", st.Quarantine, len(st.Escrows))
 		}
 	})
 }

@@ -79,7 +79,11 @@ func (s *Syncer) ProvisionOnDemand(ctx context.Context, idOrUPN string, dryRun b
 		}
 		return res, nil
 	}
+	// One object is not a cycle: its outcome neither starts nor ends the
+	// job's quarantine.
+	q := st.Quarantine
 	rep, aerr := s.exec.apply(ctx, s.dst, plan, st, "")
+	st.Quarantine = q
 	if rep != nil && len(rep.Entries) == 1 {
 		e := rep.Entries[0]
 		res.Entry = &e

@@ -95,6 +95,11 @@ type Policy struct {
 	// ApproveHolds approves in advance any hold of the plans made (the
 	// equivalent of [Plan].Approved); the hold is still recorded in the plan.
 	ApproveHolds bool
+	// HoldEverything makes a safety rule hold the whole plan, as Entra's
+	// accidental-deletion prevention quarantines the whole job. Without it
+	// only the disables and deletes are held, and the creates and updates
+	// of the same cycle are applied.
+	HoldEverything bool
 }
 
 // WithPolicy sets the planner's settings (see [Policy]; the zero Policy is
@@ -105,7 +110,7 @@ func WithPolicy(p Policy) Option {
 			return fmt.Errorf("MaxSourceShrink %v: must be a fraction below 1 (0: the default 0.5; negative: no limit)", p.MaxSourceShrink)
 		}
 		c.noCreate, c.noUpdate, c.deletes = p.NoCreates, p.NoUpdates, p.Deletes
-		c.skipOutOfScope, c.approve = p.SkipOutOfScopeDeletions, p.ApproveHolds
+		c.skipOutOfScope, c.approve, c.holdAll = p.SkipOutOfScopeDeletions, p.ApproveHolds, p.HoldEverything
 		c.threshold, c.maxShrink = defaultDeletionThreshold, defaultMaxSourceShrink
 		switch {
 		case p.DeletionThreshold > 0:

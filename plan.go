@@ -136,19 +136,30 @@ type Hold struct {
 	// cycle and this one (shrink rule).
 	Baseline int `json:"baseline,omitempty"`
 	InScope  int `json:"inScope,omitempty"`
+	// Everything is set when the policy holds the whole plan
+	// ([Policy].HoldEverything): nothing is applied until approved.
+	// Otherwise only the disables and deletes are held (reported as
+	// StagedDelete) and the creates and updates are applied.
+	Everything bool `json:"everything,omitempty"`
 }
 
-// err returns the error the hold stands for, matching [ErrDeletionThreshold]
-// or [ErrSourceShrank] with errors.Is.
+// err returns the error the hold stands for, matching [ErrHeld] with
+// errors.Is.
 func (h *Hold) err() error {
 	if h == nil {
 		return nil
 	}
-	base := ErrDeletionThreshold
-	if h.Code == holdShrank {
-		base = ErrSourceShrank
+	return fmt.Errorf("%w (%s): %s", ErrHeld, h.Code, h.Message)
+}
+
+// heldOp reports whether the operation at hand waits for approval: a
+// disable or delete of a held plan, or any write when the whole plan is
+// held.
+func (p *Plan) heldOp(op *Operation) bool {
+	if !p.held() || !op.isWrite() {
+		return false
 	}
-	return fmt.Errorf("%w: %s", base, h.Message)
+	return p.Hold.Everything || phaseOf(op.Action) == 1
 }
 
 const (
@@ -172,8 +183,9 @@ type Plan struct {
 	// InScope counts the in-scope source objects (baseline of the shrink
 	// rule after a full cycle).
 	InScope int `json:"inScope"`
-	// Hold is set when a safety rule held the plan; Apply refuses a held
-	// plan unless Approved.
+	// Hold is set when a safety rule held the plan; unless Approved, Apply
+	// leaves its disables and deletes (with Hold.Everything, every write)
+	// unapplied and returns [ErrHeld].
 	Hold *Hold `json:"hold,omitempty"`
 	// Approved approves a held plan so that Apply runs it: set it after
 	// reviewing the plan. It is the explicit "Allow deletes" of Entra's
@@ -224,6 +236,7 @@ type planConfig struct {
 	hook           func(Operation) (Operation, bool)
 	policy         func(*Plan) error
 	approve        bool
+	holdAll        bool
 	workers        int // tests: force the number of workers (0 = automatic)
 }
 
@@ -237,8 +250,8 @@ type defaultPlanner struct {
 
 // NewPlanner returns the standard [Planner] configured by opts. It is
 // immutable and safe for concurrent use. Its Plan returns a plan held by a
-// safety rule together with an error matching [ErrDeletionThreshold] or
-// [ErrSourceShrank] (unless approved in advance with [Policy].ApproveHolds); any
+// safety rule together with an error matching [ErrHeld] (unless approved
+// in advance with [Policy].ApproveHolds); any
 // other error means bad input and a nil plan.
 func NewPlanner(opts ...Option) (Planner, error) {
 	c := planConfig{threshold: defaultDeletionThreshold, maxShrink: defaultMaxSourceShrink}

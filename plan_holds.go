@@ -2,8 +2,10 @@ package druvascim
 
 import "fmt"
 
-// The safety rules hold a plan, as Entra's accidental-deletion prevention
-// does; a held plan is not applied unless approved:
+// The safety rules hold a plan's disables and deletes (with
+// Policy.HoldEverything, the whole plan), as Entra's accidental-deletion
+// prevention does; held operations are not applied unless approved, the
+// plan's creates and updates are:
 //   - the source shrank: a full read found fewer in-scope objects than the
 //     last full cycle, by more than the allowed fraction (SourceShrank);
 //   - too many deprovisions: the plan disables plus deletes more users than
@@ -34,6 +36,7 @@ func (r *planRun) hold(p *Plan) (*Plan, error) {
 	if p.Hold == nil {
 		return p, nil
 	}
+	p.Hold.Everything = r.cfg.holdAll
 	if r.cfg.approve {
 		p.Approved = true
 		return p, nil

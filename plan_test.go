@@ -280,8 +280,8 @@ func TestDeletionThreshold(t *testing.T) {
 	in := PlanInput{Desired: ds, Current: cs, State: st, Now: t0}
 
 	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: 3})).Plan(in)
-	if !errors.Is(err, ErrDeletionThreshold) {
-		t.Fatalf("err = %v, want ErrDeletionThreshold", err)
+	if !errors.Is(err, ErrHeld) {
+		t.Fatalf("err = %v, want ErrHeld", err)
 	}
 	if p == nil || p.Hold == nil || p.Hold.Disables != 5 || p.Counts[ActionDisable] != 5 || !p.held() {
 		t.Fatalf("held plan should still list the 5 disables: %+v", p)
@@ -291,8 +291,8 @@ func TestDeletionThreshold(t *testing.T) {
 	}
 	// A held plan is refused by Apply until approved.
 	tgt := newMemTarget(cs...)
-	if _, err := Apply(t.Context(), tgt, p, st.clone()); !errors.Is(err, ErrDeletionThreshold) {
-		t.Fatalf("apply of held plan: %v, want ErrDeletionThreshold", err)
+	if _, err := Apply(t.Context(), tgt, p, st.clone()); !errors.Is(err, ErrHeld) {
+		t.Fatalf("apply of held plan: %v, want ErrHeld", err)
 	}
 	if len(tgt.calls) != 0 {
 		t.Fatalf("held plan made calls: %v", tgt.calls)
@@ -329,7 +329,7 @@ func TestSourceShrinkHold(t *testing.T) {
 	st.SourceInScope = 10
 	in := PlanInput{Desired: ds[:4], Current: cs, State: st, Full: true, Now: t0}
 	p, err := mustPlanner(t, WithPolicy(Policy{DeletionThreshold: -1})).Plan(in)
-	if !errors.Is(err, ErrSourceShrank) || p.Hold == nil || p.Hold.Baseline != 10 || p.Hold.InScope != 4 {
+	if !errors.Is(err, ErrHeld) || p.Hold == nil || p.Hold.Baseline != 10 || p.Hold.InScope != 4 {
 		t.Fatalf("err = %v hold = %+v", err, p)
 	}
 	if p.Counts[ActionDisable] != 6 {

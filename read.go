@@ -73,7 +73,15 @@ func (c *cycleRun) readSource(ctx context.Context) error {
 	if c.delta == "" && !b.Full {
 		return fmt.Errorf("%w: a full read was asked for but the source returned a partial one", ErrIncompleteSource)
 	}
+	if len(c.retry) > 0 {
+		if b.Objects, err = c.readRetries(ctx, b.Objects); err != nil {
+			return fmt.Errorf("%w: %w", ErrIncompleteSource, err)
+		}
+	}
 	c.next, c.full = b.DeltaLink, b.Full
+	if b.Full && c.delta != "" && c.sum.FullReason == "" {
+		c.sum.FullReason = b.FullReason
+	}
 	c.sum.ReadSource, c.sum.Full, c.sum.SourceObjects = s.cfg.now().Sub(t), b.Full, len(b.Objects)
 	s.logf("druvascim: source read", "objects", len(b.Objects), "full", b.Full)
 
@@ -85,6 +93,34 @@ func (c *cycleRun) readSource(ctx context.Context) error {
 	c.sum.Map = s.cfg.now().Sub(t)
 	s.progress(PhaseReadSource, len(b.Objects), len(b.Objects))
 	return nil
+}
+
+// readRetries adds to the objects of an incremental read the objects due
+// for a retry that the read did not return, read one by one. An object the
+// source no longer has is not retried: its escrow or veto goes.
+func (c *cycleRun) readRetries(ctx context.Context, objs []Object) ([]Object, error) {
+	f := c.s.src.(objectFetcher)
+	have := make(map[string]bool, len(objs))
+	for i := range objs {
+		have[objs[i].ID] = true
+	}
+	for _, id := range c.retry {
+		if have[id] {
+			continue
+		}
+		o, err := f.FetchObject(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			delete(c.st.Escrows, id)
+			delete(c.st.Vetoed, id)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read escrowed object %s: %w", id, err)
+		}
+		objs = append(objs, o)
+	}
+	c.s.logf("druvascim: due objects read one by one", "objects", len(c.retry))
+	return objs, nil
 }
 
 // lookupsPerLink bounds when an incremental cycle looks its objects' target

@@ -119,12 +119,29 @@ type Summary struct {
 	// its requests (a method Requests() int64, as druva.Client has).
 	TargetCalls int64 `json:"targetCalls"`
 	Requests    int64 `json:"requests,omitempty"`
-	// Held is set when a safety rule held the plan.
+	// Held is set when a safety rule held the plan's disables and deletes
+	// (or the whole plan, with [Hold].Everything).
 	Held *Hold `json:"held,omitempty"`
-	// Quarantined is set when the cycle stopped early; QuarantineReason
-	// says why.
-	Quarantined      bool   `json:"quarantined,omitempty"`
-	QuarantineReason string `json:"quarantineReason,omitempty"`
+	// Quarantined is set when the job is in quarantine after this cycle:
+	// the cycle stopped early for a systemic failure (and returned
+	// [ErrQuarantined]), or too many of its operations failed, or an
+	// earlier quarantine goes on. QuarantineReason says why, Quarantine
+	// holds the record (also in [State].Quarantine), with the time of the
+	// next attempt.
+	Quarantined      bool        `json:"quarantined,omitempty"`
+	QuarantineReason string      `json:"quarantineReason,omitempty"`
+	Quarantine       *Quarantine `json:"quarantine,omitempty"`
+	// Escrowed is the number of objects whose failures wait in escrow
+	// after this cycle; EscrowsPruned the number whose escrow ended in this
+	// cycle (after 28 days of failures; their entries say so).
+	Escrowed      int `json:"escrowed,omitempty"`
+	EscrowsPruned int `json:"escrowsPruned,omitempty"`
+	// FullReason says why a cycle read the whole source when an
+	// incremental read was possible: "restart" after [Syncer.Restart],
+	// "mapping changed" (or the scoping filter or the scope setting)
+	// after a change of configuration, a due escrow, or the source's own
+	// reason. Empty for an incremental cycle and a first cycle.
+	FullReason string `json:"fullReason,omitempty"`
 	// Canceled is set when the context ended the cycle early.
 	Canceled bool `json:"canceled,omitempty"`
 }

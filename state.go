@@ -48,6 +48,40 @@ type State struct {
 	// policy vetoed, with the time of the first veto. They are planned
 	// again on later cycles until the write runs or is no longer wanted.
 	Vetoed map[string]time.Time `json:"vetoed,omitempty"`
+	// Quarantine is set while the job is in quarantine (see [Quarantine]);
+	// nil otherwise.
+	Quarantine *Quarantine `json:"quarantine,omitempty"`
+	// Fingerprint identifies the configuration of the last completed cycle
+	// (the mapping set, its scoping filter and the source's scope
+	// setting); a cycle run with another configuration reads everything.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// FullReason, when set, makes the next cycle a full one and names why
+	// in its summary ("restart" after [Syncer.Restart]).
+	FullReason string `json:"fullReason,omitempty"`
+}
+
+// Quarantine records that the job is in quarantine, as Entra's
+// provisioning service quarantines a job: a cycle stopped for a systemic
+// failure (the credentials refused, the target unreachable, every one of
+// the first operations failing alike) or too many of a cycle's operations
+// failed. Cycles still run when asked; a scheduler should wait until
+// NextAttempt, which moves away after each quarantined cycle, towards once
+// a day. Any cycle without failure ends the quarantine, as does
+// [Syncer.Restart].
+type Quarantine struct {
+	// Reason is the synchronizationQuarantine reason of Microsoft Graph:
+	// "EncounteredQuarantineException" (credentials refused, target
+	// unreachable) or "EncounteredEscrowProportionThreshold" (too many
+	// failures).
+	Reason string `json:"reason"`
+	// Detail says what happened, for people.
+	Detail string `json:"detail,omitempty"`
+	// Since is when the quarantine began; NextAttempt when the next cycle
+	// should run.
+	Since       time.Time `json:"since"`
+	NextAttempt time.Time `json:"nextAttempt"`
+	// Cycles counts the cycles in a row that ended in quarantine.
+	Cycles int `json:"cycles"`
 }
 
 // Escrow is a failed operation waiting to be retried in a later cycle.
@@ -81,6 +115,13 @@ func (s *State) clone() *State {
 
 		Generation: s.Generation,
 		Vetoed:     maps.Clone(s.Vetoed),
+
+		Fingerprint: s.Fingerprint,
+		FullReason:  s.FullReason,
+	}
+	if s.Quarantine != nil {
+		q := *s.Quarantine
+		c.Quarantine = &q
 	}
 	if c.Links == nil {
 		c.Links = map[string]string{}
@@ -95,6 +136,10 @@ func (s *State) clone() *State {
 		if lc.Held != nil {
 			h := *lc.Held
 			lc.Held = &h
+		}
+		if lc.Quarantine != nil {
+			q := *lc.Quarantine
+			lc.Quarantine = &q
 		}
 		c.LastCycle = &lc
 	}
@@ -267,6 +312,9 @@ type stateHeader struct {
 	LastCycle  *Summary             `json:"lastCycle,omitempty"`
 	InScope    int                  `json:"sourceInScope,omitempty"`
 	Vetoed     map[string]time.Time `json:"vetoed,omitempty"`
+	Quarantine *Quarantine          `json:"quarantine,omitempty"`
+	Print      string               `json:"fingerprint,omitempty"`
+	FullReason string               `json:"fullReason,omitempty"`
 	Links      int                  `json:"links"`
 }
 
@@ -326,6 +374,9 @@ func decodeState(text string) (*State, error) {
 		LastCycle:     h.LastCycle,
 		SourceInScope: h.InScope,
 		Vetoed:        h.Vetoed,
+		Quarantine:    h.Quarantine,
+		Fingerprint:   h.Print,
+		FullReason:    h.FullReason,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -576,7 +627,8 @@ func resolveLinks(path string) (string, error) {
 }
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
-	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Links: len(s.Links)}
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Quarantine: s.Quarantine,
+		Print: s.Fingerprint, FullReason: s.FullReason, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

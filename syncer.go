@@ -48,6 +48,8 @@ type Syncer struct {
 
 	mu      sync.Mutex
 	unsaved *State // the newest state, when the store refused to save it
+
+	print string // the configuration's fingerprint (see fingerprint)
 }
 
 // NewSyncer returns a Syncer reading src, writing dst, mapping with set and
@@ -94,7 +96,7 @@ func NewSyncer(src Source, dst Target, set *mapping.Set, store StateStore, opts 
 			execOpts = append(execOpts, o)
 		}
 	}
-	s := &Syncer{src: src, dst: dst, set: set, store: store, cfg: c, plan: c.planner}
+	s := &Syncer{src: src, dst: dst, set: set, store: store, cfg: c, plan: c.planner, print: fingerprint(set, src)}
 	if s.plan != nil && len(planOpts) > 0 {
 		names := make([]string, len(planOpts))
 		for i, o := range planOpts {
@@ -152,16 +154,22 @@ type Result struct {
 }
 
 // Run runs one cycle. The error is nil when the cycle completed, even if
-// some objects failed (see the report); it matches [ErrDeletionThreshold]
-// or [ErrSourceShrank] when the plan was held (nothing applied, nothing
-// saved, the held plan in the result), [ErrIncompleteSource] when the
+// some objects failed (see the report); it matches [ErrHeld] when a safety
+// rule held the plan's disables and deletes (the rest applied and saved,
+// the delta link not advanced, so that the held changes are planned again;
+// with [Policy].HoldEverything nothing applied and nothing saved),
+// [ErrIncompleteSource] when the
 // source could not be read completely, [ErrQuarantined] when the cycle
 // stopped early (links and escrows saved, the delta link not advanced).
 //
-// A cycle reads the source incrementally when a delta link is stored, unless
-// [WithFullRead] is set or an escrowed failure is due for a retry: an
-// incremental read would not return the unchanged object, so the cycle reads
-// everything.
+// A cycle reads the source incrementally when a delta link is stored,
+// unless [WithFullRead] is set, [Syncer.Restart] asked for a full cycle, or
+// the mapping set, its scoping filter or the source's scope setting changed
+// since the last cycle: that cycle re-evaluates every object (a full read
+// and a full target listing) and says why in Summary.FullReason. Escrowed
+// failures due for a retry, and vetoed writes, are read one object at a
+// time when the source can (a FetchObject method, see [Source]); with a
+// source that cannot, the cycle reads everything.
 func (s *Syncer) Run(ctx context.Context) (*Result, error) {
 	return s.cycle(ctx, false)
 }
@@ -220,8 +228,9 @@ type cycleRun struct {
 	st        *State
 	sum       Summary
 	dry       bool
-	delta     string // the delta link read from; empty for a full read
-	next      string // the delta link to store when the cycle completes
+	delta     string   // the delta link read from; empty for a full read
+	retry     []string // source ids to read one by one besides the delta (due escrows, vetoes)
+	next      string   // the delta link to store when the cycle completes
 	full      bool
 	desired   []Desired
 	current   []scim.Resource
@@ -235,8 +244,15 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cycleRun{s: s, st: st, dry: dry, delta: s.startDelta(st, start),
-		sum: Summary{CycleID: cycleIDAt(start), Started: start, DryRun: dry}}
+	c := &cycleRun{s: s, st: st, dry: dry, sum: Summary{CycleID: cycleIDAt(start), Started: start, DryRun: dry}}
+	c.delta, c.sum.FullReason, c.retry = s.startDelta(st, start)
+	c.sum.Escrowed = len(st.Escrows) // a dry run's report; Apply counts afresh
+	if fingerprintChange(st.Fingerprint, s.print) != "" {
+		// The shrink rule's baseline counted another configuration's
+		// scope: a filter made narrower on purpose is no suspicious
+		// shrink. The deletion threshold still applies.
+		st.SourceInScope = 0
+	}
 	if s.cfg.requests != nil {
 		c.requests0 = s.cfg.requests()
 	}
@@ -252,7 +268,7 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	s.progress(PhasePlan, len(plan.Operations), len(plan.Operations))
 	s.logf("druvascim: planned", "create", plan.Counts[ActionCreate], "update", plan.Counts[ActionUpdate],
 		"disable", plan.Counts[ActionDisable], "delete", plan.Counts[ActionDelete])
-	if plan.held() || dry {
+	if (plan.held() && plan.Hold.Everything) || dry {
 		rep := planReport(plan, c.sum, s.cfg.now())
 		if plan.held() {
 			return &Result{Plan: plan, Report: rep}, cmp.Or(perr, plan.Hold.err())
@@ -262,22 +278,62 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	return c.applyAndSave(ctx, plan)
 }
 
-// startDelta is the delta link a cycle reads from: the stored one, unless
-// every cycle reads fully, or an escrowed failure is due or a vetoed write
-// waits (an incremental read would not return its unchanged object).
-func (s *Syncer) startDelta(st *State, now time.Time) string {
+// startDelta is the delta link a cycle reads from, and why it reads
+// everything when it does: the stored link, unless every cycle reads fully,
+// a restart or a configuration change asks for a full cycle, or escrowed
+// failures are due or vetoed writes wait (an incremental read would not
+// return their objects unchanged) and the source cannot read those objects
+// one by one, or they are too many for it to pay (more than one per
+// lookupsPerLink links). retry lists the objects to read one by one.
+func (s *Syncer) startDelta(st *State, now time.Time) (delta, why string, retry []string) {
 	if s.cfg.fullRead {
-		return ""
+		return "", "", nil
 	}
-	for _, e := range st.Escrows {
+	if st.FullReason != "" {
+		return "", st.FullReason, nil
+	}
+	if st.DeltaLink == "" {
+		return "", "", nil
+	}
+	if why := fingerprintChange(st.Fingerprint, s.print); why != "" {
+		return "", why, nil
+	}
+	for id, e := range st.Escrows {
 		if !e.NextTry.After(now) {
-			return ""
+			retry = append(retry, id)
 		}
 	}
-	if len(st.Vetoed) > 0 {
-		return "" // vetoed writes are planned again, like due escrows
+	for id := range st.Vetoed {
+		if _, ok := st.Escrows[id]; !ok {
+			retry = append(retry, id)
+		}
 	}
-	return st.DeltaLink
+	if len(retry) == 0 {
+		return st.DeltaLink, "", nil
+	}
+	if _, ok := s.src.(objectFetcher); !ok || len(retry)*lookupsPerLink > len(st.Links) {
+		// Reading an object alone costs a few requests; a full read costs
+		// about one page per few hundred objects: many due objects are
+		// cheaper to read with everything else.
+		return "", fmt.Sprintf("escrow retry (%d objects due)", len(retry)), nil
+	}
+	slices.Sort(retry)
+	return st.DeltaLink, "", retry
+}
+
+// Restart makes the next cycle an initial one, as restarting an Entra
+// provisioning job does: it clears the delta link (the watermark), the
+// escrows, the vetoes and the quarantine, keeps the links, and saves. The
+// next cycle reads everything, with Summary.FullReason "restart". The
+// caller holds the store's lock, as for [Syncer.Run].
+func (s *Syncer) Restart(ctx context.Context) error {
+	st, err := s.loadState(ctx)
+	if err != nil {
+		return err
+	}
+	st.DeltaLink, st.Escrows, st.Vetoed, st.Quarantine = "", map[string]Escrow{}, nil, nil
+	st.FullReason = "restart"
+	return s.saveState(ctx, st)
 }
 
 // applyAndSave applies the plan and saves the state. The delta link
@@ -294,14 +350,26 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 	rep.Summary = c.sum
 	rep.Summary.Apply = applied.Apply
 	rep.Summary.TargetCalls = c.readCalls + applied.TargetCalls
-	rep.Summary.Quarantined, rep.Summary.QuarantineReason, rep.Summary.Canceled = applied.Quarantined, applied.QuarantineReason, applied.Canceled
+	rep.Summary.Quarantined, rep.Summary.QuarantineReason, rep.Summary.Quarantine = applied.Quarantined, applied.QuarantineReason, applied.Quarantine
+	rep.Summary.Canceled, rep.Summary.Escrowed, rep.Summary.EscrowsPruned = applied.Canceled, applied.Escrowed, applied.EscrowsPruned
 	rep.Summary.Finished = s.cfg.now()
 	if s.cfg.requests != nil {
 		rep.Summary.Requests = s.cfg.requests() - c.requests0
 	}
 	rep.count()
-	if aerr == nil {
-		st.DeltaLink = c.next
+	if errors.Is(aerr, ErrHeld) {
+		// The creates and updates ran; the held deprovisions are planned
+		// again from the same delta link until approved (from a full read
+		// when this one was full: only a full read finds them all).
+		rep.Summary.Held = plan.Hold
+		if c.full {
+			st.DeltaLink = ""
+		}
+		lc := rep.Summary
+		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
+		st.LastCycle = &lc
+	} else if aerr == nil {
+		st.DeltaLink, st.Fingerprint, st.FullReason = c.next, s.print, ""
 		lc := rep.Summary
 		lc.Actions, lc.Statuses = maps.Clone(lc.Actions), maps.Clone(lc.Statuses)
 		st.LastCycle = &lc
@@ -309,7 +377,7 @@ func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error
 			st.SourceInScope = plan.InScope
 		}
 	} else if st.LastCycle != nil {
-		st.LastCycle.Quarantined = errors.Is(aerr, ErrQuarantined)
+		st.LastCycle.Quarantined, st.LastCycle.Quarantine = rep.Summary.Quarantined, rep.Summary.Quarantine
 	}
 	if err := s.saveState(ctx, st); err != nil {
 		return &Result{Plan: plan, Report: rep}, errors.Join(aerr, err)
@@ -329,18 +397,12 @@ func planReport(p *Plan, sum Summary, now time.Time) *Report {
 	for i := range p.Operations {
 		op := &p.Operations[i]
 		e := newEntry(sum.CycleID, i, op)
+		if p.heldOp(op) {
+			rep.Entries[i] = stagedEntry(p, op, e, now)
+			continue
+		}
 		e.Time = now
-		detail := "dry run: not applied"
-		if p.held() {
-			detail = "held: " + p.Hold.Message
-		}
-		notRun(&e, op, detail)
-		if p.held() && op.isWrite() {
-			e.ErrorCode, e.Message = reasonHeld, advice(reasonHeld)
-			if op.Action == ActionDisable || op.Action == ActionDelete {
-				e.Action = ActionStagedDelete
-			}
-		}
+		notRun(&e, op, "dry run: not applied")
 		rep.Entries[i] = e
 	}
 	rep.count()

@@ -168,19 +168,21 @@ func (d *Desired) inScope() bool { return !d.SoftDeleted && !d.HardDeleted && !d
 
 // Errors of planning and applying, matched with errors.Is.
 var (
-	// ErrDeletionThreshold: the plan would disable or delete more users than
-	// the threshold allows; it is held until approved. Apply refuses a plan
-	// held so with this error too, and a plan held by the shrink rule with
-	// ErrSourceShrank.
-	ErrDeletionThreshold = errors.New("druvascim: deletion threshold exceeded")
-	// ErrSourceShrank: the source has shrunk by more than the allowed
-	// fraction since the last full cycle; the plan is held until approved.
-	ErrSourceShrank = errors.New("druvascim: source shrank suspiciously")
+	// ErrHeld: a safety rule held the plan's deprovisions (or, with
+	// [Policy].HoldEverything, the whole plan) until approved; [Plan].Hold
+	// says which rule: the deletion threshold (the plan would disable or
+	// delete more users than it allows) or the shrink rule (the source has
+	// shrunk by more than the allowed fraction since the last full cycle).
+	// The planner, Apply and [Syncer.Run] return it for a held plan that
+	// is not approved.
+	ErrHeld = errors.New("druvascim: held by a safety rule")
 	// ErrIncompleteSource: the source read was not complete (or malformed);
 	// nothing is planned from it.
 	ErrIncompleteSource = errors.New("druvascim: incomplete source read")
-	// ErrQuarantined: the cycle stopped early because authentication was
-	// rejected or too many operations failed.
+	// ErrQuarantined: the cycle stopped early for a systemic failure (the
+	// credentials refused, the target unreachable, or each of the first
+	// operations failing alike); the job is then in quarantine
+	// ([State].Quarantine).
 	ErrQuarantined = errors.New("druvascim: provisioning quarantined")
 	// ErrNotFound: on-demand provisioning could not find the source object.
 	// It is the source contract's error, so a source's "not found" matches

@@ -480,6 +480,16 @@ func (r *Reader) String() string {
 	return fmt.Sprintf("entra.Reader{%s, graph %s, attributes %v}", sp, r.cfg.graph, r.cfg.attrs)
 }
 
+// ScopeFingerprint names the reader's scope setting: which application's
+// assignments it reads (or all users), and whether Default Access, nested
+// groups and out-of-scope users count. A Syncer records it and reads
+// everything once when it changes, as Entra restarts a job whose scope
+// setting changes.
+func (r *Reader) ScopeFingerprint() string {
+	return fmt.Sprintf("sp=%s app=%s all=%t defaultAccess=%t nested=%t outOfScope=%t",
+		r.cfg.spID, r.cfg.appID, r.cfg.all, r.cfg.defaultAccess, r.cfg.nested, r.cfg.outOfScope)
+}
+
 // Attributes returns the attributes the reader delivers: the user
 // properties it selects, appRoleAssignments, and originalUserPrincipalName
 // when userPrincipalName is selected. The root package adds objectId,

@@ -35,6 +35,12 @@ const maxConfigSize = 4 << 20
 //	maxDeletes: 500
 //	allowDeletes: false
 //	maxSourceShrink: 0.5
+//	skipOutOfScopeDeletions: false  # Entra's SkipOutOfScopeDeletions
+//	targetObjectActions:        # Entra's Target Object Actions
+//	  create: true
+//	  update: true
+//	  delete: false             # true: as allowDeletes
+//	holdEverything: false       # a hold keeps back the whole cycle, not only its disables
 //	concurrency: 8
 //	rate: 20
 //	state: druvasync-state.json
@@ -55,6 +61,19 @@ type fileConfig struct {
 	Rate                 *float64  `yaml:"rate"`
 	State                string    `yaml:"state"`
 	Log                  string    `yaml:"log"`
+
+	SkipOutOfScopeDeletions bool           `yaml:"skipOutOfScopeDeletions"`
+	TargetObjectActions     *targetActions `yaml:"targetObjectActions"`
+	HoldEverything          bool           `yaml:"holdEverything"`
+}
+
+// targetActions are Entra's Target Object Actions of the configuration
+// file; a missing entry keeps its default (create and update on, delete
+// off, as --allow-deletes).
+type targetActions struct {
+	Create *bool `yaml:"create"`
+	Update *bool `yaml:"update"`
+	Delete *bool `yaml:"delete"`
 }
 
 // syncFlags are the inputs shared by sync, plan, provision and
@@ -77,6 +96,10 @@ type syncFlags struct {
 	rate               float64
 	rateGiven          bool // --rate or the config's rate: a ceiling; else the client learns Druva's limit
 	fullRead           bool
+	skipOutOfScope     bool
+	holdEverything     bool
+	noCreates          bool
+	noUpdates          bool
 
 	set *mapping.Set // from the config file; nil means the Druva default set
 	// fileCfg holds what the file said, for values with no flag.
@@ -97,6 +120,8 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 	fs.BoolVar(&f.approveDeletes, "approve-deletes", false, "apply a plan held by --max-deletes or a shrinking source")
 	fs.BoolVar(&f.allowDeletes, "allow-deletes", false, "send DELETE for users hard-deleted in Entra (Druva preserves them)")
 	fs.BoolVar(&f.fullRead, "full", false, "read the whole source even when a delta link is stored")
+	fs.BoolVar(&f.skipOutOfScope, "skip-out-of-scope-deletions", false, "leave users that go out of scope or are unassigned active (Entra's SkipOutOfScopeDeletions)")
+	fs.BoolVar(&f.holdEverything, "hold-everything", false, "when a safety rule holds, keep back the whole cycle instead of only its disables and deletes")
 	if withApply {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan the run would apply, write nothing")
 		fs.StringVar(&f.logDB, "log-db", "", "record each cycle in the provisioning-log database `FILE` (default: next to --state, STATE without its extension plus .log.db; read it with druvasync logs and cycles)")
@@ -147,6 +172,15 @@ func (f *syncFlags) load(fs *flag.FlagSet) error {
 	f.rateGiven = f.rateGiven || c.Rate != nil
 	if !given["allow-deletes"] && c.AllowDeletes {
 		f.allowDeletes = true
+	}
+	f.skipOutOfScope = f.skipOutOfScope || (!given["skip-out-of-scope-deletions"] && c.SkipOutOfScopeDeletions)
+	f.holdEverything = f.holdEverything || (!given["hold-everything"] && c.HoldEverything)
+	if a := c.TargetObjectActions; a != nil {
+		f.noCreates = a.Create != nil && !*a.Create
+		f.noUpdates = a.Update != nil && !*a.Update
+		if a.Delete != nil && !given["allow-deletes"] {
+			f.allowDeletes = *a.Delete
+		}
 	}
 	if !c.Mappings.IsZero() {
 		set, err := loadMappings(f.config, &c.Mappings)

@@ -29,8 +29,10 @@ func demoCommand() command {
 Starts a fake Entra tenant and a fake Druva in this process (no credentials, no
 network beyond loopback), runs the initial cycle, changes the tenant the way
 real life does (a user unassigned, one renamed, one disabled, one deleted, one
-new hire), runs an incremental cycle, checks that a third plan has nothing
-left to do, and prints what happened.
+new hire), runs an incremental cycle, approves the disables it held, checks
+that a last plan has nothing left to do, and prints what happened. The demo's
+deletion threshold is 2, so that the incremental cycle's three disables are
+held while the rename and the new hire are applied, as --max-deletes does.
 
 Examples:
   druvasync demo
@@ -102,8 +104,11 @@ type demoRig struct {
 	dv     *druvatest.Server
 	store  druvascim.StateStore
 	syncer *druvascim.Syncer
-	bars   *phaseProgress
-	cycles []demoCycle
+	// approver is the same Syncer with the holds approved, as
+	// --approve-deletes runs it.
+	approver *druvascim.Syncer
+	bars     *phaseProgress
+	cycles   []demoCycle
 	// live is the running cycle's progress; rec, with --serve, records
 	// the cycles for the status page.
 	live liveProgress
@@ -144,13 +149,21 @@ func (r *demoRig) wire() error {
 	if err != nil {
 		return err
 	}
+	policy := druvascim.Policy{DeletionThreshold: demoMaxDeletes}
 	r.syncer, err = druvascim.NewSyncer(reader, client, set, r.store,
-		druvascim.WithProgress(func(p druvascim.Progress) {
-			r.bars.Update(p)
-			r.live.set(&p)
-		}))
+		druvascim.WithProgress(r.progress), druvascim.WithPolicy(policy))
+	if err != nil {
+		return err
+	}
+	policy.ApproveHolds = true
+	r.approver, err = druvascim.NewSyncer(reader, client, set, r.store,
+		druvascim.WithProgress(r.progress), druvascim.WithPolicy(policy))
 	return err
 }
+
+// demoMaxDeletes is the demo's deletion threshold: low, so that the
+// incremental cycle shows a hold next to an applied new hire.
+const demoMaxDeletes = 2
 
 // Close stops the fakes and clears the progress display.
 func (r *demoRig) Close() {
@@ -191,9 +204,10 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	say(", both on loopback (set up in %s).\n\n", time.Since(started).Round(time.Millisecond))
 
 	// Cycle 1: the initial, full cycle. Then real life happens in Entra;
-	// cycle 2 reads it incrementally, from the stored delta link; a third
-	// plan must have nothing left to do.
-	res1, err := r.runCycle(ctx, "initial", false)
+	// cycle 2 reads it incrementally, from the stored delta link, applies
+	// the rename and the new hire and holds the disables; cycle 3 approves
+	// them; a last plan must have nothing left to do.
+	res1, err := r.runCycle(ctx, "initial", r.syncer, false)
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
@@ -201,10 +215,13 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitFailures, fmt.Errorf("changing the tenant: %w", err))
 	}
-	if _, err := r.runCycle(ctx, "incremental", false); err != nil {
+	if _, err := r.runCycle(ctx, "incremental", r.syncer, false); err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
-	res3, err := r.runCycle(ctx, "check (dry run)", true)
+	if _, err := r.runCycle(ctx, "approved", r.approver, false); err != nil {
+		return fail(env, c.name, exitFailures, err)
+	}
+	res3, err := r.runCycle(ctx, "check (dry run)", r.syncer, true)
 	if err != nil {
 		return fail(env, c.name, exitFailures, err)
 	}
@@ -223,7 +240,7 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	} else {
 		printDemo(env.stdout, r.cycles, changes, f.users)
 		if pending == 0 {
-			say("\nConverged: a third plan has nothing left to write; Druva holds %d users.\n", r.dv.Len())
+			say("\nConverged: a last plan has nothing left to write; Druva holds %d users.\n", r.dv.Len())
 		} else {
 			say("\nNot converged yet: %d writes remain (%d objects escrowed for a later cycle, as Entra escrows failures).\n", pending, escrowed)
 		}
@@ -238,9 +255,15 @@ func runDemo(ctx context.Context, env *environment, args []string) int {
 	return status
 }
 
-// runCycle runs one cycle (or a dry run) and keeps what the demo shows of
-// it.
-func (r *demoRig) runCycle(ctx context.Context, name string, dry bool) (*druvascim.Result, error) {
+// progress feeds the progress bars and the status page's live progress.
+func (r *demoRig) progress(p druvascim.Progress) {
+	r.bars.Update(p)
+	r.live.set(&p)
+}
+
+// runCycle runs one cycle of s (or a dry run) and keeps what the demo shows
+// of it. A cycle whose disables were held is no failure: the demo shows it.
+func (r *demoRig) runCycle(ctx context.Context, name string, s *druvascim.Syncer, dry bool) (*druvascim.Result, error) {
 	before := r.dv.Stats()
 	graphBefore := r.graph.Stats().Requests
 	t := time.Now()
@@ -248,12 +271,15 @@ func (r *demoRig) runCycle(ctx context.Context, name string, dry bool) (*druvasc
 	var err error
 	r.live.set(&druvascim.Progress{Phase: druvascim.PhaseReadSource})
 	if dry {
-		res, err = r.syncer.DryRun(ctx)
+		res, err = s.DryRun(ctx)
 	} else {
-		res, err = r.syncer.Run(ctx)
+		res, err = s.Run(ctx)
 	}
 	r.live.set(nil)
 	r.bars.Done()
+	if errors.Is(err, druvascim.ErrHeld) && res != nil && res.Report != nil {
+		err = nil // held deprovisions are shown, not a failure
+	}
 	after := r.dv.Stats()
 	dc := demoCycle{Name: name, Wall: time.Since(t),
 		DruvaRequests: map[string]int{}, GraphRequests: r.graph.Stats().Requests - graphBefore,
@@ -411,7 +437,7 @@ func printDemo(w io.Writer, cycles []demoCycle, changes []string, users int) {
 	}
 	row("source read", kind)
 	row("source objects", func(c demoCycle) string { return fmt.Sprint(c.Summary.SourceObjects) })
-	for _, a := range []druvascim.Action{druvascim.ActionCreate, druvascim.ActionUpdate, druvascim.ActionDisable, druvascim.ActionDelete, druvascim.ActionSkip} {
+	for _, a := range []druvascim.Action{druvascim.ActionCreate, druvascim.ActionUpdate, druvascim.ActionDisable, druvascim.ActionDelete, druvascim.ActionStagedDelete, druvascim.ActionSkip} {
 		row(string(a), func(c demoCycle) string { return fmt.Sprint(c.Summary.Actions[a]) })
 	}
 	for _, s := range []druvascim.Status{druvascim.StatusSuccess, druvascim.StatusFailure} {
@@ -448,17 +474,23 @@ func printDemo(w io.Writer, cycles []demoCycle, changes []string, users int) {
 	for _, c := range changes {
 		fmt.Fprintln(w, "  - "+c)
 	}
-	if len(cycles) > 1 {
-		fmt.Fprintln(w, "\nProvisioning log of the incremental cycle (all but unchanged users):")
-		for _, e := range cycles[1].Notable {
+	for _, c := range cycles[1:] {
+		if c.Summary.DryRun {
+			continue
+		}
+		fmt.Fprintf(w, "\nProvisioning log of the %s cycle (all but unchanged users):\n", c.Name)
+		for _, e := range c.Notable {
 			printEntry(w, e)
+		}
+		if h := c.Summary.Held; h != nil {
+			fmt.Fprintf(w, "  held: %d disables waiting for approval (druvasync sync --approve-deletes)\n", h.Disables+h.Deletes)
 		}
 	}
 }
 
 // printEntry prints one provisioning-log entry for people.
 func printEntry(w io.Writer, e druvascim.Entry) {
-	fmt.Fprintf(w, "  %-8s %-8s %s", e.Action, e.Status, e.DisplayName)
+	fmt.Fprintf(w, "  %-12s %-8s %s", e.Action, e.Status, e.DisplayName)
 	if e.Reason != "" {
 		fmt.Fprintf(w, "  (%s)", e.Reason)
 	}

@@ -176,7 +176,7 @@ func (c *demoController) Do(ctx context.Context, tenant string, op control.Opera
 			return errors.New("a cycle is running")
 		}
 		defer c.cycle.Unlock()
-		res, err := c.rig.runCycle(ctx, "sync now", false)
+		res, err := c.rig.runCycle(ctx, "sync now", c.rig.syncer, false)
 		if res != nil && res.Report != nil {
 			c.mu.Lock()
 			c.observe(res.Report.Summary)

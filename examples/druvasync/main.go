@@ -56,6 +56,7 @@ func commands() []command {
 		demoCommand(),
 		syncCommand(),
 		planCommand(),
+		restartCommand(),
 		provisionCommand(),
 		testConnectionCommand(),
 		exprCommand(),

@@ -133,8 +133,12 @@ func TestDemoConverges(t *testing.T) {
 		Cycles    []struct {
 			Name    string `json:"name"`
 			Summary struct {
-				Full    bool           `json:"full"`
-				Actions map[string]int `json:"actions"`
+				Full     bool           `json:"full"`
+				Actions  map[string]int `json:"actions"`
+				Statuses map[string]int `json:"statuses"`
+				Held     *struct {
+					Disables int `json:"disables"`
+				} `json:"held"`
 			} `json:"summary"`
 			DruvaRequests map[string]int `json:"druvaRequestsByMethod"`
 		} `json:"cycles"`
@@ -143,20 +147,28 @@ func TestDemoConverges(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("demo --json is not JSON: %v\n%s", err, out)
 	}
-	if !rep.Converged || len(rep.Cycles) != 3 || len(rep.Changes) != 5 {
+	if !rep.Converged || len(rep.Cycles) != 4 || len(rep.Changes) != 5 {
 		t.Fatalf("demo report: %+v", rep)
 	}
-	initial, incr, check := rep.Cycles[0], rep.Cycles[1], rep.Cycles[2]
+	initial, incr, approved, check := rep.Cycles[0], rep.Cycles[1], rep.Cycles[2], rep.Cycles[3]
 	if !initial.Summary.Full || incr.Summary.Full {
 		t.Errorf("want a full then an incremental read: %+v %+v", initial.Summary, incr.Summary)
 	}
 	if initial.Summary.Actions["Create"] == 0 || initial.DruvaRequests["POST"] != initial.Summary.Actions["Create"] {
 		t.Errorf("initial cycle: %d creates, %d POSTs", initial.Summary.Actions["Create"], initial.DruvaRequests["POST"])
 	}
-	// Unassigned, disabled, deleted → three disables; renamed → one update;
-	// the new hire → one create.
-	if a := incr.Summary.Actions; a["Disable"] != 3 || a["Update"] != 1 || a["Create"] != 1 {
-		t.Errorf("incremental cycle actions %v", a)
+	// Unassigned, disabled, deleted → three disables, held by the demo's
+	// threshold of 2 while the rename (one update) and the new hire (one
+	// create) are applied in the same cycle; the approved cycle applies the
+	// disables.
+	if a := incr.Summary.Actions; a["StagedDelete"] != 3 || a["Update"] != 1 || a["Create"] != 1 || incr.Summary.Held == nil || incr.Summary.Held.Disables != 3 {
+		t.Errorf("incremental cycle actions %v, held %+v", a, incr.Summary.Held)
+	}
+	if incr.DruvaRequests["POST"] != 1 || incr.Summary.Statuses["Success"] != 2 {
+		t.Errorf("incremental cycle: the new hire was not created next to the held disables: %v %v", incr.DruvaRequests, incr.Summary.Statuses)
+	}
+	if a := approved.Summary.Actions; a["Disable"] != 3 || a["Create"] != 0 {
+		t.Errorf("approved cycle actions %v", a)
 	}
 	for _, m := range []string{"POST", "PATCH", "PUT", "DELETE"} {
 		if check.DruvaRequests[m] != 0 {
@@ -650,5 +662,74 @@ func TestProvisionGroup(t *testing.T) {
 	status, _, errOut = runCLI(t, vars, append([]string{"provision", "--group", "00000000-0000-4000-8000-000000000404", "--state", state}, flags...)...)
 	if status != exitBadInput || !strings.Contains(errOut, "not found") {
 		t.Fatalf("an unknown group: status %d, %s", status, errOut)
+	}
+}
+
+// restart takes the state's lock, clears the delta link and keeps the
+// links: the next sync is a full cycle for "restart".
+func TestRestartCommand(t *testing.T) {
+	_, d, vars, flags := fakePair(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	if status, out, errOut := runCLI(t, vars, append([]string{"sync", "--state", state}, flags...)...); status != 0 {
+		t.Fatalf("sync: status %d\n%s\n%s", status, out, errOut)
+	}
+	created := d.Len()
+	status, out, errOut := runCLI(t, vars, append([]string{"restart", "--state", state}, flags...)...)
+	if status != 0 || !strings.Contains(out, "next sync is an initial (full) cycle") {
+		t.Fatalf("restart: status %d\n%s\n%s", status, out, errOut)
+	}
+	status, out, errOut = runCLI(t, vars, append([]string{"sync", "--state", state}, flags...)...)
+	if status != 0 || !strings.Contains(out, "(full: restart)") || d.Len() != created {
+		t.Fatalf("sync after restart: status %d, %d users (had %d)\n%s\n%s", status, d.Len(), created, out, errOut)
+	}
+	status, _, errOut = runCLI(t, vars, append([]string{"restart"}, flags...)...)
+	if status != exitBadInput || !strings.Contains(errOut, "--state") {
+		t.Fatalf("restart without a state: status %d, %s", status, errOut)
+	}
+}
+
+// Entra's settings in the configuration file: the target object actions
+// and SkipOutOfScopeDeletions reach the planner.
+func TestConfigEntraSettings(t *testing.T) {
+	g, _, vars, flags := fakePair(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	if status, out, errOut := runCLI(t, vars, append([]string{"sync", "--state", state}, flags...)...); status != 0 {
+		t.Fatalf("sync: status %d\n%s\n%s", status, out, errOut)
+	}
+	for _, a := range g.Assignments() {
+		if a.PrincipalType == "User" {
+			if err := g.RemoveAssignment(a.ID); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	id, err := g.CreateUser(map[string]any{"userPrincipalName": "ola@contoso.example", "displayName": "Ola",
+		"mail": "ola@contoso.example", "mailNickname": "ola", "accountEnabled": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.AddAssignment(id, g.AppRoles()[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(text string) string {
+		t.Helper()
+		cfg := filepath.Join(dir, "druvasync.yaml")
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		status, out, errOut := runCLI(t, vars, append([]string{"plan", "--state", state, "--config", cfg}, flags...)...)
+		if status != 0 {
+			t.Fatalf("plan: status %d\n%s\n%s", status, out, errOut)
+		}
+		return out
+	}
+	if out := plan("maxDeletes: 0\n"); !strings.Contains(out, "+ create") || !strings.Contains(out, "- disable") {
+		t.Fatalf("default settings: want a create and a disable\n%s", out)
+	}
+	out := plan("skipOutOfScopeDeletions: true\ntargetObjectActions:\n  create: false\n")
+	if strings.Contains(out, "+ create") || strings.Contains(out, "- disable") {
+		t.Fatalf("skipOutOfScopeDeletions and create: false: want neither a create nor a disable\n%s", out)
 	}
 }

@@ -18,6 +18,9 @@ func writeSummary(w io.Writer, r *druvascim.Report) error {
 	kind := "incremental"
 	if s.Full {
 		kind = "full"
+		if s.FullReason != "" {
+			kind = "full: " + s.FullReason
+		}
 	}
 	if s.DryRun {
 		kind += ", dry run"
@@ -40,11 +43,24 @@ func writeSummary(w io.Writer, r *druvascim.Report) error {
 		fmt.Fprintf(&b, ", HTTP requests: %s", strconv.FormatInt(s.Requests, 10))
 	}
 	b.WriteByte('\n')
-	if s.Held != nil {
-		fmt.Fprintf(&b, "  HELD: %s\n", s.Held.Message)
+	if h := s.Held; h != nil {
+		if h.Everything {
+			fmt.Fprintf(&b, "  HELD, nothing applied: %s\n", h.Message)
+		} else {
+			fmt.Fprintf(&b, "  held: %d disables waiting for approval (druvasync sync --approve-deletes): %s\n", h.Disables+h.Deletes, h.Message)
+		}
+	}
+	if s.Escrowed > 0 {
+		fmt.Fprintf(&b, "  escrowed: %d objects wait for a retry (6 h, 12 h, 24 h after the first failure, then daily for 28 days)\n", s.Escrowed)
+	}
+	if s.EscrowsPruned > 0 {
+		fmt.Fprintf(&b, "  escrows ended: %d objects failed for 28 days and are no longer retried (druvasync restart retries them)\n", s.EscrowsPruned)
 	}
 	if s.Quarantined {
 		fmt.Fprintf(&b, "  QUARANTINED: %s\n", s.QuarantineReason)
+		if q := s.Quarantine; q != nil {
+			fmt.Fprintf(&b, "  quarantined since %s; next attempt after %s\n", q.Since.Format(time.RFC3339), q.NextAttempt.Format(time.RFC3339))
+		}
 	}
 	if s.Canceled {
 		b.WriteString("  CANCELED before the cycle finished\n")

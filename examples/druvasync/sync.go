@@ -138,7 +138,7 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 // finishCycle prints a cycle's plan or report, writes the log (nil for a
 // dry run or without --log), and maps the outcome to an exit status.
 func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Result, err error, dry bool, log *provisioningLog) int {
-	held := errors.Is(err, druvascim.ErrDeletionThreshold) || errors.Is(err, druvascim.ErrSourceShrank)
+	held := errors.Is(err, druvascim.ErrHeld)
 	if res == nil || (err != nil && !held && res.Report == nil) {
 		if err == nil {
 			err = errors.New("the cycle produced no result")
@@ -181,7 +181,7 @@ func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Res
 	}
 	switch {
 	case held:
-		fmt.Fprintf(env.stderr, "druvasync %s: held, nothing applied: %v; review the plan and rerun with --approve-deletes to apply it\n", name, err)
+		fmt.Fprintf(env.stderr, "druvasync %s: %s: %v\n", name, heldText(res), err)
 		return exitHeld
 	case err != nil:
 		fmt.Fprintf(env.stderr, "druvasync %s: %v\n", name, err)
@@ -193,12 +193,25 @@ func finishCycle(env *environment, name string, f *syncFlags, res *druvascim.Res
 	return exitConverged
 }
 
+// heldText says what a hold kept back: the disables and deletes waiting
+// for approval, or the whole plan.
+func heldText(res *druvascim.Result) string {
+	h := res.Plan.Hold
+	if h == nil {
+		return "held"
+	}
+	if h.Everything {
+		return "held, nothing applied; review the plan and rerun with --approve-deletes to apply it"
+	}
+	return fmt.Sprintf("held: %d disables and %d deletes waiting for approval (druvasync sync --approve-deletes); the creates and updates were applied", h.Disables, h.Deletes)
+}
+
 // exitStatusFor maps an error that ended a cycle before it produced a report.
 func exitStatusFor(err error) int {
 	switch {
 	case errors.Is(err, errBadInput):
 		return exitBadInput
-	case errors.Is(err, druvascim.ErrDeletionThreshold), errors.Is(err, druvascim.ErrSourceShrank):
+	case errors.Is(err, druvascim.ErrHeld):
 		return exitHeld
 	}
 	return exitFailures

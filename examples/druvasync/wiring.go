@@ -158,6 +158,11 @@ func (f *syncFlags) planOptions() []druvascim.Option {
 		Deletes:           f.allowDeletes,
 		DeletionThreshold: f.maxDeletes,
 		ApproveHolds:      f.approveDeletes,
+
+		SkipOutOfScopeDeletions: f.skipOutOfScope,
+		HoldEverything:          f.holdEverything,
+		NoCreates:               f.noCreates,
+		NoUpdates:               f.noUpdates,
 	}
 	if f.maxDeletes == 0 {
 		p.DeletionThreshold = -1 // --max-deletes 0: no limit
