@@ -61,11 +61,14 @@ func TestDemoServe(t *testing.T) {
 		return body.Cycles
 	}
 	cs := cycles()
-	if len(cs) != 2 || cs[1].Kind != logstore.KindInitial || cs[0].Kind != logstore.KindIncremental || cs[0].Actions["Disable"] != 3 {
+	// Newest first: the approved cycle applies the 3 disables the
+	// incremental one held next to its new hire.
+	if len(cs) != 3 || cs[2].Kind != logstore.KindInitial || cs[1].Kind != logstore.KindIncremental ||
+		cs[1].Actions["StagedDelete"] != 3 || cs[1].Actions["Create"] != 1 || cs[0].Actions["Disable"] != 3 {
 		t.Fatalf("the demo's cycles: %+v", cs)
 	}
 	page := fetch(t, base)
-	for _, want := range []string{"Synchronization details — demo", "Last 2 cycles", "Nina Newhire", `<svg id="chart"`} {
+	for _, want := range []string{"Synchronization details — demo", "Last 3 cycles", "Nina Newhire", `<svg id="chart"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -82,7 +85,7 @@ func TestDemoServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || len(cycles()) != 3 {
+	if resp.StatusCode != 200 || len(cycles()) != 4 {
 		t.Errorf("sync now: %d, %d cycles", resp.StatusCode, len(cycles()))
 	}
 	cancel()
