@@ -21,7 +21,7 @@ import (
 
 const demoToken = "demo-admin-token-0123456789abcdef"
 
-// TestDemoServe: demo --serve records its two cycles and leaves the page
+// TestDemoServe: demo --serve records its cycles and leaves the page
 // on loopback, where a sync-now with the token runs a third; it stops
 // when its context ends.
 func TestDemoServe(t *testing.T) {
