@@ -105,6 +105,9 @@ type config struct {
 	maxIvl     time.Duration
 	serviceURL string
 	notifyOpts []notify.DispatcherOption
+	// pausedWait, when set, is told each time a paused tenant's loop
+	// waits for an operation (tests use it to know the loop is idle).
+	pausedWait func(tenant string)
 }
 
 // Option configures [New].

@@ -193,6 +193,9 @@ func (t *tenant) schedule(next time.Time) <-chan time.Time {
 	}
 	t.mu.Unlock()
 	if paused {
+		if f := t.svc.cfg.pausedWait; f != nil {
+			f(t.spec.Name)
+		}
 		return nil
 	}
 	d := next.Sub(t.now())
