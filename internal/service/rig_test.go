@@ -144,7 +144,7 @@ func newRig(t *testing.T, name string, users int, opts ...druvascim.Option) *rig
 	hs := httptest.NewServer(px)
 	t.Cleanup(hs.Close)
 	t.Cleanup(px.release)
-	client, err := d.NewClient(druva.WithBaseURL(hs.URL+druvatest.BasePath))
+	client, err := d.NewClient(druva.WithBaseURL(hs.URL + druvatest.BasePath))
 	if err != nil {
 		t.Fatal(err)
 	}
