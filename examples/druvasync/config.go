@@ -119,6 +119,12 @@ func (f *syncFlags) load(fs *flag.FlagSet) error {
 	if err := dec.Decode(&c); err != nil {
 		return fmt.Errorf("config file %s is malformed: %v", f.config, cleanYAMLError(err))
 	}
+	return f.apply(c, f.config, given)
+}
+
+// apply fills what the flags left unset (given names the flags set on the
+// command line) from c, read from the file at configPath.
+func (f *syncFlags) apply(c fileConfig, configPath string, given map[string]bool) error {
 	f.fileCfg = c
 	str := func(name string, dst *string, v string) {
 		if !given[name] && v != "" {
@@ -144,7 +150,7 @@ func (f *syncFlags) load(fs *flag.FlagSet) error {
 		f.allowDeletes = true
 	}
 	if !c.Mappings.IsZero() {
-		set, err := loadMappings(f.config, &c.Mappings)
+		set, err := loadMappings(configPath, &c.Mappings)
 		if err != nil {
 			return err
 		}

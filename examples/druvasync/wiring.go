@@ -36,6 +36,11 @@ func (f *syncFlags) druvaClient(env *environment) (*druva.Client, error) {
 	if token == "" {
 		return nil, badInput("DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it")
 	}
+	return f.druvaClientWith(token)
+}
+
+// druvaClientWith builds the Druva client from the flags and token.
+func (f *syncFlags) druvaClientWith(token string) (*druva.Client, error) {
 	c, err := druva.NewClient(token, druva.WithBaseURL(f.druvaURL), druva.WithRateLimit(f.rate, burstFor(f.rate)))
 	if err != nil {
 		return nil, badInput("%v", err)
@@ -89,6 +94,14 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set, extra ...ent
 	cred, err := graphCredential(env)
 	if err != nil {
 		return nil, err
+	}
+	return f.entraReaderWith(cred, set, extra...)
+}
+
+// entraReaderWith builds the Entra reader for set with the credential cred.
+func (f *syncFlags) entraReaderWith(cred azcore.TokenCredential, set *mapping.Set, extra ...entra.Option) (*entra.Reader, error) {
+	if f.servicePrincipalID == "" && f.appID == "" {
+		return nil, badInput("say which Entra app to read with servicePrincipalId or appId")
 	}
 	if err := set.Validate(); err != nil {
 		return nil, badInput("%v", err)
