@@ -31,7 +31,9 @@ const maxAPIBody = 1 << 10
 func newAPIHandler(ctl control.Controller, token string) http.Handler {
 	h := &apiHandler{ctl: ctl, token: token, limiter: rate.NewLimiter(5, 10)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.HandleFunc("GET /api/status", h.status)
 	mux.HandleFunc("POST /api/{op}", h.write)
