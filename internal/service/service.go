@@ -319,6 +319,7 @@ func (s *Service) Run(ctx context.Context) error {
 	defer cancelCycles()
 	var wg sync.WaitGroup
 	s.state.Store(stateRunning)
+	s.logInfo("service: running", "tenants", s.names)
 	for _, name := range s.names {
 		t := s.tenants[name]
 		wg.Go(func() { t.loop(ctx, cycles) })
