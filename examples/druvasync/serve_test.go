@@ -20,11 +20,11 @@ import (
 // serveProc is a running druvasync serve whose log lines the test reads
 // as they come.
 type serveProc struct {
-	cmd    *exec.Cmd
-	lines  chan string
-	seen   []string
-	done   chan struct{} // closed when the process closed its stderr: it ended
-	url    string
+	cmd   *exec.Cmd
+	lines chan string
+	seen  []string
+	done  chan struct{} // closed when the process closed its stderr: it ended
+	url   string
 }
 
 func startServe(t *testing.T, bin string, env []string, config string) *serveProc {
