@@ -128,7 +128,7 @@ type rig struct {
 	spec  Tenant
 }
 
-func newRig(t *testing.T, name string, users int, opts ...druvascim.Option) *rig {
+func newRig(t testing.TB, name string, users int, opts ...druvascim.Option) *rig {
 	t.Helper()
 	g, err := entratest.NewServer(entratest.WithUsers(users), entratest.WithGroups(2), entratest.WithSeed(5))
 	if err != nil {
@@ -175,7 +175,7 @@ type running struct {
 	err    error
 }
 
-func start(t *testing.T, tm *timers, specs []Tenant, opts ...Option) *running {
+func start(t testing.TB, tm *timers, specs []Tenant, opts ...Option) *running {
 	t.Helper()
 	svc, err := New(specs, append([]Option{WithClock(tm.clk.Now), WithAfter(tm.after), WithJitter(0)}, opts...)...)
 	if err != nil {
@@ -194,7 +194,7 @@ func start(t *testing.T, tm *timers, specs []Tenant, opts ...Option) *running {
 
 // stop ends the service and waits for Run, firing the grace period if the
 // service waits for it.
-func (r *running) stop(t *testing.T, tm *timers) {
+func (r *running) stop(t testing.TB, tm *timers) {
 	t.Helper()
 	r.cancel()
 	for {
