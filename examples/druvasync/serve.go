@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/notify"
 	"github.com/druvascim/druvascim/internal/service"
@@ -123,7 +125,7 @@ func newServer(env *environment, path string) (*server, error) {
 		return nil, badInput("%v", err)
 	}
 	s := &server{svc: svc, ln: ln, tls: cfg.TLSCert != "", cert: cfg.TLSCert, key: cfg.TLSKey, logger: logger}
-	s.http = &http.Server{Handler: newAPIHandler(svc, token), ReadHeaderTimeout: 10 * time.Second,
+	s.http = &http.Server{Handler: newAPIHandler(svc, token, rate.NewLimiter(writeLimit, writeBurst)), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	logger.Info("druvasync serve: listening", "url", url, "tenants", svc.Tenants(), "writes", token != "")
 	return s, nil

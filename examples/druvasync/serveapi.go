@@ -28,8 +28,16 @@ type apiHandler struct {
 // maxAPIBody bounds a write request's body, which carries nothing.
 const maxAPIBody = 1 << 10
 
-func newAPIHandler(ctl control.Controller, token string) http.Handler {
-	h := &apiHandler{ctl: ctl, token: token, limiter: rate.NewLimiter(5, 10)}
+// writeLimit is how many write requests a second the API takes (burst
+// writeBurst); more are answered 429, tokens right or wrong.
+const (
+	writeLimit = 5
+	writeBurst = 10
+)
+
+// newAPIHandler serves ctl's API; limiter bounds the write requests.
+func newAPIHandler(ctl control.Controller, token string, limiter *rate.Limiter) http.Handler {
+	h := &apiHandler{ctl: ctl, token: token, limiter: limiter}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
