@@ -322,3 +322,31 @@ func logCycles(t *testing.T, path string) []logstore.Cycle {
 	}
 	return out
 }
+
+// TestServeSecondSignal: a second SIGTERM while the first waits for a
+// held cycle exits at once; the next start converges with one Druva user
+// per link.
+func TestServeSecondSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts processes")
+	}
+	bin := buildCLI(t)
+	f := newGatedPair(t, bin)
+	config, state := serveConfigFor(t, f, t.TempDir(), "")
+	first := startServe(t, bin, f.env, config)
+	heldAtFirstWrite(t, &proc{done: first.done}, f.gate)
+	first.signal(t, syscall.SIGTERM)
+	first.waitFor(t, "a second signal exits at once")
+	first.signal(t, syscall.SIGTERM)
+	if status, out := first.exit(t); status != exitFailures || !strings.Contains(out, "second signal: exiting now") {
+		t.Fatalf("after the second signal: exit %d\n%s", status, out)
+	}
+	f.gate.release()
+	next := startServe(t, bin, f.env, config)
+	next.waitFor(t, `"msg":"service: cycle ended"`, `"error":""`)
+	next.signal(t, syscall.SIGTERM)
+	if status, out := next.exit(t); status != exitConverged {
+		t.Fatalf("exit %d\n%s", status, out)
+	}
+	checkOneUserPerLink(t, f.d, state)
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/control"
@@ -154,5 +155,50 @@ func TestNotifications(t *testing.T) {
 		if e.Kind == notify.KindQuarantine && e.State == notify.StateRaised && (e.Reason != reasonCredential || e.NextAttempt.IsZero()) {
 			t.Errorf("quarantine notice: reason %q, next attempt %v", e.Reason, e.NextAttempt)
 		}
+	}
+}
+
+// TestNotifyFailuresAndToken: a cycle with failed entries sends one notice
+// with the counts, the error codes and the command that lists them; a
+// Druva token made 340 days ago warns at 30 days and again at 7.
+func TestNotifyFailuresAndToken(t *testing.T) {
+	hooks := &hookReceiver{}
+	hs := httptest.NewServer(hooks)
+	t.Cleanup(hs.Close)
+	hook, err := notify.NewWebhook(hs.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, "contoso", 40)
+	r.px.reject.Store(3)
+	r.spec.Notifiers = map[string]notify.Notifier{"webhook": hook}
+	r.spec.DruvaTokenCreated = t0.Add(-340 * 24 * time.Hour)
+	tm := newTimers()
+	run := start(t, tm, []Tenant{r.spec})
+	w := tm.next(t, run.done)
+	if err := run.svc.tenants["contoso"].dispatchers["webhook"].Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tm.clk.Advance(18 * 24 * time.Hour)
+	tm.fire(w)
+	tm.next(t, run.done)
+	if err := run.svc.tenants["contoso"].dispatchers["webhook"].Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	var got []string
+	for _, e := range hooks.events {
+		got = append(got, notice(e.Kind, e.Stage, e.State))
+		if e.Kind == notify.KindCycleFailures && e.State == notify.StateRaised {
+			if e.Counts["Create"] != 3 || !cmp.Equal(e.ErrorCodes, []string{"BadRequest"}) || e.Command != "druvasync logs --status Failure --tenant contoso" {
+				t.Errorf("failure notice: counts %v, codes %v, command %q", e.Counts, e.ErrorCodes, e.Command)
+			}
+		}
+	}
+	// The escrowed failures wait for their retry: the next cycle has none.
+	want := []string{"cycle-failures raised", "token-expiry/30 days raised", "cycle-failures cleared", "token-expiry/7 days raised"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
 	}
 }

@@ -71,6 +71,7 @@ func (f *timers) fire(w wait) {
 type proxy struct {
 	next    http.Handler
 	refuse  atomic.Bool
+	reject  atomic.Int32 // the next creates to answer 400
 	gated   atomic.Bool
 	arrived chan struct{}
 	mu      sync.Mutex
@@ -82,6 +83,12 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"token revoked"}`))
+		return
+	}
+	if r.Method == http.MethodPost && p.reject.Add(-1) >= 0 {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"rejected by the test"}`))
 		return
 	}
 	if r.Method != http.MethodGet && p.gated.Load() {
