@@ -36,6 +36,9 @@ type Sidecar struct {
 	// quarantined cycles in a row, which stretch the interval.
 	Quarantine *control.Quarantine `json:"quarantine,omitempty"`
 	Streak     int                 `json:"streak,omitempty"`
+	// Held counts the deprovisions the last cycle held for approval, so
+	// an approval after a restart of the process knows what it approves.
+	Held int `json:"held,omitempty"`
 	// Cycles counts the cycles the service ran for the tenant; the first is
 	// recorded as initial.
 	Cycles int `json:"cycles,omitempty"`

@@ -57,6 +57,7 @@ func (t *tenant) open(ctx context.Context) error {
 		if t.side, err = ReadSidecar(t.spec.Sidecar); err != nil {
 			return err
 		}
+		t.held = t.side.Held
 	}
 	if t.syncer, err = t.spec.NewSyncer(druvascim.WithProgress(t.onProgress)); err != nil {
 		return fmt.Errorf("build the syncer: %w", err)
@@ -134,6 +135,7 @@ func (t *tenant) close() {
 // saveSidecarLocked writes the sidecar with the dispatchers' memory; the
 // caller holds t.mu.
 func (t *tenant) saveSidecarLocked() error {
+	t.side.Held = t.held
 	if len(t.dispatchers) > 0 {
 		t.side.Notify = map[string]notify.Memory{}
 		for name, d := range t.dispatchers {
@@ -267,6 +269,9 @@ func (t *tenant) do(ctx context.Context, op control.Operation) error {
 	switch op {
 	case control.OpPause, control.OpResume:
 		was := t.side.Paused
+		if was == (op == control.OpPause) {
+			return nil // already so: nothing to record, no cycle to start
+		}
 		t.side.Paused = op == control.OpPause
 		if err := t.saveSidecarLocked(); err != nil {
 			t.side.Paused = was
