@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
 	"github.com/druvascim/druvascim/internal/service"
+	"github.com/druvascim/druvascim/internal/smtptest"
 )
 
 // serveProc is a running druvasync serve whose log lines the test reads
@@ -349,4 +352,68 @@ func TestServeSecondSignal(t *testing.T) {
 		t.Fatalf("exit %d\n%s", status, out)
 	}
 	checkOneUserPerLink(t, f.d, state)
+}
+
+// TestServeNotifies: a tenant whose Druva token is refused sends, through
+// the email and webhook of its configuration, one notice of the
+// quarantine and one of the refused credential; no secret is in them.
+func TestServeNotifies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts processes")
+	}
+	bin := buildCLI(t)
+	f := newGatedPair(t, bin)
+	f.gate.release()
+	mail, err := smtptest.NewServer("druvasync", "smtp-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mail.Close() })
+	hooks := make(chan string, 16)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Text string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		hooks <- body.Text
+	}))
+	t.Cleanup(hs.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, mail.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notifications := fmt.Sprintf(`notifications:
+  email: {host: 127.0.0.1, port: %d, caFile: %s, user: druvasync, passwordEnv: SMTP_PASSWORD, from: druvasync@contoso.example, to: [ops@contoso.example]}
+  webhook: {urlEnv: HOOK_URL}
+`, mail.Port, ca)
+	config, _ := serveConfigFor(t, f, dir, notifications)
+	env := append(slices.DeleteFunc(slices.Clone(f.env), func(v string) bool { return strings.HasPrefix(v, "DRUVA_TOKEN=") }),
+		"DRUVA_TOKEN=revoked-token", "SMTP_PASSWORD=smtp-secret", "HOOK_URL="+hs.URL+"/hook/secret-part")
+	p := startServe(t, bin, env, config)
+	p.waitFor(t, `"msg":"service: cycle ended"`)
+	var subjects, texts []string
+	for range 2 {
+		subjects = append(subjects, (<-mail.Received).Subject)
+		texts = append(texts, <-hooks)
+	}
+	slices.Sort(subjects)
+	for _, want := range []string{"quarantined", "credential"} {
+		if !slices.ContainsFunc(subjects, func(s string) bool { return strings.Contains(strings.ToLower(s), want) }) {
+			t.Errorf("no email about %q: %q", want, subjects)
+		}
+	}
+	p.signal(t, syscall.SIGTERM)
+	status, out := p.exit(t)
+	if status != exitConverged {
+		t.Fatalf("exit %d\n%s", status, out)
+	}
+	if n := len(mail.Messages()); n != 2 {
+		t.Errorf("%d emails, want 2: %q", n, mail.Subjects())
+	}
+	for _, s := range append(append(texts, out), mail.Subjects()...) {
+		for _, secret := range []string{"revoked-token", "smtp-secret", "secret-part"} {
+			if strings.Contains(s, secret) {
+				t.Errorf("%q shows up in %q", secret, s)
+			}
+		}
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,8 @@ type Server struct {
 	// certificate.
 	Port    int
 	RootCAs *x509.CertPool
+	// CertPEM is the server's certificate in PEM, for configuration files.
+	CertPEM []byte
 	// Received gets each accepted message (buffered; a test that does not
 	// read it loses nothing, Messages still has them all).
 	Received chan Message
@@ -67,7 +70,7 @@ func NewServer(user, password string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{RootCAs: pool, Received: make(chan Message, 256), user: user, password: password}
+	s := &Server{RootCAs: pool, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), Received: make(chan Message, 256), user: user, password: password}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s, conn: c}, nil
 	}))
