@@ -72,10 +72,17 @@ func (t *tenant) runProtected(ctx context.Context, kind logstore.CycleKind, appr
 
 // approvalLimit refuses a plan that would disable or delete more users
 // than the operator approved: an approval applies what was held, never a
-// larger plan made since.
+// larger plan made since. It counts the operations itself: a plan policy
+// runs before the plan's counts are made.
 func approvalLimit(approved int) func(*druvascim.Plan) error {
 	return func(p *druvascim.Plan) error {
-		if n := p.Counts.Disable + p.Counts.Delete; n > approved {
+		n := 0
+		for _, op := range p.Operations {
+			if op.Action == druvascim.ActionDisable || op.Action == druvascim.ActionDelete {
+				n++
+			}
+		}
+		if n > approved {
 			return fmt.Errorf("the plan now disables or deletes %d users, more than the %d approved; nothing was applied: review the new plan and approve again", n, approved)
 		}
 		return nil

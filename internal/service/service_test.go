@@ -338,3 +338,31 @@ func TestShutdownGrace(t *testing.T) {
 		})
 	}
 }
+
+// TestApproveAppliesNoMoreThanHeld: an approval applies the plan that was
+// held, never a larger one made since: a plan that grew is refused and
+// nothing is applied.
+func TestApproveAppliesNoMoreThanHeld(t *testing.T) {
+	r := newRig(t, "contoso", 80, druvascim.WithDeletionThreshold(2))
+	tm := newTimers()
+	run := start(t, tm, []Tenant{r.spec})
+	w := tm.next(t, run.done)
+	first := unassign(t, r, 3)
+	tm.fire(w)
+	tm.next(t, run.done)
+	if st := status(t, run.svc, "contoso"); st.Held != 3 {
+		t.Fatalf("held %d, want 3", st.Held)
+	}
+	more := unassign(t, r, 6) // the 3 already unassigned and 3 more
+	if err := run.svc.Do(t.Context(), "contoso", control.OpApprove); err != nil {
+		t.Fatal(err)
+	}
+	tm.next(t, run.done)
+	if n := activeCount(t, r, append(first, more...)); n != len(first)+len(more) {
+		t.Errorf("an approval of 3 deprovisions applied %d of %d", len(first)+len(more)-n, len(first)+len(more))
+	}
+	st := status(t, run.svc, "contoso")
+	if !strings.Contains(st.LastError, "more than the 3 approved") {
+		t.Errorf("last error %q, want the refusal", st.LastError)
+	}
+}
