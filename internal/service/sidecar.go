@@ -39,6 +39,10 @@ type Sidecar struct {
 	// Held counts the deprovisions the last cycle held for approval, so
 	// an approval after a restart of the process knows what it approves.
 	Held int `json:"held,omitempty"`
+	// Ready is set once a cycle read the source and the target: the state
+	// loaded and both credentials were accepted. A paused tenant stays
+	// ready across restarts.
+	Ready bool `json:"ready,omitempty"`
 	// Cycles counts the cycles the service ran for the tenant; the first is
 	// recorded as initial.
 	Cycles int `json:"cycles,omitempty"`

@@ -55,9 +55,11 @@ func (t *tenant) open(ctx context.Context) error {
 	t.unlock = unlock
 	if t.spec.Sidecar != "" {
 		if t.side, err = ReadSidecar(t.spec.Sidecar); err != nil {
+			_ = unlock() // close would write a fresh sidecar over the unreadable one
+			t.unlock = nil
 			return err
 		}
-		t.held = t.side.Held
+		t.held, t.ready = t.side.Held, t.side.Ready
 	}
 	if t.syncer, err = t.spec.NewSyncer(druvascim.WithProgress(t.onProgress)); err != nil {
 		return fmt.Errorf("build the syncer: %w", err)
@@ -135,7 +137,7 @@ func (t *tenant) close() {
 // saveSidecarLocked writes the sidecar with the dispatchers' memory; the
 // caller holds t.mu.
 func (t *tenant) saveSidecarLocked() error {
-	t.side.Held = t.held
+	t.side.Held, t.side.Ready = t.held, t.ready
 	if len(t.dispatchers) > 0 {
 		t.side.Notify = map[string]notify.Memory{}
 		for name, d := range t.dispatchers {
