@@ -162,7 +162,7 @@ func TestServeOneWriterPerState(t *testing.T) {
 	}
 	checkOneUserPerLink(t, f.d, state)
 	cs := logCycles(t, service.LogPath(state))
-	if len(cs) != 1 || cs[0].Outcome != logstore.OutcomeSucceeded {
+	if len(cs) != 1 || cs[0].Outcome != logstore.OutcomeSucceeded || cs[0].GraphRequests == 0 || cs[0].DruvaRequests == 0 {
 		t.Errorf("cycles after SIGTERM: %+v", cs)
 	}
 }

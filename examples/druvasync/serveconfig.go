@@ -6,8 +6,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -196,10 +198,12 @@ func (tc *tenantConfig) build(env *environment, path string, many bool) (service
 	if err != nil {
 		return service.Tenant{}, err
 	}
-	reader, err := f.entraReaderWith(cred, set)
+	graph := &countingTransport{next: graphTransport()}
+	reader, err := f.entraReaderWith(cred, set, entra.WithHTTPClient(&http.Client{Transport: graph}))
 	if err != nil {
 		return service.Tenant{}, err
 	}
+	t.GraphRequests = graph.n.Load
 	fs, err := stateStore(f.state)
 	if err != nil {
 		return service.Tenant{}, err
@@ -367,4 +371,24 @@ func (e *emailConfig) build(env *environment) (*notify.Email, error) {
 		return nil, badInput("notifications.email: %v", err)
 	}
 	return email, nil
+}
+
+// countingTransport counts the requests sent through it, for the
+// provisioning log's per-cycle Graph request count.
+type countingTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// graphTransport is the transport the Entra reader would use by default: a
+// server gets a minute to answer each request.
+func graphTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	return t
 }
