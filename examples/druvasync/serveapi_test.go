@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,8 +10,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/service"
+	"github.com/druvascim/druvascim/scim"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 )
@@ -156,3 +160,22 @@ func TestServeConfigErrors(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+// TestRefusedCredential: a refused Graph or Druva credential is told apart
+// through the wrapping of a cycle's error.
+func TestRefusedCredential(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: %w", druvascim.ErrIncompleteSource, &entra.GraphError{Status: 401}), "graph"},
+		{fmt.Errorf("druvascim: read target users: %w", scim.NewError(403, "", "forbidden")), "druva"},
+		{fmt.Errorf("druvascim: read target users: %w", scim.NewError(500, "", "down")), ""},
+		{&entra.GraphError{Status: 429}, ""},
+	}
+	for _, c := range cases {
+		if got := refusedCredential(c.err); got != c.want {
+			t.Errorf("refusedCredential(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
