@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
 	"github.com/druvascim/druvascim/internal/service"
@@ -261,6 +262,39 @@ func TestServeOperations(t *testing.T) {
 	if sc, err := service.ReadSidecar(service.SidecarPath(state)); err != nil || !sc.Paused {
 		t.Errorf("sidecar after an offline pause: %+v %v", sc, err)
 	}
+	links := loadLinks(t, state)
+	if status, out, errOut := runCLI(t, nil, "restart", "--state", state); status != 0 {
+		t.Fatalf("offline restart: %d %s %s", status, out, errOut)
+	}
+	st := loadStateFile(t, state)
+	if st.DeltaLink != "" || len(st.Escrows) != 0 || len(st.Links) != links {
+		t.Errorf("after an offline restart: delta link %q, %d escrows, %d links (had %d)", st.DeltaLink, len(st.Escrows), len(st.Links), links)
+	}
+	if status, _, errOut := runCLI(t, nil, "sync-now", "--state", state); status != exitBadInput || !strings.Contains(errOut, "druvasync sync") {
+		t.Errorf("offline sync-now: %d %s", status, errOut)
+	}
+}
+
+func loadStateFile(t *testing.T, path string) *druvascim.State {
+	t.Helper()
+	fs, err := druvascim.NewFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := fs.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func loadLinks(t *testing.T, path string) int {
+	t.Helper()
+	st := loadStateFile(t, path)
+	if st.DeltaLink == "" || len(st.Links) == 0 {
+		t.Fatalf("the state has no delta link or no links: %d links", len(st.Links))
+	}
+	return len(st.Links)
 }
 
 // twoTenants turns a single-tenant configuration into a tenants: list

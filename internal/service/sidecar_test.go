@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/druvascim/druvascim"
 )
@@ -35,4 +36,36 @@ func TestDamagedSidecar(t *testing.T) {
 		t.Fatal("the lock was kept after the failed start")
 	}
 	unlock()
+}
+
+// TestIntervalJitter: the interval spreads by up to the jitter either way;
+// a quarantine streak doubles it, without jitter, up to the maximum.
+func TestIntervalJitter(t *testing.T) {
+	svc, err := New([]Tenant{{Name: "a", Store: &druvascim.MemoryStore{}, Interval: 40 * time.Minute,
+		NewSyncer: func(...druvascim.Option) (*druvascim.Syncer, error) { return nil, nil }}}, WithJitter(0.1), WithMaxInterval(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := svc.tenants["a"]
+	for _, c := range []struct {
+		r      float64
+		streak int
+		want   time.Duration
+	}{
+		{0, 0, 36 * time.Minute}, {0.5, 0, 40 * time.Minute}, {1, 0, 44 * time.Minute},
+		{0, 1, 80 * time.Minute}, {1, 2, 160 * time.Minute}, {0.5, 3, 3 * time.Hour}, {0.5, 50, 3 * time.Hour},
+	} {
+		svc.cfg.rand = func() float64 { return c.r }
+		if got := tn.interval(c.streak); got != c.want {
+			t.Errorf("interval(rand %g, streak %d) = %v, want %v", c.r, c.streak, got, c.want)
+		}
+	}
+	for _, bad := range []Option{WithJitter(1), WithJitter(-0.1), WithShutdownGrace(-1), WithMaxInterval(0), WithClock(nil)} {
+		if _, err := New([]Tenant{{Name: "a", Store: &druvascim.MemoryStore{}, NewSyncer: tn.spec.NewSyncer}}, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a bad option: %v", err)
+		}
+	}
+	if _, err := New([]Tenant{{Name: "a", Store: &druvascim.MemoryStore{}, NewSyncer: tn.spec.NewSyncer}, {Name: "a", Store: &druvascim.MemoryStore{}, NewSyncer: tn.spec.NewSyncer}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("two tenants of one name: %v", err)
+	}
 }
