@@ -3,7 +3,9 @@ package cyclelog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,5 +115,54 @@ func TestUserNameFromEarlierCycle(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"Update", "Create"}, got); d != "" {
 		t.Errorf("entries of alice (-want +got):\n%s", d)
+	}
+}
+
+// TestNoUnchangedEntries: the report holds an entry for every object,
+// unchanged ones included; the log, like Entra's, lists none of those.
+func TestNoUnchangedEntries(t *testing.T) {
+	ctx := context.Background()
+	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	rep := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{
+		{SourceID: "s1", Action: druvascim.ActionSkip, Reason: druvascim.ReasonUnchanged, Status: druvascim.StatusSkipped},
+		{SourceID: "s2", Action: druvascim.ActionSkip, Reason: druvascim.ReasonVetoed, Status: druvascim.StatusSkipped},
+		{SourceID: "s3", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess}}}
+	id, err := Record(ctx, store, "contoso", rep, nil, Requests{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range store.Entries(ctx, logstore.Query{CycleID: id}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.SourceID)
+	}
+	slices.Sort(got)
+	if d := cmp.Diff([]string{"s2", "s3"}, got); d != "" {
+		t.Errorf("logged entries (-want +got):\n%s", d)
+	}
+}
+
+// TestCanceledCycleInterrupted: a cycle canceled before it finished (a
+// stopping service, Ctrl-C) is recorded as interrupted, not failed.
+func TestCanceledCycleInterrupted(t *testing.T) {
+	ctx := context.Background()
+	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	id, err := Record(ctx, store, "contoso", nil, fmt.Errorf("read source: %w", context.Canceled), Requests{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := store.Cycle(ctx, id); c.Outcome != logstore.OutcomeInterrupted {
+		t.Errorf("outcome %q, want %q", c.Outcome, logstore.OutcomeInterrupted)
 	}
 }
