@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -220,6 +221,7 @@ func TestServeOperations(t *testing.T) {
 		t.Errorf("the broken tenant: %+v", st)
 	}
 	checkOneUserPerLink(t, f.d, state)
+	checkServedViews(t, p.url, config)
 
 	if status, _, errOut := runCLI(t, map[string]string{"DRUVASYNC_ADMIN_TOKEN": "wrong"}, "pause", "--service", p.url, "--tenant", "contoso"); status != exitBadInput || !strings.Contains(errOut, "401") {
 		t.Errorf("pause with a wrong token: %d %s", status, errOut)
@@ -321,6 +323,48 @@ func twoTenants(t *testing.T, single, dir string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// checkServedViews: the running service serves the status page, its
+// provisioning log and its metrics (cycles, and requests to both targets
+// counted by status), and `druvasync logs --config` finds the database the
+// service writes.
+func checkServedViews(t *testing.T, url, config string) {
+	t.Helper()
+	get := func(path string) string {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+		return string(body)
+	}
+	if page := get("/?tenant=contoso"); !strings.Contains(page, "contoso") {
+		t.Errorf("the page does not name the tenant:\n%.300s", page)
+	}
+	var logs struct{ Entries []logstore.Entry }
+	if err := json.Unmarshal([]byte(get("/api/logs?tenant=contoso&action=Create")), &logs); err != nil || len(logs.Entries) == 0 {
+		t.Errorf("GET /api/logs: %d create entries, %v", len(logs.Entries), err)
+	}
+	m := get("/metrics")
+	for _, want := range []string{`druvascim_cycles_total{outcome="succeeded",tenant="contoso"} 1`,
+		`druvascim_requests_total{status="200",target="druva",tenant="contoso"}`,
+		`druvascim_requests_total{status="200",target="graph",tenant="contoso"}`,
+		`druvascim_requests_total{status="401",target="druva",tenant="broken"}`,
+		`druvascim_client_rate_rps{target="druva",tenant="contoso"}`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	status, out, errOut := runCLI(t, nil, "logs", "--config", config, "--tenant", "contoso", "--action", "Create", "--json")
+	if status != 0 || strings.Count(out, `"action": "Create"`)+strings.Count(out, `"action":"Create"`) != len(logs.Entries) {
+		t.Errorf("druvasync logs --config: status %d, %d creates (the API shows %d); stderr %s", status,
+			strings.Count(out, `"Create"`), len(logs.Entries), errOut)
+	}
 }
 
 func serveStatus(t *testing.T, url, tenant string) control.TenantStatus {
