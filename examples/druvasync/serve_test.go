@@ -232,7 +232,7 @@ func TestServeOperations(t *testing.T) {
 	if status, out, errOut := runCLI(t, vars, "pause", "--service", p.url, "--tenant", "contoso"); status != 0 {
 		t.Fatalf("pause: %d %s %s", status, out, errOut)
 	}
-	if status, _, errOut := runCLI(t, vars, "sync-now", "--service", p.url, "--tenant", "contoso"); status != exitFailures || !strings.Contains(errOut, "paused") {
+	if status, _, errOut := runCLI(t, vars, "sync-now", "--service", p.url, "--tenant", "contoso"); status != exitFailures || !strings.Contains(errOut, "409 Conflict") || !strings.Contains(errOut, "paused") {
 		t.Errorf("sync-now while paused: %d %s", status, errOut)
 	}
 	p.signal(t, syscall.SIGTERM)

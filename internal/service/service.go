@@ -34,13 +34,26 @@ var (
 	// ErrInvalid: a bad tenant or option (the message names it).
 	ErrInvalid = errors.New("service: invalid configuration")
 	// ErrNotRunning: an operation asked of a service that is not running
-	// (not started yet, or stopping).
-	ErrNotRunning = errors.New("service: not running")
-	// ErrPaused: a sync asked of a paused tenant; resume it first.
-	ErrPaused = errors.New("service: tenant is paused")
+	// (not started yet, or stopping). It matches control.ErrUnavailable.
+	ErrNotRunning error = &opError{"service: not running", control.ErrUnavailable}
+	// ErrPaused: a sync or an approval asked of a paused tenant; resume it
+	// first. It matches control.ErrConflict.
+	ErrPaused error = &opError{"service: tenant is paused", control.ErrConflict}
 	// ErrNothingHeld: an approval asked when no deprovision waits for one.
-	ErrNothingHeld = errors.New("service: nothing waits for approval")
+	// It matches control.ErrConflict.
+	ErrNothingHeld error = &opError{"service: nothing waits for approval", control.ErrConflict}
 )
+
+// opError is a refused operation's sentinel: it also matches the kind of
+// refusal the controller's clients know (control.ErrConflict,
+// control.ErrUnavailable).
+type opError struct {
+	msg  string
+	kind error
+}
+
+func (e *opError) Error() string        { return e.msg }
+func (e *opError) Is(target error) bool { return target == e.kind }
 
 // Tenant describes one tenant the service runs.
 type Tenant struct {

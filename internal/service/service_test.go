@@ -91,7 +91,7 @@ func TestPauseSurvivesRestart(t *testing.T) {
 	if st.State != control.StatePaused || !st.Paused || !st.NextCycle.IsZero() {
 		t.Errorf("paused status: %+v", st)
 	}
-	if err := run.svc.Do(t.Context(), "contoso", control.OpSyncNow); !errors.Is(err, ErrPaused) {
+	if err := run.svc.Do(t.Context(), "contoso", control.OpSyncNow); !errors.Is(err, ErrPaused) || !errors.Is(err, control.ErrConflict) {
 		t.Errorf("sync while paused: %v, want ErrPaused", err)
 	}
 	run.stop(t, tm)
@@ -147,7 +147,7 @@ func TestApproveHeld(t *testing.T) {
 	tm := newTimers()
 	run := start(t, tm, []Tenant{r.spec})
 	w := tm.next(t, run.done)
-	if err := run.svc.Do(t.Context(), "contoso", control.OpApprove); !errors.Is(err, ErrNothingHeld) {
+	if err := run.svc.Do(t.Context(), "contoso", control.OpApprove); !errors.Is(err, ErrNothingHeld) || !errors.Is(err, control.ErrConflict) {
 		t.Errorf("approve with nothing held: %v", err)
 	}
 	gone := unassign(t, r, 4)
@@ -319,7 +319,7 @@ func TestShutdownGrace(t *testing.T) {
 			if w.tenant != "" || w.d != DefaultShutdownGrace {
 				t.Fatalf("stopping: waits %v for %q, want the grace period", w.d, w.tenant)
 			}
-			if err := run.svc.Do(t.Context(), "contoso", control.OpSyncNow); !errors.Is(err, ErrNotRunning) {
+			if err := run.svc.Do(t.Context(), "contoso", control.OpSyncNow); !errors.Is(err, ErrNotRunning) || !errors.Is(err, control.ErrUnavailable) {
 				t.Errorf("an operation while stopping: %v", err)
 			}
 			if !finish {
