@@ -1,7 +1,8 @@
 // Package smtptest is a real SMTP server on loopback for tests
 // (github.com/emersion/go-smtp): STARTTLS with a self-signed certificate
-// for 127.0.0.1, AUTH PLAIN for one user, and every accepted message kept
-// and announced on a channel, so a test waits for mail without sleeping.
+// for 127.0.0.1 (or implicit TLS, or no TLS at all), AUTH PLAIN for one
+// user, and every accepted message kept and announced on a channel, so a
+// test waits for mail without sleeping.
 //
 //	srv, err := smtptest.NewServer("ops", "s3cret")
 //	defer srv.Close()
@@ -41,10 +42,24 @@ import (
 type Message struct {
 	From    string
 	To      []string
+	User    string // who authenticated
+	TLS     bool
 	Subject string
 	Body    string
-	TLS     bool
 }
+
+// Option sets how the server offers TLS.
+type Option func(*options)
+
+type options struct{ implicit, plain bool }
+
+// WithImplicitTLS makes the server speak TLS from the first byte (as on
+// port 465) instead of offering STARTTLS.
+func WithImplicitTLS() Option { return func(o *options) { o.implicit = true } }
+
+// WithoutTLS makes the server offer no TLS at all, to test that a client
+// refuses to send its password in clear text.
+func WithoutTLS() Option { return func(o *options) { o.plain = true } }
 
 // Server is a running test SMTP server.
 type Server struct {
@@ -62,24 +77,37 @@ type Server struct {
 	srv            *smtp.Server
 	mu             sync.Mutex
 	messages       []Message
+	auths          int
 }
 
-// NewServer starts a server accepting user and password.
-func NewServer(user, password string) (*Server, error) {
+// NewServer starts a server accepting user and password, offering
+// STARTTLS unless an option says otherwise.
+func NewServer(user, password string, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cert, pool, err := certificate()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{RootCAs: pool, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), Received: make(chan Message, 256), user: user, password: password}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{srv: s, conn: c}, nil
+		_, isTLS := c.TLSConnectionState()
+		return &session{srv: s, conn: c, tls: isTLS}, nil
 	}))
 	s.srv.Domain = "127.0.0.1"
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case o.implicit:
+		l = tls.NewListener(l, tlsConfig)
+	case !o.plain:
+		s.srv.TLSConfig = tlsConfig
 	}
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	go s.srv.Serve(l)
@@ -94,6 +122,13 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.messages)
+}
+
+// Auths counts the successful authentications so far.
+func (s *Server) Auths() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auths
 }
 
 // Subjects returns the subjects of the messages accepted so far.
@@ -132,6 +167,7 @@ func certificate() (tls.Certificate, *x509.CertPool, error) {
 type session struct {
 	srv  *Server
 	conn *smtp.Conn
+	tls  bool // TLS from the first byte
 	user string
 	from string
 	to   []string
@@ -145,6 +181,9 @@ func (s *session) Auth(string) (sasl.Server, error) {
 			return errors.New("invalid credentials")
 		}
 		s.user = user
+		s.srv.mu.Lock()
+		s.srv.auths++
+		s.srv.mu.Unlock()
 		return nil
 	}), nil
 }
@@ -180,7 +219,7 @@ func (s *session) Data(r io.Reader) error {
 		return fmt.Errorf("subject: %w", err)
 	}
 	_, isTLS := s.conn.TLSConnectionState()
-	m := Message{From: s.from, To: slices.Clone(s.to), Subject: subject, TLS: isTLS,
+	m := Message{From: s.from, To: slices.Clone(s.to), User: s.user, Subject: subject, TLS: isTLS || s.tls,
 		Body: strings.ReplaceAll(string(body), "\r\n", "\n")}
 	s.srv.mu.Lock()
 	s.srv.messages = append(s.srv.messages, m)
