@@ -17,11 +17,7 @@ import (
 
 func TestRecord(t *testing.T) {
 	ctx := context.Background()
-	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	rep := &druvascim.Report{
 		Summary: druvascim.Summary{Started: t0, Finished: t0.Add(3 * time.Second), Full: true,
@@ -89,11 +85,7 @@ func TestRecord(t *testing.T) {
 // UPN finds both.
 func TestUserNameFromEarlierCycle(t *testing.T) {
 	ctx := context.Background()
-	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	create := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{{SourceID: "s1",
 		Action: druvascim.ActionCreate, Status: druvascim.StatusSuccess,
@@ -122,11 +114,7 @@ func TestUserNameFromEarlierCycle(t *testing.T) {
 // unchanged ones included; the log, like Entra's, lists none of those.
 func TestNoUnchangedEntries(t *testing.T) {
 	ctx := context.Background()
-	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	rep := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{
 		{SourceID: "s1", Action: druvascim.ActionSkip, Reason: druvascim.ReasonUnchanged, Status: druvascim.StatusSkipped},
@@ -153,11 +141,7 @@ func TestNoUnchangedEntries(t *testing.T) {
 // stopping service, Ctrl-C) is recorded as interrupted, not failed.
 func TestCanceledCycleInterrupted(t *testing.T) {
 	ctx := context.Background()
-	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	id, err := Record(ctx, store, "contoso", nil, fmt.Errorf("read source: %w", context.Canceled), Requests{})
 	if err != nil {
 		t.Fatal(err)
@@ -165,4 +149,16 @@ func TestCanceledCycleInterrupted(t *testing.T) {
 	if c, _ := store.Cycle(ctx, id); c.Outcome != logstore.OutcomeInterrupted {
 		t.Errorf("outcome %q, want %q", c.Outcome, logstore.OutcomeInterrupted)
 	}
+}
+
+// openStore opens a log store in a temporary directory, closed at the
+// end of the test.
+func openStore(t *testing.T) *logstore.SQLite {
+	t.Helper()
+	store, err := logstore.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }
