@@ -31,9 +31,10 @@ Runs cycles for every tenant of the configuration file: the first at once,
 then one every interval (40m by default) with jitter; a quarantined tenant
 waits longer after each quarantined cycle, up to a day. It holds each
 tenant's state lock while it runs: a second serve or a sync on the same
-state exits 2, naming this process. It keeps, next to each state file,
-STATE.service.json (pause, quarantine, what was notified) and STATE.log.db
-(the provisioning log).
+state exits 2, naming this process. It keeps, next to each state file
+(say contoso.state), contoso.state.service.json (pause, quarantine, what
+was notified) and contoso.log.db (the provisioning log, the database sync
+writes and "druvasync logs" and "cycles" read).
 
 It listens on loopback (listen:, default 127.0.0.1:8470) and serves the
 status page (GET /), GET /api/status, /api/cycles and /api/logs, the
