@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -22,7 +21,6 @@ import (
 	"github.com/druvascim/druvascim/internal/metrics"
 	"github.com/druvascim/druvascim/internal/notify"
 	"github.com/druvascim/druvascim/internal/service"
-	"github.com/druvascim/druvascim/scim"
 )
 
 // serveConfig is the configuration file of serve: either one tenant's
@@ -184,7 +182,7 @@ func (tc *tenantConfig) build(env *environment, path string, many bool, m *metri
 	if err := f.validate(); err != nil {
 		return service.Tenant{}, badInput("%v", err)
 	}
-	t := service.Tenant{Name: tc.Name, Refused: refusedCredential, Policy: f.policy()}
+	t := service.Tenant{Name: tc.Name, Policy: f.policy()}
 	if err := tc.schedule(&t); err != nil {
 		return service.Tenant{}, err
 	}
@@ -244,18 +242,6 @@ func (tc *tenantConfig) schedule(t *service.Tenant) error {
 		t.DruvaTokenCreated = d
 	}
 	return nil
-}
-
-// refusedCredential says which credential err shows refused.
-func refusedCredential(err error) string {
-	if errors.Is(err, entra.ErrUnauthorized) {
-		return "graph"
-	}
-	var se *scim.Error
-	if errors.As(err, &se) && (se.Status == 401 || se.Status == 403) {
-		return "druva"
-	}
-	return ""
 }
 
 // druvaClient reads the tenant's Druva token: druvaTokenEnv, druvaTokenFile,

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/druvascim/druvascim"
-	"github.com/druvascim/druvascim/entra"
-	"github.com/druvascim/druvascim/scim"
 )
 
 // TestServeConfigErrors: serve refuses bad configuration with exit 2 and
@@ -38,22 +33,3 @@ func TestServeConfigErrors(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
-
-// TestRefusedCredential: a refused Graph or Druva credential is told apart
-// through the wrapping of a cycle's error.
-func TestRefusedCredential(t *testing.T) {
-	cases := []struct {
-		err  error
-		want string
-	}{
-		{fmt.Errorf("%w: %w", druvascim.ErrIncompleteSource, &entra.GraphError{Status: 401}), "graph"},
-		{fmt.Errorf("druvascim: read target users: %w", scim.NewError(403, "", "forbidden")), "druva"},
-		{fmt.Errorf("druvascim: read target users: %w", scim.NewError(500, "", "down")), ""},
-		{&entra.GraphError{Status: 429}, ""},
-	}
-	for _, c := range cases {
-		if got := refusedCredential(c.err); got != c.want {
-			t.Errorf("refusedCredential(%v) = %q, want %q", c.err, got, c.want)
-		}
-	}
-}

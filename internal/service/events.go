@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
 	"github.com/druvascim/druvascim/internal/metrics"
@@ -100,7 +101,9 @@ func failed(o outcome) []druvascim.Entry {
 	return o.res.Report.Failed()
 }
 
-// refused says which credential err shows refused.
+// refused says which credential err shows refused: the tenant's Refused
+// first, then Graph's refusal (entra.ErrUnauthorized) or Druva's (a
+// *scim.Error with status 401 or 403, which the auth quarantine wraps).
 func (t *tenant) refused(err error) string {
 	if err == nil {
 		return ""
@@ -110,7 +113,9 @@ func (t *tenant) refused(err error) string {
 			return who
 		}
 	}
-	// The auth quarantine wraps the target's refusal.
+	if errors.Is(err, entra.ErrUnauthorized) {
+		return "graph"
+	}
 	var se *scim.Error
 	if errors.As(err, &se) && (se.Status == 401 || se.Status == 403) {
 		return "druva"

@@ -95,8 +95,11 @@ type Tenant struct {
 	// DruvaRate, when set, reads the Druva client's current rate limit in
 	// requests per second, reported to the metrics after each cycle.
 	DruvaRate func() float64
-	// Refused says which credential err shows refused: "druva", "graph"
-	// or "" for none. Nil recognises Druva's 401 and 403 only.
+	// Refused, when set, says which credential err shows refused:
+	// "druva", "graph" or "" for none, for a source or target that reports
+	// a refusal its own way. The service recognises Graph's
+	// (entra.ErrUnauthorized) and Druva's (a *scim.Error with status 401
+	// or 403) itself.
 	Refused func(err error) string
 }
 

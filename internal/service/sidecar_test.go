@@ -2,12 +2,15 @@ package service
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/entra"
+	"github.com/druvascim/druvascim/scim"
 )
 
 // TestDamagedSidecar: a sidecar that cannot be read stops the service
@@ -67,5 +70,27 @@ func TestIntervalJitter(t *testing.T) {
 	}
 	if _, err := New([]Tenant{{Name: "a", Store: druvascim.NewMemoryStore(), NewSyncer: tn.spec.NewSyncer}, {Name: "a", Store: druvascim.NewMemoryStore(), NewSyncer: tn.spec.NewSyncer}}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("two tenants of one name: %v", err)
+	}
+}
+
+// TestRefusedCredential: a refused Graph or Druva credential is told apart
+// through the wrapping of a cycle's error, with no help from the tenant.
+func TestRefusedCredential(t *testing.T) {
+	tn := &tenant{}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: %w", druvascim.ErrIncompleteSource, &entra.GraphError{Status: 401}), "graph"},
+		{fmt.Errorf("druvascim: read target users: %w", scim.NewError(403, "", "forbidden")), "druva"},
+		{fmt.Errorf("%w: the target rejected the credentials (%w)", druvascim.ErrQuarantined, scim.NewError(401, "", "revoked")), "druva"},
+		{fmt.Errorf("druvascim: read target users: %w", scim.NewError(500, "", "down")), ""},
+		{&entra.GraphError{Status: 429}, ""},
+		{nil, ""},
+	}
+	for _, c := range cases {
+		if got := tn.refused(c.err); got != c.want {
+			t.Errorf("refused(%v) = %q, want %q", c.err, got, c.want)
+		}
 	}
 }
