@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -100,10 +101,10 @@ func newServer(env *environment, path string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	token := env.getenv(cmpOr(cfg.AdminTokenEnv, adminTokenEnv))
-	addr := cmpOr(cfg.Listen, defaultListen)
+	token := env.getenv(cmp.Or(cfg.AdminTokenEnv, adminTokenEnv))
+	addr := cmp.Or(cfg.Listen, defaultListen)
 	if err := statuspage.CheckListen(statuspage.ListenConfig{Addr: addr, CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, AdminToken: token}); err != nil {
-		return nil, badInput("listen: %s (the admin token is read from %s)", strings.TrimPrefix(err.Error(), "statuspage: "), cmpOr(cfg.AdminTokenEnv, adminTokenEnv))
+		return nil, badInput("listen: %s (the admin token is read from %s)", strings.TrimPrefix(err.Error(), "statuspage: "), cmp.Or(cfg.AdminTokenEnv, adminTokenEnv))
 	}
 	m, err := metrics.New(metrics.WithProcessCollectors())
 	if err != nil {

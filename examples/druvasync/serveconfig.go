@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -122,17 +123,10 @@ func readServeConfig(path string) (*serveConfig, error) {
 	case len(c.Tenants) > 0 && single:
 		return nil, badInput("config file %s: give either a tenants: list or one tenant's settings at the top level, not both", path)
 	case len(c.Tenants) == 0:
-		c.tenantConfig.Name = cmpOr(c.tenantConfig.Name, "default")
+		c.tenantConfig.Name = cmp.Or(c.tenantConfig.Name, defaultTenant)
 		c.Tenants = []tenantConfig{c.tenantConfig}
 	}
 	return &c, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // durationSetting parses a duration setting; empty gives def.
@@ -154,7 +148,7 @@ func (c *serveConfig) tenants(env *environment, path string, m *metrics.Metrics)
 		tc := &c.Tenants[i]
 		t, err := tc.build(env, path, len(c.Tenants) > 1, m)
 		if err != nil {
-			return nil, fmt.Errorf("tenant %s: %w", cmpOr(tc.Name, fmt.Sprint(i+1)), err)
+			return nil, fmt.Errorf("tenant %s: %w", cmp.Or(tc.Name, fmt.Sprint(i+1)), err)
 		}
 		out = append(out, t)
 	}
@@ -266,7 +260,7 @@ func (tc *tenantConfig) druvaClient(env *environment, f *syncFlags, many bool, e
 	}
 	if token == "" {
 		return nil, badInput("no Druva token (%s); generate one in the Druva console (Users > Settings > Generate Token)",
-			cmpOr(cmpOr(tc.DruvaTokenFile, tc.DruvaTokenEnv), "DRUVA_TOKEN"))
+			cmp.Or(tc.DruvaTokenFile, tc.DruvaTokenEnv, "DRUVA_TOKEN"))
 	}
 	return f.druvaClientWith(token, extra...)
 }
