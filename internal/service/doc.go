@@ -19,10 +19,15 @@
 // restart of the process; the sidecar also keeps the notifiers' memory,
 // so a restart repeats no notice.
 //
-// Every cycle is recorded in the tenant's log store (one transaction for
-// its entries) and evaluated for notifications: quarantine entered or
-// left, deprovisions held for approval, a cycle with failures, a refused
-// credential, and a Druva token near the end of its 365 days. Notices go
+// Every cycle is recorded in the tenant's log store through package
+// cyclelog, the records `druvasync sync` writes too: the cycle when it
+// starts (a process killed midway leaves it marked interrupted), its
+// entries in one transaction when it ends. [Service.LogStore] hands the
+// stores to the status page. With [WithMetrics] each cycle and the Druva
+// rate limit are reported to the metrics. Each cycle is also evaluated for
+// notifications: quarantine entered or left, deprovisions held for
+// approval, a cycle with failures, a refused credential (Graph's or
+// Druva's), and a Druva token near the end of its 365 days. Notices go
 // through a notify.Dispatcher, so a slow or failing notifier never delays
 // a cycle.
 //
