@@ -216,15 +216,17 @@ func userName(e druvascim.Entry) string {
 // in earlier cycles to find their userName.
 const MaxUserNameLookups = 5000
 
-// fillUserNames gives entries without a userName (updates, disables and
-// skips, whose report does not carry it) the one an earlier entry of the
-// same source object recorded, so that a search by UPN finds every entry
-// of a user. A failed lookup leaves the entry as it is.
+// fillUserNames gives entries of linked users without a userName
+// (updates, disables and skips, whose report does not carry it) the one an
+// earlier entry of the same source object recorded, so that a search by
+// UPN finds every entry of a user. A user that was never linked (no Druva
+// id: a skip out of scope, every cycle) had no create that named it, so
+// its entry costs no lookup. A failed lookup leaves the entry as it is.
 func fillUserNames(ctx context.Context, store logstore.Store, entries []logstore.Entry) {
 	lookups := 0
 	for i := range entries {
 		e := &entries[i]
-		if e.UserName != "" || e.SourceID == "" {
+		if e.UserName != "" || e.SourceID == "" || e.DruvaID == "" {
 			continue
 		}
 		if lookups++; lookups > MaxUserNameLookups {

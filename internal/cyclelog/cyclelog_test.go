@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -91,8 +92,8 @@ func TestUserNameFromEarlierCycle(t *testing.T) {
 		Action: druvascim.ActionCreate, Status: druvascim.StatusSuccess,
 		Modified: []druvascim.PropertyChange{{Path: "userName", New: "alice@contoso.example"}}}}}
 	update := &druvascim.Report{Summary: druvascim.Summary{Started: t0.Add(time.Hour)}, Entries: []druvascim.Entry{
-		{SourceID: "s1", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess},
-		{SourceID: "s2", Action: druvascim.ActionDisable, Status: druvascim.StatusSuccess}}}
+		{SourceID: "s1", TargetID: "d1", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess},
+		{SourceID: "s2", TargetID: "d2", Action: druvascim.ActionDisable, Status: druvascim.StatusSuccess}}}
 	for _, rep := range []*druvascim.Report{create, update} {
 		if _, err := Record(ctx, store, "contoso", rep, nil, Requests{}); err != nil {
 			t.Fatal(err)
@@ -161,4 +162,33 @@ func openStore(t *testing.T) *logstore.SQLite {
 	}
 	t.Cleanup(func() { store.Close() })
 	return store
+}
+
+// lookupCounter counts the store's entry queries.
+type lookupCounter struct {
+	logstore.Store
+	n int
+}
+
+func (c *lookupCounter) Entries(ctx context.Context, q logstore.Query) iter.Seq2[logstore.Entry, error] {
+	c.n++
+	return c.Store.Entries(ctx, q)
+}
+
+// TestNoLookupForUnlinked: an entry of a user that was never linked (a
+// skip out of scope, every cycle) has no earlier create that named it, so
+// it costs no lookup; a linked user's entry is looked up.
+func TestNoLookupForUnlinked(t *testing.T) {
+	store := &lookupCounter{Store: openStore(t)}
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	rep := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{
+		{SourceID: "s1", Action: druvascim.ActionSkip, Reason: druvascim.ReasonScopingFilter, Status: druvascim.StatusSkipped},
+		{SourceID: "s2", Action: druvascim.ActionSkip, Reason: druvascim.ReasonScopingFilter, Status: druvascim.StatusSkipped},
+		{SourceID: "s3", TargetID: "d3", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess}}}
+	if _, err := Record(context.Background(), store, "contoso", rep, nil, Requests{}); err != nil {
+		t.Fatal(err)
+	}
+	if store.n != 1 {
+		t.Errorf("%d lookups, want 1 (the linked user's)", store.n)
+	}
 }
