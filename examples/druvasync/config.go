@@ -21,6 +21,10 @@ import (
 // maxConfigSize bounds a configuration file.
 const maxConfigSize = 4 << 20
 
+// defaultConcurrency is how many operations a cycle applies at once when
+// neither --concurrency nor the file says.
+const defaultConcurrency = 8
+
 // fileConfig is the optional configuration file of sync, plan and provision,
 // in YAML or JSON (read by the YAML decoder, JSON being YAML). Flags given on
 // the command line win over the file.
@@ -114,7 +118,7 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 	fs.StringVar(&f.appID, "app-id", "", "application `ID` of the Druva app (instead of --service-principal-id)")
 	fs.StringVar(&f.state, "state", "", "state `FILE` kept between cycles (links, delta link, escrows)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print JSON instead of tables")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "operations applied at once")
+	fs.IntVar(&f.concurrency, "concurrency", defaultConcurrency, "operations applied at once")
 	fs.Float64Var(&f.rate, "rate", 0, "ceiling on Druva requests per second (default: none, the client learns Druva's limit; 0: no client-side limit)")
 	fs.IntVar(&f.maxDeletes, "max-deletes", 500, "hold the cycle when it would disable or delete more users (0: no limit)")
 	fs.BoolVar(&f.approveDeletes, "approve-deletes", false, "apply a plan held by --max-deletes or a shrinking source")
@@ -148,6 +152,12 @@ func (f *syncFlags) load(fs *flag.FlagSet) error {
 	if err := dec.Decode(&c); err != nil {
 		return fmt.Errorf("config file %s is malformed: %v", f.config, cleanYAMLError(err))
 	}
+	return f.apply(c, f.config, given)
+}
+
+// apply fills what the flags left unset (given names the flags set on the
+// command line) from c, read from the file at configPath.
+func (f *syncFlags) apply(c fileConfig, configPath string, given map[string]bool) error {
 	f.fileCfg = c
 	str := func(name string, dst *string, v string) {
 		if !given[name] && v != "" {
@@ -183,7 +193,7 @@ func (f *syncFlags) load(fs *flag.FlagSet) error {
 		}
 	}
 	if !c.Mappings.IsZero() {
-		set, err := loadMappings(f.config, &c.Mappings)
+		set, err := loadMappings(configPath, &c.Mappings)
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func runCycles(ctx context.Context, env *environment, args []string) int {
 	if *limit < 1 || *limit > logstore.MaxLimit {
 		return fail(env, c.name, exitBadInput, badInput("--limit must be between 1 and %d, not %d", logstore.MaxLimit, *limit))
 	}
-	store, err := db.open(ctx, fset)
+	store, err := db.open(ctx)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -170,10 +169,10 @@ func (c *demoController) Do(ctx context.Context, tenant string, op control.Opera
 		return nil
 	case control.OpSyncNow:
 		if paused {
-			return errors.New("provisioning is paused: resume it first")
+			return fmt.Errorf("%w: provisioning is paused: resume it first", control.ErrConflict)
 		}
 		if !c.cycle.TryLock() {
-			return errors.New("a cycle is running")
+			return fmt.Errorf("%w: a cycle is running", control.ErrConflict)
 		}
 		defer c.cycle.Unlock()
 		res, err := c.rig.runCycle(ctx, "sync now", c.rig.syncer, false)
@@ -184,7 +183,7 @@ func (c *demoController) Do(ctx context.Context, tenant string, op control.Opera
 		}
 		return err
 	}
-	return fmt.Errorf("the demo keeps no held deprovisions and no state to restart; %s is for druvasync serve", op)
+	return fmt.Errorf("%w: the demo keeps no held deprovisions and no state to restart; %s is for druvasync serve", control.ErrConflict, op)
 }
 
 // serveDemo serves the status page over the demo's cycles on loopback

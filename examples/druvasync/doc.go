@@ -2,6 +2,11 @@
 // who is assigned to the Druva app in Microsoft Entra ID, plans what to change
 // in Druva and applies it, and it runs the fakes the SDK tests with.
 //
+// "druvasync serve --config FILE" runs it as a service for one or more
+// tenants: cycles on a schedule, pause, resume, restart, sync-now and
+// approve over an HTTP API (and from the same commands with --service URL),
+// notices by email and webhook, and a provisioning log next to each state.
+//
 // Run "druvasync help" for the commands, or "druvasync demo" to see a full
 // cycle on embedded fakes with no credentials.
 //

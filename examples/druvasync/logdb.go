@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/internal/cyclelog"
 	"github.com/druvascim/druvascim/internal/logstore"
+	"github.com/druvascim/druvascim/internal/service"
 )
 
 // defaultTenant is the tenant name sync records its cycles under.
@@ -21,7 +23,7 @@ const defaultTenant = "default"
 func (f *syncFlags) openLogDB(ctx context.Context) (*logstore.SQLite, error) {
 	path := f.logDB
 	if path == "" {
-		path = logDBPath(f.state)
+		path = service.LogPath(f.state)
 	}
 	if path == "" {
 		return nil, nil
@@ -57,8 +59,20 @@ func (c *requestCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // graphCounter returns a reader option that counts the reader's requests
-// to Microsoft Graph, and the counter.
-func graphCounter() (entra.Option, *requestCounter) {
-	c := &requestCounter{next: http.DefaultTransport}
+// to Microsoft Graph, sent through next (nil: [clientTransport]), and the
+// counter.
+func graphCounter(next http.RoundTripper) (entra.Option, *requestCounter) {
+	if next == nil {
+		next = clientTransport()
+	}
+	c := &requestCounter{next: next}
 	return entra.WithHTTPClient(&http.Client{Transport: c}), c
+}
+
+// clientTransport is the transport the SDK's clients use when given none:
+// a server gets a minute to start answering each request.
+func clientTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	return t
 }

@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,17 +19,9 @@ import (
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/logstore"
+	"github.com/druvascim/druvascim/internal/service"
 	"github.com/druvascim/druvascim/internal/statuspage"
 )
-
-// logDBPath is the provisioning-log database kept next to a state file:
-// druva-state.json → druva-state.log.db. It is "" without a state file.
-func logDBPath(state string) string {
-	if state == "" {
-		return ""
-	}
-	return strings.TrimSuffix(state, filepath.Ext(state)) + ".log.db"
-}
 
 // logDBFlags name the provisioning-log database to read: --log-db, or the
 // one next to --state (from the flag or the configuration file).
@@ -42,23 +33,22 @@ func (f *logDBFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "configuration `FILE` whose state: names the state file")
 	fs.StringVar(&f.state, "state", "", "state `FILE`; the log database is next to it (STATE without its extension, plus .log.db)")
 	fs.StringVar(&f.logDB, "log-db", "", "provisioning-log database `FILE` (default: next to the state)")
-	fs.StringVar(&f.tenant, "tenant", "", "only the cycles of this `TENANT` (the service's name for it)")
+	fs.StringVar(&f.tenant, "tenant", "", "only the cycles of this `TENANT` (the service's name for it); with --config, the tenant whose state names the log")
 }
 
 // open opens the database read-only: it works beside a running service or
 // sync (SQLite WAL), and changes nothing.
-func (f *logDBFlags) open(ctx context.Context, fset *flag.FlagSet) (*logstore.SQLite, error) {
+func (f *logDBFlags) open(ctx context.Context) (*logstore.SQLite, error) {
 	path := f.logDB
 	if path == "" {
 		state := f.state
 		if state == "" && f.config != "" {
-			sf := syncFlags{config: f.config}
-			if err := sf.load(fset); err != nil {
+			var err error
+			if state, err = opStatePath(f.config, "", f.tenant); err != nil {
 				return nil, err
 			}
-			state = sf.state
 		}
-		if path = logDBPath(state); path == "" {
+		if path = service.LogPath(state); path == "" {
 			return nil, badInput("say which log to read with --state FILE (the log is next to it), --config FILE or --log-db FILE")
 		}
 	}
@@ -128,7 +118,7 @@ func runLogs(ctx context.Context, env *environment, args []string) int {
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
-	store, err := f.db.open(ctx, fset)
+	store, err := f.db.open(ctx)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/druvascim/druvascim/internal/logstore"
+	"github.com/druvascim/druvascim/internal/service"
 )
 
 // TestSyncRecordsLogsAndCycles: sync records each cycle next to the state;
@@ -63,7 +64,7 @@ func TestSyncRecordsLogsAndCycles(t *testing.T) {
 	if status != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, "Create  Success") || !strings.Contains(out, `"Renamed Person"`) {
 		t.Errorf("logs --user: %d\n%s", status, out)
 	}
-	status, out, _ = runCLI(t, nil, "logs", "--log-db", logDBPath(state), "--action", "Update", "--csv", "--since", "1h", "--cycle", "2")
+	status, out, _ = runCLI(t, nil, "logs", "--log-db", service.LogPath(state), "--action", "Update", "--csv", "--since", "1h", "--cycle", "2")
 	if status != 0 || !strings.HasPrefix(out, "id,cycle,time,") || strings.Count(out, "\n") != 2 || !strings.Contains(out, "displayName") {
 		t.Errorf("logs --csv: %d\n%s", status, out)
 	}

@@ -36,6 +36,9 @@ type environment struct {
 	// isTerminal reports whether stdout is an interactive terminal; progress
 	// bars are drawn only then.
 	isTerminal bool
+	// signals is true when the process owns its signals (the binary, not
+	// a test): serve then exits at once on a second SIGTERM or SIGINT.
+	signals bool
 }
 
 func main() {
@@ -46,6 +49,7 @@ func main() {
 		stderr:     os.Stderr,
 		getenv:     os.Getenv,
 		isTerminal: isTerminal(os.Stdout),
+		signals:    true,
 	}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
@@ -55,6 +59,12 @@ func commands() []command {
 	return []command{
 		demoCommand(),
 		syncCommand(),
+		serveCommand(),
+		pauseCommand(),
+		resumeCommand(),
+		restartCommand(),
+		syncNowCommand(),
+		approveCommand(),
 		planCommand(),
 		restartCommand(),
 		provisionCommand(),

@@ -132,14 +132,7 @@ func checkOneUserPerLink(t *testing.T, d *druvatest.Server, state string) {
 			t.Errorf("%d Druva users named %q", c, n)
 		}
 	}
-	fs, err := druvascim.NewFileStore(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := fs.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := loadStateFile(t, state)
 	if len(st.Links) != d.Len() {
 		t.Errorf("%d links for %d Druva users: links were lost", len(st.Links), d.Len())
 	}

@@ -74,7 +74,7 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	}
 	bars := newPhaseProgress(env, !f.jsonOut)
 	defer bars.Done()
-	countOpt, graphRequests := graphCounter()
+	countOpt, graphRequests := graphCounter(nil)
 	w, err := f.wire(env, fs, entraProgress(bars.Update), countOpt)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)

@@ -36,11 +36,17 @@ func (f *syncFlags) druvaClient(env *environment) (*druva.Client, error) {
 	if token == "" {
 		return nil, badInput("DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it")
 	}
+	return f.druvaClientWith(token)
+}
+
+// druvaClientWith builds the Druva client from the flags and token, with
+// extra options after the flags'.
+func (f *syncFlags) druvaClientWith(token string, extra ...druva.Option) (*druva.Client, error) {
 	opts := []druva.Option{druva.WithBaseURL(f.druvaURL)}
 	if f.rateGiven {
 		opts = append(opts, druva.WithRateLimit(f.rate, burstFor(f.rate)))
 	}
-	c, err := druva.NewClient(token, opts...)
+	c, err := druva.NewClient(token, append(opts, extra...)...)
 	if err != nil {
 		return nil, badInput("%v", err)
 	}
@@ -93,6 +99,14 @@ func (f *syncFlags) entraReader(env *environment, set *mapping.Set, extra ...ent
 	cred, err := graphCredential(env)
 	if err != nil {
 		return nil, err
+	}
+	return f.entraReaderWith(cred, set, extra...)
+}
+
+// entraReaderWith builds the Entra reader for set with the credential cred.
+func (f *syncFlags) entraReaderWith(cred azcore.TokenCredential, set *mapping.Set, extra ...entra.Option) (*entra.Reader, error) {
+	if f.servicePrincipalID == "" && f.appID == "" {
+		return nil, badInput("say which Entra app to read with servicePrincipalId or appId")
 	}
 	if err := set.Validate(); err != nil {
 		return nil, badInput("%v", err)
@@ -154,6 +168,11 @@ func stateStore(path string) (druvascim.StateStore, error) {
 
 // planOptions are the planner policies the flags ask for.
 func (f *syncFlags) planOptions() []druvascim.Option {
+	return []druvascim.Option{druvascim.WithPolicy(f.policy())}
+}
+
+// policy is the planner's settings the flags ask for.
+func (f *syncFlags) policy() druvascim.Policy {
 	p := druvascim.Policy{
 		Deletes:           f.allowDeletes,
 		DeletionThreshold: f.maxDeletes,
@@ -173,7 +192,7 @@ func (f *syncFlags) planOptions() []druvascim.Option {
 			p.MaxSourceShrink = -1 // maxSourceShrink: 0 in the file: no limit
 		}
 	}
-	return []druvascim.Option{druvascim.WithPolicy(p)}
+	return p
 }
 
 // wired are the building blocks of a cycle, made from the flags.

@@ -103,6 +103,16 @@ type Controller interface {
 // ErrUnknownTenant reports a tenant name the service does not run.
 var ErrUnknownTenant = errors.New("unknown tenant")
 
+// ErrConflict matches the error of an operation the tenant's state refuses
+// now: a sync of a paused tenant, an approval when nothing is held. The
+// HTTP API answers it with 409 Conflict.
+var ErrConflict = errors.New("the operation does not apply to the tenant now")
+
+// ErrUnavailable matches the error of an operation asked of a service that
+// is not running (not started yet, or stopping). The HTTP API answers it
+// with 503 Service Unavailable.
+var ErrUnavailable = errors.New("the service is not running")
+
 // ErrUnknownOperation reports an operation name that is not one of the
 // [Operation] constants.
 var ErrUnknownOperation = errors.New("unknown operation")

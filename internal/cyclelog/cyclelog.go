@@ -1,6 +1,7 @@
 package cyclelog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,6 +56,8 @@ func WithClock(now func() time.Time) Option {
 // counts and its outcome, and the report's entries in one transaction. rep
 // may be nil when the cycle failed before producing a report; cycleErr is
 // the error the cycle returned. It returns the cycle's id in the store.
+// A program that wants a cycle killed midway to show as interrupted
+// records it with [Begin] and [Finish] instead.
 func Record(ctx context.Context, store logstore.Store, tenant string, rep *druvascim.Report, cycleErr error, reqs Requests, opts ...Option) (int64, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
@@ -65,9 +68,6 @@ func Record(ctx context.Context, store logstore.Store, tenant string, rep *druva
 			return 0, err
 		}
 	}
-	if store == nil {
-		return 0, errors.New("cyclelog: Record: the store is nil")
-	}
 	start, end := o.now(), o.now()
 	if rep != nil && !rep.Summary.Started.IsZero() {
 		start, end = rep.Summary.Started, rep.Summary.Started
@@ -75,21 +75,46 @@ func Record(ctx context.Context, store logstore.Store, tenant string, rep *druva
 			end = rep.Summary.Finished
 		}
 	}
-	id, err := store.BeginCycle(ctx, logstore.CycleStart{Tenant: tenant, Kind: cmpKind(o.kind, rep), Started: start})
+	id, err := Begin(ctx, store, tenant, cmpKind(o.kind, rep), start)
+	if err != nil {
+		return 0, err
+	}
+	return id, Finish(ctx, store, id, rep, cycleErr, reqs, end)
+}
+
+// Begin records that a cycle of tenant of the given kind started: until
+// [Finish] records its end, the store shows it running, and a store
+// reopened after the process died marks it interrupted.
+func Begin(ctx context.Context, store logstore.Store, tenant string, kind logstore.CycleKind, started time.Time) (int64, error) {
+	if store == nil {
+		return 0, errors.New("cyclelog: the store is nil")
+	}
+	id, err := store.BeginCycle(ctx, logstore.CycleStart{Tenant: tenant, Kind: kind, Started: started})
 	if err != nil {
 		return 0, fmt.Errorf("cyclelog: %w", err)
 	}
-	if rep != nil && len(rep.Entries) > 0 {
-		entries := Entries(rep)
-		fillUserNames(ctx, store, entries)
-		if err := store.AddEntries(ctx, id, entries); err != nil {
-			return id, fmt.Errorf("cyclelog: %w", err)
+	return id, nil
+}
+
+// Finish records the end of the cycle id that [Begin] started: the
+// report's entries in one transaction, then the cycle's counts and outcome
+// (see [End]). rep may be nil when the cycle failed before producing one.
+func Finish(ctx context.Context, store logstore.Store, id int64, rep *druvascim.Report, cycleErr error, reqs Requests, ended time.Time) error {
+	if store == nil {
+		return errors.New("cyclelog: the store is nil")
+	}
+	if rep != nil {
+		if entries := Entries(rep); len(entries) > 0 {
+			fillUserNames(ctx, store, entries)
+			if err := store.AddEntries(ctx, id, entries); err != nil {
+				return fmt.Errorf("cyclelog: %w", err)
+			}
 		}
 	}
-	if err := store.EndCycle(ctx, id, End(rep, cycleErr, reqs, end)); err != nil {
-		return id, fmt.Errorf("cyclelog: %w", err)
+	if err := store.EndCycle(ctx, id, End(rep, cycleErr, reqs, ended)); err != nil {
+		return fmt.Errorf("cyclelog: %w", err)
 	}
-	return id, nil
+	return nil
 }
 
 func cmpKind(k logstore.CycleKind, rep *druvascim.Report) logstore.CycleKind {
@@ -102,18 +127,25 @@ func cmpKind(k logstore.CycleKind, rep *druvascim.Report) logstore.CycleKind {
 	return logstore.KindIncremental
 }
 
-// End is the end record of a cycle: failed when cycleErr is set (a held
-// plan included: nothing was applied), else succeeded; counts by action
-// and status from the report's summary.
+// End is the end record of a cycle: interrupted when cycleErr is the
+// context's cancellation (a stopping service, Ctrl-C), failed when it is
+// any other error (a held plan included: nothing was applied), else
+// succeeded; counts by action and status from the report's summary. The
+// Druva request count is reqs.Druva, or the report's own count when reqs
+// has none.
 func End(rep *druvascim.Report, cycleErr error, reqs Requests, ended time.Time) logstore.CycleEnd {
 	e := logstore.CycleEnd{Ended: ended, Outcome: logstore.OutcomeSucceeded, Actions: map[string]int{}, Statuses: map[string]int{},
 		DruvaRequests: reqs.Druva, GraphRequests: reqs.Graph}
-	if cycleErr != nil {
+	switch {
+	case errors.Is(cycleErr, context.Canceled):
+		e.Outcome, e.Error = logstore.OutcomeInterrupted, cycleErr.Error()
+	case cycleErr != nil:
 		e.Outcome, e.Error = logstore.OutcomeFailed, cycleErr.Error()
 	}
 	if rep == nil {
 		return e
 	}
+	e.DruvaRequests = cmp.Or(e.DruvaRequests, rep.Summary.Requests)
 	for a, n := range maps.All(rep.Summary.Actions) {
 		e.Actions[string(a)] = n
 	}
@@ -123,10 +155,15 @@ func End(rep *druvascim.Report, cycleErr error, reqs Requests, ended time.Time) 
 	return e
 }
 
-// Entries maps a report's entries to log entries.
+// Entries maps a report's entries to log entries, leaving out the
+// objects that needed nothing (Entra's provisioning log lists no
+// "unchanged" entry). A redacted property keeps no value.
 func Entries(rep *druvascim.Report) []logstore.Entry {
 	out := make([]logstore.Entry, 0, len(rep.Entries))
 	for _, e := range rep.Entries {
+		if e.Action == druvascim.ActionSkip && e.Reason == druvascim.ReasonUnchanged {
+			continue
+		}
 		le := logstore.Entry{Time: e.Time, ChangeID: e.ChangeID, SourceID: e.SourceID, DruvaID: e.TargetID,
 			DisplayName: e.DisplayName, UserName: userName(e), Action: string(e.Action), Status: string(e.Status),
 			Reason: string(e.Reason), ErrorCode: string(e.ErrorCode), Message: e.Message, Detail: e.Detail}
@@ -179,15 +216,17 @@ func userName(e druvascim.Entry) string {
 // in earlier cycles to find their userName.
 const MaxUserNameLookups = 5000
 
-// fillUserNames gives entries without a userName (updates, disables and
-// skips, whose report does not carry it) the one an earlier entry of the
-// same source object recorded, so that a search by UPN finds every entry
-// of a user. A failed lookup leaves the entry as it is.
+// fillUserNames gives entries of linked users without a userName
+// (updates, disables and skips, whose report does not carry it) the one an
+// earlier entry of the same source object recorded, so that a search by
+// UPN finds every entry of a user. A user that was never linked (no Druva
+// id: a skip out of scope, every cycle) had no create that named it, so
+// its entry costs no lookup. A failed lookup leaves the entry as it is.
 func fillUserNames(ctx context.Context, store logstore.Store, entries []logstore.Entry) {
 	lookups := 0
 	for i := range entries {
 		e := &entries[i]
-		if e.UserName != "" || e.SourceID == "" {
+		if e.UserName != "" || e.SourceID == "" || e.DruvaID == "" {
 			continue
 		}
 		if lookups++; lookups > MaxUserNameLookups {

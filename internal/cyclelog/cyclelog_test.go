@@ -3,7 +3,10 @@ package cyclelog
 import (
 	"context"
 	"errors"
+	"fmt"
+	"iter"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,11 +18,7 @@ import (
 
 func TestRecord(t *testing.T) {
 	ctx := context.Background()
-	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	rep := &druvascim.Report{
 		Summary: druvascim.Summary{Started: t0, Finished: t0.Add(3 * time.Second), Full: true,
@@ -87,18 +86,14 @@ func TestRecord(t *testing.T) {
 // UPN finds both.
 func TestUserNameFromEarlierCycle(t *testing.T) {
 	ctx := context.Background()
-	store, err := logstore.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	create := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{{SourceID: "s1",
 		Action: druvascim.ActionCreate, Status: druvascim.StatusSuccess,
 		Modified: []druvascim.PropertyChange{{Path: "userName", New: "alice@contoso.example"}}}}}
 	update := &druvascim.Report{Summary: druvascim.Summary{Started: t0.Add(time.Hour)}, Entries: []druvascim.Entry{
-		{SourceID: "s1", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess},
-		{SourceID: "s2", Action: druvascim.ActionDisable, Status: druvascim.StatusSuccess}}}
+		{SourceID: "s1", TargetID: "d1", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess},
+		{SourceID: "s2", TargetID: "d2", Action: druvascim.ActionDisable, Status: druvascim.StatusSuccess}}}
 	for _, rep := range []*druvascim.Report{create, update} {
 		if _, err := Record(ctx, store, "contoso", rep, nil, Requests{}); err != nil {
 			t.Fatal(err)
@@ -113,5 +108,87 @@ func TestUserNameFromEarlierCycle(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"Update", "Create"}, got); d != "" {
 		t.Errorf("entries of alice (-want +got):\n%s", d)
+	}
+}
+
+// TestNoUnchangedEntries: the report holds an entry for every object,
+// unchanged ones included; the log, like Entra's, lists none of those.
+func TestNoUnchangedEntries(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	rep := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{
+		{SourceID: "s1", Action: druvascim.ActionSkip, Reason: druvascim.ReasonUnchanged, Status: druvascim.StatusSkipped},
+		{SourceID: "s2", Action: druvascim.ActionSkip, Reason: druvascim.ReasonVetoed, Status: druvascim.StatusSkipped},
+		{SourceID: "s3", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess}}}
+	id, err := Record(ctx, store, "contoso", rep, nil, Requests{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range store.Entries(ctx, logstore.Query{CycleID: id}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.SourceID)
+	}
+	slices.Sort(got)
+	if d := cmp.Diff([]string{"s2", "s3"}, got); d != "" {
+		t.Errorf("logged entries (-want +got):\n%s", d)
+	}
+}
+
+// TestCanceledCycleInterrupted: a cycle canceled before it finished (a
+// stopping service, Ctrl-C) is recorded as interrupted, not failed.
+func TestCanceledCycleInterrupted(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	id, err := Record(ctx, store, "contoso", nil, fmt.Errorf("read source: %w", context.Canceled), Requests{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := store.Cycle(ctx, id); c.Outcome != logstore.OutcomeInterrupted {
+		t.Errorf("outcome %q, want %q", c.Outcome, logstore.OutcomeInterrupted)
+	}
+}
+
+// openStore opens a log store in a temporary directory, closed at the
+// end of the test.
+func openStore(t *testing.T) *logstore.SQLite {
+	t.Helper()
+	store, err := logstore.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// lookupCounter counts the store's entry queries.
+type lookupCounter struct {
+	logstore.Store
+	n int
+}
+
+func (c *lookupCounter) Entries(ctx context.Context, q logstore.Query) iter.Seq2[logstore.Entry, error] {
+	c.n++
+	return c.Store.Entries(ctx, q)
+}
+
+// TestNoLookupForUnlinked: an entry of a user that was never linked (a
+// skip out of scope, every cycle) has no earlier create that named it, so
+// it costs no lookup; a linked user's entry is looked up.
+func TestNoLookupForUnlinked(t *testing.T) {
+	store := &lookupCounter{Store: openStore(t)}
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	rep := &druvascim.Report{Summary: druvascim.Summary{Started: t0}, Entries: []druvascim.Entry{
+		{SourceID: "s1", Action: druvascim.ActionSkip, Reason: druvascim.ReasonScopingFilter, Status: druvascim.StatusSkipped},
+		{SourceID: "s2", Action: druvascim.ActionSkip, Reason: druvascim.ReasonScopingFilter, Status: druvascim.StatusSkipped},
+		{SourceID: "s3", TargetID: "d3", Action: druvascim.ActionUpdate, Status: druvascim.StatusSuccess}}}
+	if _, err := Record(context.Background(), store, "contoso", rep, nil, Requests{}); err != nil {
+		t.Fatal(err)
+	}
+	if store.n != 1 {
+		t.Errorf("%d lookups, want 1 (the linked user's)", store.n)
 	}
 }

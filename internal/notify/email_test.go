@@ -91,11 +91,8 @@ func TestEmailNeedsTLS(t *testing.T) {
 	if !errors.Is(err, notify.ErrDelivery) {
 		t.Fatalf("Notify without TLS: %v, want ErrDelivery", err)
 	}
-	srv.mu.Lock()
-	auths := srv.auths
-	srv.mu.Unlock()
-	if auths != 0 || len(srv.Messages()) != 0 {
-		t.Errorf("in clear text: %d authentications, %d messages", auths, len(srv.Messages()))
+	if auths := srv.Auths(); auths != 0 || len(srv.Messages()) != 0 {
+		t.Errorf("in clear text: %d authentications, %d messages", srv.Auths(), len(srv.Messages()))
 	}
 	t.Log(err)
 }

@@ -26,9 +26,10 @@ var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 // fakeCtl is a Controller whose status the test sets and which records
 // the operations it is asked for.
 type fakeCtl struct {
-	mu  sync.Mutex
-	st  map[string]control.TenantStatus
-	ops []string
+	mu    sync.Mutex
+	st    map[string]control.TenantStatus
+	ops   []string
+	doErr error // what Do returns for a known tenant, when set
 }
 
 func newFakeCtl(tenants ...string) *fakeCtl {
@@ -66,6 +67,9 @@ func (f *fakeCtl) Do(_ context.Context, t string, op control.Operation) error {
 	st, ok := f.st[t]
 	if !ok {
 		return fmt.Errorf("%w: %q", control.ErrUnknownTenant, t)
+	}
+	if f.doErr != nil {
+		return f.doErr
 	}
 	f.ops = append(f.ops, t+":"+string(op))
 	switch op {

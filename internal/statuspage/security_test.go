@@ -2,6 +2,8 @@ package statuspage
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -136,6 +138,28 @@ func TestWriteWithoutConfiguredToken(t *testing.T) {
 	}
 	if _, err := New(ctl, nil, WithAdminToken("short")); err == nil {
 		t.Error("a 5-character admin token was accepted")
+	}
+}
+
+// TestWriteOperationErrors: an operation the tenant's state refuses now
+// (paused, nothing held) is a conflict, one asked of a stopping service
+// is unavailable; anything else is the server's failure.
+func TestWriteOperationErrors(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("%w: tenant is paused", control.ErrConflict), http.StatusConflict},
+		{fmt.Errorf("%w: stopping", control.ErrUnavailable), http.StatusServiceUnavailable},
+		{errors.New("disk full"), http.StatusInternalServerError},
+	} {
+		ctl := newFakeCtl("contoso")
+		ctl.doErr = c.err
+		srv := newTestServer(t, ctl, nil)
+		resp, body := post(t, srv.URL+"/api/sync?tenant=contoso", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testToken) })
+		if resp.StatusCode != c.want || !strings.Contains(body, c.err.Error()) {
+			t.Errorf("Do returned %q: %d %s, want %d with the error", c.err, resp.StatusCode, body, c.want)
+		}
 	}
 }
 

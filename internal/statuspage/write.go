@@ -46,8 +46,13 @@ func (h *handler) apiWrite(w http.ResponseWriter, r *http.Request) {
 	if err := h.ctl.Do(r.Context(), tenant, op); err != nil {
 		h.log(r, "statuspage: operation failed", "operation", op, "tenant", tenant, "err", err)
 		status := http.StatusInternalServerError
-		if errors.Is(err, control.ErrUnknownTenant) {
+		switch {
+		case errors.Is(err, control.ErrUnknownTenant):
 			status = http.StatusNotFound
+		case errors.Is(err, control.ErrConflict):
+			status = http.StatusConflict
+		case errors.Is(err, control.ErrUnavailable):
+			status = http.StatusServiceUnavailable
 		}
 		writeError(w, status, "the operation failed: "+err.Error())
 		return
