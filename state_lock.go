@@ -120,7 +120,7 @@ func rewrite(path string, data []byte) error {
 }
 
 // release clears the holder record (where it can) and gives the lock back.
-// The lock file stays (see [FileStore]).
+// The lock file stays (see [NewFileStore]).
 func (l *heldLock) release() error {
 	_ = rewrite(l.file, nil)
 	if err := l.fl.Unlock(); err != nil {

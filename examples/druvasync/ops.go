@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/service"
+	"github.com/druvascim/druvascim/mapping"
 )
 
 // opCommand is a command that asks for one operation on a tenant: of a
@@ -59,8 +61,10 @@ the state's lock).`)
 
 func restartCommand() command {
 	return opCommand("restart", control.OpRestart, "start over: the next cycle reads everything and retries every failure; links are kept", `
-Without --service, it clears the state's delta link and escrows (taking the
-state's lock); the next sync or serve cycle reads everything.`)
+Without --service, it restarts on the state file (taking the state's lock):
+the delta link, the escrowed failures, the vetoed writes and the quarantine
+are cleared and the links kept, as Entra's "Restart provisioning" does. The
+next sync or serve cycle reads everything, as a full cycle for "restart".`)
 }
 
 func syncNowCommand() command {
@@ -203,10 +207,29 @@ func localOp(ctx context.Context, op control.Operation, path string) error {
 	case control.OpPause, control.OpResume:
 		sc.Paused = op == control.OpPause
 	case control.OpRestart:
-		if err := service.Restart(ctx, fs); err != nil {
+		if err := restartState(ctx, fs); err != nil {
 			return err
 		}
 		sc.Quarantine, sc.Streak = nil, 0
 	}
 	return service.WriteSidecar(side, sc)
+}
+
+// restartState restarts provisioning on the state alone, through the SDK's
+// Syncer.Restart: nothing is read from Entra or Druva.
+func restartState(ctx context.Context, store druvascim.StateStore) error {
+	s, err := druvascim.NewSyncer(stateOnly{}, stateOnly{}, mapping.DruvaDefault(), store)
+	if err != nil {
+		return err
+	}
+	return s.Restart(ctx)
+}
+
+// stateOnly stands for Entra and Druva in a Syncer that only changes the
+// state (Restart reads neither): a read of the source is refused, and the
+// target's methods are never called.
+type stateOnly struct{ druvascim.Target }
+
+func (stateOnly) Fetch(context.Context, string) (druvascim.Batch, error) {
+	return druvascim.Batch{}, errors.New("restart reads nothing from Entra")
 }

@@ -99,12 +99,12 @@ func approvalLimit(approved int) func(*druvascim.Plan) error {
 	}
 }
 
-// restartState clears what a restart starts over from: the delta link
-// (the next cycle reads everything), the escrows (every failure is retried
-// now) and the quarantine. Links are kept.
+// restartState starts over as Entra's "restart provisioning" does, through
+// the SDK's Syncer.Restart: the delta link, escrows, vetoes and quarantine
+// are cleared, the links kept; the next cycle reads everything.
 func (t *tenant) restartState(ctx context.Context) error {
-	if err := Restart(ctx, t.spec.Store); err != nil {
-		return err
+	if err := t.syncer.Restart(ctx); err != nil {
+		return fmt.Errorf("restart: %w", err)
 	}
 	t.mu.Lock()
 	t.pendRestart = false
@@ -113,24 +113,7 @@ func (t *tenant) restartState(ctx context.Context) error {
 	return nil
 }
 
-// Restart clears a state's delta link and escrows, keeping its links, so
-// that the next cycle reads everything and retries every failure (Entra's
-// "restart provisioning"). The caller holds the store's lock, or Save
-// takes it for the time of the save.
-func Restart(ctx context.Context, store druvascim.StateStore) error {
-	st, err := store.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("restart: %w", err)
-	}
-	st.DeltaLink = ""
-	st.Escrows = nil
-	if err := store.Save(ctx, st); err != nil {
-		return fmt.Errorf("restart: %w", err)
-	}
-	return nil
-}
-
 // isHeld reports whether err is a safety rule's hold.
 func isHeld(err error) bool {
-	return errors.Is(err, druvascim.ErrDeletionThreshold) || errors.Is(err, druvascim.ErrSourceShrank)
+	return errors.Is(err, druvascim.ErrHeld)
 }

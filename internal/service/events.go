@@ -124,9 +124,20 @@ func (t *tenant) refused(err error) string {
 }
 
 // quarantineLocked updates the quarantine and its streak from the cycle
-// and returns it (nil when the tenant is not quarantined). The caller
-// holds t.mu.
+// and returns it (nil when the tenant is not quarantined): the engine's
+// quarantine when the cycle's report has one, else the service's own
+// judgement of a cycle that made no report (a refused credential). The
+// caller holds t.mu.
 func (t *tenant) quarantineLocked(o outcome, refused string) *control.Quarantine {
+	if rep := o.report(); rep != nil && refused == "" {
+		// The engine judges the job (its quarantine rules follow Entra's);
+		// the service only schedules by it.
+		if q := rep.Summary.Quarantine; q != nil {
+			t.side.Quarantine = &control.Quarantine{Reason: q.Reason, Detail: q.Detail, Since: q.Since, NextAttempt: q.NextAttempt}
+			t.side.Streak = q.Cycles
+			return t.side.Quarantine
+		}
+	}
 	if !errors.Is(o.err, druvascim.ErrQuarantined) && refused == "" {
 		if o.err == nil || isHeld(o.err) {
 			t.side.Quarantine, t.side.Streak = nil, 0

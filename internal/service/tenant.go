@@ -236,13 +236,16 @@ func (t *tenant) take(next time.Time) (kind logstore.CycleKind, approve int, ok 
 	return kind, approve, true
 }
 
-// nextCycle is when the cycle after the one that just ended is due: the
-// interval with jitter, doubled for each quarantined cycle in a row up to
-// the maximum.
+// nextCycle is when the cycle after the one that just ended is due: a
+// quarantine's next attempt, else the interval with jitter, doubled for
+// each quarantined cycle in a row up to the maximum.
 func (t *tenant) nextCycle() time.Time {
 	t.mu.Lock()
-	streak := t.side.Streak
+	streak, q := t.side.Streak, t.side.Quarantine
 	t.mu.Unlock()
+	if now := t.now(); q != nil && q.NextAttempt.After(now) {
+		return q.NextAttempt
+	}
 	return t.now().Add(t.interval(streak))
 }
 
