@@ -2,6 +2,7 @@ package perf
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,9 +48,10 @@ type rig struct {
 	set    *mapping.Set
 	sync   *druvascim.Syncer
 	posts  *recorder
-	// graphWire counts the reader's HTTP requests on the wire (a $batch
-	// is one; entratest's own count includes every item of a batch).
-	graphWire *counter
+	// graphWire counts and records the reader's HTTP requests on the
+	// wire (a $batch is one; entratest's own count includes every item of
+	// a batch): the whole-job baseline replays them.
+	graphWire *graphLog
 	// planned is the process CPU time when the last cycle finished
 	// planning: the apply phase starts there.
 	planned atomic.Int64
@@ -61,6 +63,9 @@ type rigConfig struct {
 	clientOpts  []druva.Option
 	syncOpts    []druvascim.Option
 	recordPOSTs bool
+	// keepGraphAnswers keeps the body of every Graph answer the reader
+	// got, for comparison with the replay's.
+	keepGraphAnswers bool
 	// defaultClient makes the Druva client as a user would, with no
 	// option but the URL: its limiter learns the fake's limit.
 	defaultClient bool
@@ -89,10 +94,10 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 			attrs = append(attrs, a)
 		}
 	}
-	r.graphWire = &counter{next: newTransport()}
+	r.graphWire = &graphLog{next: newTransport(), keepAnswers: cfg.keepGraphAnswers}
 	r.reader, err = entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
-		entra.WithRateLimit(0, 0), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
+		entra.WithRateLimit(0, 0), entra.WithConcurrency(readerConcurrency), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -145,17 +150,6 @@ func (r *rig) counts() counts {
 	return counts{graph: r.graph.Stats().Requests, graphWire: int(r.graphWire.n.Load()), druva: r.druva.Stats()}
 }
 
-// counter is an http.RoundTripper counting requests.
-type counter struct {
-	next http.RoundTripper
-	n    atomic.Int64
-}
-
-func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.RoundTrip(req)
-}
-
 // cycle is what one measured cycle did.
 type cycle struct {
 	res       *druvascim.Result
@@ -170,6 +164,7 @@ type cycle struct {
 	baseHeap  uint64         // HeapInuse after a GC before the cycle: both fakes\' data and the previous state
 	peakHeap  uint64         // largest sampled HeapInuse during the cycle
 	alloc     uint64         // bytes allocated during the cycle (whole process: fakes included)
+	calls     []*graphCall   // the reader's Graph requests, in the order sent
 }
 
 func (c cycle) writes() int {
@@ -189,6 +184,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 		stop = sampleHeap()
 	}
 	r.planned.Store(0)
+	r.graphWire.take()
 	cpu0 := cputime.Used()
 	start := time.Now()
 	res, err := s.Run(tb.Context())
@@ -206,7 +202,8 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	after := r.counts()
 	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, graphHTTP: after.graphWire - before.graphWire, byMethod: map[string]int{},
 		druva: after.druva.Requests - before.druva.Requests, throttle: after.druva.Throttled - before.druva.Throttled,
-		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, baseHeap: ms0.HeapInuse}
+		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, baseHeap: ms0.HeapInuse,
+		calls: r.graphWire.take()}
 	if p := r.planned.Load(); p != 0 {
 		c.applyCPU = cpu1 - time.Duration(p)
 	}
@@ -405,13 +402,26 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	runtime.GC()
-	ctx := tb.Context()
+	cpu0 := cputime.Used()
+	start := time.Now()
+	err = postAll(tb.Context(), hc, srv, bodies, workers, decode)
+	wall, cpu = time.Since(start), cputime.Used()-cpu0
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if srv.Len() != len(bodies) {
+		tb.Fatalf("bare loop stored %d users of %d", srv.Len(), len(bodies))
+	}
+	return wall, cpu
+}
+
+// postAll POSTs bodies to srv with workers goroutines; the first error
+// stops them and is returned.
+func postAll(ctx context.Context, hc *http.Client, srv *druvatest.Server, bodies [][]byte, workers int, decode bool) error {
 	var next int
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup
-	cpu0 := cputime.Used()
-	start := time.Now()
 	for range workers {
 		wg.Go(func() {
 			for {
@@ -425,7 +435,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 				}
 				if err := post(ctx, hc, srv, bodies[i], decode); err != nil {
 					mu.Lock()
-					first = cmpErr(first, err)
+					first = cmp.Or(first, err)
 					mu.Unlock()
 					return
 				}
@@ -433,21 +443,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 		})
 	}
 	wg.Wait()
-	wall, cpu = time.Since(start), cputime.Used()-cpu0
-	if first != nil {
-		tb.Fatal(first)
-	}
-	if srv.Len() != len(bodies) {
-		tb.Fatalf("bare loop stored %d users of %d", srv.Len(), len(bodies))
-	}
-	return wall, cpu
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return first
 }
 
 func post(ctx context.Context, hc *http.Client, srv *druvatest.Server, body []byte, decode bool) error {
