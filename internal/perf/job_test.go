@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,14 +288,19 @@ func bareJob(tb testing.TB, rp *graphReplay, bodies [][]byte, workers int, decod
 	runtime.GC()
 	cpu0 := cputime.Used()
 	start := time.Now()
-	var g errgroup.Group
-	g.Go(func() error { return rp.run(ctx, ghc, nil) })
-	g.Go(func() error { return listEmpty(ctx, dhc, srv) })
-	if err := g.Wait(); err != nil {
-		tb.Fatal(err)
-	}
-	read := time.Since(start)
-	if err := postAll(ctx, dhc, srv, bodies, workers, decode); err != nil {
+	var read time.Duration
+	// The label marks the bare program's goroutines in a CPU profile.
+	pprof.Do(ctx, pprof.Labels("perf", "job"), func(ctx context.Context) {
+		var g errgroup.Group
+		g.Go(func() error { return rp.run(ctx, ghc, nil) })
+		g.Go(func() error { return listEmpty(ctx, dhc, srv) })
+		if err = g.Wait(); err != nil {
+			return
+		}
+		read = time.Since(start)
+		err = postAll(ctx, dhc, srv, bodies, workers, decode)
+	})
+	if err != nil {
 		tb.Fatal(err)
 	}
 	run := jobRun{wall: time.Since(start), read: read, cpu: cputime.Used() - cpu0}
