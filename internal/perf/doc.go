@@ -10,16 +10,26 @@
 //
 //   - BenchmarkInitialSync: one full cycle into an empty fake Druva for
 //     tenants of 10,000 and 100,000 users, client limiters off, beside bare
-//     net/http loops making the same POSTs at the same concurrency: one that
-//     decodes each answer with encoding/json and one that only reads it.
-//     Reports users/s of the cycle, of its apply phase and of both bare
-//     loops, their ratios, CPU per create, requests by kind, and heap
-//     figures; fails when the Druva request budget (creates + list pages + 1)
-//     is broken.
+//     net/http programs: loops making the same POSTs at the same
+//     concurrency (one decodes each answer with encoding/json, one only
+//     reads it), and the whole job, a program that replays the reader's
+//     Graph requests (the same URLs, headers and $batch bodies, decoded
+//     with encoding/json), lists the empty Druva and then makes the same
+//     POSTs. Reports users/s of the cycle, of its apply phase and of the
+//     bare loops, their ratios, the whole-job ratios (job/cycle: the bare
+//     program's time over the cycle's), CPU per create, requests by kind,
+//     and heap figures; fails when the Druva request budget (creates +
+//     list pages + 1) is broken. The cycle and the bare program run under
+//     pprof labels (perf=cycle, perf=job), so that a CPU profile
+//     (-cpuprofile, then go tool pprof -tagfocus) tells their work apart.
 //   - BenchmarkRateLimited: the same cycle against a fake Druva limiting to
 //     R requests/s (R = 25 and 100), the client limited to R. Reports
 //     sustained writes/s, its share of R and the share of 429 answers. The
 //     tenant size is PERF_RATE_USERS (default 2,000).
+//   - BenchmarkLearnRate: the same cycle against a fake Druva limiting to
+//     R requests/s unknown to the client, which is made with its defaults
+//     and must learn R (fixed R from 5 to 100, a changing R, and R announced
+//     in rate-limit headers); real time, PERF_LEARN_SECONDS of writes each.
 //   - BenchmarkIncremental: after an initial cycle of a 100,000-user tenant
 //     (PERF_INCR_USERS), 1 % of the users change; an incremental cycle is
 //     measured against a full re-read in the same run. Fails unless the Druva
@@ -32,6 +42,7 @@
 // # Smoke test
 //
 // TestPerfSmoke runs the same code at 300 users, cheap enough for CI under
-// -race: the request budget of an initial cycle, zero writes on an idle
-// incremental cycle, and writes equal to the changes of a 1 % change.
+// -race: the request budget of an initial cycle, the bare programs' bodies
+// and Graph replay against what the cycle sent and received, zero writes on
+// an idle incremental cycle, and writes equal to the changes of a 1 % change.
 package perf

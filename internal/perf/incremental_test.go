@@ -74,6 +74,7 @@ func benchIncremental(b *testing.B, users int) {
 	b.ReportMetric(idle.wall.Seconds(), "idle-s")
 	b.ReportMetric(float64(idle.graph), "idle-graph-req")
 	b.ReportMetric(float64(idle.writes()), "idle-druva-writes")
+	b.ReportMetric(float64(idle.druva), "idle-druva-req")
 	s := incr.res.Report.Summary
 	b.ReportMetric(s.ReadSource.Seconds(), "incr-read-source-s")
 	b.ReportMetric(s.ReadTarget.Seconds(), "incr-read-target-s")

@@ -2,6 +2,7 @@ package perf
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,9 +50,10 @@ type rig struct {
 	set    *mapping.Set
 	sync   *druvascim.Syncer
 	posts  *recorder
-	// graphWire counts the reader's HTTP requests on the wire (a $batch
-	// is one; entratest's own count includes every item of a batch).
-	graphWire *counter
+	// graphWire counts and records the reader's HTTP requests on the
+	// wire (a $batch is one; entratest's own count includes every item of
+	// a batch): the whole-job baseline replays them.
+	graphWire *graphLog
 	// planned is the process CPU time when the last cycle finished
 	// planning: the apply phase starts there.
 	planned atomic.Int64
@@ -61,6 +65,9 @@ type rigConfig struct {
 	clientOpts  []druva.Option
 	syncOpts    []druvascim.Option
 	recordPOSTs bool
+	// keepGraphAnswers keeps the body of every Graph answer the reader
+	// got, for comparison with the replay's.
+	keepGraphAnswers bool
 	// defaultClient makes the Druva client as a user would, with no
 	// option but the URL: its limiter learns the fake's limit.
 	defaultClient bool
@@ -89,10 +96,10 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 			attrs = append(attrs, a)
 		}
 	}
-	r.graphWire = &counter{next: newTransport()}
+	r.graphWire = &graphLog{next: newTransport(), keepAnswers: cfg.keepGraphAnswers}
 	r.reader, err = entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
 		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
-		entra.WithRateLimit(0, 0), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
+		entra.WithRateLimit(0, 0), entra.WithConcurrency(readerConcurrency), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -145,17 +152,6 @@ func (r *rig) counts() counts {
 	return counts{graph: r.graph.Stats().Requests, graphWire: int(r.graphWire.n.Load()), druva: r.druva.Stats()}
 }
 
-// counter is an http.RoundTripper counting requests.
-type counter struct {
-	next http.RoundTripper
-	n    atomic.Int64
-}
-
-func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.RoundTrip(req)
-}
-
 // cycle is what one measured cycle did.
 type cycle struct {
 	res       *druvascim.Result
@@ -170,6 +166,7 @@ type cycle struct {
 	baseHeap  uint64         // HeapInuse after a GC before the cycle: both fakes\' data and the previous state
 	peakHeap  uint64         // largest sampled HeapInuse during the cycle
 	alloc     uint64         // bytes allocated during the cycle (whole process: fakes included)
+	calls     []*graphCall   // the reader's Graph requests, in the order sent
 }
 
 func (c cycle) writes() int {
@@ -189,9 +186,14 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 		stop = sampleHeap()
 	}
 	r.planned.Store(0)
+	r.graphWire.take()
 	cpu0 := cputime.Used()
 	start := time.Now()
-	res, err := s.Run(tb.Context())
+	// The label lets a CPU profile tell the cycle's own work (and that of
+	// the goroutines it starts) from the fakes' and the bare programs'.
+	var res *druvascim.Result
+	var err error
+	pprof.Do(tb.Context(), pprof.Labels("perf", "cycle"), func(ctx context.Context) { res, err = s.Run(ctx) })
 	wall := time.Since(start)
 	cpu1 := cputime.Used()
 	peak := stop()
@@ -206,7 +208,8 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	after := r.counts()
 	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, graphHTTP: after.graphWire - before.graphWire, byMethod: map[string]int{},
 		druva: after.druva.Requests - before.druva.Requests, throttle: after.druva.Throttled - before.druva.Throttled,
-		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, baseHeap: ms0.HeapInuse}
+		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, baseHeap: ms0.HeapInuse,
+		calls: r.graphWire.take()}
 	if p := r.planned.Load(); p != 0 {
 		c.applyCPU = cpu1 - time.Duration(p)
 	}
@@ -218,8 +221,11 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	return c
 }
 
-// sampleHeap samples HeapInuse every 20 ms until the returned function is
-// called; that function returns the largest sample.
+// sampleHeap samples the in-use heap every 20 ms until the returned
+// function is called; that function returns the largest sample. It reads
+// runtime/metrics, which does not stop the world as runtime.ReadMemStats
+// does: on a loaded machine a stop every 20 ms slowed the measured cycle,
+// and only the cycle, down.
 func sampleHeap() func() uint64 {
 	done := make(chan struct{})
 	var peak uint64
@@ -227,10 +233,8 @@ func sampleHeap() func() uint64 {
 	wg.Go(func() {
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
-		var ms runtime.MemStats
 		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
+			peak = max(peak, heapInUse())
 			select {
 			case <-done:
 				return
@@ -243,6 +247,14 @@ func sampleHeap() func() uint64 {
 		wg.Wait()
 		return peak
 	}
+}
+
+// heapInUse returns runtime.MemStats.HeapInuse, read from runtime/metrics:
+// the bytes of heap spans in use, objects and their unused slots.
+func heapInUse() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64() + s[1].Value.Uint64()
 }
 
 // recorder is an http.RoundTripper that keeps a copy of the body of every
@@ -405,13 +417,26 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	runtime.GC()
-	ctx := tb.Context()
+	cpu0 := cputime.Used()
+	start := time.Now()
+	err = postAll(tb.Context(), hc, srv, bodies, workers, decode)
+	wall, cpu = time.Since(start), cputime.Used()-cpu0
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if srv.Len() != len(bodies) {
+		tb.Fatalf("bare loop stored %d users of %d", srv.Len(), len(bodies))
+	}
+	return wall, cpu
+}
+
+// postAll POSTs bodies to srv with workers goroutines; the first error
+// stops them and is returned.
+func postAll(ctx context.Context, hc *http.Client, srv *druvatest.Server, bodies [][]byte, workers int, decode bool) error {
 	var next int
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup
-	cpu0 := cputime.Used()
-	start := time.Now()
 	for range workers {
 		wg.Go(func() {
 			for {
@@ -425,7 +450,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 				}
 				if err := post(ctx, hc, srv, bodies[i], decode); err != nil {
 					mu.Lock()
-					first = cmpErr(first, err)
+					first = cmp.Or(first, err)
 					mu.Unlock()
 					return
 				}
@@ -433,21 +458,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 		})
 	}
 	wg.Wait()
-	wall, cpu = time.Since(start), cputime.Used()-cpu0
-	if first != nil {
-		tb.Fatal(first)
-	}
-	if srv.Len() != len(bodies) {
-		tb.Fatalf("bare loop stored %d users of %d", srv.Len(), len(bodies))
-	}
-	return wall, cpu
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return first
 }
 
 func post(ctx context.Context, hc *http.Client, srv *druvatest.Server, body []byte, decode bool) error {

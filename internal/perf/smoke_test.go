@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"bytes"
 	"net/http"
 	"slices"
 	"testing"
@@ -16,7 +17,7 @@ import (
 // users, incrementally and on a full re-read.
 func TestPerfSmoke(t *testing.T) {
 	const users = 300
-	r := newRig(t, rigConfig{users: users, recordPOSTs: true})
+	r := newRig(t, rigConfig{users: users, recordPOSTs: true, keepGraphAnswers: true})
 
 	first := r.run(t, r.sync)
 	checkBudget(t, first, 0)
@@ -36,6 +37,7 @@ func TestPerfSmoke(t *testing.T) {
 	if d := cmp.Diff(sortedStrings(derived), sortedStrings(sent)); d != "" {
 		t.Fatalf("bodies derived from the plan differ from the bodies sent (-derived +sent):\n%s", d)
 	}
+	checkReplay(t, r, first, derived)
 	created := createdIDs(first.res)
 	listed := r.druva.Len()
 
@@ -67,4 +69,34 @@ func sortedStrings(bs [][]byte) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkReplay checks the whole-job baseline of BenchmarkInitialSync: its
+// Graph replay sends every request the reader sent and gets the very
+// answers the reader got, and the bare program stores every user.
+func checkReplay(t *testing.T, r *rig, c cycle, bodies [][]byte) {
+	t.Helper()
+	rp := newReplay(t, c.calls)
+	if rp.calls() != c.graphHTTP || len(c.calls) != c.graphHTTP {
+		t.Fatalf("the replay sends %d Graph requests, the log holds %d, the reader sent %d", rp.calls(), len(c.calls), c.graphHTTP)
+	}
+	if len(rp.units) == 0 {
+		t.Fatalf("no $batch of group members in the read: the replay's member units go untested")
+	}
+	answers := map[*graphCall][]byte{}
+	if err := rp.run(t.Context(), &http.Client{Transport: newTransport()}, answers); err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range c.calls {
+		got, ok := answers[call]
+		if !ok {
+			t.Fatalf("the replay did not send %s %s", call.method, call.url)
+		}
+		if !bytes.Equal(got, call.answer) {
+			t.Fatalf("the replay of %s %s got another answer than the reader:\n%s", call.method, call.url, cmp.Diff(string(call.answer), string(got)))
+		}
+	}
+	if run := bareJob(t, rp, bodies, defaultConcurrency, true); run.read <= 0 || run.wall < run.read {
+		t.Fatalf("bare job timings: %+v", run)
+	}
 }
