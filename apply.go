@@ -125,9 +125,16 @@ type applyRun struct {
 	done    int
 	quar    *quarantine
 	started int
+	ckpt    *checkpointer // nil: no checkpoints
 }
 
 func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycle string) (*Report, error) {
+	return e.applySaving(ctx, t, p, st, cycle, nil)
+}
+
+// applySaving is apply with checkpoints: while the writes run, ckpt (when
+// not nil) saves copies of st (see [checkpointer]).
+func (e *executor) applySaving(ctx context.Context, t Target, p *Plan, st *State, cycle string, ckpt *checkpointer) (*Report, error) {
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
@@ -163,9 +170,14 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		phases[phaseOf(op.Action)] = append(phases[phaseOf(op.Action)], i)
 	}
 	total := len(phases[0]) + len(phases[1])
+	if ckpt != nil {
+		r.ckpt = ckpt
+		go ckpt.run(ctx, r)
+	}
 	for _, ph := range phases {
 		r.runPhase(ctx, ph, total)
 	}
+	ckpt.close()
 	r.report.Summary.Finished = e.cfg.now()
 	r.report.Summary.Apply = r.report.Summary.Finished.Sub(start)
 	r.report.Summary.TargetCalls = r.calls.Load()
@@ -332,6 +344,7 @@ func (r *applyRun) runOne(ctx context.Context, i int) {
 		r.failure(op, ent, detail, err, status)
 	}
 	r.judge()
+	r.ckpt.note()
 }
 
 // write sends one operation with the operations' context.

@@ -48,6 +48,12 @@ type State struct {
 	// policy vetoed, with the time of the first veto. They are planned
 	// again on later cycles until the write runs or is no longer wanted.
 	Vetoed map[string]time.Time `json:"vetoed,omitempty"`
+	// LearnedRate is the target's request rate (requests per second) the
+	// last cycle's client learned, when the target reports one (a method
+	// LearnedRate() float64, as druva.Client has); 0 when unknown. A
+	// program starts the next cycle's client from it (druva.WithStartRate)
+	// instead of learning the limit again.
+	LearnedRate float64 `json:"learnedRate,omitempty"`
 }
 
 // Escrow is a failed operation waiting to be retried in a later cycle.
@@ -79,8 +85,9 @@ func (s *State) clone() *State {
 		DeltaLink: s.DeltaLink,
 		Escrows:   maps.Clone(s.Escrows),
 
-		Generation: s.Generation,
-		Vetoed:     maps.Clone(s.Vetoed),
+		Generation:  s.Generation,
+		Vetoed:      maps.Clone(s.Vetoed),
+		LearnedRate: s.LearnedRate,
 	}
 	if c.Links == nil {
 		c.Links = map[string]string{}
@@ -267,6 +274,7 @@ type stateHeader struct {
 	LastCycle  *Summary             `json:"lastCycle,omitempty"`
 	InScope    int                  `json:"sourceInScope,omitempty"`
 	Vetoed     map[string]time.Time `json:"vetoed,omitempty"`
+	Rate       float64              `json:"learnedRate,omitempty"`
 	Links      int                  `json:"links"`
 }
 
@@ -326,6 +334,7 @@ func decodeState(text string) (*State, error) {
 		LastCycle:     h.LastCycle,
 		SourceInScope: h.InScope,
 		Vetoed:        h.Vetoed,
+		LearnedRate:   h.Rate,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -576,7 +585,7 @@ func resolveLinks(path string) (string, error) {
 }
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
-	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Links: len(s.Links)}
+	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Rate: s.LearnedRate, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}
