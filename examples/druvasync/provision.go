@@ -55,6 +55,8 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 		}
 		defer unlock()
 	}
+	ctx, cancel := withTimeout(ctx, f.timeout)
+	defer cancel()
 	syncer, err := druvascim.NewSyncer(reader, client, set, store, f.planOptions()...)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)

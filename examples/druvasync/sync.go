@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
 )
 
 func syncCommand() command {
@@ -32,6 +33,17 @@ One sync at a time works on a state: a sync holds the state's lock (the
 file --state names, followed by ".lock") for its whole run, and a second one
 exits 2 at once, naming the process that holds it. A run that was killed
 leaves no lock behind. --log appends each run's records.
+
+Unattended runs: SIGTERM (systemd, Kubernetes, docker stop, timeout) is
+handled like Ctrl-C: no new operation starts, the ones in flight get up to
+10 seconds, then the state and the log are saved and sync exits 1. While it
+applies, sync saves the state every 100 operations or every 5 seconds, so
+even kill -9 loses only the last few links, and the next run finds those
+users again without creating them twice. --timeout (default 30m) ends a
+cycle that runs too long the same way; --request-timeout (default 2m) ends
+one request that takes too long, body included. Druva's learned request
+rate is kept in the state, and the next run starts from it (--rate stays a
+ceiling).
 
 Exit status: 0 converged, 1 some objects failed (the log says which),
 2 bad input or configuration, 3 held by a safety rule (rerun with
@@ -82,6 +94,10 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 		}
 		defer unlock()
 	}
+	client, err = f.startFromLearnedRate(ctx, env, store, client)
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
 	var log *provisioningLog
 	if f.log != "" && !dry {
 		if log, err = openLog(f.log); err != nil {
@@ -99,15 +115,37 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
+	cctx, cancel := withTimeout(ctx, f.timeout)
+	defer cancel()
 	var res *druvascim.Result
 	if dry {
-		res, err = syncer.DryRun(ctx)
+		res, err = syncer.DryRun(cctx)
 	} else {
-		res, err = syncer.Run(ctx)
+		res, err = syncer.Run(cctx)
 	}
+	err = withCause(cctx, err)
 	bars.Done()
 	return finishCycle(env, c.name, &f, res, err, dry, log)
 }
+
+// startFromLearnedRate returns the Druva client to use: one that starts
+// from the rate the last run learned (State.LearnedRate, kept by the
+// Syncer), bounded by --rate when given, else client. A state that cannot
+// be read leaves client as it is: the cycle reports that error.
+func (f *syncFlags) startFromLearnedRate(ctx context.Context, env *environment, store druvascim.StateStore, client *druva.Client) (*druva.Client, error) {
+	if f.rateGiven && f.rate == 0 {
+		return client, nil // no client-side limit
+	}
+	st, err := store.Load(ctx)
+	if err != nil || !(st.LearnedRate > 0) {
+		return client, nil
+	}
+	return f.druvaClient(env, druva.WithStartRate(min(st.LearnedRate, maxStartRate)))
+}
+
+// maxStartRate bounds the rate read from a state file (druva refuses a
+// start rate above it).
+const maxStartRate = 10_000
 
 // finishCycle prints a cycle's plan or report, writes the log (nil for a
 // dry run or without --log), and maps the outcome to an exit status.
