@@ -196,9 +196,17 @@ func (e *executor) applySaving(ctx context.Context, t Target, p *Plan, st *State
 }
 
 // graceContext returns the context operations run with: not canceled with
-// ctx, but grace after ctx ends (and when stop is called).
+// ctx, but grace after ctx ends (and when stop is called). It keeps ctx's
+// deadline, moved by grace, so a client can still tell that a wait (a
+// long Retry-After) would pass the end of the cycle and not start it.
 func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
 	opCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if dl, ok := ctx.Deadline(); ok {
+		var cancelDL context.CancelFunc
+		opCtx, cancelDL = context.WithDeadline(opCtx, dl.Add(grace))
+		cancelAll := cancel
+		cancel = func() { cancelDL(); cancelAll() }
+	}
 	var timer *time.Timer
 	var mu sync.Mutex
 	stopAfter := context.AfterFunc(ctx, func() {
