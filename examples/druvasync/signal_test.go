@@ -71,7 +71,6 @@ func newSignalRig(t *testing.T, bin string, users int, pass int64, concurrency s
 	return r
 }
 
-
 // loadState loads the state file at path.
 func loadState(t *testing.T, path string) *druvascim.State {
 	t.Helper()
