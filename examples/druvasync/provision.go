@@ -86,6 +86,7 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 // returns the exit status.
 func provisionOne(ctx context.Context, env *environment, name string, f *syncFlags, syncer *druvascim.Syncer, id string) int {
 	res, err := syncer.ProvisionOnDemand(ctx, id, f.dryRun)
+	err = withCause(ctx, err)
 	if f.jsonOut && res != nil {
 		out := map[string]any{"result": res}
 		if err != nil {
