@@ -12,9 +12,16 @@ import (
 // operations of the last checkpointInterval, whichever is fewer. The next
 // cycle adopts the users behind those lost links (by matching, or through
 // the 409 of a create), so none is created twice.
+//
+// A state so large that saving it takes long is saved less often: after a
+// save that took d, the next one waits at least checkpointSpacing × d, so
+// checkpoints never take more than about a tenth of a cycle's time (an
+// initial sync of n users would otherwise spend time growing as n²
+// copying and writing ever larger states).
 const (
 	checkpointOps      = 100
 	checkpointInterval = 5 * time.Second
+	checkpointSpacing  = 9
 )
 
 // checkpointer saves consistent copies of the state an Apply is writing,
@@ -63,6 +70,7 @@ func (c *checkpointer) run(ctx context.Context, r *applyRun) {
 	ctx = context.WithoutCancel(ctx)
 	tick := time.NewTicker(c.interval)
 	defer tick.Stop()
+	var rest time.Duration // how long to wait after the last save
 	for {
 		select {
 		case <-c.stop:
@@ -73,6 +81,14 @@ func (c *checkpointer) run(ctx context.Context, r *applyRun) {
 		if c.pending.Load() == 0 {
 			continue
 		}
+		if rest > 0 {
+			select {
+			case <-c.stop:
+				return
+			case <-time.After(rest):
+			}
+		}
+		start := time.Now()
 		r.mu.Lock()
 		c.pending.Store(0)
 		cp := r.st.clone()
@@ -87,6 +103,7 @@ func (c *checkpointer) run(ctx context.Context, r *applyRun) {
 		r.mu.Lock()
 		r.st.Generation = max(r.st.Generation, cp.Generation)
 		r.mu.Unlock()
+		rest = checkpointSpacing * time.Since(start)
 	}
 }
 
