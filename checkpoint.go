@@ -13,15 +13,18 @@ import (
 // cycle adopts the users behind those lost links (by matching, or through
 // the 409 of a create), so none is created twice.
 //
-// A state so large that saving it takes long is saved less often: after a
-// save that took d, the next one waits at least checkpointSpacing × d, so
-// checkpoints never take more than about a tenth of a cycle's time (an
-// initial sync of n users would otherwise spend time growing as n²
-// copying and writing ever larger states).
+// A large state (more than checkpointLarge links) is saved less often:
+// after a save that took d, the next one waits at least checkpointSpacing
+// × d, so its checkpoints take at most about a tenth of a cycle's time (an
+// initial sync of n users would otherwise spend time growing as n² copying
+// and writing ever larger states). Smaller states keep the batch of
+// checkpointOps: their saves cost little but a file's fixed cost (a sync
+// to disk and a rename).
 const (
 	checkpointOps      = 100
 	checkpointInterval = 5 * time.Second
 	checkpointSpacing  = 9
+	checkpointLarge    = 20_000
 )
 
 // checkpointer saves consistent copies of the state an Apply is writing,
@@ -103,7 +106,10 @@ func (c *checkpointer) run(ctx context.Context, r *applyRun) {
 		r.mu.Lock()
 		r.st.Generation = max(r.st.Generation, cp.Generation)
 		r.mu.Unlock()
-		rest = checkpointSpacing * time.Since(start)
+		rest = 0
+		if len(cp.Links) > checkpointLarge {
+			rest = checkpointSpacing * time.Since(start)
+		}
 	}
 }
 

@@ -46,8 +46,9 @@ type syncConfig struct {
 // While a cycle applies its plan, the Syncer saves the state through the
 // store every 100 finished operations or every 5 seconds, whichever comes
 // first (a checkpoint: the links and escrows so far, with the delta link
-// the cycle read from), and no more often than keeps the saves to about a
-// tenth of the cycle's time. A process killed in the middle of a cycle loses
+// the cycle read from); a state of more than 20,000 links no more often
+// than keeps the saves to about a tenth of the cycle's time. A process
+// killed in the middle of a cycle loses
 // only the links made since the last checkpoint; the next cycle finds
 // those users again by matching (or through the 409 of a create) and
 // creates none twice. The target's learned request rate, when it has one

@@ -165,8 +165,9 @@ func TestSIGTERMDuringSync(t *testing.T) {
 }
 
 // TestSIGKILLDuringApply: a sync killed with SIGKILL in the middle of its
-// writes loses at most the links made since its last checkpoint (100
-// operations), and the next run adopts those users: no duplicate, every
+// writes loses at most the links made since its last checkpoint began (100
+// operations, plus those that finished while it was written: the test
+// allows 50), and the next run adopts those users: no duplicate, every
 // Druva user linked.
 func TestSIGKILLDuringApply(t *testing.T) {
 	if testing.Short() {
@@ -188,7 +189,7 @@ func TestSIGKILLDuringApply(t *testing.T) {
 	made := r.d.Len()
 	lost := made - len(st.Links)
 	t.Logf("killed after %d creates: %d links saved, %d lost", made, len(st.Links), lost)
-	if len(st.Links) < 100 || lost >= 2*100 {
+	if len(st.Links) < 100 || lost > 150 {
 		t.Errorf("after kill -9: %d links saved for %d users created; want a checkpoint at least every 100 operations", len(st.Links), made)
 	}
 	for src, id := range st.Links {
