@@ -113,8 +113,8 @@ func TestCheckpointsDuringApply(t *testing.T) {
 		if i == len(saves)-1 {
 			break
 		}
-		if sv.links < 50 || sv.links >= n || sv.deltaLink != "delta-before" {
-			t.Errorf("checkpoint %d: %d links, delta link %q; want 50 to %d links and the delta link read from", i, sv.links, sv.deltaLink, n-1)
+		if sv.links < 50 || sv.links > n || sv.deltaLink != "delta-before" {
+			t.Errorf("checkpoint %d: %d links, delta link %q; want 50 to %d links and the delta link read from", i, sv.links, sv.deltaLink, n)
 		}
 	}
 	final := saves[len(saves)-1]
