@@ -40,6 +40,9 @@ func TestUnattendedScenarios(t *testing.T) {
 	if !*figures {
 		t.Skip("run with -figures")
 	}
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		t.Skip("needs /usr/bin/time (GNU time) for the max RSS of each run")
+	}
 	bin := filepath.Join(t.TempDir(), "druvasync")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/druvascim/druvascim/examples/druvasync").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
