@@ -168,9 +168,16 @@ type applyRun struct {
 	firstCode Reason // the code of the first failure, while all failed alike
 	alike     int    // failures alike from the first operation on
 	started   int
+	ckpt      *checkpointer // nil: no checkpoints
 }
 
 func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycle string) (*Report, error) {
+	return e.applySaving(ctx, t, p, st, cycle, nil)
+}
+
+// applySaving is apply with checkpoints: while the writes run, ckpt (when
+// not nil) saves copies of st (see [checkpointer]).
+func (e *executor) applySaving(ctx context.Context, t Target, p *Plan, st *State, cycle string, ckpt *checkpointer) (*Report, error) {
 	if p == nil || st == nil || t == nil {
 		return nil, errors.New("druvascim: apply: nil plan, state or target")
 	}
@@ -210,10 +217,15 @@ func (e *executor) apply(ctx context.Context, t Target, p *Plan, st *State, cycl
 		phases[phaseOf(op.Action)] = append(phases[phaseOf(op.Action)], i)
 	}
 	total := len(phases[0]) + len(phases[1])
+	if ckpt != nil {
+		r.ckpt = ckpt
+		go ckpt.run(ctx, r)
+	}
 	for _, ph := range phases {
 		r.runPhase(ctx, ph, total)
 	}
 	r.settleEscrows()
+	ckpt.close()
 	r.report.Summary.Finished = e.cfg.now()
 	r.report.Summary.Apply = r.report.Summary.Finished.Sub(start)
 	r.report.Summary.TargetCalls = r.calls.Load()
@@ -246,9 +258,17 @@ func stagedEntry(p *Plan, op *Operation, e Entry, now time.Time) Entry {
 }
 
 // graceContext returns the context operations run with: not canceled with
-// ctx, but grace after ctx ends (and when stop is called).
+// ctx, but grace after ctx ends (and when stop is called). It keeps ctx's
+// deadline, moved by grace, so a client can still tell that a wait (a
+// long Retry-After) would pass the end of the cycle and not start it.
 func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
 	opCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if dl, ok := ctx.Deadline(); ok {
+		var cancelDL context.CancelFunc
+		opCtx, cancelDL = context.WithDeadline(opCtx, dl.Add(grace))
+		cancelAll := cancel
+		cancel = func() { cancelDL(); cancelAll() }
+	}
 	var timer *time.Timer
 	var mu sync.Mutex
 	stopAfter := context.AfterFunc(ctx, func() {
@@ -394,6 +414,7 @@ func (r *applyRun) runOne(ctx context.Context, i int) {
 		r.failure(op, ent, detail, err, status)
 	}
 	r.judge()
+	r.ckpt.note()
 }
 
 // write sends one operation with the operations' context.

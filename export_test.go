@@ -1,6 +1,9 @@
 package druvascim
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // withQuarantine sets the quarantine rule of the executor for tests: stop
 // applying early when more than share of at least minimum finished
@@ -18,3 +21,13 @@ func withQuarantine(share float64, minimum int) Option {
 // WithQuarantineForTest is withQuarantine for the external tests of this
 // directory; it exists only in test builds.
 var WithQuarantineForTest = withQuarantine
+
+// WithCheckpointsForTest sets the Syncer's checkpoint batch: a checkpoint
+// every ops finished operations or every interval; ops < 0 turns
+// checkpoints off. It exists only in test builds.
+func WithCheckpointsForTest(ops int, interval time.Duration) Option {
+	return syncOpt("WithCheckpointsForTest", func(c *syncConfig) error {
+		c.checkpointOps, c.checkpointEvery = ops, interval
+		return nil
+	})
+}

@@ -77,6 +77,11 @@ type Policy struct {
 	// actions off: objects that would be created, or updated (re-enabling
 	// included), are skipped with [ReasonActionNotAllowed].
 	NoCreates, NoUpdates bool
+	// NoDeletes turns Entra's Delete target object action off: linked users
+	// whose objects leave the scope or are deleted in the source are
+	// neither disabled nor deleted (skipped with [ReasonActionNotAllowed]).
+	// A user whose account is disabled in the source is still disabled.
+	NoDeletes bool
 	// Deletes lets the planner DELETE linked users that were hard-deleted in
 	// the source; without it they are disabled instead.
 	Deletes bool
@@ -109,7 +114,7 @@ func WithPolicy(p Policy) Option {
 		if p.MaxSourceShrink != p.MaxSourceShrink || p.MaxSourceShrink >= 1 {
 			return fmt.Errorf("MaxSourceShrink %v: must be a fraction below 1 (0: the default 0.5; negative: no limit)", p.MaxSourceShrink)
 		}
-		c.noCreate, c.noUpdate, c.deletes = p.NoCreates, p.NoUpdates, p.Deletes
+		c.noCreate, c.noUpdate, c.noDelete, c.deletes = p.NoCreates, p.NoUpdates, p.NoDeletes, p.Deletes
 		c.skipOutOfScope, c.approve, c.holdAll = p.SkipOutOfScopeDeletions, p.ApproveHolds, p.HoldEverything
 		c.threshold, c.maxShrink = defaultDeletionThreshold, defaultMaxSourceShrink
 		switch {

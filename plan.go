@@ -232,6 +232,7 @@ type planConfig struct {
 	deletes        bool
 	noCreate       bool
 	noUpdate       bool
+	noDelete       bool
 	skipOutOfScope bool
 	hook           func(Operation) (Operation, bool)
 	policy         func(*Plan) error

@@ -91,6 +91,11 @@ func currentName(u scim.Resource) string {
 // planDeprovision plans a linked user whose object left the scope.
 func (r *planRun) planDeprovision(op Operation, why Reason, scope string, cur scim.Resource) Operation {
 	op.Reason = why
+	if r.cfg.noDelete && why != ReasonAccountDisabled {
+		op.Action, op.Reason = ActionSkip, ReasonActionNotAllowed
+		op.Detail = scope + "; the Delete target object action is turned off"
+		return op
+	}
 	if why == ReasonHardDeleted && r.cfg.deletes {
 		if esc, d := r.escrowed(op.SourceID); esc {
 			op.Action, op.Reason, op.Detail = ActionSkip, ReasonEscrowed, d

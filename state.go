@@ -58,6 +58,12 @@ type State struct {
 	// FullReason, when set, makes the next cycle a full one and names why
 	// in its summary ("restart" after [Syncer.Restart]).
 	FullReason string `json:"fullReason,omitempty"`
+	// LearnedRate is the target's request rate (requests per second) the
+	// last cycle's client learned, when the target reports one (a method
+	// LearnedRate() float64, as druva.Client has); 0 when unknown. A
+	// program starts the next cycle's client from it (druva.WithStartRate)
+	// instead of learning the limit again.
+	LearnedRate float64 `json:"learnedRate,omitempty"`
 }
 
 // Quarantine records that the job is in quarantine, as Entra's
@@ -118,6 +124,7 @@ func (s *State) clone() *State {
 
 		Fingerprint: s.Fingerprint,
 		FullReason:  s.FullReason,
+		LearnedRate: s.LearnedRate,
 	}
 	if s.Quarantine != nil {
 		q := *s.Quarantine
@@ -315,6 +322,7 @@ type stateHeader struct {
 	Quarantine *Quarantine          `json:"quarantine,omitempty"`
 	Print      string               `json:"fingerprint,omitempty"`
 	FullReason string               `json:"fullReason,omitempty"`
+	Rate       float64              `json:"learnedRate,omitempty"`
 	Links      int                  `json:"links"`
 }
 
@@ -377,6 +385,7 @@ func decodeState(text string) (*State, error) {
 		Quarantine:    h.Quarantine,
 		Fingerprint:   h.Print,
 		FullReason:    h.FullReason,
+		LearnedRate:   h.Rate,
 	}
 	if s.Escrows == nil {
 		s.Escrows = map[string]Escrow{}
@@ -628,7 +637,7 @@ func resolveLinks(path string) (string, error) {
 
 func encodeState(w *bufio.Writer, s *State, gen uint64) error {
 	h := stateHeader{Generation: gen, DeltaLink: s.DeltaLink, LastCycle: s.LastCycle, InScope: s.SourceInScope, Vetoed: s.Vetoed, Quarantine: s.Quarantine,
-		Print: s.Fingerprint, FullReason: s.FullReason, Links: len(s.Links)}
+		Print: s.Fingerprint, FullReason: s.FullReason, Rate: s.LearnedRate, Links: len(s.Links)}
 	if len(s.Escrows) > 0 {
 		h.Escrows = s.Escrows
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -153,4 +154,58 @@ func barePOSTs(b *testing.B, srv *druvatest.Server, desired []druvascim.Desired,
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkCheckpoints10k measures what the checkpoints cost: the initial
+// cycle of 10,000 users into an empty druvatest over loopback, with the
+// state in a file store, once with the default checkpoints (every 100
+// operations or 5 s) and once without, side by side in each iteration.
+// It reports both cycle times, their ratio, and the checkpoints saved.
+func BenchmarkCheckpoints10k(b *testing.B) {
+	const n = 10_000
+	src := entraUsers(n)
+	var with, without time.Duration
+	var saves int
+	run := func(ckpt bool) time.Duration {
+		srv, err := druvatest.NewServer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer srv.Close()
+		fs, err := druvascim.NewFileStore(filepath.Join(b.TempDir(), "state"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts := []druvascim.Option{}
+		if !ckpt {
+			opts = append(opts, druvascim.WithCheckpointsForTest(-1, 0))
+		}
+		s, err := druvascim.NewSyncer(src, srv.Client(), mapping.DruvaDefault(), fs, opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		res, err := s.Run(b.Context())
+		took := time.Since(start)
+		if err != nil || srv.Len() != n || len(res.Report.Failed()) != 0 {
+			b.Fatalf("cycle: %v, %d users", err, srv.Len())
+		}
+		st, err := fs.Load(b.Context())
+		if err != nil || len(st.Links) != n {
+			b.Fatalf("state: %v", err)
+		}
+		if ckpt {
+			saves += int(st.Generation) - 1 // the final save is not a checkpoint
+		}
+		return took
+	}
+	for b.Loop() {
+		with += run(true)
+		without += run(false)
+	}
+	b.ReportMetric(float64(with.Milliseconds())/float64(b.N), "ms/cycle-checkpoints")
+	b.ReportMetric(float64(without.Milliseconds())/float64(b.N), "ms/cycle-none")
+	b.ReportMetric(float64(with)/float64(without), "ratio")
+	b.ReportMetric(float64(saves)/float64(b.N), "checkpoints/cycle")
+	b.ReportMetric(0, "ns/op")
 }

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -25,6 +27,11 @@ const maxConfigSize = 4 << 20
 // neither --concurrency nor the file says.
 const defaultConcurrency = 8
 
+// defaultCycleTimeout is the default of --timeout: long enough for an
+// initial sync of tens of thousands of users at Druva's rate, short enough
+// that a hung run ends before the next scheduled one.
+const defaultCycleTimeout = 30 * time.Minute
+
 // fileConfig is the optional configuration file of sync, plan and provision,
 // in YAML or JSON (read by the YAML decoder, JSON being YAML). Flags given on
 // the command line win over the file.
@@ -36,17 +43,22 @@ const defaultConcurrency = 8
 //	includeDefaultAccess: false
 //	expandNestedGroups: false
 //	mappings: mappings.yaml     # a mapping file, or the mapping set inline
-//	maxDeletes: 500
+//	maxDeletes: 500             # Entra's accidental deletions threshold (0: none)
 //	allowDeletes: false
+//	skipOutOfScopeDeletions: false
+//	targetObjectActions: {create: true, update: true, delete: true}
 //	maxSourceShrink: 0.5
 //	skipOutOfScopeDeletions: false  # Entra's SkipOutOfScopeDeletions
 //	targetObjectActions:        # Entra's Target Object Actions
 //	  create: true
 //	  update: true
-//	  delete: false             # true: as allowDeletes
+//	  delete: true              # false: no disables or deletes at all
 //	holdEverything: false       # a hold keeps back the whole cycle, not only its disables
+//	notificationEmail: ops@contoso.example   # where the service sends failure notices
 //	concurrency: 8
 //	rate: 20
+//	timeout: 30m                # the whole cycle (0: none)
+//	requestTimeout: 2m          # one request, body included
 //	state: druvasync-state.json
 //	log: provisioning.jsonl
 type fileConfig struct {
@@ -66,15 +78,26 @@ type fileConfig struct {
 	State                string    `yaml:"state"`
 	Log                  string    `yaml:"log"`
 
-	SkipOutOfScopeDeletions bool           `yaml:"skipOutOfScopeDeletions"`
-	TargetObjectActions     *targetActions `yaml:"targetObjectActions"`
-	HoldEverything          bool           `yaml:"holdEverything"`
+	// SkipOutOfScopeDeletions is Entra's "skip out-of-scope deletions".
+	SkipOutOfScopeDeletions bool `yaml:"skipOutOfScopeDeletions"`
+	// TargetObjectActions are Entra's target object actions; an action
+	// left out stays on.
+	TargetObjectActions *objectActions `yaml:"targetObjectActions"`
+	// HoldEverything: a hold keeps back the whole cycle, not only its
+	// disables and deletes.
+	HoldEverything bool `yaml:"holdEverything"`
+	// NotificationEmail is Entra's "send an email notification when a
+	// failure occurs": the address the service notifies. sync only checks
+	// it.
+	NotificationEmail string `yaml:"notificationEmail"`
+	// Timeout and RequestTimeout are Go durations ("30m", "2m30s").
+	Timeout        string `yaml:"timeout"`
+	RequestTimeout string `yaml:"requestTimeout"`
 }
 
-// targetActions are Entra's Target Object Actions of the configuration
-// file; a missing entry keeps its default (create and update on, delete
-// off, as --allow-deletes).
-type targetActions struct {
+// objectActions are Entra's target object actions (Create, Update,
+// Delete), each on unless set to false.
+type objectActions struct {
 	Create *bool `yaml:"create"`
 	Update *bool `yaml:"update"`
 	Delete *bool `yaml:"delete"`
@@ -100,10 +123,13 @@ type syncFlags struct {
 	rate               float64
 	rateGiven          bool // --rate or the config's rate: a ceiling; else the client learns Druva's limit
 	fullRead           bool
+	scope              string // assigned or all
+	defaultAccess      bool
 	skipOutOfScope     bool
+	actions            string // the target object actions that are on: create,update,delete
+	timeout            time.Duration
+	requestTimeout     time.Duration
 	holdEverything     bool
-	noCreates          bool
-	noUpdates          bool
 
 	set *mapping.Set // from the config file; nil means the Druva default set
 	// fileCfg holds what the file said, for values with no flag.
@@ -124,7 +150,12 @@ func (f *syncFlags) register(fs *flag.FlagSet, withApply bool) {
 	fs.BoolVar(&f.approveDeletes, "approve-deletes", false, "apply a plan held by --max-deletes or a shrinking source")
 	fs.BoolVar(&f.allowDeletes, "allow-deletes", false, "send DELETE for users hard-deleted in Entra (Druva preserves them)")
 	fs.BoolVar(&f.fullRead, "full", false, "read the whole source even when a delta link is stored")
-	fs.BoolVar(&f.skipOutOfScope, "skip-out-of-scope-deletions", false, "leave users that go out of scope or are unassigned active (Entra's SkipOutOfScopeDeletions)")
+	fs.StringVar(&f.scope, "scope", "assigned", "which Entra users are in scope: assigned (Sync only assigned users and groups) or all (Sync all users and groups)")
+	fs.BoolVar(&f.defaultAccess, "include-default-access", false, "treat users assigned only the Default Access role as assigned")
+	fs.BoolVar(&f.skipOutOfScope, "skip-out-of-scope-deletions", false, "leave Druva users alone when their Entra users leave the scope (Entra's SkipOutOfScopeDeletions)")
+	fs.StringVar(&f.actions, "actions", "create,update,delete", "the target object actions that are on, comma-separated (Entra's Create, Update, Delete)")
+	fs.DurationVar(&f.timeout, "timeout", defaultCycleTimeout, "end the cycle after this long, saving what it did (0: no limit)")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", druva.DefaultRequestTimeout, "end one Druva or Graph request after this long, body included")
 	fs.BoolVar(&f.holdEverything, "hold-everything", false, "when a safety rule holds, keep back the whole cycle instead of only its disables and deletes")
 	if withApply {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan the run would apply, write nothing")
@@ -183,14 +214,9 @@ func (f *syncFlags) apply(c fileConfig, configPath string, given map[string]bool
 	if !given["allow-deletes"] && c.AllowDeletes {
 		f.allowDeletes = true
 	}
-	f.skipOutOfScope = f.skipOutOfScope || (!given["skip-out-of-scope-deletions"] && c.SkipOutOfScopeDeletions)
 	f.holdEverything = f.holdEverything || (!given["hold-everything"] && c.HoldEverything)
-	if a := c.TargetObjectActions; a != nil {
-		f.noCreates = a.Create != nil && !*a.Create
-		f.noUpdates = a.Update != nil && !*a.Update
-		if a.Delete != nil && !given["allow-deletes"] {
-			f.allowDeletes = *a.Delete
-		}
+	if err := f.loadSettings(given, &c); err != nil {
+		return err
 	}
 	if !c.Mappings.IsZero() {
 		set, err := loadMappings(configPath, &c.Mappings)
@@ -200,6 +226,50 @@ func (f *syncFlags) apply(c fileConfig, configPath string, given map[string]bool
 		f.set = set
 	}
 	return nil
+}
+
+// loadSettings fills the Entra settings and the deadlines from the file,
+// where no flag set them.
+func (f *syncFlags) loadSettings(given map[string]bool, c *fileConfig) error {
+	str := func(name string, dst *string, v string) {
+		if !given[name] && v != "" {
+			*dst = v
+		}
+	}
+	str("scope", &f.scope, c.Scope)
+	if !given["include-default-access"] && c.IncludeDefaultAccess {
+		f.defaultAccess = true
+	}
+	if !given["skip-out-of-scope-deletions"] && c.SkipOutOfScopeDeletions {
+		f.skipOutOfScope = true
+	}
+	if a := c.TargetObjectActions; a != nil && !given["actions"] {
+		var on []string
+		for _, x := range []struct {
+			name string
+			on   *bool
+		}{{"create", a.Create}, {"update", a.Update}, {"delete", a.Delete}} {
+			if x.on == nil || *x.on {
+				on = append(on, x.name)
+			}
+		}
+		f.actions = strings.Join(on, ",")
+	}
+	dur := func(name, key string, dst *time.Duration, v string) error {
+		if given[name] || v == "" {
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("config file %s: %s: %q is not a duration; write it like 30m, 2m30s or 0", f.config, key, v)
+		}
+		*dst = d
+		return nil
+	}
+	if err := dur("timeout", "timeout", &f.timeout, c.Timeout); err != nil {
+		return err
+	}
+	return dur("request-timeout", "requestTimeout", &f.requestTimeout, c.RequestTimeout)
 }
 
 // loadMappings reads the mappings entry of a config file: a path to a
@@ -253,7 +323,40 @@ func (f *syncFlags) validate() error {
 	if s := f.fileCfg.MaxSourceShrink; s != nil && !(*s >= 0 && *s < 1) {
 		return fmt.Errorf("maxSourceShrink must be a fraction from 0 (no limit) to below 1, not %g", *s)
 	}
+	if f.scope != "assigned" && f.scope != "all" {
+		return fmt.Errorf("scope %q (--scope, or scope in the config file): want assigned (Sync only assigned users and groups, the default) or all (Sync all users and groups)", f.scope)
+	}
+	if _, err := f.objectActions(); err != nil {
+		return err
+	}
+	if f.timeout < 0 {
+		return fmt.Errorf("--timeout must be 0 (no limit) or more, not %s", f.timeout)
+	}
+	if f.requestTimeout < time.Second {
+		return fmt.Errorf("--request-timeout must be at least 1s, not %s", f.requestTimeout)
+	}
+	if e := f.fileCfg.NotificationEmail; e != "" {
+		if a, err := mail.ParseAddress(e); err != nil || a.Name != "" || a.Address != e {
+			return fmt.Errorf("notificationEmail %q is not an email address; write it like ops@contoso.example", e)
+		}
+	}
 	return nil
+}
+
+// objectActions returns the target object actions that are on.
+func (f *syncFlags) objectActions() (map[string]bool, error) {
+	on := map[string]bool{}
+	for a := range strings.SplitSeq(f.actions, ",") {
+		a = strings.ToLower(strings.TrimSpace(a))
+		switch a {
+		case "":
+		case "create", "update", "delete":
+			on[a] = true
+		default:
+			return nil, fmt.Errorf("--actions: unknown action %q; list the ones that are on from create, update and delete, such as --actions create,update", a)
+		}
+	}
+	return on, nil
 }
 
 // readBounded reads a file of at most maxConfigSize bytes.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // Exit statuses, as the README documents them for scripts.
@@ -42,7 +44,7 @@ type environment struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext(context.Background())
 	defer stop()
 	env := &environment{
 		stdout:     os.Stdout,
@@ -52,6 +54,72 @@ func main() {
 		signals:    true,
 	}
 	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+// stopSignal is the cause of a run stopped by SIGINT or SIGTERM.
+type stopSignal struct{ sig os.Signal }
+
+func (s *stopSignal) Error() string {
+	return fmt.Sprintf("stopped by %s: no new operation was started, the ones in flight finished, and the state and the log were saved; run again to continue", signalName(s.sig))
+}
+
+func signalName(sig os.Signal) string {
+	if sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	if sig == os.Interrupt {
+		return "SIGINT"
+	}
+	return sig.String()
+}
+
+// signalContext returns a context canceled, with a [stopSignal] cause, on
+// the first SIGINT or SIGTERM (systemd, Kubernetes, docker stop and
+// timeout send SIGTERM). A cycle then starts no new operation, gives the
+// ones in flight up to 10 seconds, saves its state and writes its log.
+func signalContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(&stopSignal{sig: sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
+// withCause adds to err why ctx ended (a signal, --timeout), when it ended
+// and err does not say so already.
+func withCause(ctx context.Context, err error) error {
+	cause := context.Cause(ctx)
+	if err == nil || cause == nil || errors.Is(err, cause) {
+		return err
+	}
+	if cause == context.Canceled || cause == context.DeadlineExceeded {
+		return err
+	}
+	return fmt.Errorf("%w: %w", cause, err)
+}
+
+// cycleTimeout is the cause of a cycle that ran past --timeout.
+type cycleTimeout struct{ d time.Duration }
+
+func (t *cycleTimeout) Error() string {
+	return fmt.Sprintf("the cycle ran longer than --timeout %s and was stopped; what it did is saved, and the next run continues (raise --timeout, or 0 for no limit, for a long initial sync)", t.d)
+}
+
+// withTimeout bounds ctx by --timeout (0: no bound).
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, d, &cycleTimeout{d: d})
 }
 
 // commands lists every subcommand.

@@ -55,6 +55,8 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 		}
 		defer unlock()
 	}
+	ctx, cancel := withTimeout(ctx, f.timeout)
+	defer cancel()
 	syncer, err := druvascim.NewSyncer(reader, client, set, store, f.planOptions()...)
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
@@ -84,6 +86,7 @@ func runProvision(ctx context.Context, env *environment, args []string) int {
 // returns the exit status.
 func provisionOne(ctx context.Context, env *environment, name string, f *syncFlags, syncer *druvascim.Syncer, id string) int {
 	res, err := syncer.ProvisionOnDemand(ctx, id, f.dryRun)
+	err = withCause(ctx, err)
 	if f.jsonOut && res != nil {
 		out := map[string]any{"result": res}
 		if err != nil {

@@ -70,7 +70,7 @@ func runServe(ctx context.Context, env *environment, args []string) int {
 		return fail(env, c.name, exitStatusFor(err), err)
 	}
 	defer srv.ln.Close()
-	ctx, stop := signalContext(ctx, env)
+	ctx, stop := serveSignalContext(ctx, env)
 	defer stop()
 	return srv.run(ctx, env)
 }
@@ -179,9 +179,9 @@ func (s *server) run(ctx context.Context, env *environment) int {
 	return exitConverged
 }
 
-// signalContext ends with SIGTERM or SIGINT; when the environment says the
+// serveSignalContext ends with SIGTERM or SIGINT; when the environment says the
 // process owns its signals, a second one exits at once.
-func signalContext(ctx context.Context, env *environment) (context.Context, func()) {
+func serveSignalContext(ctx context.Context, env *environment) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	if !env.signals {
 		return ctx, cancel

@@ -11,6 +11,7 @@ import (
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/cyclelog"
 	"github.com/druvascim/druvascim/internal/logstore"
+	"github.com/druvascim/druvascim/druva"
 )
 
 func syncCommand() command {
@@ -37,6 +38,17 @@ leaves no lock behind. Each cycle is recorded, in one transaction, in the
 provisioning-log database next to the state (--log-db to choose another
 file), which druvasync logs and druvasync cycles read. --log appends each
 run's records to a file as well.
+
+Unattended runs: SIGTERM (systemd, Kubernetes, docker stop, timeout) is
+handled like Ctrl-C: no new operation starts, the ones in flight get up to
+10 seconds, then the state and the log are saved and sync exits 1. While it
+applies, sync saves the state every 100 operations or every 5 seconds, so
+even kill -9 loses only the last few links, and the next run finds those
+users again without creating them twice. --timeout (default 30m) ends a
+cycle that runs too long the same way; --request-timeout (default 2m) ends
+one request that takes too long, body included. Druva's learned request
+rate is kept in the state, and the next run starts from it (--rate stays a
+ceiling).
 
 Exit status: 0 converged, 1 some objects failed (the log says which),
 2 bad input or configuration, 3 held by a safety rule (rerun with
@@ -97,6 +109,10 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 			defer logDB.Close()
 		}
 	}
+	client, err = f.startFromLearnedRate(ctx, env, store, client)
+	if err != nil {
+		return fail(env, c.name, exitBadInput, err)
+	}
 	var log *provisioningLog
 	if f.log != "" && !dry {
 		if log, err = openLog(f.log); err != nil {
@@ -114,13 +130,16 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	if err != nil {
 		return fail(env, c.name, exitBadInput, err)
 	}
+	cctx, cancel := withTimeout(ctx, f.timeout)
+	defer cancel()
 	var res *druvascim.Result
 	druvaBefore := client.Stats().Requests
 	if dry {
-		res, err = syncer.DryRun(ctx)
+		res, err = syncer.DryRun(cctx)
 	} else {
-		res, err = syncer.Run(ctx)
+		res, err = syncer.Run(cctx)
 	}
+	err = withCause(cctx, err)
 	bars.Done()
 	var recErr error
 	if logDB != nil {
@@ -134,6 +153,25 @@ func runSync(ctx context.Context, env *environment, c command, args []string, pl
 	}
 	return status
 }
+
+// startFromLearnedRate returns the Druva client to use: one that starts
+// from the rate the last run learned (State.LearnedRate, kept by the
+// Syncer), bounded by --rate when given, else client. A state that cannot
+// be read leaves client as it is: the cycle reports that error.
+func (f *syncFlags) startFromLearnedRate(ctx context.Context, env *environment, store druvascim.StateStore, client *druva.Client) (*druva.Client, error) {
+	if f.rateGiven && f.rate == 0 {
+		return client, nil // no client-side limit
+	}
+	st, err := store.Load(ctx)
+	if err != nil || !(st.LearnedRate > 0) {
+		return client, nil
+	}
+	return f.druvaClient(env, druva.WithStartRate(min(st.LearnedRate, maxStartRate)))
+}
+
+// maxStartRate bounds the rate read from a state file (druva refuses a
+// start rate above it).
+const maxStartRate = 10_000
 
 // finishCycle prints a cycle's plan or report, writes the log (nil for a
 // dry run or without --log), and maps the outcome to an exit status.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,7 +32,7 @@ func (e *inputError) Is(target error) bool { return target == errBadInput }
 func badInput(format string, a ...any) error { return &inputError{msg: fmt.Sprintf(format, a...)} }
 
 // druvaClient builds the Druva client from the flags and DRUVA_TOKEN.
-func (f *syncFlags) druvaClient(env *environment) (*druva.Client, error) {
+func (f *syncFlags) druvaClient(env *environment, extra ...druva.Option) (*druva.Client, error) {
 	token := env.getenv("DRUVA_TOKEN")
 	if token == "" {
 		return nil, badInput("DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it")
@@ -42,7 +43,7 @@ func (f *syncFlags) druvaClient(env *environment) (*druva.Client, error) {
 // druvaClientWith builds the Druva client from the flags and token, with
 // extra options after the flags'.
 func (f *syncFlags) druvaClientWith(token string, extra ...druva.Option) (*druva.Client, error) {
-	opts := []druva.Option{druva.WithBaseURL(f.druvaURL)}
+	opts := []druva.Option{druva.WithBaseURL(f.druvaURL), druva.WithRequestTimeout(cmp.Or(f.requestTimeout, druva.DefaultRequestTimeout))}
 	if f.rateGiven {
 		opts = append(opts, druva.WithRateLimit(f.rate, burstFor(f.rate)))
 	}
@@ -115,15 +116,10 @@ func (f *syncFlags) entraReaderWith(cred azcore.TokenCredential, set *mapping.Se
 	opts := []entra.Option{
 		entra.WithGraphURL(f.graphURL),
 		entra.WithAttributes(readerAttributes(attrs)...),
-		entra.WithDefaultAccess(f.fileCfg.IncludeDefaultAccess),
+		entra.WithDefaultAccess(f.defaultAccess),
 		entra.WithNestedGroups(f.fileCfg.ExpandNestedGroups),
-	}
-	switch f.fileCfg.Scope {
-	case "", "assigned":
-	case "all":
-		opts = append(opts, entra.WithSyncAll(true))
-	default:
-		return nil, badInput("config: scope %q: want assigned (Sync only assigned users and groups, the default) or all (Sync all users and groups)", f.fileCfg.Scope)
+		entra.WithRequestTimeout(cmp.Or(f.requestTimeout, druva.DefaultRequestTimeout)),
+		entra.WithSyncAll(f.scope == "all"),
 	}
 	if f.servicePrincipalID != "" {
 		opts = append(opts, entra.WithServicePrincipalID(f.servicePrincipalID))
@@ -173,15 +169,16 @@ func (f *syncFlags) planOptions() []druvascim.Option {
 
 // policy is the planner's settings the flags ask for.
 func (f *syncFlags) policy() druvascim.Policy {
+	on, _ := f.objectActions() // validate checked them
 	p := druvascim.Policy{
-		Deletes:           f.allowDeletes,
-		DeletionThreshold: f.maxDeletes,
-		ApproveHolds:      f.approveDeletes,
-
+		NoCreates:               !on["create"],
+		NoUpdates:               !on["update"],
+		NoDeletes:               !on["delete"],
+		Deletes:                 f.allowDeletes,
 		SkipOutOfScopeDeletions: f.skipOutOfScope,
+		DeletionThreshold:       f.maxDeletes,
+		ApproveHolds:            f.approveDeletes,
 		HoldEverything:          f.holdEverything,
-		NoCreates:               f.noCreates,
-		NoUpdates:               f.noUpdates,
 	}
 	if f.maxDeletes == 0 {
 		p.DeletionThreshold = -1 // --max-deletes 0: no limit

@@ -1,0 +1,128 @@
+package druvascim_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
+	"github.com/druvascim/druvascim/druva/druvatest"
+	"github.com/druvascim/druvascim/mapping"
+	"github.com/druvascim/druvascim/scim"
+)
+
+// gatedTarget holds every create after the first after until released is
+// closed, so a test can see a checkpoint happen in the middle of an apply.
+type gatedTarget struct {
+	*druva.Client
+	after    int64
+	creates  atomic.Int64
+	released chan struct{}
+}
+
+func (g *gatedTarget) CreateUser(ctx context.Context, u scim.Resource) (scim.Resource, error) {
+	if g.creates.Add(1) > g.after {
+		select {
+		case <-g.released:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.Client.CreateUser(ctx, u)
+}
+
+// savedState is what one Save of a recordingStore received.
+type savedState struct {
+	links      int
+	generation uint64
+	deltaLink  string
+}
+
+// recordingStore records each save and closes onSave after the first save
+// that holds links.
+type recordingStore struct {
+	druvascim.StateStore
+	mu     sync.Mutex
+	saves  []savedState
+	onSave chan struct{}
+	once   sync.Once
+}
+
+func (r *recordingStore) Save(ctx context.Context, st *druvascim.State) error {
+	err := r.StateStore.Save(ctx, st)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.saves = append(r.saves, savedState{len(st.Links), st.Generation, st.DeltaLink})
+	r.mu.Unlock()
+	if len(st.Links) > 0 {
+		r.once.Do(func() { close(r.onSave) })
+	}
+	return nil
+}
+
+// TestCheckpointsDuringApply: a cycle of 300 creates saves its state while
+// it applies. The creates after the 120th wait until a save with links has
+// happened, so the test sees one in the middle. Each checkpoint holds the
+// links made so far and the delta link the cycle read from; the final save
+// follows the checkpoints' generations and is not refused as stale.
+func TestCheckpointsDuringApply(t *testing.T) {
+	const n = 300
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	fs, err := druvascim.NewFileStore(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &druvascim.State{DeltaLink: "delta-before"}
+	if err := fs.Save(t.Context(), st); err != nil {
+		t.Fatal(err)
+	}
+	store := &recordingStore{StateStore: fs, onSave: make(chan struct{})}
+	tgt := &gatedTarget{Client: srv.Client(), after: 120, released: store.onSave}
+	s, err := druvascim.NewSyncer(entraUsers(n), tgt, mapping.DruvaDefault(), store,
+		druvascim.WithCheckpointsForTest(50, time.Hour), druvascim.WithFullRead())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(t.Context())
+	if err != nil {
+		t.Fatalf("cycle: %v", err)
+	}
+	if got := res.Plan.Counts[druvascim.ActionCreate]; got != n || srv.Len() != n {
+		t.Fatalf("planned %d creates, Druva holds %d users; want %d", got, srv.Len(), n)
+	}
+	store.mu.Lock()
+	saves := store.saves
+	store.mu.Unlock()
+	if len(saves) < 2 {
+		t.Fatalf("saves %+v: want at least one checkpoint before the final save", saves)
+	}
+	for i, sv := range saves {
+		if sv.generation != uint64(i+2) {
+			t.Errorf("save %d wrote generation %d, want %d", i, sv.generation, i+2)
+		}
+		if i == len(saves)-1 {
+			break
+		}
+		if sv.links < 50 || sv.links > n || sv.deltaLink != "delta-before" {
+			t.Errorf("checkpoint %d: %d links, delta link %q; want 50 to %d links and the delta link read from", i, sv.links, sv.deltaLink, n)
+		}
+	}
+	final := saves[len(saves)-1]
+	if final.links != n {
+		t.Errorf("final save holds %d links, want %d", final.links, n)
+	}
+	loaded, err := fs.Load(t.Context())
+	if err != nil || len(loaded.Links) != n {
+		t.Fatalf("stored state: %d links, %v", len(loaded.Links), err)
+	}
+}
