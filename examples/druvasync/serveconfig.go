@@ -168,8 +168,10 @@ func (tc *tenantConfig) build(env *environment, path string, many bool, m *metri
 	if tc.State == "" {
 		return service.Tenant{}, badInput("state: the service needs a state file per tenant")
 	}
+	// The defaults of sync's flags, which a tenant's settings override.
 	f := &syncFlags{druvaURL: druva.DefaultBaseURL, graphURL: entra.DefaultGraphURL, concurrency: defaultConcurrency,
-		rate: druva.DefaultRateLimit, maxDeletes: 500}
+		rate: druva.DefaultRateLimit, maxDeletes: 500, scope: "assigned", actions: "create,update,delete",
+		requestTimeout: druva.DefaultRequestTimeout}
 	if err := f.apply(tc.fileConfig, path, nil); err != nil {
 		return service.Tenant{}, badInput("%v", err)
 	}

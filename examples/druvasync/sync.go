@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/druvascim/druvascim"
+	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/internal/cyclelog"
 	"github.com/druvascim/druvascim/internal/logstore"
-	"github.com/druvascim/druvascim/druva"
 )
 
 func syncCommand() command {

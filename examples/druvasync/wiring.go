@@ -37,7 +37,7 @@ func (f *syncFlags) druvaClient(env *environment, extra ...druva.Option) (*druva
 	if token == "" {
 		return nil, badInput("DRUVA_TOKEN is not set; generate a token in the Druva console (Users > Settings > Generate Token) and export it")
 	}
-	return f.druvaClientWith(token)
+	return f.druvaClientWith(token, extra...)
 }
 
 // druvaClientWith builds the Druva client from the flags and token, with
