@@ -783,29 +783,18 @@ func evalReplace(ev evaluator, n *node) (Value, error) {
 
 // replaceLiteral: every oldValue in the source becomes replacementValue.
 func (ev *evaluator) replaceLiteral(n *node, src Value) (Value, error) {
-	if src.kind == KindNull {
-		return Value{}, nil
-	}
-	old, err := ev.arg(n, 1)
-	if err != nil {
-		return Value{}, err
-	}
-	repl, err := ev.arg(n, 4)
-	if err != nil {
-		return Value{}, err
-	}
-	s, oldS, replS := single(src), single(old), single(repl)
-	if oldS == "" {
-		return src, nil
-	}
-	if err := ev.checkLen(n, len(s)+strings.Count(s, oldS)*(len(replS)-len(oldS))); err != nil {
-		return Value{}, err
-	}
-	return Value{kind: KindString, s: strings.ReplaceAll(s, oldS, replS), redacted: src.redacted}, nil
+	return ev.replaceAll(n, src, 4, false)
 }
 
 // replaceTemplate: every oldValue in the template becomes the source.
 func (ev *evaluator) replaceTemplate(n *node, src Value) (Value, error) {
+	return ev.replaceAll(n, src, 6, true)
+}
+
+// replaceAll replaces every oldValue (argument 1): in the source by
+// argument arg, or, for a template, in argument arg by the source. The
+// result's size is checked before it is built.
+func (ev *evaluator) replaceAll(n *node, src Value, arg int, template bool) (Value, error) {
 	if src.kind == KindNull {
 		return Value{}, nil
 	}
@@ -813,18 +802,22 @@ func (ev *evaluator) replaceTemplate(n *node, src Value) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	tmpl, err := ev.arg(n, 6)
+	other, err := ev.arg(n, arg)
 	if err != nil {
 		return Value{}, err
 	}
-	oldS, t, s := single(old), single(tmpl), single(src)
-	if oldS == "" {
-		return tmpl, nil
+	text, with := src, other
+	if template {
+		text, with = other, src
 	}
-	if err := ev.checkLen(n, len(t)+strings.Count(t, oldS)*(len(s)-len(oldS))); err != nil {
+	oldS, t, w := single(old), single(text), single(with)
+	if oldS == "" {
+		return text, nil
+	}
+	if err := ev.checkLen(n, len(t)+strings.Count(t, oldS)*(len(w)-len(oldS))); err != nil {
 		return Value{}, err
 	}
-	return Value{kind: KindString, s: strings.ReplaceAll(t, oldS, s), redacted: src.redacted}, nil
+	return Value{kind: KindString, s: strings.ReplaceAll(t, oldS, w), redacted: src.redacted}, nil
 }
 
 // replaceRegex returns the pattern (compiled at parse time when it is a
