@@ -729,6 +729,9 @@ func TestTricklingBodyEndsAtTheRequestDeadline(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "GET ") || !strings.Contains(msg, "/scim/Users/u1") || strings.Contains(msg, token) {
 		t.Errorf("error %q does not name the request (or shows the token)", msg)
 	}
+	if msg := err.Error(); !strings.Contains(msg, "no complete response within the request deadline (50ms)") {
+		t.Errorf("error %q does not say which deadline passed", msg)
+	}
 	if hits.Load() != 1 {
 		t.Errorf("a request that timed out was sent %d times", hits.Load())
 	}
@@ -914,5 +917,26 @@ func TestUserRateIsTheStart(t *testing.T) {
 	c := newLearningClient(t, srv, newClock(), httpx.WithRateLimit(40, 1))
 	if c.RateLimit() != 40 {
 		t.Errorf("rate with WithRateLimit(40, 1) = %v, want 40", c.RateLimit())
+	}
+}
+
+func TestSilentServerEndsAtTheRequestDeadline(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // no headers until much later
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	c := newClient(t, srv, newClock(), httpx.WithRequestTimeout(50*time.Millisecond))
+	_, err := c.Do(t.Context(), &httpx.Request{Method: "GET", Path: "Users/u1"})
+	if !errors.Is(err, httpx.ErrTimeout) {
+		t.Fatalf("Do = %v, want ErrTimeout", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "no complete response within the request deadline (50ms)") {
+		t.Errorf("error %q does not say which deadline passed", msg)
 	}
 }

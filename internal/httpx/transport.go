@@ -91,20 +91,31 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // response headers and the whole body: a server that trickles its answer
 // ends in [ErrTimeout], not in a hang.
 func (t *transport) deadline(r *http.Request) (*http.Response, error) {
-	d := t.c.cfg.requestTimeout
-	timeout := fmt.Errorf("%w (%s)", ErrTimeout, d)
-	ctx, cancel := context.WithTimeoutCause(r.Context(), d, timeout)
+	// The body wrapper is allocated up front and carries the deadline's
+	// cause, so the deadline costs no allocation beyond it; the error text
+	// is built only if the deadline fires and someone reads it.
+	b := &deadlineBody{timeout: timeoutError{d: t.c.cfg.requestTimeout}}
+	ctx, cancel := context.WithTimeoutCause(r.Context(), b.timeout.d, &b.timeout)
 	resp, err := t.next.RoundTrip(r.WithContext(ctx))
 	if err != nil {
 		cancel()
-		if context.Cause(ctx) == timeout {
-			return nil, timeout
+		if b.timedOut(ctx) {
+			return nil, &b.timeout
 		}
 		return nil, err
 	}
-	resp.Body = &deadlineBody{ReadCloser: resp.Body, ctx: ctx, cancel: cancel, timeout: timeout}
+	b.ReadCloser, b.ctx, b.cancel = resp.Body, ctx, cancel
+	resp.Body = b
 	return resp, nil
 }
+
+// timeoutError is the cause of a per-request deadline: it is
+// [ErrTimeout] with the deadline's length.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string { return ErrTimeout.Error() + " (" + e.d.String() + ")" }
+
+func (e *timeoutError) Unwrap() error { return ErrTimeout }
 
 // deadlineBody ends the per-request deadline when the body is closed and
 // reports a read cut by it as [ErrTimeout].
@@ -112,13 +123,19 @@ type deadlineBody struct {
 	io.ReadCloser
 	ctx     context.Context
 	cancel  context.CancelFunc
-	timeout error
+	timeout timeoutError
+}
+
+// timedOut reports whether ctx ended by this request's own deadline
+// (not by its parent's cancellation or deadline).
+func (b *deadlineBody) timedOut(ctx context.Context) bool {
+	return context.Cause(ctx) == error(&b.timeout)
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && context.Cause(b.ctx) == b.timeout {
-		err = b.timeout
+	if err != nil && err != io.EOF && b.timedOut(b.ctx) {
+		err = &b.timeout
 	}
 	return n, err
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -19,12 +18,13 @@ import (
 // encoding/json Decoder with UseNumber; a member that occurs twice with
 // the same spelling keeps its last value.
 //
-// Bodies without numbers below their top level, nearly all of them, are
-// decoded by github.com/go-json-experiment/json, which is several times
-// faster, with top-level numbers (a list's totalResults) read back as
-// their literal text; a body it refuses or that holds a nested number is
-// decoded again by encoding/json, whose answer counts. BENCHMARKS.md has
-// the figures.
+// The map is built straight from the tokens of
+// github.com/go-json-experiment/json/jsontext, without reflection, which
+// is several times faster than encoding/json; numbers keep their literal
+// text. A body jsontext refuses (invalid JSON, invalid UTF-8, too deep)
+// is decoded again by encoding/json, whose answer counts, so that errors
+// and the handling of such bodies stay those of encoding/json.
+// BENCHMARKS.md has the figures.
 //
 // The error says what was wrong and, for invalid JSON, at which byte.
 func Decode(b []byte) (map[string]any, error) {
@@ -35,53 +35,93 @@ func Decode(b []byte) (map[string]any, error) {
 	if t[0] != '{' {
 		return nil, fmt.Errorf("not a JSON object: it starts with %q", t[0])
 	}
-	var m map[string]any
-	if jsonv2.Unmarshal(t, &m) == nil && exactTopNumbers(t, m) {
+	if m, err := decodeTokens(t); err == nil {
 		return m, nil
 	}
 	return decodeExact(t)
 }
 
-// exactTopNumbers makes the numbers of m, decoded from t as float64,
-// exact: a number among the members of the object itself (a list's
-// totalResults) is replaced by its literal text, read from t. It reports
-// false, for the caller to decode t with encoding/json, when a number is
-// nested deeper.
-func exactTopNumbers(t []byte, m map[string]any) bool {
-	top := false
-	for _, v := range m {
-		if _, ok := v.(float64); ok {
-			top = true
-		} else if hasNumber(v) {
-			return false
-		}
+// decodeTokens decodes the object t from jsontext tokens. Duplicate names
+// are allowed, the last value winning, as with encoding/json. Any error
+// only means that encoding/json must decide.
+func decodeTokens(t []byte) (map[string]any, error) {
+	// A bytes.Buffer lets the decoder parse t in place, without copying;
+	// t itself is never written to.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(t), jsontext.AllowDuplicateNames(true))
+	v, err := readValue(dec)
+	if err != nil {
+		return nil, err
 	}
-	if !top {
-		return true
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, errors.New("trailing data")
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(t))
-	if _, err := dec.ReadToken(); err != nil {
-		return false
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not an object")
 	}
-	for dec.PeekKind() == '"' {
+	return m, nil
+}
+
+// readValue reads the next value of dec.
+func readValue(dec *jsontext.Decoder) (any, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case '{':
+		return readObject(dec)
+	case '[':
+		return readArray(dec)
+	case '"':
+		return tok.String(), nil
+	case '0':
+		return json.Number(tok.String()), nil
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case 'n':
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unexpected token %v", tok.Kind())
+}
+
+// readObject reads the members of an object whose '{' dec has read.
+func readObject(dec *jsontext.Decoder) (map[string]any, error) {
+	m := make(map[string]any)
+	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			return false
+			return nil, err
 		}
 		name := tok.String() // before the next read voids tok
-		if dec.PeekKind() != '0' {
-			if dec.SkipValue() != nil {
-				return false
-			}
-			continue
-		}
-		num, err := dec.ReadToken()
+		v, err := readValue(dec)
 		if err != nil {
-			return false
+			return nil, err
 		}
-		m[name] = json.Number(num.String())
+		m[name] = v
 	}
-	return true
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// readArray reads the elements of an array whose '[' dec has read.
+func readArray(dec *jsontext.Decoder) ([]any, error) {
+	a := []any{}
+	for dec.PeekKind() != ']' {
+		v, err := readValue(dec)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // decodeExact is Decode with encoding/json alone.
@@ -97,27 +137,6 @@ func decodeExact(t []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("trailing data after the JSON object, which ends at byte %d", end)
 	}
 	return m, nil
-}
-
-// hasNumber reports whether a decoded value holds a number anywhere.
-func hasNumber(v any) bool {
-	switch x := v.(type) {
-	case float64:
-		return true
-	case map[string]any:
-		for _, e := range x {
-			if hasNumber(e) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if hasNumber(e) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // describe turns encoding/json's errors into text that says where the
