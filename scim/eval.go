@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -205,47 +206,19 @@ func (n *cmpNode) compare(v any, op filter.CompareOperator) bool {
 // compareStrings compares a with b; exact says the attribute is
 // case-exact, otherwise case is ignored.
 func compareStrings(a, b string, op filter.CompareOperator, exact bool) bool {
-	if exact {
-		return compareExact(a, b, op)
-	}
 	switch op {
+	case filter.GT, filter.GE, filter.LT, filter.LE:
+		return ordered(compareOrder(a, b, exact), op)
 	case filter.EQ:
-		return strings.EqualFold(a, b)
-	case filter.CO:
-		return strings.Contains(strings.ToLower(a), strings.ToLower(b))
-	case filter.SW:
-		return strings.HasPrefix(strings.ToLower(a), strings.ToLower(b))
-	case filter.EW:
-		return strings.HasSuffix(strings.ToLower(a), strings.ToLower(b))
-	}
-	var c int
-	if ta, err := time.Parse(time.RFC3339Nano, a); err == nil {
-		if tb, err := time.Parse(time.RFC3339Nano, b); err == nil {
-			c = ta.Compare(tb)
-		} else {
-			c = strings.Compare(strings.ToLower(a), strings.ToLower(b))
+		if !exact {
+			return strings.EqualFold(a, b)
 		}
-	} else {
-		c = strings.Compare(strings.ToLower(a), strings.ToLower(b))
-	}
-	switch op {
-	case filter.GT:
-		return c > 0
-	case filter.GE:
-		return c >= 0
-	case filter.LT:
-		return c < 0
-	case filter.LE:
-		return c <= 0
-	}
-	return false
-}
-
-// compareExact is compareStrings for a case-exact attribute.
-func compareExact(a, b string, op filter.CompareOperator) bool {
-	switch op {
-	case filter.EQ:
 		return a == b
+	}
+	if !exact {
+		a, b = strings.ToLower(a), strings.ToLower(b)
+	}
+	switch op {
 	case filter.CO:
 		return strings.Contains(a, b)
 	case filter.SW:
@@ -253,7 +226,26 @@ func compareExact(a, b string, op filter.CompareOperator) bool {
 	case filter.EW:
 		return strings.HasSuffix(a, b)
 	}
-	c := strings.Compare(a, b)
+	return false
+}
+
+// compareOrder orders a and b: a case-exact attribute as strings, with
+// case; any other as instants when both are RFC 3339 date-times, else as
+// strings without case.
+func compareOrder(a, b string, exact bool) int {
+	if exact {
+		return strings.Compare(a, b)
+	}
+	if ta, err := time.Parse(time.RFC3339Nano, a); err == nil {
+		if tb, err := time.Parse(time.RFC3339Nano, b); err == nil {
+			return ta.Compare(tb)
+		}
+	}
+	return strings.Compare(strings.ToLower(a), strings.ToLower(b))
+}
+
+// ordered applies an ordering operator to a comparison result.
+func ordered(c int, op filter.CompareOperator) bool {
 	switch op {
 	case filter.GT:
 		return c > 0
@@ -268,19 +260,10 @@ func compareExact(a, b string, op filter.CompareOperator) bool {
 }
 
 func compareFloats(a, b float64, op filter.CompareOperator) bool {
-	switch op {
-	case filter.EQ:
+	if op == filter.EQ {
 		return a == b
-	case filter.GT:
-		return a > b
-	case filter.GE:
-		return a >= b
-	case filter.LT:
-		return a < b
-	case filter.LE:
-		return a <= b
 	}
-	return false
+	return ordered(cmp.Compare(a, b), op)
 }
 
 // present reports whether v counts as a value for "pr".
