@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"github.com/druvascim/druvascim/internal/httpx"
 	"log/slog"
 	"slices"
 	"strings"
@@ -164,7 +165,7 @@ func NewDispatcher(n Notifier, opts ...DispatcherOption) (*Dispatcher, error) {
 		return nil, fmt.Errorf("%w: NewDispatcher: the notifier is nil", ErrInvalid)
 	}
 	d := &Dispatcher{n: n, reminder: DefaultReminder, attempts: DefaultAttempts, backoff: DefaultBackoff,
-		now: time.Now, wait: sleep, queue: make(chan Event, DefaultQueueSize),
+		now: time.Now, wait: httpx.Sleep, queue: make(chan Event, DefaultQueueSize),
 		conds: map[conditionKey]*Condition{}, idle: make(chan struct{})}
 	close(d.idle)
 	for _, opt := range opts {
@@ -173,17 +174,6 @@ func NewDispatcher(n Notifier, opts ...DispatcherOption) (*Dispatcher, error) {
 		}
 	}
 	return d, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Raise reports that the condition of ev holds. It queues a notice when
