@@ -3,12 +3,13 @@ package notify
 import (
 	"context"
 	"fmt"
-	"github.com/druvascim/druvascim/internal/httpx"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/druvascim/druvascim/internal/httpx"
 )
 
 // Defaults of a [Dispatcher].
