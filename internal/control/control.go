@@ -21,7 +21,7 @@ const (
 	// Off"); no cycle runs.
 	StatePaused State = "paused"
 	// StateQuarantined: recent cycles failed in a way that slows the
-	// schedule (see [Quarantine]).
+	// schedule (see druvascim.Quarantine).
 	StateQuarantined State = "quarantined"
 	// StateHeld: deprovisions wait for approval.
 	StateHeld State = "held"
@@ -45,21 +45,6 @@ const (
 	OpApprove Operation = "approve"
 )
 
-// Quarantine describes why a tenant's cycles are slowed down.
-type Quarantine struct {
-	// Reason names the cause, as Microsoft Graph's synchronizationQuarantine
-	// reasons do (for example EncounteredQuarantineException for refused
-	// credentials, EncounteredEscrowProportionThreshold for a high share of
-	// failures).
-	Reason string `json:"reason"`
-	// Detail is a sentence for people.
-	Detail string `json:"detail,omitempty"`
-	// Since is when the quarantine began; NextAttempt when the next cycle
-	// runs.
-	Since       time.Time `json:"since"`
-	NextAttempt time.Time `json:"nextAttempt"`
-}
-
 // TenantStatus is one tenant's "synchronization details".
 type TenantStatus struct {
 	Tenant string `json:"tenant"`
@@ -67,7 +52,7 @@ type TenantStatus struct {
 	// Paused is true while provisioning is off, whatever else holds.
 	Paused bool `json:"paused"`
 	// Quarantine is set while the tenant is quarantined.
-	Quarantine *Quarantine `json:"quarantine,omitempty"`
+	Quarantine *druvascim.Quarantine `json:"quarantine,omitempty"`
 	// Held counts the deprovisions waiting for approval.
 	Held int `json:"held"`
 	// Running is the progress of the running cycle; nil when none runs.

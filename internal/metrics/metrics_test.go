@@ -76,7 +76,7 @@ func TestRequestsStatusAndRate(t *testing.T) {
 	m.ObserveRequest("contoso", TargetGraph, 0)
 	m.SetRate("contoso", TargetDruva, 7.5)
 	m.ObserveStatus(control.TenantStatus{Tenant: "contoso", Held: 4, Paused: true,
-		Quarantine: &control.Quarantine{Reason: "EncounteredQuarantineException"}})
+		Quarantine: &druvascim.Quarantine{Reason: "EncounteredQuarantineException"}})
 	m.SetLogStoreSize("contoso", 4096)
 
 	rec := httptest.NewRecorder()

@@ -9,7 +9,6 @@ import (
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/entra"
-	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
 	"github.com/druvascim/druvascim/internal/metrics"
 	"github.com/druvascim/druvascim/internal/notify"
@@ -128,12 +127,12 @@ func (t *tenant) refused(err error) string {
 // quarantine when the cycle's report has one, else the service's own
 // judgement of a cycle that made no report (a refused credential). The
 // caller holds t.mu.
-func (t *tenant) quarantineLocked(o outcome, refused string) *control.Quarantine {
+func (t *tenant) quarantineLocked(o outcome, refused string) *druvascim.Quarantine {
 	if rep := o.report(); rep != nil && refused == "" {
 		// The engine judges the job (its quarantine rules follow Entra's);
 		// the service only schedules by it.
 		if q := rep.Summary.Quarantine; q != nil {
-			t.side.Quarantine = &control.Quarantine{Reason: q.Reason, Detail: q.Detail, Since: q.Since, NextAttempt: q.NextAttempt}
+			t.side.Quarantine = new(*q)
 			t.side.Streak = q.Cycles
 			return t.side.Quarantine
 		}
@@ -144,7 +143,7 @@ func (t *tenant) quarantineLocked(o outcome, refused string) *control.Quarantine
 		}
 		return t.side.Quarantine
 	}
-	q := control.Quarantine{Reason: reasonCredential, Since: o.ended}
+	q := druvascim.Quarantine{Reason: reasonCredential, Since: o.ended}
 	switch {
 	case refused != "":
 		q.Detail = fmt.Sprintf("%s refused the credential; renew it in the configuration", credentialName(refused))
@@ -197,7 +196,7 @@ func (t *tenant) clear(ev notify.Event) {
 	}
 }
 
-func (t *tenant) notifyQuarantine(o outcome, q *control.Quarantine) {
+func (t *tenant) notifyQuarantine(o outcome, q *druvascim.Quarantine) {
 	ev := t.event(notify.KindQuarantine)
 	if q == nil {
 		if o.err == nil || isHeld(o.err) {

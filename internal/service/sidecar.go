@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/druvascim/druvascim/internal/control"
+	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/notify"
 )
 
@@ -43,8 +43,8 @@ type Sidecar struct {
 	Paused  bool `json:"paused"`
 	// Quarantine is set while the tenant is quarantined; Streak counts the
 	// quarantined cycles in a row, which stretch the interval.
-	Quarantine *control.Quarantine `json:"quarantine,omitempty"`
-	Streak     int                 `json:"streak,omitempty"`
+	Quarantine *druvascim.Quarantine `json:"quarantine,omitempty"`
+	Streak     int                   `json:"streak,omitempty"`
 	// Held counts the deprovisions the last cycle held for approval, so
 	// an approval after a restart of the process knows what it approves.
 	Held int `json:"held,omitempty"`

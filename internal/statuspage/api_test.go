@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
 	"github.com/druvascim/druvascim/internal/metrics"
@@ -100,7 +101,7 @@ func TestPage(t *testing.T) {
 	ctl := newFakeCtl("contoso")
 	ctl.set("contoso", func(s *control.TenantStatus) {
 		s.State, s.Held = control.StateHeld, 7
-		s.Quarantine = &control.Quarantine{Reason: "EncounteredEscrowProportionThreshold", NextAttempt: t0.Add(24 * time.Hour)}
+		s.Quarantine = &druvascim.Quarantine{Reason: "EncounteredEscrowProportionThreshold", NextAttempt: t0.Add(24 * time.Hour)}
 	})
 	srv := newTestServer(t, ctl, seedStore(t, 60))
 	resp, body := get(t, srv.URL+"/")

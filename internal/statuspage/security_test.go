@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
 )
@@ -294,7 +295,7 @@ func TestPageEscapesLogValues(t *testing.T) {
 	ctl := newFakeCtl("contoso")
 	ctl.set("contoso", func(s *control.TenantStatus) {
 		s.LastError = evil
-		s.Quarantine = &control.Quarantine{Reason: evil, Detail: evil}
+		s.Quarantine = &druvascim.Quarantine{Reason: evil, Detail: evil}
 	})
 	srv := newTestServer(t, ctl, store)
 	_, body := get(t, srv.URL+"/?tenant=contoso&user="+url.QueryEscape(evil))
