@@ -11,7 +11,8 @@ import (
 // since the last checkpoint: at most checkpointOps operations, or the
 // operations of the last checkpointInterval, whichever is fewer. The next
 // cycle adopts the users behind those lost links (by matching, or through
-// the 409 of a create), so none is created twice.
+// the 409 of a create), so none is created twice. A memory store gets no
+// checkpoints: it is lost with the process they guard against losing.
 //
 // A large state (more than checkpointLarge links) is saved less often:
 // after a save that took d, the next one waits at least checkpointSpacing

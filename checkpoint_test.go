@@ -126,3 +126,32 @@ func TestCheckpointsDuringApply(t *testing.T) {
 		t.Fatalf("stored state: %d links, %v", len(loaded.Links), err)
 	}
 }
+
+// TestNoCheckpointsIntoMemory: a memory store does not outlive the process
+// a checkpoint guards against losing, so a cycle saves into one only at its
+// end: after a cycle of 300 creates with a checkpoint due every 10
+// operations, the store holds the final state at generation 1.
+func TestNoCheckpointsIntoMemory(t *testing.T) {
+	const n = 300
+	srv, err := druvatest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	store := druvascim.NewMemoryStore()
+	s, err := druvascim.NewSyncer(entraUsers(n), srv.Client(), mapping.DruvaDefault(), store,
+		druvascim.WithCheckpointsForTest(10, time.Hour), druvascim.WithFullRead())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Run(t.Context()); err != nil {
+		t.Fatalf("cycle: %v", err)
+	}
+	st, err := store.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Links) != n || st.Generation != 1 {
+		t.Errorf("memory store: %d links at generation %d; want %d links saved once (generation 1)", len(st.Links), st.Generation, n)
+	}
+}

@@ -183,7 +183,10 @@ type StateStore interface {
 
 // NewMemoryStore returns a [StateStore] in memory, for tests and
 // short-lived programs. Its lock excludes the other callers of Lock on the
-// same store.
+// same store. A [Syncer] saves no checkpoints into it while it applies:
+// checkpoints are for a process killed mid-cycle, and a memory store goes
+// with the process; the cycle's final save still happens, even when it is
+// canceled.
 func NewMemoryStore() StateStore { return &memoryStore{} }
 
 // memoryStore is the [StateStore] of [NewMemoryStore].

@@ -47,8 +47,9 @@ type syncConfig struct {
 // store every 100 finished operations or every 5 seconds, whichever comes
 // first (a checkpoint: the links and escrows so far, with the delta link
 // the cycle read from); a state of more than 20,000 links no more often
-// than keeps the saves to about a tenth of the cycle's time. A process
-// killed in the middle of a cycle loses
+// than keeps the saves to about a tenth of the cycle's time. (A store from
+// [NewMemoryStore] gets no checkpoints: it does not outlive the process.)
+// A process killed in the middle of a cycle loses
 // only the links made since the last checkpoint; the next cycle finds
 // those users again by matching (or through the 409 of a create) and
 // creates none twice. The target's learned request rate, when it has one
@@ -382,7 +383,7 @@ func (s *Syncer) Restart(ctx context.Context) error {
 func (c *cycleRun) applyAndSave(ctx context.Context, plan *Plan) (*Result, error) {
 	s, st := c.s, c.st
 	var ckpt *checkpointer
-	if s.cfg.checkpointOps >= 0 {
+	if _, inMemory := s.store.(*memoryStore); s.cfg.checkpointOps >= 0 && !inMemory {
 		ckpt = newCheckpointer(s.saveCheckpoint, cmp.Or(s.cfg.checkpointOps, checkpointOps), cmp.Or(s.cfg.checkpointEvery, checkpointInterval))
 	}
 	rep, aerr := s.exec.applySaving(ctx, s.dst, plan, st, c.sum.CycleID, ckpt)
