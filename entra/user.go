@@ -194,7 +194,7 @@ func guestUPN(attrs map[string]any) {
 		return
 	}
 	attrs[attrOriginalUPN] = upn
-	i := strings.Index(strings.ToUpper(upn), "#EXT#@")
+	i := extMarker(upn)
 	if i <= 0 {
 		return
 	}
@@ -204,4 +204,23 @@ func guestUPN(attrs map[string]any) {
 		return // not of the documented form: left as Graph has it
 	}
 	attrs["userPrincipalName"] = ext[:j] + "@" + ext[j+1:]
+}
+
+// extMarker returns the index of the first "#EXT#@" in upn, in any letter
+// case, or -1. It compares bytes in place: an upper-cased copy would cost
+// an allocation per user, and its indexes would not be upn's when a
+// character changes length in upper case.
+func extMarker(upn string) int {
+	const marker = "#EXT#@"
+	for i := 0; i+len(marker) <= len(upn); i++ {
+		j := strings.IndexByte(upn[i:len(upn)-len(marker)+1], '#')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if strings.EqualFold(upn[i:i+len(marker)], marker) {
+			return i
+		}
+	}
+	return -1
 }
