@@ -366,6 +366,15 @@ func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	// The delta link needs only the scope, which nothing below changes:
+	// it is encoded beside the objects, on another core.
+	var link string
+	var encoding errgroup.Group
+	encoding.Go(func() (err error) {
+		cur := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: sc.au, AG: sc.ag, M: sc.m}
+		link, err = cur.encode()
+		return err
+	})
 	roles := effectiveRoles(sc.au, sc.ag, sc.m)
 	snap := &Snapshot{Batch: source.Batch{Full: true, FullReason: reason}}
 	snap.Stats.Assignments, snap.Stats.Groups = sc.n, len(sc.ag)
@@ -376,10 +385,10 @@ func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
 		}
 		snap.Objects = append(snap.Objects, o)
 	}
-	cur := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: sc.au, AG: sc.ag, M: sc.m}
-	if snap.DeltaLink, err = cur.encode(); err != nil {
+	if err := encoding.Wait(); err != nil {
 		return nil, err
 	}
+	snap.DeltaLink = link
 	return snap, nil
 }
 
