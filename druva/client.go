@@ -1,7 +1,6 @@
 package druva
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -160,7 +159,7 @@ func decodeResource(resp *httpx.Response) (scim.Resource, error) {
 // decodeObject decodes a JSON object, numbers kept as json.Number; data
 // after the object is refused.
 func decodeObject(b []byte) (scim.Resource, error) {
-	b = bytes.TrimSpace(b)
+	b = jsonobj.TrimSpace(b)
 	if len(b) == 0 {
 		return nil, errors.New("empty body where a JSON object was expected")
 	}

@@ -1,7 +1,6 @@
 package druva
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,7 +29,7 @@ type page struct {
 // "resources" both occur in the wild); a page that spells one member two
 // ways is refused, since nothing says which one to believe.
 func decodePage(resp *httpx.Response) (*page, error) {
-	b := bytes.TrimSpace(resp.Body)
+	b := jsonobj.TrimSpace(resp.Body)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, badResponse(resp.Method, resp.URL, "not a JSON ListResponse: %q", printable(b, 80))
 	}

@@ -1,7 +1,6 @@
 package entra
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/druvascim/druvascim/internal/httpx"
+	"github.com/druvascim/druvascim/internal/jsonobj"
 )
 
 // batchSize is the most requests Graph accepts in one JSON $batch.
@@ -126,7 +126,7 @@ func (rd *read) takeAnswers(items []batchItem, pending []int, out []batchAnswer,
 			return nil, 0, fmt.Errorf("%w: $batch answer with unknown or repeated id %.40q", ErrMalformed, a.ID)
 		}
 		answered[i] = true
-		out[i] = batchAnswer{Status: a.Status, Body: bytes.TrimSpace(a.Body)}
+		out[i] = batchAnswer{Status: a.Status, Body: jsonobj.TrimSpace(a.Body)}
 		if a.Status != http.StatusTooManyRequests && (a.Status < 500 || a.Status == http.StatusNotImplemented) {
 			continue
 		}

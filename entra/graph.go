@@ -1,7 +1,6 @@
 package entra
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,7 +187,7 @@ type page struct {
 // names are matched without regard to case, as encoding/json would; a page
 // that spells one of them two ways is refused.
 func decodePage(body []byte) (page, error) {
-	t := bytes.TrimSpace(body)
+	t := jsonobj.TrimSpace(body)
 	if len(t) == 0 || t[0] != '{' {
 		return page{}, fmt.Errorf("%w: not a JSON object: %s", ErrMalformed, snippet(body))
 	}
@@ -247,7 +246,7 @@ func link(v any, name string) (string, error) {
 // decodeObject decodes one item of a page into a map, numbers as
 // json.Number, and checks its id.
 func decodeObject(raw json.RawMessage) (map[string]any, string, error) {
-	t := bytes.TrimSpace(raw)
+	t := jsonobj.TrimSpace(raw)
 	if len(t) == 0 || t[0] != '{' {
 		return nil, "", fmt.Errorf("%w: not an object: %s", ErrMalformed, snippet(raw))
 	}

@@ -28,7 +28,7 @@ import (
 //
 // The error says what was wrong and, for invalid JSON, at which byte.
 func Decode(b []byte) (map[string]any, error) {
-	t := bytes.TrimSpace(b)
+	t := TrimSpace(b)
 	if len(t) == 0 {
 		return nil, errors.New("empty body where a JSON object was expected")
 	}
@@ -39,6 +39,21 @@ func Decode(b []byte) (map[string]any, error) {
 		return m, nil
 	}
 	return decodeExact(t)
+}
+
+// TrimSpace returns b without the JSON whitespace (space, tab, line feed,
+// carriage return: RFC 8259, section 2) at either end. Other Unicode
+// spaces, such as U+00A0, are not whitespace in JSON and stay, so that a
+// body ending in one is refused as encoding/json refuses it.
+func TrimSpace(b []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // decodeTokens decodes the object t from jsontext tokens. Duplicate names

@@ -32,6 +32,10 @@ func TestDecodeRefuses(t *testing.T) {
 		{`{"a":1} x`, "trailing data after the JSON object"},
 		{`{"a":1`, "ends inside the object"},
 		{`{"a":x}`, "invalid JSON at byte"},
+		// Unicode spaces that are not JSON whitespace, as encoding/json
+		// refuses them.
+		{"{\"a\":1}\u00a0", "trailing data"},
+		{"\u0085{\"a\":1}", "not a JSON object"},
 	} {
 		_, err := Decode([]byte(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
