@@ -79,6 +79,9 @@ func decodeTokens(t []byte) (map[string]any, error) {
 
 // readValue reads the next value of dec.
 func readValue(dec *jsontext.Decoder) (any, error) {
+	if dec.PeekKind() == '"' {
+		return readString(dec)
+	}
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -88,8 +91,6 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		return readObject(dec)
 	case '[':
 		return readArray(dec)
-	case '"':
-		return tok.String(), nil
 	case '0':
 		return json.Number(tok.String()), nil
 	case 't':
@@ -106,11 +107,10 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 func readObject(dec *jsontext.Decoder) (map[string]any, error) {
 	m := make(map[string]any)
 	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
+		name, err := readString(dec)
 		if err != nil {
 			return nil, err
 		}
-		name := tok.String() // before the next read voids tok
 		v, err := readValue(dec)
 		if err != nil {
 			return nil, err
@@ -121,6 +121,31 @@ func readObject(dec *jsontext.Decoder) (map[string]any, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// readString reads a string (a member name or a value). A string of the
+// common set, as most member names are, is returned shared rather than
+// copied; the others are unquoted into a string of their own.
+func readString(dec *jsontext.Decoder) (string, error) {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", fmt.Errorf("unexpected value %.20q where a string was expected", raw)
+	}
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') < 0 {
+		if s, ok := common[string(body)]; ok {
+			return s, nil
+		}
+		return string(body), nil
+	}
+	b, err := jsontext.AppendUnquote(nil, raw)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 // readArray reads the elements of an array whose '[' dec has read.
@@ -188,3 +213,36 @@ func Members(m map[string]any, names ...string) (vals []any, err error) {
 	}
 	return vals, nil
 }
+
+// common holds the member names and values most SCIM users, list pages and
+// Graph pages repeat, so that decoding them shares one string instead of
+// allocating one per occurrence. It is read-only.
+var common = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		// SCIM core and enterprise User, list responses, errors.
+		"schemas", "id", "externalId", "userName", "displayName", "nickName", "name", "formatted",
+		"givenName", "familyName", "middleName", "honorificPrefix", "honorificSuffix", "title",
+		"userType", "preferredLanguage", "locale", "timezone", "active", "emails", "phoneNumbers",
+		"addresses", "value", "type", "primary", "display", "$ref", "meta", "resourceType", "created",
+		"lastModified", "location", "version", "work", "home", "mobile", "other", "User",
+		"urn:ietf:params:scim:schemas:core:2.0:User",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+		"urn:ietf:params:scim:api:messages:2.0:ListResponse",
+		"urn:ietf:params:scim:api:messages:2.0:Error",
+		"department", "employeeNumber", "manager", "organization", "division", "costCenter",
+		"Resources", "totalResults", "startIndex", "itemsPerPage", "detail", "status", "scimType",
+		// Graph users, groups, members, pages and $batch answers.
+		"userPrincipalName", "mail", "mailNickname", "surname", "jobTitle", "accountEnabled",
+		"businessPhones", "mobilePhone", "officeLocation", "companyName", "employeeId", "employeeType",
+		"usageLocation", "city", "country", "state", "streetAddress", "postalCode", "onPremisesImmutableId",
+		"onPremisesSamAccountName", "onPremisesSyncEnabled", "proxyAddresses", "otherMails",
+		"appRoleId", "principalId", "principalType", "resourceId", "Group",
+		"@odata.type", "@odata.context", "@odata.nextLink", "@odata.deltaLink", "@removed", "reason",
+		"changed", "deleted", "members@delta", "#microsoft.graph.user", "#microsoft.graph.group",
+		"responses", "headers", "body", "Retry-After",
+	} {
+		m[s] = s
+	}
+	return m
+}()

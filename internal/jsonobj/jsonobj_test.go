@@ -62,7 +62,8 @@ func TestMembers(t *testing.T) {
 // FuzzDecode checks that Decode accepts exactly the single JSON objects
 // encoding/json accepts, and then returns what encoding/json decodes.
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{"a":1} 2`, `[]`, `{"a":"\ud800"}`, `{"a":1e999}`} {
+	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{"a":1} 2`, `[]`, `{"a":"\ud800"}`, `{"a":1e999}`,
+		`{"id":"x","i\u0064":"y","type":"work","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
