@@ -1,6 +1,7 @@
 package druva
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -33,6 +34,10 @@ type Client struct {
 
 	discMu sync.Mutex
 	disc   *Discovery // cached by groupsOffered
+
+	// encoders holds *jsonobj.Encoder: a user's body is encoded without
+	// reflection into buffers that serve one request after another.
+	encoders sync.Pool
 }
 
 // Stats are the request counters of a [Client].
@@ -115,12 +120,9 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 
 // send is call through h.
 func (c *Client) send(ctx context.Context, h *httpx.Client, method, path string, query url.Values, body any, ok ...int) (*httpx.Response, error) {
-	var raw []byte
-	if body != nil {
-		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
-		}
+	raw, err := c.encode(body)
+	if err != nil {
+		return nil, fmt.Errorf("druva: %s %s: encoding the request: %w", method, path, err)
 	}
 	resp, err := h.Do(ctx, &httpx.Request{
 		Method:      method,
@@ -142,6 +144,27 @@ func (c *Client) send(ctx context.Context, h *httpx.Client, method, path string,
 		}
 	}
 	return nil, newAPIError(resp, c.now())
+}
+
+// encode returns the JSON of a request body (nil for none). A resource is
+// encoded by a pooled jsonobj.Encoder and copied out of its buffer: the
+// transport may still read a request's body after the response is in (see
+// http.RoundTripper), so the body cannot share the encoder's buffer with
+// the next request. Anything else goes through encoding/json.
+func (c *Client) encode(body any) ([]byte, error) {
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case scim.Resource:
+		e, _ := c.encoders.Get().(*jsonobj.Encoder)
+		if e == nil {
+			e = new(jsonobj.Encoder)
+		}
+		defer c.encoders.Put(e)
+		raw, err := e.Encode(b)
+		return bytes.Clone(raw), err
+	}
+	return json.Marshal(body)
 }
 
 // decodeResource decodes a response body holding one resource with an id.

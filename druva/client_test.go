@@ -1,10 +1,15 @@
 package druva_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -551,5 +556,61 @@ func TestNewClientValidates(t *testing.T) {
 	c, err := druva.NewClient("tok", druva.WithBaseURL(druva.GovCloudBaseURL), druva.WithHTTPClient(&http.Client{}))
 	if err != nil || c.BaseURL() != druva.GovCloudBaseURL+"/" || c.RateLimit() != druva.DefaultRateLimit {
 		t.Errorf("NewClient = %v, %v (rate %v)", c, err, c.RateLimit())
+	}
+}
+
+// TestRequestBodiesAreEncodingJSON: the bodies the client sends for users,
+// encoded without reflection from pooled buffers, are byte for byte what
+// encoding/json makes of the same user, with "schemas" added, for users
+// sent concurrently; HTML-sensitive characters, line separators and exact
+// numbers included.
+func TestRequestBodiesAreEncodingJSON(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var u map[string]any
+		_ = json.Unmarshal(b, &u)
+		name, _ := u["userName"].(string)
+		mu.Lock()
+		got[name] = b
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_, _ = fmt.Fprintf(w, `{"id":%q}`, name)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := druva.NewClient("tok", druva.WithBaseURL(srv.URL), druva.WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := make([]scim.Resource, 20)
+	for i := range users {
+		users[i] = scim.Resource{
+			"schemas":     []any{scim.UserSchema},
+			"userName":    fmt.Sprintf("u%d@example.com", i),
+			"displayName": fmt.Sprintf("<Ann & Bob> \u2028%d\t\"quoted\"", i),
+			"emails":      []any{map[string]any{"value": fmt.Sprintf("u%d@example.com", i), "type": "work", "primary": true}},
+			"name":        map[string]any{"givenName": "Ann", "familyName": nil},
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"employeeNumber": fmt.Sprint(i), "costCenter": json.Number(fmt.Sprintf("%d.50", i))},
+		}
+	}
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			if _, err := c.CreateUser(t.Context(), u); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, u := range users {
+		want, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := got[u.UserName()]; !bytes.Equal(b, want) {
+			t.Errorf("body of %s:\n got %s\nwant %s", u.UserName(), b, want)
+		}
 	}
 }

@@ -9,6 +9,10 @@
 //     two ways ("Resources" and "resources") is refused, since nothing says
 //     which one to believe.
 //
-// The package has no state and is safe for concurrent use. It is internal:
-// its API may change with the packages that use it.
+// It also encodes the objects the Druva client sends ([Encoder]), byte for
+// byte as encoding/json.Marshal does.
+//
+// The package has no state: its functions are safe for concurrent use, and
+// an Encoder serves one goroutine at a time. It is internal: its API may
+// change with the packages that use it.
 package jsonobj
