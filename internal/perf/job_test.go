@@ -280,6 +280,17 @@ func bareJob(tb testing.TB, rp *graphReplay, bodies [][]byte, workers int, decod
 		tb.Fatal(err)
 	}
 	defer srv.Close()
+	run := runJob(tb, rp, at(srv), bodies, workers, decode)
+	if srv.Len() != len(bodies) {
+		tb.Fatalf("bare job stored %d users of %d", srv.Len(), len(bodies))
+	}
+	return run
+}
+
+// runJob runs the bare whole-job program against the empty fake Druva at
+// d and measures it.
+func runJob(tb testing.TB, rp *graphReplay, d druvaAt, bodies [][]byte, workers int, decode bool) jobRun {
+	tb.Helper()
 	gt, dt := newTransport(), newTransport()
 	defer gt.CloseIdleConnections()
 	defer dt.CloseIdleConnections()
@@ -289,30 +300,27 @@ func bareJob(tb testing.TB, rp *graphReplay, bodies [][]byte, workers int, decod
 	cpu0 := cputime.Used()
 	start := time.Now()
 	var read time.Duration
+	var err error
 	// The label marks the bare program's goroutines in a CPU profile.
 	pprof.Do(ctx, pprof.Labels("perf", "job"), func(ctx context.Context) {
 		var g errgroup.Group
 		g.Go(func() error { return rp.run(ctx, ghc, nil) })
-		g.Go(func() error { return listEmpty(ctx, dhc, srv) })
+		g.Go(func() error { return listEmpty(ctx, dhc, d) })
 		if err = g.Wait(); err != nil {
 			return
 		}
 		read = time.Since(start)
-		err = postAll(ctx, dhc, srv, bodies, workers, decode)
+		err = postAll(ctx, dhc, d, bodies, workers, decode)
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	run := jobRun{wall: time.Since(start), read: read, cpu: cputime.Used() - cpu0}
-	if srv.Len() != len(bodies) {
-		tb.Fatalf("bare job stored %d users of %d", srv.Len(), len(bodies))
-	}
-	return run
+	return jobRun{wall: time.Since(start), read: read, cpu: cputime.Used() - cpu0}
 }
 
 // listEmpty lists the users of an empty fake Druva once, as the druva
 // client asks for its first page, and decodes the answer.
-func listEmpty(ctx context.Context, hc *http.Client, srv *druvatest.Server) error {
+func listEmpty(ctx context.Context, hc *http.Client, srv druvaAt) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/Users?startIndex=1&count=%d", srv.URL, listPageSize), nil)
 	if err != nil {
 		return err

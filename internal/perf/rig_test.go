@@ -90,15 +90,9 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 	tb.Cleanup(d.Close)
 	r := &rig{graph: g, druva: d, store: druvascim.NewMemoryStore(), set: mapping.DruvaDefault()}
 
-	attrs := r.set.SourceAttributes()
-	for _, a := range []string{"userPrincipalName", "displayName"} {
-		if !slices.Contains(attrs, a) {
-			attrs = append(attrs, a)
-		}
-	}
 	r.graphWire = &graphLog{next: newTransport(), keepAnswers: cfg.keepGraphAnswers}
 	r.reader, err = entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
-		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(attrs...),
+		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(readerAttributes(r.set)...),
 		entra.WithRateLimit(0, 0), entra.WithConcurrency(readerConcurrency), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
 	if err != nil {
 		tb.Fatal(err)
@@ -118,6 +112,18 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 	}
 	r.sync = r.newSyncer(tb, cfg.syncOpts...)
 	return r
+}
+
+// readerAttributes are the Graph attributes the reader asks for: those set
+// reads, and the two a Syncer needs whatever the set.
+func readerAttributes(set *mapping.Set) []string {
+	attrs := set.SourceAttributes()
+	for _, a := range []string{"userPrincipalName", "displayName"} {
+		if !slices.Contains(attrs, a) {
+			attrs = append(attrs, a)
+		}
+	}
+	return attrs
 }
 
 // newSyncer returns a Syncer over the rig's reader, client and store.
@@ -419,7 +425,7 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 	runtime.GC()
 	cpu0 := cputime.Used()
 	start := time.Now()
-	err = postAll(tb.Context(), hc, srv, bodies, workers, decode)
+	err = postAll(tb.Context(), hc, at(srv), bodies, workers, decode)
 	wall, cpu = time.Since(start), cputime.Used()-cpu0
 	if err != nil {
 		tb.Fatal(err)
@@ -430,9 +436,16 @@ func bare(tb testing.TB, bodies [][]byte, workers int, decode bool) (wall, cpu t
 	return wall, cpu
 }
 
+// druvaAt is where a bare program finds a fake Druva: in this process or
+// in the fakes' own (see fakesProcess).
+type druvaAt struct{ URL, Token string }
+
+// at is where srv listens.
+func at(srv *druvatest.Server) druvaAt { return druvaAt{srv.URL, srv.Token} }
+
 // postAll POSTs bodies to srv with workers goroutines; the first error
 // stops them and is returned.
-func postAll(ctx context.Context, hc *http.Client, srv *druvatest.Server, bodies [][]byte, workers int, decode bool) error {
+func postAll(ctx context.Context, hc *http.Client, srv druvaAt, bodies [][]byte, workers int, decode bool) error {
 	var next int
 	var mu sync.Mutex
 	var first error
@@ -461,7 +474,7 @@ func postAll(ctx context.Context, hc *http.Client, srv *druvatest.Server, bodies
 	return first
 }
 
-func post(ctx context.Context, hc *http.Client, srv *druvatest.Server, body []byte, decode bool) error {
+func post(ctx context.Context, hc *http.Client, srv druvaAt, body []byte, decode bool) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/Users", bytes.NewReader(body))
 	if err != nil {
 		return err
