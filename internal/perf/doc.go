@@ -22,6 +22,13 @@
 //     list pages + 1) is broken. The cycle and the bare program run under
 //     pprof labels (perf=cycle, perf=job), so that a CPU profile
 //     (-cpuprofile, then go tool pprof -tagfocus) tells their work apart.
+//   - BenchmarkWholeJob: the whole-job comparison of BenchmarkInitialSync
+//     (10,000 users) with the fakes in a process of their own, as a CLI
+//     meets them: this test binary started again as TestFakesProcess. The
+//     measured process then holds only the cycle or the bare program, and
+//     its garbage collections do not mark the fakes' heap. Reports
+//     job/cycle over three rounds, the rounds' median and extremes, and the
+//     measured process's CPU per create.
 //   - BenchmarkRateLimited: the same cycle against a fake Druva limiting to
 //     R requests/s (R = 25 and 100), the client limited to R. Reports
 //     sustained writes/s, its share of R and the share of 429 answers. The
