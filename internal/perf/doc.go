@@ -29,6 +29,9 @@
 //     its garbage collections do not mark the fakes' heap. Reports
 //     job/cycle over three rounds, the rounds' median and extremes, and the
 //     measured process's CPU per create.
+//   - BenchmarkReaderReplay: the reader's full read of the 10k tenant
+//     against the bare replay of its own Graph requests, alternating.
+//     Reports replay/reader, both walls and both CPU times.
 //   - BenchmarkRateLimited: the same cycle against a fake Druva limiting to
 //     R requests/s (R = 25 and 100), the client limited to R. Reports
 //     sustained writes/s, its share of R and the share of 429 answers. The

@@ -168,6 +168,7 @@ type cycle struct {
 	druva     int            // Druva requests
 	throttle  int            // Druva answers 429 (server-side limit)
 	cpu       time.Duration  // process CPU time of the cycle (fakes included)
+	gcCPU     time.Duration  // the runtime's estimate of the collector's CPU time in it
 	applyCPU  time.Duration  // process CPU time from the end of planning to the end of the cycle
 	baseHeap  uint64         // HeapInuse after a GC before the cycle: both fakes\' data and the previous state
 	peakHeap  uint64         // largest sampled HeapInuse during the cycle
@@ -193,7 +194,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	}
 	r.planned.Store(0)
 	r.graphWire.take()
-	cpu0 := cputime.Used()
+	cpu0, gc0 := cputime.Used(), gcCPU()
 	start := time.Now()
 	// The label lets a CPU profile tell the cycle's own work (and that of
 	// the goroutines it starts) from the fakes' and the bare programs'.
@@ -201,7 +202,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	var err error
 	pprof.Do(tb.Context(), pprof.Labels("perf", "cycle"), func(ctx context.Context) { res, err = s.Run(ctx) })
 	wall := time.Since(start)
-	cpu1 := cputime.Used()
+	cpu1, gc1 := cputime.Used(), gcCPU()
 	peak := stop()
 	var ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms1)
@@ -214,7 +215,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	after := r.counts()
 	c := cycle{res: res, wall: wall, graph: after.graph - before.graph, graphHTTP: after.graphWire - before.graphWire, byMethod: map[string]int{},
 		druva: after.druva.Requests - before.druva.Requests, throttle: after.druva.Throttled - before.druva.Throttled,
-		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, baseHeap: ms0.HeapInuse,
+		peakHeap: max(peak, ms1.HeapInuse), alloc: ms1.TotalAlloc - ms0.TotalAlloc, cpu: cpu1 - cpu0, gcCPU: gc1 - gc0, baseHeap: ms0.HeapInuse,
 		calls: r.graphWire.take()}
 	if p := r.planned.Load(); p != 0 {
 		c.applyCPU = cpu1 - time.Duration(p)
@@ -253,6 +254,16 @@ func sampleHeap() func() uint64 {
 		wg.Wait()
 		return peak
 	}
+}
+
+// gcCPU returns the runtime's estimate of the CPU time the garbage
+// collector has used so far (/cpu/classes/gc/total:cpu-seconds: by its
+// documentation an overestimate, to compare with other runtime estimates
+// rather than with the system's CPU time).
+func gcCPU() time.Duration {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return time.Duration(s[0].Value.Float64() * float64(time.Second))
 }
 
 // heapInUse returns runtime.MemStats.HeapInuse, read from runtime/metrics:
