@@ -17,7 +17,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		{"emails": []any{map[string]any{"value": "a@b", "type": "work", "primary": true}}, "n": json.Number("-1.5e3")},
 		{"list": []string{"x", "y"}, "nilList": []string(nil), "nilAny": []any(nil), "nilMap": map[string]any(nil)},
 		{"z": 1, "a": 2.5, "m": map[string]int{"k": 1}}, // left to encoding/json
-		{"bad": "\xff\xfe"},                              // invalid UTF-8: left to encoding/json
+		{"bad": "\xff\xfe"}, // invalid UTF-8: left to encoding/json
 		{"num": json.Number("")},
 		{"num": json.Number(" 1")},
 		{"num": json.Number("01")},
