@@ -191,9 +191,10 @@
 //     runs. Any cycle without failure ends the quarantine. Entra's
 //     thresholds of 5,000 and 40,000 failures belong to tenants far larger
 //     than one Druva account's, so the engine judges the share from 20
-//     operations on. Entra disables a job quarantined for four weeks; the
-//     engine keeps running it at once a day, and its escrows end after 28
-//     days.
+//     operations on. Entra disables a job quarantined for more than four
+//     weeks; a cycle asked for explicitly still runs here, while the
+//     service (druvasync serve) pauses such a tenant until it is resumed
+//     or restarted. Escrows end after 28 days.
 //   - Accidental deletions. Entra quarantines the whole job (TooManyDeletes)
 //     when a cycle would disable or delete more users than the threshold
 //     (https://learn.microsoft.com/en-us/entra/identity/app-provisioning/accidental-deletions).

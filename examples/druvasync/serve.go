@@ -30,7 +30,8 @@ func serveCommand() command {
 		help: `
 Runs cycles for every tenant of the configuration file: the first at once,
 then one every interval (40m by default) with jitter; a quarantined tenant
-waits longer after each quarantined cycle, up to a day. It holds each
+waits longer after each quarantined cycle, up to a day, and is paused
+after more than four weeks in quarantine (resume or restart it). It holds each
 tenant's state lock while it runs: a second serve or a sync on the same
 state exits 2, naming this process. It keeps, next to each state file
 (say contoso.state), contoso.state.service.json (pause, quarantine, what

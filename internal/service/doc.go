@@ -6,7 +6,9 @@
 // (a second service or a sync on the same state is refused, naming the
 // holder), runs a first cycle at once and then one every interval (40
 // minutes by default) with jitter. A quarantined tenant's interval doubles
-// with each quarantined cycle, up to once a day, as Entra's does. Cycles of
+// with each quarantined cycle, up to once a day, as Entra's does, and a
+// tenant quarantined for more than four weeks is paused, as Entra disables
+// such a job, until it is resumed or restarted. Cycles of
 // one tenant never overlap: each tenant runs its cycles one after another
 // in its own goroutine, and a cycle asked for while one runs starts when
 // it ends. A panic in one tenant's cycle is recovered and recorded as that

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/entra"
@@ -24,6 +25,13 @@ const (
 
 // maxErrorCodes is how many distinct error codes a failure notice lists.
 const maxErrorCodes = 5
+
+// quarantineLimit is how long a tenant may stay quarantined before the
+// service pauses it, as Entra disables a provisioning job quarantined for
+// more than four weeks
+// (https://learn.microsoft.com/entra/identity/app-provisioning/application-provisioning-quarantine-status).
+// Resume or restart starts it again.
+const quarantineLimit = 28 * 24 * time.Hour
 
 // conclude updates the tenant's status from a finished cycle, raises and
 // clears its notices, and saves the sidecar.
@@ -61,9 +69,13 @@ func (t *tenant) conclude(o outcome, kind logstore.CycleKind) {
 		t.held = 0
 	}
 	q := t.quarantineLocked(o, refused)
+	stopped := t.stopLongQuarantineLocked(q, o.ended)
 	held := t.held
 	t.mu.Unlock()
-	t.notifyQuarantine(o, q)
+	if stopped {
+		t.svc.logInfo("service: quarantined for more than four weeks; provisioning paused", "tenant", t.spec.Name, "since", q.Since)
+	}
+	t.notifyQuarantine(o, q, stopped)
 	t.notifyHeld(o, held)
 	t.notifyFailures(o, q != nil)
 	t.notifyCredentials(o, refused, planned)
@@ -196,7 +208,21 @@ func (t *tenant) clear(ev notify.Event) {
 	}
 }
 
-func (t *tenant) notifyQuarantine(o outcome, q *druvascim.Quarantine) {
+// stopLongQuarantineLocked pauses the tenant when its quarantine q began
+// more than quarantineLimit before now, and reports whether it did. The
+// caller holds t.mu and saves the sidecar.
+func (t *tenant) stopLongQuarantineLocked(q *druvascim.Quarantine, now time.Time) bool {
+	if q == nil || t.side.Paused || now.Sub(q.Since) <= quarantineLimit {
+		return false
+	}
+	t.side.Paused = true
+	return true
+}
+
+// notifyQuarantine raises or clears the quarantine notice; stopped says
+// that the quarantine's length has just paused the tenant, a new stage of
+// the notice.
+func (t *tenant) notifyQuarantine(o outcome, q *druvascim.Quarantine, stopped bool) {
 	ev := t.event(notify.KindQuarantine)
 	if q == nil {
 		if o.err == nil || isHeld(o.err) {
@@ -208,6 +234,12 @@ func (t *tenant) notifyQuarantine(o outcome, q *druvascim.Quarantine) {
 	ev.Summary = "Provisioning is quarantined: " + q.Detail + "."
 	ev.Reason, ev.NextAttempt = q.Reason, q.NextAttempt
 	ev.Command = t.command("restart")
+	if stopped {
+		ev.Stage = "paused"
+		ev.Summary = "Provisioning was quarantined for more than four weeks and is now paused: " + q.Detail +
+			". Fix the cause, then resume or restart it."
+		ev.NextAttempt = time.Time{}
+	}
 	t.raise(ev)
 }
 

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/internal/control"
 	"github.com/druvascim/druvascim/internal/logstore"
+	"github.com/druvascim/druvascim/internal/notify"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -365,5 +367,79 @@ func TestApproveAppliesNoMoreThanHeld(t *testing.T) {
 	st := status(t, run.svc, "contoso")
 	if !strings.Contains(st.LastError, "more than the 3 approved") {
 		t.Errorf("last error %q, want the refusal", st.LastError)
+	}
+}
+
+// TestLongQuarantinePauses: a tenant whose Druva token stays refused is
+// quarantined, runs once a day, and is paused once its quarantine has
+// lasted more than four weeks, as Entra disables such a job; a webhook
+// gets the notice of the new stage. Resumed with the token accepted
+// again, it runs and leaves quarantine.
+func TestLongQuarantinePauses(t *testing.T) {
+	r := newRig(t, "contoso", 20)
+	hook := &hookReceiver{}
+	hs := httptest.NewServer(hook)
+	t.Cleanup(hs.Close)
+	wh, err := notify.NewWebhook(hs.URL + "/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.spec.Notifiers = map[string]notify.Notifier{"webhook": wh}
+	r.px.refuse.Store(true)
+	tm := newTimers()
+	run := start(t, tm, []Tenant{r.spec})
+	var since time.Time
+	cycles := 0
+	for paused := false; !paused; {
+		select {
+		case w := <-tm.waits:
+			cycles++
+			st := status(t, run.svc, "contoso")
+			if st.Quarantine == nil || st.Paused {
+				t.Fatalf("cycle %d: status %+v, want quarantined and running", cycles, st)
+			}
+			since = st.Quarantine.Since
+			if tm.clk.Now().Sub(since) > quarantineLimit {
+				t.Fatalf("cycle %d ended %v after the quarantine began and the tenant still runs", cycles, tm.clk.Now().Sub(since))
+			}
+			tm.fire(w)
+		case <-tm.paused:
+			paused = true
+		case <-run.done:
+			t.Fatal("the service stopped")
+		}
+	}
+	st := status(t, run.svc, "contoso")
+	if !st.Paused || st.State != control.StatePaused || st.Quarantine == nil || !st.Quarantine.Since.Equal(since) ||
+		tm.clk.Now().Sub(since) <= quarantineLimit || tm.clk.Now().Sub(since) > quarantineLimit+24*time.Hour {
+		t.Fatalf("after %d cycles, %v into the quarantine: status %+v", cycles, tm.clk.Now().Sub(since), st)
+	}
+	if sc, err := ReadSidecar(r.spec.Sidecar); err != nil || !sc.Paused {
+		t.Fatalf("sidecar: %+v, %v; want paused", sc, err)
+	}
+	for _, d := range run.svc.tenants["contoso"].dispatchers {
+		if err := d.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook.mu.Lock()
+	var stage []notify.Event
+	for _, e := range hook.events {
+		if e.Kind == notify.KindQuarantine && e.Stage == "paused" {
+			stage = append(stage, e)
+		}
+	}
+	hook.mu.Unlock()
+	if len(stage) != 1 || stage[0].State != notify.StateRaised || !strings.Contains(stage[0].Summary, "four weeks") {
+		t.Errorf("notices of the paused stage: %+v, want one, raised, that says why", stage)
+	}
+
+	r.px.refuse.Store(false)
+	if err := run.svc.Do(t.Context(), "contoso", control.OpResume); err != nil {
+		t.Fatal(err)
+	}
+	tm.next(t, run.done)
+	if st := status(t, run.svc, "contoso"); st.Paused || st.Quarantine != nil {
+		t.Errorf("after resume with the token accepted: status %+v", st)
 	}
 }
