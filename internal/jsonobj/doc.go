@@ -12,7 +12,7 @@
 // It also encodes the objects the Druva client sends ([Encoder]), byte for
 // byte as encoding/json.Marshal does.
 //
-// The package has no state: its functions are safe for concurrent use, and
-// an Encoder serves one goroutine at a time. It is internal: its API may
-// change with the packages that use it.
+// The package holds no mutable state: its functions are safe for
+// concurrent use, and an Encoder serves one goroutine at a time. It is
+// internal: its API may change with the packages that use it.
 package jsonobj
