@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -19,7 +18,6 @@ import (
 	"github.com/druvascim/druvascim"
 	"github.com/druvascim/druvascim/druva"
 	"github.com/druvascim/druvascim/druva/druvatest"
-	"github.com/druvascim/druvascim/entra"
 	"github.com/druvascim/druvascim/entra/entratest"
 	"github.com/druvascim/druvascim/internal/cputime"
 	"github.com/druvascim/druvascim/mapping"
@@ -228,18 +226,12 @@ func (f *fakesProcess) cycle(b *testing.B) measuredCycle {
 	d := f.newDruva(b)
 	set := mapping.DruvaDefault()
 	wire := &graphLog{next: newTransport()}
-	reader, err := entra.NewReader(entra.StaticToken(f.graphToken), entra.WithGraphURL(f.graphURL),
-		entra.WithServicePrincipalID(f.sp), entra.WithAttributes(readerAttributes(set)...),
-		entra.WithRateLimit(0, 0), entra.WithConcurrency(readerConcurrency), entra.WithHTTPClient(&http.Client{Transport: wire}))
-	if err != nil {
-		b.Fatal(err)
-	}
+	reader := newReader(b, f.graphURL, f.graphToken, f.sp, set, wire)
 	client, err := druva.NewClient(d.Token, druva.WithBaseURL(d.URL), druva.WithRateLimit(0, 0))
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := druvascim.NewSyncer(reader, client, set, druvascim.NewMemoryStore(),
-		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1}))
+	s, err := druvascim.NewSyncer(reader, client, set, druvascim.NewMemoryStore(), noDeletionHold())
 	if err != nil {
 		b.Fatal(err)
 	}

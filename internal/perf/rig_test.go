@@ -91,12 +91,7 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 	r := &rig{graph: g, druva: d, store: druvascim.NewMemoryStore(), set: mapping.DruvaDefault()}
 
 	r.graphWire = &graphLog{next: newTransport(), keepAnswers: cfg.keepGraphAnswers}
-	r.reader, err = entra.NewReader(entra.StaticToken(g.Token), entra.WithGraphURL(g.URL),
-		entra.WithServicePrincipalID(g.ServicePrincipalID), entra.WithAttributes(readerAttributes(r.set)...),
-		entra.WithRateLimit(0, 0), entra.WithConcurrency(readerConcurrency), entra.WithHTTPClient(&http.Client{Transport: r.graphWire}))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	r.reader = newReader(tb, g.URL, g.Token, g.ServicePrincipalID, r.set, r.graphWire)
 	copts := append([]druva.Option{druva.WithRateLimit(0, 0)}, cfg.clientOpts...)
 	if cfg.recordPOSTs {
 		r.posts = newRecorder()
@@ -112,6 +107,28 @@ func newRig(tb testing.TB, cfg rigConfig) *rig {
 	}
 	r.sync = r.newSyncer(tb, cfg.syncOpts...)
 	return r
+}
+
+// newReader returns a reader of the Graph fake at url as every benchmark
+// makes it: the attributes set needs (see readerAttributes), no client
+// limit, readerConcurrency member listings at once, every request through
+// rt.
+func newReader(tb testing.TB, url, token, sp string, set *mapping.Set, rt http.RoundTripper) *entra.Reader {
+	tb.Helper()
+	rd, err := entra.NewReader(entra.StaticToken(token), entra.WithGraphURL(url),
+		entra.WithServicePrincipalID(sp), entra.WithAttributes(readerAttributes(set)...),
+		entra.WithRateLimit(0, 0), entra.WithConcurrency(readerConcurrency), entra.WithHTTPClient(&http.Client{Transport: rt}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rd
+}
+
+// noDeletionHold: benchmarks change more users than the default threshold
+// allows to disable; nothing here disables, but a safety hold must not turn
+// a measurement into a skipped cycle.
+func noDeletionHold() druvascim.Option {
+	return druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1})
 }
 
 // readerAttributes are the Graph attributes the reader asks for: those set
@@ -130,10 +147,7 @@ func readerAttributes(set *mapping.Set) []string {
 func (r *rig) newSyncer(tb testing.TB, opts ...druvascim.Option) *druvascim.Syncer {
 	tb.Helper()
 	base := []druvascim.Option{
-		// Benchmarks change more users than the default threshold allows
-		// to disable; nothing here disables, but a safety hold must not
-		// turn a measurement into a skipped cycle.
-		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1}),
+		noDeletionHold(),
 		druvascim.WithProgress(func(p druvascim.Progress) {
 			if p.Phase == "plan" {
 				r.planned.Store(int64(cputime.Used()))
