@@ -53,9 +53,9 @@ func writeValue(enc *jsontext.Encoder, v any) bool {
 	case map[string]any:
 		return writeObject(enc, x)
 	case []any:
-		return writeArray(enc, x, x == nil, func(i int) bool { return writeValue(enc, x[i]) })
+		return writeArray(enc, x, func(e any) bool { return writeValue(enc, e) })
 	case []string:
-		return writeArray(enc, x, x == nil, func(i int) bool { return enc.WriteToken(jsontext.String(x[i])) == nil })
+		return writeArray(enc, x, func(e string) bool { return enc.WriteToken(jsontext.String(e)) == nil })
 	}
 	return false
 }
@@ -69,15 +69,15 @@ func isNumber(s json.Number) bool {
 }
 
 // writeArray writes the elements of a (nil: null), each with elem.
-func writeArray[S ~[]E, E any](enc *jsontext.Encoder, a S, isNil bool, elem func(int) bool) bool {
-	if isNil {
+func writeArray[E any](enc *jsontext.Encoder, a []E, elem func(E) bool) bool {
+	if a == nil {
 		return enc.WriteToken(jsontext.Null) == nil
 	}
 	if enc.WriteToken(jsontext.BeginArray) != nil {
 		return false
 	}
-	for i := range a {
-		if !elem(i) {
+	for _, e := range a {
+		if !elem(e) {
 			return false
 		}
 	}
