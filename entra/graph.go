@@ -274,16 +274,25 @@ func objectID(m map[string]any) (string, error) {
 // chain longer than the reader's page limit ([WithMaxPages]), is an error:
 // Graph's paging would not end. The links followed are remembered as 64-bit
 // hashes, so the memory is bounded by the page limit.
+//
+// Decoding a page and fn's work on it overlap the request for the next
+// page: its @odata.nextLink is read ahead of the rest of the page and
+// fetched at once. Still one request is in flight at a time, and the page
+// fetched ahead is used only when the decoded page links to exactly it.
 func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Values, h http.Header, fn func([]map[string]any) error) (string, error) {
-	seed := maphash.MakeSeed()
-	seen := map[uint64]bool{}
+	var ahead prefetch
+	defer ahead.drop()
+	links := followed{seed: maphash.MakeSeed(), seen: map[uint64]bool{}}
+	body, err := r.get(ctx, c, path, q, h)
 	for n := 1; ; n++ {
-		body, err := r.get(ctx, c, path, q, h)
 		if err != nil {
 			return "", err
 		}
-		p, err := decodePage(body)
-		if err != nil {
+		if next, ok := jsonobj.MemberString(body, "@odata.nextLink"); ok && n < r.cfg.maxPages && !links.has(next) {
+			ahead.start(ctx, next, func(ctx context.Context) ([]byte, error) { return r.get(ctx, c, next, nil, h) })
+		}
+		var p page
+		if p, err = decodePage(body); err != nil {
 			return "", fmt.Errorf("entra: GET %s: %w", redactPath(path), err)
 		}
 		c.page(len(p.Value))
@@ -298,20 +307,90 @@ func (r *Reader) pages(ctx context.Context, c *counters, path string, q url.Valu
 			}
 			return p.DeltaLink, nil
 		}
-		if err := r.onHost(p.NextLink); err != nil {
+		if err := r.mayFollow(p.NextLink, n, links); err != nil {
 			return "", err
 		}
-		if n >= r.cfg.maxPages {
-			return "", fmt.Errorf("%w: GET %s: more than %d pages and Graph's @odata.nextLink still does not end; WithMaxPages raises the limit for a larger tenant",
-				ErrMalformed, redactPath(p.NextLink), r.cfg.maxPages)
+		path = p.NextLink // verbatim: the link carries every parameter
+		if f, ok := ahead.take(path); ok {
+			body, err = f.body, f.err
+		} else {
+			body, err = r.get(ctx, c, path, nil, h)
 		}
-		key := maphash.String(seed, p.NextLink)
-		if seen[key] {
-			return "", fmt.Errorf("%w: GET %s: @odata.nextLink repeats a page already read", ErrMalformed, redactPath(p.NextLink))
-		}
-		seen[key] = true
-		path, q = p.NextLink, nil // verbatim: the link carries every parameter
 	}
+}
+
+// mayFollow checks the nextLink of the nth page before it is followed: on
+// the Graph host, within the page limit, not followed before. It
+// remembers the link.
+func (r *Reader) mayFollow(link string, n int, links followed) error {
+	if err := r.onHost(link); err != nil {
+		return err
+	}
+	if n >= r.cfg.maxPages {
+		return fmt.Errorf("%w: GET %s: more than %d pages and Graph's @odata.nextLink still does not end; WithMaxPages raises the limit for a larger tenant",
+			ErrMalformed, redactPath(link), r.cfg.maxPages)
+	}
+	if links.has(link) {
+		return fmt.Errorf("%w: GET %s: @odata.nextLink repeats a page already read", ErrMalformed, redactPath(link))
+	}
+	links.seen[maphash.String(links.seed, link)] = true
+	return nil
+}
+
+// followed is the set of links a listing has followed, as hashes.
+type followed struct {
+	seed maphash.Seed
+	seen map[uint64]bool
+}
+
+// has reports whether link was followed.
+func (f followed) has(link string) bool { return f.seen[maphash.String(f.seed, link)] }
+
+// prefetch is at most one page fetched ahead of its turn.
+type prefetch struct {
+	link   string
+	cancel context.CancelFunc
+	done   chan fetchedPage // nil when nothing was fetched ahead
+}
+
+// fetchedPage is the outcome of a fetch ahead.
+type fetchedPage struct {
+	body []byte
+	err  error
+}
+
+// start fetches link with get on a goroutine of its own.
+func (p *prefetch) start(ctx context.Context, link string, get func(context.Context) ([]byte, error)) {
+	p.drop()
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.link, p.done = link, make(chan fetchedPage, 1)
+	go func() {
+		body, err := get(ctx)
+		p.done <- fetchedPage{body, err}
+	}()
+}
+
+// take waits for the page fetched ahead and returns it if it is the page
+// at link (ok); a fetch of another link is dropped, its outcome ignored.
+func (p *prefetch) take(link string) (f fetchedPage, ok bool) {
+	if p.done == nil || p.link != link {
+		p.drop()
+		return fetchedPage{}, false
+	}
+	f = <-p.done
+	p.cancel()
+	p.done = nil
+	return f, true
+}
+
+// drop cancels a fetch ahead and waits for its goroutine to end.
+func (p *prefetch) drop() {
+	if p.done == nil {
+		return
+	}
+	p.cancel()
+	<-p.done
+	p.done = nil
 }
 
 // redactPath drops the query (skip and delta tokens) from a path for errors.

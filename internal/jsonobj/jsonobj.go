@@ -246,3 +246,42 @@ var common = func() map[string]string {
 	}
 	return m
 }()
+
+// MemberString returns the string value of the first top-level member of
+// the JSON object b whose name matches name without regard to case. The
+// other members' values are skipped without being decoded, and the scan
+// stops at the match, so that a link can be read from a large page long
+// before the page is decoded. ok is false when no such member precedes
+// the first syntax error or the end of the object, or when its value is
+// not a string.
+//
+// It is a hint, not a decoder: an object may spell the name twice, or be
+// invalid after the member, and only [Decode] says which value counts. A
+// caller acts on the hint only where acting early can be undone.
+func MemberString(b []byte, name string) (s string, ok bool) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(TrimSpace(b)), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return "", false
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return "", false
+		}
+		if !strings.EqualFold(tok.String(), name) {
+			if dec.SkipValue() != nil {
+				return "", false
+			}
+			continue
+		}
+		if dec.PeekKind() != '"' {
+			return "", false
+		}
+		v, err := dec.ReadToken()
+		if err != nil {
+			return "", false
+		}
+		return v.String(), true
+	}
+	return "", false
+}

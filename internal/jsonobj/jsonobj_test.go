@@ -59,6 +59,29 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+func TestMemberString(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{`{"@odata.nextLink":"https://g/1","value":[{"a":1}]}`, "https://g/1", true},
+		{` {"value":[{"a":{"b":[1,2,{"a":1,"a":2}]}}],"@odata.NEXTLINK":"h\u0041"} `, "hA", true},
+		{`{"@odata.nextLink":"first","@odata.nextLink":"second"}`, "first", true},
+		{`{"@odata.nextLink":"early","value":[}`, "early", true},
+		{`{"value":[]}`, "", false},
+		{`{"@odata.nextLink":null}`, "", false},
+		{`{"@odata.nextLink":7}`, "", false},
+		{`{"value":[}],"@odata.nextLink":"late"}`, "", false},
+		{`["@odata.nextLink","x"]`, "", false},
+		{``, "", false},
+	} {
+		got, ok := MemberString([]byte(c.in), "@odata.nextLink")
+		if got != c.want || ok != c.ok {
+			t.Errorf("MemberString(%s) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
 // FuzzDecode checks that Decode accepts exactly the single JSON objects
 // encoding/json accepts, and then returns what encoding/json decodes.
 func FuzzDecode(f *testing.F) {
