@@ -174,6 +174,7 @@ func BenchmarkWholeJob(b *testing.B) {
 	const users = 10_000
 	f := startFakes(b, users)
 	var cycleWall, jobWall, cycleCPU, jobCPU time.Duration
+	var cycleGC, jobGC gcCounts
 	var ratios []float64
 	creates := 0
 	for range b.N {
@@ -188,9 +189,11 @@ func BenchmarkWholeJob(b *testing.B) {
 				}
 				job.wall += r.wall / 2
 				job.cpu += r.cpu / 2
+				jobGC = jobGC.add(r.gc)
 			}
 			cycleWall += c.wall
 			cycleCPU += c.cpu
+			cycleGC = cycleGC.add(c.gc)
 			jobWall += job.wall
 			jobCPU += job.cpu
 			creates += len(c.bodies)
@@ -208,12 +211,20 @@ func BenchmarkWholeJob(b *testing.B) {
 	perCreate := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(creates) }
 	b.ReportMetric(perCreate(cycleCPU), "cycle-cpu-µs/user")
 	b.ReportMetric(perCreate(jobCPU), "job-cpu-µs/user")
+	// The bare program ran twice a round.
+	b.ReportMetric(float64(cycleGC.cycles)/rounds, "cycle-gcs")
+	b.ReportMetric(float64(jobGC.cycles)/rounds/2, "job-gcs")
+	b.ReportMetric(float64(cycleGC.allocBytes)/rounds/(1<<20), "cycle-alloc-MiB")
+	b.ReportMetric(float64(jobGC.allocBytes)/rounds/2/(1<<20), "job-alloc-MiB")
+	b.ReportMetric(cycleGC.cpu.Seconds()/rounds, "cycle-gc-cpu-s")
+	b.ReportMetric(jobGC.cpu.Seconds()/rounds/2, "job-gc-cpu-s")
 }
 
 // measuredCycle is one cycle of BenchmarkWholeJob, with what the bare
 // program needs to do the same work.
 type measuredCycle struct {
 	wall, cpu time.Duration
+	gc        gcCounts // what the collector did in the cycle
 	bodies    [][]byte
 	replay    *graphReplay
 }
@@ -236,11 +247,11 @@ func (f *fakesProcess) cycle(b *testing.B) measuredCycle {
 		b.Fatal(err)
 	}
 	runtime.GC()
-	cpu0 := cputime.Used()
+	cpu0, gc0 := cputime.Used(), readGCCounts()
 	start := time.Now()
 	var res *druvascim.Result
 	pprof.Do(b.Context(), pprof.Labels("perf", "cycle"), func(ctx context.Context) { res, err = s.Run(ctx) })
-	wall, cpu := time.Since(start), cputime.Used()-cpu0
+	wall, cpu, gc := time.Since(start), cputime.Used()-cpu0, readGCCounts().since(gc0)
 	if err != nil {
 		b.Fatalf("cycle: %v", err)
 	}
@@ -251,5 +262,5 @@ func (f *fakesProcess) cycle(b *testing.B) measuredCycle {
 	if got := f.druvaLen(b); n == 0 || got != n {
 		b.Fatalf("%d creates planned, fake Druva holds %d", n, got)
 	}
-	return measuredCycle{wall: wall, cpu: cpu, bodies: postBodies(b, res.Plan), replay: newReplay(b, wire.take())}
+	return measuredCycle{wall: wall, cpu: cpu, gc: gc, bodies: postBodies(b, res.Plan), replay: newReplay(b, wire.take())}
 }

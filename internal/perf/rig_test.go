@@ -280,6 +280,30 @@ func gcCPU() time.Duration {
 	return time.Duration(s[0].Value.Float64() * float64(time.Second))
 }
 
+// gcCounts are the runtime's running totals of what the collector did.
+type gcCounts struct {
+	cycles     uint64 // collections completed
+	allocBytes uint64 // bytes allocated on the heap
+	cpu        time.Duration
+}
+
+// readGCCounts reads the running totals from runtime/metrics.
+func readGCCounts() gcCounts {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/allocs:bytes"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return gcCounts{cycles: s[0].Value.Uint64(), allocBytes: s[1].Value.Uint64(), cpu: time.Duration(s[2].Value.Float64() * float64(time.Second))}
+}
+
+// since returns what the collector did between o and g.
+func (g gcCounts) since(o gcCounts) gcCounts {
+	return gcCounts{cycles: g.cycles - o.cycles, allocBytes: g.allocBytes - o.allocBytes, cpu: g.cpu - o.cpu}
+}
+
+// add sums two counts.
+func (g gcCounts) add(o gcCounts) gcCounts {
+	return gcCounts{cycles: g.cycles + o.cycles, allocBytes: g.allocBytes + o.allocBytes, cpu: g.cpu + o.cpu}
+}
+
 // heapInUse returns runtime.MemStats.HeapInuse, read from runtime/metrics:
 // the bytes of heap spans in use, objects and their unused slots.
 func heapInUse() uint64 {
