@@ -301,6 +301,11 @@ func (s *Syncer) cycle(ctx context.Context, dry bool) (*Result, error) {
 	}
 	t := s.cfg.now()
 	plan, perr := s.plan.Plan(PlanInput{Desired: c.desired, Current: c.current, State: st, Full: c.full, Now: start})
+	// The plan holds what the writes need. The source objects and the
+	// target's users are let go, so that the collector no longer marks
+	// them while the writes run: the users never written (out of scope,
+	// unchanged) and, on a full cycle, every user the target listed.
+	c.desired, c.current = nil, nil
 	c.sum.Plan = s.cfg.now().Sub(t)
 	if plan == nil {
 		return nil, perr
