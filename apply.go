@@ -149,6 +149,7 @@ type pendingEscrow struct {
 // applyRun is the working memory of one Apply call.
 type applyRun struct {
 	unchanged []Step // shared by the entries of unchanged linked objects
+	created   []Step // shared by the entries of plain creates (see succeeded)
 	e         *executor
 	t         Target
 	p         *Plan
@@ -446,7 +447,15 @@ func (r *applyRun) succeeded(op *Operation, ent *Entry, detail string) {
 	delete(r.st.Escrows, op.SourceID)
 	r.successes++
 	ent.Status = StatusSuccess
-	ent.Steps = stepsFor(op, StatusSuccess, detail)
+	if op.Action == ActionCreate && op.Reason == "" && op.MatchedBy == "" && detail == "created" {
+		// Every plain create has the same steps: one shared slice.
+		if r.created == nil {
+			r.created = stepsFor(op, StatusSuccess, detail)
+		}
+		ent.Steps = r.created
+	} else {
+		ent.Steps = stepsFor(op, StatusSuccess, detail)
+	}
 	r.log(slog.LevelDebug, op, ent, nil)
 }
 

@@ -408,3 +408,40 @@ func TestPlanApplyConverges(t *testing.T) {
 		}
 	}
 }
+
+// Plain creates share their steps; a create that adopted a user after a
+// conflict has steps of its own.
+func TestCreateSteps(t *testing.T) {
+	tgt := newMemTarget()
+	tgt.fail = func(method, userName string) error {
+		if method == "create" && userName == "c@contoso.com" {
+			// Someone created c after the plan was made: the create meets a
+			// 409 and adopts the user. tgt.mu is held.
+			tgt.users["d0900"] = cur("d0900", "c@contoso.com", "C", "c@contoso.com", true)
+		}
+		return nil
+	}
+	ds := []Desired{
+		want("s1", "a@contoso.com", "A", "a@contoso.com"),
+		want("s2", "b@contoso.com", "B", "b@contoso.com"),
+		want("s3", "c@contoso.com", "C", "c@contoso.com"),
+	}
+	_, rep, err := planAndApply(t, tgt, ds, &State{}, true, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := []Step{{Name: stepImport, Status: StatusSuccess}, {Name: stepScope, Status: StatusSuccess, Detail: "in scope"},
+		{Name: stepMatch, Status: StatusSuccess, Detail: "no match"}, {Name: stepAction, Status: StatusSuccess, Detail: "created"}}
+	for _, e := range rep.Entries {
+		switch e.SourceID {
+		case "s1", "s2":
+			if !slices.Equal(e.Steps, plain) {
+				t.Errorf("%s: steps %+v, want %+v", e.SourceID, e.Steps, plain)
+			}
+		case "s3":
+			if last := e.Steps[len(e.Steps)-1]; !strings.Contains(last.Detail, "adopted existing user d0900") {
+				t.Errorf("s3: steps %+v, want the adoption", e.Steps)
+			}
+		}
+	}
+}

@@ -81,7 +81,11 @@ type Entry struct {
 	Status      Status    `json:"status"`
 	// Reason is the skip reason, or why a disable or delete happened.
 	Reason Reason `json:"reason,omitempty"`
-	Steps  []Step `json:"steps,omitempty"`
+	// Steps are the stages the operation went through, as Entra's
+	// provisioning logs list them. Entries with the same steps (an
+	// unchanged user, a plain create) share one slice: treat it as
+	// read-only.
+	Steps []Step `json:"steps,omitempty"`
 	// Modified lists the properties changed (or that would change).
 	Modified []PropertyChange `json:"modified,omitempty"`
 	// ErrorCode is set on failures and warnings (see the table above);
