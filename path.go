@@ -208,13 +208,14 @@ const redactedValue = "[REDACTED]"
 // multi-valued attribute that carry distinct types as
 // `emails[type eq "work"].value`, other lists whole; "schemas" is left out.
 //
-// Every create of a sync builds one, so all paths and values are written
-// into one buffer and cut out of one string: a handful of allocations per
-// create instead of two per property.
+// Every create of a sync builds one, so all paths are written into one
+// buffer and cut out of it: two allocations per create, not two per
+// property.
 func createChanges(op *Operation) []PropertyChange {
 	r := op.Resource
 	var keys [32]string
-	t := changeText{buf: make([]byte, 0, 512), spans: make([]changeSpan, 0, 2*len(r)), secret: secretPaths(op)}
+	t := changeText{out: make([]PropertyChange, 0, 2*len(r)), secret: secretPaths(op)}
+	t.buf.Grow(512)
 	for _, k := range sortedKeys(r, "schemas", keys[:0]) {
 		v := r[k]
 		switch x := v.(type) {
@@ -244,43 +245,31 @@ func createChanges(op *Operation) []PropertyChange {
 			t.add(v, k)
 		}
 	}
-	text := string(t.buf)
-	out := make([]PropertyChange, len(t.spans))
-	for i, sp := range t.spans {
-		out[i] = PropertyChange{Path: text[sp.path0:sp.path1], New: sp.value}
-		if sp.redacted {
-			out[i].New, out[i].Redacted = redactedValue, true
-		}
-	}
-	return out
+	return t.out
 }
 
-// changeText collects the paths of createChanges in one buffer: span i's
-// path is buf[path0:path1]; its value is kept as is (nil for a secret).
+// changeText collects the changes of createChanges, their paths written
+// into one buffer. A strings.Builder never writes over what it holds, so
+// each path is a substring of what the buffer held when it was written,
+// valid however the buffer grows afterwards.
 type changeText struct {
-	buf    []byte
-	spans  []changeSpan
+	buf    strings.Builder
+	out    []PropertyChange
 	secret map[string]bool // canonical paths of redacted values
 }
 
-type changeSpan struct {
-	path0, path1 int
-	value        any
-	redacted     bool
-}
-
-// add appends the path made of parts, with its value v.
+// add appends the change of the path made of parts to its value v.
 func (t *changeText) add(v any, parts ...string) {
-	p0 := len(t.buf)
+	p0 := t.buf.Len()
 	for _, s := range parts {
-		t.buf = append(t.buf, s...)
+		t.buf.WriteString(s)
 	}
-	p1 := len(t.buf)
-	if t.secret != nil && t.secret[scim.CanonicalPath(string(t.buf[p0:p1]))] {
-		t.spans = append(t.spans, changeSpan{path0: p0, path1: p1, redacted: true})
+	path := t.buf.String()[p0:]
+	if t.secret != nil && t.secret[scim.CanonicalPath(path)] {
+		t.out = append(t.out, PropertyChange{Path: path, New: redactedValue, Redacted: true})
 		return
 	}
-	t.spans = append(t.spans, changeSpan{path0: p0, path1: p1, value: v})
+	t.out = append(t.out, PropertyChange{Path: path, New: v})
 }
 
 // sortedKeys appends m's keys except skip to dst and sorts them.
