@@ -2,6 +2,7 @@ package perf
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -148,6 +149,29 @@ func (f *fakesProcess) newDruva(tb testing.TB) druvaAt {
 	return druvaAt{URL: a[0], Token: a[1]}
 }
 
+// cpu returns the CPU time the fakes' process has used so far, read from
+// /proc (zero where there is none: the metrics that need it are then
+// left out).
+func (f *fakesProcess) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", f.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses: utime
+	// and stime are the 14th and 15th fields of the line, in clock ticks
+	// (100 a second on Linux).
+	fs := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fs) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseInt(fs[11], 10, 64)
+	st, err2 := strconv.ParseInt(fs[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
 // druvaLen is how many users the current fake Druva holds.
 func (f *fakesProcess) druvaLen(tb testing.TB) int {
 	tb.Helper()
@@ -175,15 +199,20 @@ func BenchmarkWholeJob(b *testing.B) {
 	f := startFakes(b, users)
 	var cycleWall, jobWall, cycleCPU, jobCPU time.Duration
 	var cycleGC, jobGC gcCounts
+	var cycleFakes, jobFakes time.Duration // the fakes' process's CPU time
 	var ratios []float64
 	creates := 0
 	for range b.N {
 		for range wholeJobRounds {
+			fakes0 := f.cpu()
 			c := f.cycle(b)
+			cycleFakes += f.cpu() - fakes0
 			var job jobRun
 			for range 2 {
 				d := f.newDruva(b)
+				fakes0 := f.cpu()
 				r := runJob(b, c.replay, d, c.bodies, defaultConcurrency, true)
+				jobFakes += f.cpu() - fakes0
 				if n := f.druvaLen(b); n != len(c.bodies) {
 					b.Fatalf("bare job stored %d users of %d", n, len(c.bodies))
 				}
@@ -218,6 +247,14 @@ func BenchmarkWholeJob(b *testing.B) {
 	b.ReportMetric(float64(jobGC.allocBytes)/rounds/2/(1<<20), "job-alloc-MiB")
 	b.ReportMetric(cycleGC.cpu.Seconds()/rounds, "cycle-gc-cpu-s")
 	b.ReportMetric(jobGC.cpu.Seconds()/rounds/2, "job-gc-cpu-s")
+	if cycleFakes > 0 {
+		// Both processes' CPU over the wall: 2 on a 2-core machine that
+		// the work keeps busy.
+		b.ReportMetric((cycleCPU+cycleFakes).Seconds()/cycleWall.Seconds(), "cycle-cores")
+		b.ReportMetric((jobCPU+jobFakes/2).Seconds()/jobWall.Seconds(), "job-cores")
+		b.ReportMetric(cycleFakes.Seconds()/rounds, "cycle-fakes-cpu-s")
+		b.ReportMetric(jobFakes.Seconds()/rounds/2, "job-fakes-cpu-s")
+	}
 }
 
 // measuredCycle is one cycle of BenchmarkWholeJob, with what the bare
