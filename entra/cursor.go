@@ -44,16 +44,66 @@ type membership struct {
 	Nested []string `json:"n,omitempty"`
 }
 
+// encode returns the delta link that carries c.
 func (c *cursor) encode() (string, error) {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := json.NewEncoder(zw).Encode(c); err != nil {
-		return "", fmt.Errorf("entra: encode delta link: %w", err)
+	return startCursor(c).finish(c.U)
+}
+
+// cursorWriter encodes a cursor in two steps: everything but the users'
+// delta link first, so that a full read can encode and compress the scope
+// while the users are still being listed, then the link. The link is the
+// last member of the JSON object; member order does not matter to the
+// decoder, so links of either order decode alike.
+type cursorWriter struct {
+	buf bytes.Buffer
+	zw  *gzip.Writer
+	err error
+}
+
+// startCursor writes c, but for its U, as the open start of a JSON object.
+func startCursor(c *cursor) *cursorWriter {
+	w := &cursorWriter{}
+	w.zw, _ = gzip.NewWriterLevel(&w.buf, gzip.BestSpeed)
+	head := *c
+	head.U = ""
+	b, err := json.Marshal(cursorHead(head))
+	if err != nil {
+		w.err = err
+		return w
 	}
-	if err := zw.Close(); err != nil {
-		return "", fmt.Errorf("entra: encode delta link: %w", err)
+	_, w.err = w.zw.Write(b[:len(b)-1]) // without the closing brace
+	return w
+}
+
+// cursorHead is a cursor without its users' delta link, which
+// cursorWriter.finish adds.
+type cursorHead struct {
+	V   int                   `json:"v"`
+	SP  string                `json:"sp"`
+	Cfg string                `json:"cfg"`
+	U   string                `json:"-"`
+	G   string                `json:"g"`
+	AU  map[string][]string   `json:"au"`
+	AG  map[string][]string   `json:"ag"`
+	M   map[string]membership `json:"m"`
+}
+
+// finish adds the users' delta link u, ends the object and returns the
+// delta link that carries the cursor.
+func (w *cursorWriter) finish(u string) (string, error) {
+	if w.err == nil {
+		var q []byte
+		if q, w.err = json.Marshal(u); w.err == nil {
+			_, w.err = fmt.Fprintf(w.zw, `,"u":%s}`, q)
+		}
 	}
-	return cursorPrefix + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+	if w.err == nil {
+		w.err = w.zw.Close()
+	}
+	if w.err != nil {
+		return "", fmt.Errorf("entra: encode delta link: %w", w.err)
+	}
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString(w.buf.Bytes()), nil
 }
 
 func decodeCursor(s string) (*cursor, error) {

@@ -9,11 +9,13 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/druvascim/druvascim/internal/parallel"
 	"github.com/druvascim/druvascim/internal/source"
 	"golang.org/x/sync/errgroup"
 )
@@ -354,42 +356,61 @@ func (rd *read) full(ctx context.Context, reason string) (*Snapshot, error) {
 	var users *userList
 	var uLink string
 	var sc *scope
+	var cw *cursorWriter
+	var roles map[string][]string
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		users, uLink, err = rd.listUsers(gctx, "users/delta", rd.selectQuery(), false)
 		return err
 	})
 	g.Go(func() (err error) {
-		sc, err = rd.readScope(gctx)
-		return err
+		if sc, err = rd.readScope(gctx); err != nil {
+			return err
+		}
+		// The scope is usually read before the users are: what needs it
+		// alone is done while they still arrive.
+		cw = startCursor(&cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), G: gLink, AU: sc.au, AG: sc.ag, M: sc.m})
+		roles = effectiveRoles(sc.au, sc.ag, sc.m)
+		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	// The delta link needs only the scope, which nothing below changes:
-	// it is encoded beside the objects, on another core.
-	var link string
-	var encoding errgroup.Group
-	encoding.Go(func() (err error) {
-		cur := &cursor{V: 1, SP: rd.sp, Cfg: rd.r.fingerprint(), U: uLink, G: gLink, AU: sc.au, AG: sc.ag, M: sc.m}
-		link, err = cur.encode()
-		return err
-	})
-	roles := effectiveRoles(sc.au, sc.ag, sc.m)
-	snap := &Snapshot{Batch: source.Batch{Full: true, FullReason: reason}}
-	snap.Stats.Assignments, snap.Stats.Groups = sc.n, len(sc.ag)
-	for _, id := range users.order {
-		o := rd.object(id, users.props[id], roles[id], "")
-		if !rd.r.cfg.outOfScope && notAssigned(o) {
-			continue
-		}
-		snap.Objects = append(snap.Objects, o)
-	}
-	if err := encoding.Wait(); err != nil {
+	link, err := cw.finish(uLink)
+	if err != nil {
 		return nil, err
 	}
-	snap.DeltaLink = link
+	snap := &Snapshot{Batch: source.Batch{Full: true, FullReason: reason, DeltaLink: link}}
+	snap.Stats.Assignments, snap.Stats.Groups = sc.n, len(sc.ag)
+	workers := parallel.Workers(len(users.order), 2_048, min(runtime.GOMAXPROCS(0), 8))
+	if snap.Objects, err = rd.objects(ctx, users, roles, workers); err != nil {
+		return nil, err
+	}
 	return snap, nil
+}
+
+// objects builds the objects of a full read's users, in their order, on
+// workers goroutines; the users out of scope are left out unless the
+// reader keeps them.
+func (rd *read) objects(ctx context.Context, users *userList, roles map[string][]string, workers int) ([]source.Object, error) {
+	parts := make([][]source.Object, max(workers, 1))
+	err := parallel.Chunks(ctx, len(users.order), len(parts), func(_ context.Context, c, lo, hi int) error {
+		for _, id := range users.order[lo:hi] {
+			o := rd.object(id, users.props[id], roles[id], "")
+			if !rd.r.cfg.outOfScope && notAssigned(o) {
+				continue
+			}
+			parts[c] = append(parts[c], o)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(parts) == 1:
+		return parts[0], nil
+	}
+	return slices.Concat(parts...), nil
 }
 
 // notAssigned reports an object out of scope only for want of an
