@@ -2,8 +2,11 @@ package druvascim
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/druvascim/druvascim/mapping"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -60,5 +63,25 @@ func TestCreateChanges(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("create changes (-want +got):\n%s", d)
+	}
+}
+
+// A create's detail reads as it always has: one sentence per matching
+// value, quoted as Go quotes strings, whatever the value holds.
+func TestCreateDetail(t *testing.T) {
+	long := strings.Repeat("ü", 100) + "@contoso.example"
+	keys := []mapping.MatchKey{{Path: "userName", Value: "zoë\t\"o'brien\"@contoso.example"}, {Path: "externalId", Value: long}}
+	for _, before := range []string{"", "the linked user d1 no longer exists in the target; link dropped. "} {
+		want := before
+		for _, k := range keys {
+			want += fmt.Sprintf("no target user has %s = %q. ", k.Path, k.Value)
+		}
+		want = strings.TrimSpace(want)
+		if got := createDetail(before, keys); got != want {
+			t.Errorf("createDetail:\n got %s\nwant %s", got, want)
+		}
+	}
+	if got := createDetail(" x ", nil); got != "x" {
+		t.Errorf("no keys: %q", got)
 	}
 }

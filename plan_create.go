@@ -2,6 +2,7 @@ package druvascim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/druvascim/druvascim/mapping"
@@ -27,14 +28,21 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 		op.Detail += "required attribute(s) without a value: " + strings.Join(d.Missing, ", ")
 		return op, nil
 	}
-	other, k, err := r.createdBy(d)
-	if err != nil {
-		return op, err
-	}
-	if other != "" {
-		op.Action, op.Reason = ActionSkip, ReasonDuplicateSourceEntries
-		op.Detail += fmt.Sprintf("source object %s would create a user with the same %s = %q", other, k.Path, k.Value)
-		return op, nil
+	// The create keys are computed once: to look for an earlier object
+	// creating the same user, then to claim them.
+	var buf [4]string
+	keys := buf[:0]
+	for _, k := range d.Keys {
+		ck, err := r.createKey(k)
+		if err != nil {
+			return op, err
+		}
+		if other, ok := r.creates[ck]; ok {
+			op.Action, op.Reason = ActionSkip, ReasonDuplicateSourceEntries
+			op.Detail += fmt.Sprintf("source object %s would create a user with the same %s = %q", other, k.Path, k.Value)
+			return op, nil
+		}
+		keys = append(keys, ck)
 	}
 	if r.cfg.noCreate {
 		op.Action, op.Reason = ActionSkip, ReasonActionNotAllowed
@@ -46,32 +54,38 @@ func (r *planRun) planCreate(d *Desired, op Operation) (Operation, error) {
 		op.Detail += why
 		return op, nil
 	}
-	for _, k := range d.Keys {
-		ck, _ := r.createKey(k) // compiled by createdBy
+	for _, ck := range keys {
 		r.creates[ck] = d.SourceID
 	}
 	op.Action = ActionCreate
 	op.Resource, op.Keys, op.Update, op.Redacted = d.Resource, d.Keys, d.Update, d.Redacted
-	for _, k := range d.Keys {
-		op.Detail += fmt.Sprintf("no target user has %s = %q. ", k.Path, k.Value)
-	}
-	op.Detail = strings.TrimSpace(op.Detail)
+	op.Detail = createDetail(op.Detail, d.Keys)
 	return op, nil
 }
 
-// createdBy returns the object already creating a user with one of d's
-// matching values, and that value.
-func (r *planRun) createdBy(d *Desired) (string, mapping.MatchKey, error) {
-	for _, k := range d.Keys {
-		ck, err := r.createKey(k)
-		if err != nil {
-			return "", k, err
-		}
-		if other, ok := r.creates[ck]; ok {
-			return other, k, nil
-		}
+// createDetail is a create's detail: what came before, then that no
+// target user holds any of its matching values.
+func createDetail(before string, keys []mapping.MatchKey) string {
+	const lead = "no target user has "
+	n := len(before)
+	for _, k := range keys {
+		n += len(lead) + len(k.Path) + len(" = ") + len(k.Value) + len(`"".`) + 1
 	}
-	return "", mapping.MatchKey{}, nil
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(before)
+	var quoted [128]byte
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(lead)
+		b.WriteString(k.Path)
+		b.WriteString(" = ")
+		b.Write(strconv.AppendQuote(quoted[:0], k.Value))
+		b.WriteByte('.')
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // createKey is a matching value as the users created by one plan are told
