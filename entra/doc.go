@@ -68,14 +68,16 @@
 //
 // The delta link is a cursor of this package, not a Graph URL. Format:
 // the prefix "entra-cursor-v1." then base64url (unpadded) of the gzip of a
-// JSON object {v, sp, cfg, u, g, au, ag, m}: format version 1, the service
-// principal id, a fingerprint of the options that shape the result
-// (attributes, default access, nesting), the Graph users/delta and
-// groups/delta deltaLinks, the app-role assignments read last time (users
-// and groups: principal id → app role ids) and the user members of each
-// assigned group. It grows with the number of assignments and members:
-// about 3.3 MB for a tenant of 100,000 users with 50,000 direct assignments
-// and 570 assigned groups. Treat it as opaque; only this package reads it.
+// JSON object with the members v, sp, cfg, u, g, au, ag and m, in any
+// order (a full read writes u last, once the users are listed): format
+// version 1, the service principal id, a fingerprint of the options that
+// shape the result (attributes, default access, nesting), the Graph
+// users/delta and groups/delta deltaLinks, the app-role assignments read
+// last time (users and groups: principal id → app role ids) and the user
+// members of each assigned group. It grows with the number of assignments
+// and members: about 3.3 MB for a tenant of 100,000 users with 50,000
+// direct assignments and 570 assigned groups. Treat it as opaque; only
+// this package reads it.
 //
 // An incremental read follows both Graph delta links, re-reads the
 // assignments, re-reads only the assigned groups whose membership changed
@@ -108,7 +110,10 @@
 // [WithGraphURL] ends in it). A nextLink that comes back to a page already
 // read, or a chain longer than [WithMaxPages], is an error ([ErrMalformed]):
 // a paging that does not end fails the read within a bounded number of
-// requests and bounded memory.
+// requests and bounded memory. A listing asks for its next page while the
+// last one is still being decoded (the nextLink is read ahead of the rest
+// of the page); it keeps one request in flight, and uses the page fetched
+// ahead only when the decoded page links to exactly it.
 //
 // # Rate limits and retries
 //
