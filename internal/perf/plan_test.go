@@ -35,5 +35,5 @@ func BenchmarkPlanInitial(b *testing.B) {
 	if n := p.Counts[druvascim.ActionCreate]; n != len(ds) {
 		b.Fatalf("%d creates planned for %d new objects", n, len(ds))
 	}
-	b.ReportMetric(float64((cputime.Used() - cpu0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Used()-cpu0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 }
