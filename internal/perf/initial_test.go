@@ -128,7 +128,7 @@ func (t *initialTotals) addBare(b *testing.B, rp *graphReplay, bodies [][]byte) 
 	t.jobWall += mean(func(i int) time.Duration { return runs[i].job.wall })
 	t.jobRead += mean(func(i int) time.Duration { return runs[i].job.read })
 	t.jobCPU += mean(func(i int) time.Duration { return runs[i].job.cpu })
-	t.jobGC += mean(func(i int) time.Duration { return runs[i].job.gcCPU })
+	t.jobGC += mean(func(i int) time.Duration { return runs[i].job.gc.cpu })
 	t.jobRawWall += mean(func(i int) time.Duration { return runs[i].jobRaw.wall })
 }
 

@@ -267,8 +267,7 @@ func replayCall(ctx context.Context, hc *http.Client, c *graphCall) ([]byte, err
 // jobRun is what one run of the bare whole-job program took.
 type jobRun struct {
 	wall, read, cpu time.Duration
-	gcCPU           time.Duration // the runtime's estimate of the collector's CPU time in it
-	gc              gcCounts      // what the collector did in it
+	gc              gcCounts // what the collector did in it
 }
 
 // bareJob runs the bare whole-job program: the Graph replay against the
@@ -299,7 +298,7 @@ func runJob(tb testing.TB, rp *graphReplay, d druvaAt, bodies [][]byte, workers 
 	ghc, dhc := &http.Client{Transport: gt}, &http.Client{Transport: dt}
 	ctx := tb.Context()
 	runtime.GC()
-	cpu0, gc0, counts0 := cputime.Used(), gcCPU(), readGCCounts()
+	cpu0, gc0 := cputime.Used(), readGCCounts()
 	start := time.Now()
 	var read time.Duration
 	var err error
@@ -317,7 +316,7 @@ func runJob(tb testing.TB, rp *graphReplay, d druvaAt, bodies [][]byte, workers 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return jobRun{wall: time.Since(start), read: read, cpu: cputime.Used() - cpu0, gcCPU: gcCPU() - gc0, gc: readGCCounts().since(counts0)}
+	return jobRun{wall: time.Since(start), read: read, cpu: cputime.Used() - cpu0, gc: readGCCounts().since(gc0)}
 }
 
 // listEmpty lists the users of an empty fake Druva once, as the druva

@@ -208,7 +208,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	}
 	r.planned.Store(0)
 	r.graphWire.take()
-	cpu0, gc0 := cputime.Used(), gcCPU()
+	cpu0, gc0 := cputime.Used(), readGCCounts().cpu
 	start := time.Now()
 	// The label lets a CPU profile tell the cycle's own work (and that of
 	// the goroutines it starts) from the fakes' and the bare programs'.
@@ -216,7 +216,7 @@ func (r *rig) run(tb testing.TB, s *druvascim.Syncer) cycle {
 	var err error
 	pprof.Do(tb.Context(), pprof.Labels("perf", "cycle"), func(ctx context.Context) { res, err = s.Run(ctx) })
 	wall := time.Since(start)
-	cpu1, gc1 := cputime.Used(), gcCPU()
+	cpu1, gc1 := cputime.Used(), readGCCounts().cpu
 	peak := stop()
 	var ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms1)
@@ -270,21 +270,15 @@ func sampleHeap() func() uint64 {
 	}
 }
 
-// gcCPU returns the runtime's estimate of the CPU time the garbage
-// collector has used so far (/cpu/classes/gc/total:cpu-seconds: by its
-// documentation an overestimate, to compare with other runtime estimates
-// rather than with the system's CPU time).
-func gcCPU() time.Duration {
-	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
-	metrics.Read(s)
-	return time.Duration(s[0].Value.Float64() * float64(time.Second))
-}
-
 // gcCounts are the runtime's running totals of what the collector did.
 type gcCounts struct {
 	cycles     uint64 // collections completed
 	allocBytes uint64 // bytes allocated on the heap
-	cpu        time.Duration
+	// cpu is the runtime's estimate of the collector's CPU time
+	// (/cpu/classes/gc/total:cpu-seconds: by its documentation an
+	// overestimate, to compare with other runtime estimates rather than
+	// with the system's CPU time).
+	cpu time.Duration
 }
 
 // readGCCounts reads the running totals from runtime/metrics.
