@@ -6,6 +6,7 @@ import (
 	"errors"
 	"github.com/google/go-cmp/cmp"
 	"iter"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,8 +191,10 @@ type oneSource struct{}
 
 func (oneSource) Fetch(context.Context, string) (Batch, error) { return Batch{Full: true}, nil }
 
-// Prepare supplies IsSoftDeleted from the object's field, and an attribute
-// of one object never leaks into the next one's evaluation.
+// Prepare supplies IsSoftDeleted from the object's field, an attribute of
+// one object never leaks into the next one's evaluation, and an object the
+// source reports out of scope is matched, never mapped: its keys are those
+// Map gives, its display name the source's, and it has no create form.
 func TestPrepareSuppliesSoftDeletedWithoutLeaks(t *testing.T) {
 	set, err := mapping.DruvaDefault().With(mapping.Mapping{Target: "title", Type: mapping.TypeDirect, Source: "jobTitle"})
 	if err != nil {
@@ -199,19 +202,31 @@ func TestPrepareSuppliesSoftDeletedWithoutLeaks(t *testing.T) {
 	}
 	objs := []Object{
 		{ID: "a", Attributes: map[string]any{"userPrincipalName": "a@x", "displayName": "A", "mail": "a@x", "jobTitle": "Boss"}},
-		{ID: "b", SoftDeleted: true, Reason: ReasonNotAssigned, Attributes: map[string]any{"userPrincipalName": "b@x", "displayName": "B", "mail": "b@x"}},
+		{ID: "b", Attributes: map[string]any{"userPrincipalName": "b@x", "displayName": "B", "mail": "b@x"}},
+		{ID: "c", SoftDeleted: true, Reason: ReasonNotAssigned, Attributes: map[string]any{"userPrincipalName": "c@x", "displayName": "C", "mail": "c@x"}},
 	}
 	ds, err := Prepare(t.Context(), set, objs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ds[0].Resource["active"] != true || ds[1].Resource["active"] != false {
+	if ds[0].Resource["active"] != true || ds[1].Resource["active"] != true {
 		t.Fatalf("active: %v, %v", ds[0].Resource["active"], ds[1].Resource["active"])
 	}
 	if _, ok := ds[1].Resource["title"]; ok {
 		t.Fatalf("the first object's jobTitle leaked into the second: %v", ds[1].Resource)
 	}
-	if _, ok := objs[1].Attributes["IsSoftDeleted"]; ok {
+	m, err := set.Map(t.Context(), mapping.Attributes{"userPrincipalName": "c@x", "displayName": "C", "mail": "c@x", "IsSoftDeleted": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ds[2]
+	if c.Resource != nil || c.Update != nil || c.MapError != "" || c.DisplayName != "C" || len(c.Keys) == 0 || !slices.Equal(c.Keys, m.Keys) {
+		t.Fatalf("out-of-scope object: %+v; want keys %v and nothing else mapped", c, m.Keys)
+	}
+	if !c.SoftDeleted || c.ScopeReason != ReasonNotAssigned {
+		t.Fatalf("out-of-scope object lost the source's verdict: %+v", c)
+	}
+	if _, ok := objs[2].Attributes["IsSoftDeleted"]; ok {
 		t.Fatal("Prepare changed the caller's attributes")
 	}
 }

@@ -15,7 +15,10 @@ import (
 // Prepare scopes and maps source objects through set, in parallel for large
 // inputs: one [Desired] per object, in the order given. Each object must
 // have an ID; its SoftDeleted, HardDeleted and Reason give the source's
-// verdict, and the scoping filter of set decides OutOfScope. Expressions
+// verdict, and the scoping filter of set decides OutOfScope. An object the
+// source reports out of scope (SoftDeleted or HardDeleted) is never
+// created or updated: only its matching keys are mapped, and its
+// DisplayName is the source's. Expressions
 // that read Entra's IsSoftDeleted see the object's SoftDeleted, and objectId
 // is the object's ID unless the attributes hold it. An object whose mappings
 // fail to evaluate is kept, with the failure in Desired.MapError, so that
@@ -147,6 +150,16 @@ func prepareOne(ctx context.Context, set *mapping.Set, i int, obj *Object, facts
 		return d, fmt.Errorf("druvascim: prepare: source object %s: scoping filter: %w", obj.ID, err)
 	}
 	d.OutOfScope = !in
+	if obj.SoftDeleted || obj.HardDeleted {
+		// The source says the object is out of scope: it is never created
+		// or updated, only matched, and disabled or deleted when linked.
+		// Its matching keys are all of its mapping it needs.
+		if d.Keys, err = set.MatchKeys(ctx, attrs, opts...); err != nil {
+			d.MapError = err.Error()
+		}
+		d.DisplayName, _ = obj.Attributes["displayName"].(string)
+		return d, nil
+	}
 	m, err := set.Map(ctx, attrs, opts...)
 	if err != nil {
 		d.MapError = err.Error()

@@ -141,7 +141,9 @@ type Desired struct {
 	// ScopeReason is the source's explanation ([Object].Reason).
 	ScopeReason Reason `json:"scopeReason,omitempty"`
 	// Resource is the create form (mappings applied on create, defaults
-	// filled). Needed only when the object may be created.
+	// filled). Needed only when the object may be created: [Prepare]
+	// leaves it, Update, FillEmpty, Missing and Redacted empty for an
+	// object the source reports out of scope (SoftDeleted or HardDeleted).
 	Resource scim.Resource `json:"resource,omitempty"`
 	// Update holds the mappings applied Always with a non-NULL value, in set
 	// order; an update never touches any other attribute.

@@ -597,6 +597,37 @@ func (s *Set) Map(ctx context.Context, attrs Attributes, opts ...EvalOption) (Ma
 	return out, nil
 }
 
+// MatchKeys maps only the matching attributes of one source object and
+// returns their keys as [Set.Map] returns them in Mapped.Keys: in
+// precedence order, only those with a value. It serves an object that is
+// matched against the target but never created or updated (one the
+// source reports out of scope), for a fraction of Map's work. Its errors
+// are Map's, for the matching mappings alone.
+func (s *Set) MatchKeys(ctx context.Context, attrs Attributes, opts ...EvalOption) ([]MatchKey, error) {
+	c, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	cfg := evalConfig{regexTimeout: c.regexTimeout}
+	if len(opts) > 0 {
+		if err := cfg.apply(opts); err != nil {
+			return nil, err
+		}
+	}
+	var keys []MatchKey
+	for _, i := range c.keys {
+		cm := &c.mappings[i]
+		v, _, err := cm.value(ctx, attrs, &cfg)
+		if err != nil {
+			return nil, err
+		}
+		if !v.isEmpty() {
+			keys = append(keys, MatchKey{Path: cm.m.Target, Value: v.String()})
+		}
+	}
+	return keys, nil
+}
+
 // mapWork is the scratch state of one Map call: the containers of the
 // create form built so far, which mappings wrote a non-empty value, and
 // the value of each matching key.

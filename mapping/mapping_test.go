@@ -442,3 +442,52 @@ func mustSet(t testing.TB, sp spec) *Set {
 	}
 	return s
 }
+
+// MatchKeys gives exactly the keys Map gives, in precedence order, with
+// or without values, from direct, constant and expression mappings, and
+// Map's error when a matching mapping fails.
+func TestMatchKeysAreMapKeys(t *testing.T) {
+	set, err := NewSet([]Mapping{
+		{Target: "userName", Type: TypeExpression, Source: `Join("@", [mailNickname], "contoso.example")`, Match: 2},
+		{Target: "externalId", Type: TypeDirect, Source: "objectId", Match: 1},
+		{Target: "emails[type eq \"work\"].value", Type: TypeDirect, Source: "mail", Match: 3},
+		{Target: "displayName", Type: TypeDirect, Source: "displayName", Default: "someone"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, attrs := range []Attributes{
+		realisticUser(),
+		{"mailNickname": "a"},
+		{"objectId": "", "mail": "m@example.com"},
+		{},
+	} {
+		m, err := set.Map(t.Context(), attrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := set.MatchKeys(t.Context(), attrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(m.Keys, got); d != "" {
+			t.Errorf("%v: MatchKeys differs from Map's keys (-Map +MatchKeys):\n%s", attrs, d)
+		}
+	}
+	for _, s := range []*Set{DruvaDefault(), set} {
+		m, err := s.Map(t.Context(), realisticUser())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.MatchKeys(t.Context(), realisticUser())
+		if err != nil || len(got) == 0 || !cmp.Equal(got, m.Keys) {
+			t.Errorf("MatchKeys = %v, %v; want %v", got, err, m.Keys)
+		}
+	}
+	bad := Attributes{"objectId": map[string]any{"not": "a value"}}
+	_, mapErr := set.Map(t.Context(), bad)
+	_, keysErr := set.MatchKeys(t.Context(), bad)
+	if mapErr == nil || keysErr == nil || mapErr.Error() != keysErr.Error() {
+		t.Errorf("a failing matching mapping: Map %v, MatchKeys %v; want the same error", mapErr, keysErr)
+	}
+}
