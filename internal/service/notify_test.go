@@ -108,7 +108,9 @@ func TestNotifications(t *testing.T) {
 		}
 		return w
 	}
-	tm.fire(check("a converging cycle"))
+	// Each change below is made before the wait it follows is fired: a
+	// fired wait starts the next cycle at once, which must see it.
+	w := check("a converging cycle")
 	var linked string
 	for src := range loadState(t, r.state).Links {
 		linked = src
@@ -118,12 +120,16 @@ func TestNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.px.refuse.Store(true)
-	tm.fire(check("credential refused", "quarantine raised", "credential-refused/druva raised"))
+	tm.fire(w)
+	w = check("credential refused", "quarantine raised", "credential-refused/druva raised")
 	for range 4 { // 80 min to 1280 min later: within the reminder period
-		tm.fire(check("still refused"))
+		tm.fire(w)
+		w = check("still refused")
 	}
-	tm.fire(check("a day later", "quarantine reminder", "credential-refused/druva reminder"))
+	tm.fire(w)
+	w = check("a day later", "quarantine reminder", "credential-refused/druva reminder")
 	r.px.refuse.Store(false)
+	tm.fire(w)
 	check("credential accepted", "quarantine cleared", "credential-refused/druva cleared")
 	unassign(t, r, 4)
 	if err := run.svc.Do(t.Context(), "contoso", control.OpSyncNow); err != nil {
