@@ -511,8 +511,11 @@ func (r *applyRun) halt(err error, code Reason, reason, why string) {
 
 // settleEscrows escrows the failures of the cycle, except those with the
 // cause that stopped it: a cycle-wide failure says nothing about the
-// objects, which are retried next cycle.
+// objects, which are retried next cycle. It holds r.mu: a checkpoint may
+// be copying the state meanwhile.
 func (r *applyRun) settleEscrows() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, p := range r.pending {
 		if r.quar != nil && p.code == r.quar.code {
 			p.ent.Message = "The cycle stopped for this failure, which is not the object's: it is retried next cycle. " + p.ent.Message
