@@ -27,8 +27,13 @@
 //     meets them: this test binary started again as TestFakesProcess. The
 //     measured process then holds only the cycle or the bare program, and
 //     its garbage collections do not mark the fakes' heap. Reports
-//     job/cycle over three rounds, the rounds' median and extremes, and the
-//     measured process's CPU per create.
+//     job/cycle over three rounds, the rounds' median and extremes, the
+//     measured process's CPU per create, what its collector did on each
+//     side (collections, bytes allocated, CPU), the fakes' CPU and how
+//     many cores both processes kept busy.
+//   - BenchmarkPlanInitial: the planner alone on a 10k initial sync, every
+//     object a create (the root package's planner benchmarks plan a
+//     steady state).
 //   - BenchmarkReaderReplay: the reader's full read of the 10k tenant
 //     against the bare replay of its own Graph requests, alternating.
 //     Reports replay/reader, both walls and both CPU times.
