@@ -66,13 +66,10 @@ func (r *recordingStore) Save(ctx context.Context, st *druvascim.State) error {
 	return nil
 }
 
-// TestCheckpointsDuringApply: a cycle of 300 creates saves its state while
-// it applies. The creates after the 120th wait until a save with links has
-// happened, so the test sees one in the middle. Each checkpoint holds the
-// links made so far and the delta link the cycle read from; the final save
-// follows the checkpoints' generations and is not refused as stale.
-func TestCheckpointsDuringApply(t *testing.T) {
-	const n = 300
+// druvaAndFileStore starts a fake Druva and opens a file store in a
+// temporary directory, both for the test alone.
+func druvaAndFileStore(t *testing.T) (*druvatest.Server, druvascim.StateStore) {
+	t.Helper()
 	srv, err := druvatest.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +79,17 @@ func TestCheckpointsDuringApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, fs
+}
+
+// TestCheckpointsDuringApply: a cycle of 300 creates saves its state while
+// it applies. The creates after the 120th wait until a save with links has
+// happened, so the test sees one in the middle. Each checkpoint holds the
+// links made so far and the delta link the cycle read from; the final save
+// follows the checkpoints' generations and is not refused as stale.
+func TestCheckpointsDuringApply(t *testing.T) {
+	const n = 300
+	srv, fs := druvaAndFileStore(t)
 	st := &druvascim.State{DeltaLink: "delta-before"}
 	if err := fs.Save(t.Context(), st); err != nil {
 		t.Fatal(err)
@@ -176,15 +184,7 @@ func (r *refusingTarget) CreateUser(ctx context.Context, u scim.Resource) (scim.
 // would say so), and the final state holds every escrow.
 func TestCheckpointsWhileFailuresSettle(t *testing.T) {
 	const n = 600
-	srv, err := druvatest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	fs, err := druvascim.NewFileStore(filepath.Join(t.TempDir(), "state"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, fs := druvaAndFileStore(t)
 	s, err := druvascim.NewSyncer(entraUsers(n), &refusingTarget{Target: srv.Client()}, mapping.DruvaDefault(), fs,
 		druvascim.WithCheckpointsForTest(1, time.Hour), druvascim.WithFullRead(),
 		druvascim.WithPolicy(druvascim.Policy{DeletionThreshold: -1}))
