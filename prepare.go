@@ -18,12 +18,12 @@ import (
 // verdict, and the scoping filter of set decides OutOfScope. An object the
 // source reports out of scope (SoftDeleted or HardDeleted) is never
 // created or updated: only its matching keys are mapped, and its
-// DisplayName is the source's. Expressions
-// that read Entra's IsSoftDeleted see the object's SoftDeleted, and objectId
-// is the object's ID unless the attributes hold it. An object whose mappings
-// fail to evaluate is kept, with the failure in Desired.MapError, so that
-// the planner reports it as a failure (and can still disable it if it left
-// the scope); an object without an ID or an invalid set is an error.
+// DisplayName is the source's. Expressions that read Entra's IsSoftDeleted
+// see the object's SoftDeleted, and objectId is the object's ID unless the
+// attributes hold it. An object whose mappings fail to evaluate is kept,
+// with the failure in Desired.MapError, so that the planner reports it as
+// a failure (and can still disable it if it left the scope); an object
+// without an ID or an invalid set is an error.
 func Prepare(ctx context.Context, set *mapping.Set, objects []Object, opts ...mapping.EvalOption) ([]Desired, error) {
 	if set == nil {
 		return nil, errors.New("druvascim: prepare: nil mapping set")

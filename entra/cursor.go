@@ -64,9 +64,7 @@ type cursorWriter struct {
 func startCursor(c *cursor) *cursorWriter {
 	w := &cursorWriter{}
 	w.zw, _ = gzip.NewWriterLevel(&w.buf, gzip.BestSpeed)
-	head := *c
-	head.U = ""
-	b, err := json.Marshal(cursorHead(head))
+	b, err := json.Marshal(cursorHead(*c))
 	if err != nil {
 		w.err = err
 		return w
@@ -76,7 +74,8 @@ func startCursor(c *cursor) *cursorWriter {
 }
 
 // cursorHead is a cursor without its users' delta link, which
-// cursorWriter.finish adds.
+// cursorWriter.finish adds: the field stays, so that a cursor converts to
+// a cursorHead, but is never encoded.
 type cursorHead struct {
 	V   int                   `json:"v"`
 	SP  string                `json:"sp"`
