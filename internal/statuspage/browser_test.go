@@ -150,9 +150,13 @@ func TestBrowserProgressSearchAndOperations(t *testing.T) {
 	}
 	screenshot(t, ctx, "refused")
 
-	// The admin token pauses and resumes.
+	// The admin token pauses and resumes. The page first shows the idle
+	// state: hiding the progress moves the buttons up, and a click aimed
+	// before the move would land beside them.
 	ctl.set("contoso", func(s *control.TenantStatus) { s.State, s.Running = control.StateIdle, nil })
 	err = chromedp.Do(ctx,
+		waitText("#state", "idle"),
+		chromedp.WaitNotVisible(chromedp.ID("progress")),
 		chromedp.Click(chromedp.ID("unlock")),
 		chromedp.SendKeys(chromedp.ID("token"), testToken),
 		chromedp.Click(chromedp.ID("token-ok")),
