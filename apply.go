@@ -356,12 +356,14 @@ func (r *applyRun) runPhase(ctx context.Context, idx []int, total int) {
 	if len(idx) == 0 {
 		return
 	}
-	work := make(chan int)
+	// The workers take the operations in order from a shared counter: no
+	// goroutine hands them out, so none is woken for each one.
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(r.e.cfg.concurrency, len(idx)) {
 		wg.Go(func() {
-			for i := range work {
-				r.runOne(ctx, i)
+			for k := next.Add(1) - 1; k < int64(len(idx)); k = next.Add(1) - 1 {
+				r.runOne(ctx, idx[k])
 				if r.e.cfg.progress != nil {
 					r.mu.Lock()
 					r.started++
@@ -372,10 +374,6 @@ func (r *applyRun) runPhase(ctx context.Context, idx []int, total int) {
 			}
 		})
 	}
-	for _, i := range idx {
-		work <- i
-	}
-	close(work)
 	wg.Wait()
 }
 
