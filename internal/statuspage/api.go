@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -105,19 +106,32 @@ func (h *handler) apiCycles(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := cyclesResponse{Tenant: tenant, Cycles: []logstore.Cycle{}}
 	if s := h.logs(tenant); s != nil {
-		for c, err := range s.Cycles(r.Context(), cq) {
-			if err != nil {
-				h.log(r, "statuspage: cycles", "tenant", tenant, "err", err)
-				writeError(w, http.StatusInternalServerError, "the cycles could not be read")
-				return
-			}
-			resp.Cycles = append(resp.Cycles, c)
+		resp.Cycles, resp.Next, err = collectPage(s.Cycles(r.Context(), cq), cq.Limit, func(c logstore.Cycle) int64 { return c.ID })
+		if err != nil {
+			h.log(r, "statuspage: cycles", "tenant", tenant, "err", err)
+			writeError(w, http.StatusInternalServerError, "the cycles could not be read")
+			return
 		}
 	}
-	if n := len(resp.Cycles); n > 0 && n == cmpLimit(cq.Limit) {
-		resp.Next = resp.Cycles[n-1].ID
-	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// collectPage gathers one page of a log query, stopping at the first
+// error, and returns it with the cursor of the next page: the id of its
+// last item when the page is full, 0 on the last page.
+func collectPage[T any](seq iter.Seq2[T, error], limit int, id func(T) int64) ([]T, int64, error) {
+	out := []T{}
+	for v, err := range seq {
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	var next int64
+	if n := len(out); n > 0 && n == cmpLimit(limit) {
+		next = id(out[n-1])
+	}
+	return out, next, nil
 }
 
 // logsResponse is the body of GET /api/logs.
@@ -151,24 +165,17 @@ func (h *handler) apiLogs(w http.ResponseWriter, r *http.Request) {
 
 // entries reads one page of a tenant's log and the cursor of the next.
 func (h *handler) entries(r *http.Request, tenant string, lq logstore.Query) ([]logstore.Entry, int64, error) {
-	out := []logstore.Entry{}
 	s := h.logs(tenant)
 	if s == nil {
-		return out, 0, nil
+		return []logstore.Entry{}, 0, nil
 	}
-	for e, err := range s.Entries(r.Context(), lq) {
-		if errors.Is(err, logstore.ErrInvalid) {
-			return nil, 0, badRequest{err}
-		}
-		if err != nil {
-			h.log(r, "statuspage: logs", "tenant", tenant, "err", err)
-			return nil, 0, errors.New("the log could not be read")
-		}
-		out = append(out, e)
-	}
-	var next int64
-	if n := len(out); n > 0 && n == cmpLimit(lq.Limit) {
-		next = out[n-1].ID
+	out, next, err := collectPage(s.Entries(r.Context(), lq), lq.Limit, func(e logstore.Entry) int64 { return e.ID })
+	switch {
+	case errors.Is(err, logstore.ErrInvalid):
+		return nil, 0, badRequest{err}
+	case err != nil:
+		h.log(r, "statuspage: logs", "tenant", tenant, "err", err)
+		return nil, 0, errors.New("the log could not be read")
 	}
 	return out, next, nil
 }

@@ -49,6 +49,19 @@ func TestAPIStatusCyclesLogs(t *testing.T) {
 	if len(cy.Cycles) != 3 || cy.Cycles[0].Actions["Update"] != 1 || cy.Cycles[2].Kind != logstore.KindInitial {
 		t.Errorf("cycles: %+v", cy.Cycles)
 	}
+	// Paging the cycles: 3 with limit 2 is one full page, then the last.
+	_, body = get(t, srv.URL+"/api/cycles?tenant=contoso&limit=2")
+	cy = cyclesResponse{}
+	json.Unmarshal([]byte(body), &cy)
+	if len(cy.Cycles) != 2 || cy.Next != cy.Cycles[1].ID {
+		t.Fatalf("first page of cycles: %d, next %d: %s", len(cy.Cycles), cy.Next, body)
+	}
+	_, body = get(t, srv.URL+"/api/cycles?tenant=contoso&limit=2&before="+itoa(cy.Next))
+	cy = cyclesResponse{}
+	json.Unmarshal([]byte(body), &cy)
+	if len(cy.Cycles) != 1 || cy.Next != 0 || cy.Cycles[0].Kind != logstore.KindInitial {
+		t.Errorf("second page of cycles: %d, next %d: %s", len(cy.Cycles), cy.Next, body)
+	}
 
 	_, body = get(t, srv.URL+"/api/logs?tenant=contoso&user=ALICE@contoso.example")
 	var lg logsResponse
